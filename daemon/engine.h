@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.h: the schedule engine: schedule + user overlay + instant → what is on, what comes next.
+ * Pure: no I/O, no globals, no clock reads; the time zone and the instant are passed in. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "tz.h"
+
+/* The order is the tie order for events at the same instant: end before start before heads-up
+ * before reminder, then by entry (index order is name order; the manual recharge, -1, first). */
+typedef enum EventKind {
+        EVENT_END,
+        EVENT_START,
+        EVENT_HEADS_UP,
+        EVENT_REMINDER,
+        _EVENT_KIND_MAX,
+        _EVENT_KIND_INVALID = -EINVAL,
+} EventKind;
+const char *event_kind_to_string(EventKind k); /* "end", "start", "heads-up", "reminder" */
+EventKind event_kind_from_string(const char *s);
+
+#define ENTRY_MANUAL (-1)
+
+typedef struct Event {
+        usec_t time;         /* when it happens */
+        EventKind kind;
+        int entry;           /* index into Config.entries, or ENTRY_MANUAL */
+        usec_t of;           /* the occurrence's identity: its planned start (blocks) or planned
+                              * due time (reminders), before any override */
+        usec_t start, end;   /* blocks: the occurrence as it now stands; end 0 = open-ended
+                              * (manual); reminders: start = time shown, end = 0 */
+        bool held;           /* a reminder released at the end of a dnd recharge */
+} Event;
+
+/* What the user changed about one occurrence: snoozed, started early, stopped, extended, or
+ * skipped. Kept per entry; the daemon prunes the ones wholly in the past. */
+#define OVERRIDES_MAX 8
+typedef struct Override {
+        usec_t of;           /* planned start / planned due time of the occurrence */
+        usec_t start;        /* its start / due time now; 0 = skipped */
+        usec_t end;          /* blocks: its end now */
+} Override;
+
+typedef struct EntryOverlay {
+        Override overrides[OVERRIDES_MAX];
+        size_t n_overrides;
+        usec_t done;         /* reminders: `of` of the last one marked done, 0 none */
+} EntryOverlay;
+
+typedef struct Overlay {
+        EntryOverlay *entries;   /* one per Config entry (same index), owned by the caller */
+        size_t n_entries;
+        usec_t paused_since;     /* 0: not paused */
+        usec_t paused_until;     /* USEC_INFINITY: until Resume */
+        usec_t manual_since;     /* 0: no manual recharge */
+        usec_t manual_until;     /* 0: until Stop */
+} Overlay;
+
+typedef struct Engine Engine;
+
+/* Precomputes what the engine needs from a validated Config and a zone. Both must outlive the
+ * Engine (it keeps pointers, copies nothing big). */
+int engine_new(const Config *c, const Tz *tz, Engine **ret);
+Engine *engine_free(Engine *e);
+static inline void engine_freep(Engine **e) {
+        engine_free(*e);
+}
+
+/* Every event with from ≤ time < to, in order. *ret is malloc'd (NULL when none). Ranges split
+ * cleanly: range(a, c) is range(a, b) followed by range(b, c). -EINVAL when to < from. */
+int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n);
+
+/* The first event with time > after (strictly). -ENOENT when nothing happens within 400 days. */
+int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret);
+
+/* What is on at instant t. */
+typedef struct EngineStatus {
+        bool recharging;     /* a scheduled block or a manual recharge is on */
+        bool dnd;            /* …with dnd on (manual recharges always have it) */
+        bool paused;         /* the schedule is paused at t */
+        bool manual;         /* the recharge that counts is the manual one */
+        int entry;           /* the block that counts, ENTRY_MANUAL when manual or none */
+        usec_t since, until; /* of the recharge that counts; until 0 = open-ended */
+        usec_t block_of;     /* identity of that block occurrence (its planned start) */
+        size_t n_blocks;     /* how many blocks are on */
+        size_t n_held;       /* entries with reminders held, waiting for the end */
+} EngineStatus;
+/* A manual recharge inside a block keeps the later of the two ends: the one that ends later (an
+ * open-ended one is latest) is the one that counts; ties go to the scheduled block. */
+int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
+
+/* An entry's current-or-next occurrence: a block still on at now, else the next one; a
+ * reminder's next due time after now (end 0). -ENOENT when it never comes (disabled). */
+int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start, usec_t *ret_end);
+
+/* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
+ * ret_when (may be NULL) gets the instant affected. */
+
+/* Skips the entry's next occurrence (a block's next start after now, a reminder's next due
+ * time). -ENOENT: none. -ENOSPC: too many overrides for this entry. */
+int engine_skip(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
+/* Blocks: the next start after now moves d later, with its end. Reminders: the one shown last,
+ * if not done and no later one has come, comes back at now + d; else the next one moves d
+ * later. Moved, never duplicated. */
+int engine_snooze(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t d, usec_t *ret_when);
+/* "Start now" from a heads-up: the entry's next block starts at now and keeps its planned end. */
+int engine_start_now(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
+/* Ends whatever is on at now: the manual recharge and every block in progress (which stays
+ * ended until its next occurrence). -ESRCH: nothing is on. */
+int engine_stop(const Engine *e, Overlay *o, usec_t now);
+/* Lengthens what counts at now by d (an open-ended manual recharge cannot be lengthened:
+ * -EOPNOTSUPP). -ESRCH: nothing is on. ret_until: the new end. */
+int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret_until);
+/* Records that the reminder shown last of a selfcare entry was acted on. -EINVAL: not a
+ * selfcare entry. -ENOENT: none was shown yet. */
+int engine_done(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
+/* Drops overrides that can no longer matter at now (wholly in the past by more than a day). */
+void engine_prune(const Engine *e, Overlay *o, usec_t now);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* history.h: the append-only record of what happened (for stats), one event a line, and the
+ * stats computed from it. */
+#pragma once
+
+#include <stdbool.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timeparse.h"
+
+typedef enum HistoryKind {
+        HISTORY_STARTED,         /* a recharge began (planned = its planned length, 0 open) */
+        HISTORY_COMPLETED,       /* it ran to its end (kept = how long it lasted) */
+        HISTORY_STOPPED,         /* it was ended early (kept = how long it lasted) */
+        HISTORY_SKIPPED,         /* a block's occurrence was skipped (planned = its length) */
+        HISTORY_MISSED,          /* a block passed entirely while we were asleep or off */
+        HISTORY_REMINDER_SHOWN,
+        HISTORY_REMINDER_DONE,
+        HISTORY_REMINDER_MISSED,
+        _HISTORY_KIND_MAX,
+        _HISTORY_KIND_INVALID = -EINVAL,
+} HistoryKind;
+const char *history_kind_to_string(HistoryKind k);   /* "started", "completed", "stopped", … */
+HistoryKind history_kind_from_string(const char *s);
+
+typedef struct HistoryEvent {
+        usec_t time;             /* when it was recorded */
+        HistoryKind kind;
+        char source[16];         /* "schedule" or "manual" ("" for reminders) */
+        char entry[64];          /* entry name, "" for manual */
+        usec_t of;               /* the occurrence's planned start / due time, 0 for manual */
+        usec_t planned;          /* planned length (blocks), 0 unknown/open */
+        usec_t kept;             /* real length (completed/stopped) */
+} HistoryEvent;
+
+/* One line, "\n"-terminated; a reader ignores a truncated last line. */
+int history_format_line(const HistoryEvent *ev, char **ret);
+int history_parse_line(const char *line, HistoryEvent *ret);
+/* Appends one line with O_APPEND and fdatasync; the file is created 0600. */
+int history_append(const char *path, const HistoryEvent *ev);
+
+typedef struct Stats {
+        usec_t since, until;
+        usec_t planned;          /* planned recharge time of blocks that began, were skipped or missed */
+        usec_t kept;             /* time actually spent recharging (scheduled and manual) */
+        uint32_t completed, stopped, skipped, missed;
+        uint32_t reminders_shown, reminders_done;
+        uint32_t streak;         /* days in a row, back from `until`'s day, with every planned
+                                  * block completed (and at least one planned) */
+} Stats;
+/* Reads path (missing = empty) and counts events with since ≤ time < until. tz_offset_fn-free:
+ * days for the streak are local days given by local_day_of(). */
+int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_day_of)(usec_t t, void *userdata),
+                  void *userdata, Stats *ret);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* state.h: what the user told us that must survive a restart or kill -9 (manual recharge,
+ * pause, skips, snoozes, stops, dones, what we changed on notification servers), as a small
+ * text file written atomically. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "names.h"
+#include "timeparse.h"
+
+#define STATE_ENTRIES_MAX RECHARGED_ENTRIES_MAX
+#define STATE_SILENCE_MAX 8
+
+/* One entry's overlay, by name, so it survives a reload that reorders or removes entries. */
+typedef struct StateEntry {
+        char *name;
+        EntryOverlay overlay;
+} StateEntry;
+
+/* What we changed on a notification server, so the next start can put it back after a crash:
+ * server ("dunst", "mako", "swaync", "gnome", "xfce"), and the value before as text. */
+typedef struct StateSilence {
+        char *server;
+        char *before;
+} StateSilence;
+
+typedef struct State {
+        usec_t paused_since, paused_until;
+        usec_t manual_since, manual_until;
+        char *manual_message;            /* NULL when no manual recharge */
+        StateEntry *entries;
+        size_t n_entries;
+        StateSilence silence[STATE_SILENCE_MAX];
+        size_t n_silence;
+} State;
+
+State *state_free(State *s);
+static inline void state_freep(State **s) {
+        state_free(*s);
+}
+
+/* Text format, one record a line, "key value…" with C-style escapes in strings; a version
+ * line first. Parse errors return -EBADMSG (the caller moves the file aside). */
+int state_format(const State *s, char **ret_text);
+int state_parse(const char *text, State **ret);
+
+/* Loads path; -ENOENT when there is none (start empty), -EBADMSG when damaged. */
+int state_load(const char *path, State **ret);
+/* Writes atomically: temp file in the same folder, fsync, rename, fsync of the folder. On any
+ * failure the old file is untouched and a negative errno is returned (-ENOSPC, -EROFS, -EACCES…). */
+int state_save(const char *path, const State *s);
+/* Renames a damaged file to "<path>.bad-<epoch seconds>"; returns the new name. */
+int state_move_aside(const char *path, usec_t now, char **ret_newpath);
+
+/* Overlay <-> State by entry names: entries of the state that name no entry of c are dropped and
+ * reported through ret_dropped (a strv, may be NULL). */
+int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dropped);
+int state_from_overlay(State *s, const Config *c, const Overlay *o);
