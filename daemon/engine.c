@@ -1,0 +1,922 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.c: the pure schedule engine: occurrences of each entry, the user's overrides on top,
+ * reminders held through dnd recharges, and the events that follow. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "macro.h"
+#include "names.h"
+
+/* How far before a range the engine looks for recharges that hold its reminders: a chain of
+ * back-to-back dnd blocks longer than this releases its reminders as if it began here. */
+#define LOOKBACK_USEC (9 * USEC_PER_DAY)
+/* Blocks last at most a day and heads-up is at most a day, so events of occurrences planned
+ * more than two days past a range cannot fall in it. */
+#define LOOKAHEAD_USEC (2 * USEC_PER_DAY)
+/* engine_next() gives up after this. */
+#define HORIZON_USEC (400 * USEC_PER_DAY)
+/* Overrides older than this are dropped; done/snooze look this far back for the last reminder. */
+#define KEEP_USEC (8 * USEC_PER_DAY)
+
+static const char * const event_kind_table[_EVENT_KIND_MAX] = {
+        [EVENT_END] = "end",
+        [EVENT_START] = "start",
+        [EVENT_HEADS_UP] = "heads-up",
+        [EVENT_REMINDER] = "reminder",
+};
+
+const char *event_kind_to_string(EventKind k) {
+        if (k < 0 || k >= _EVENT_KIND_MAX)
+                return NULL;
+        return event_kind_table[k];
+}
+
+EventKind event_kind_from_string(const char *s) {
+        if (!s)
+                return _EVENT_KIND_INVALID;
+        for (int i = 0; i < _EVENT_KIND_MAX; i++)
+                if (streq(event_kind_table[i], s))
+                        return (EventKind) i;
+        return _EVENT_KIND_INVALID;
+}
+
+/* Reminder wall-clock times of one selfcare entry, as seconds from the start of its day
+ * (past 86400 when an `every` window runs over midnight). */
+typedef struct Times {
+        uint32_t *v;
+        size_t n;
+} Times;
+
+struct Engine {
+        const Config *config;
+        const Tz *tz;
+        Times *times; /* one per entry, empty for recharge entries */
+};
+
+/* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */
+typedef struct Occ {
+        int entry;
+        bool reminder;
+        bool held;
+        usec_t of, start, end;
+} Occ;
+
+typedef struct OccBuf {
+        Occ *v;
+        size_t n, cap;
+} OccBuf;
+
+static int occ_push(OccBuf *b, const Occ *o) {
+        if (b->n >= b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 256;
+                Occ *v = realloc(b->v, cap * sizeof(Occ));
+                if (!v)
+                        return -ENOMEM;
+                b->v = v;
+                b->cap = cap;
+        }
+        b->v[b->n++] = *o;
+        return 0;
+}
+
+Engine *engine_free(Engine *e) {
+        if (!e)
+                return NULL;
+        if (e->times)
+                for (size_t i = 0; i < e->config->n_entries; i++)
+                        free(e->times[i].v);
+        free(e->times);
+        free(e);
+        return NULL;
+}
+
+int engine_new(const Config *c, const Tz *tz, Engine **ret) {
+        _cleanup_(engine_freep) Engine *e = NULL;
+
+        e = calloc(1, sizeof(Engine));
+        if (!e)
+                return -ENOMEM;
+        e->config = c;
+        e->tz = tz;
+        e->times = calloc(c->n_entries ? c->n_entries : 1, sizeof(Times));
+        if (!e->times)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < c->n_entries; i++) {
+                const Entry *en = &c->entries[i];
+                Times *t = &e->times[i];
+
+                if (en->type != ENTRY_SELFCARE)
+                        continue;
+                if (en->every == 0) {
+                        t->v = malloc(sizeof(uint32_t) * (en->n_at ? en->n_at : 1));
+                        if (!t->v)
+                                return -ENOMEM;
+                        memcpy(t->v, en->at, sizeof(uint32_t) * en->n_at);
+                        t->n = en->n_at;
+                        continue;
+                }
+
+                uint32_t step = (uint32_t) (en->every / USEC_PER_SEC);
+                uint32_t last = en->between_end;
+                if (last <= en->between_start)
+                        last += 86400; /* the window runs over midnight */
+                if (step == 0)
+                        return -EINVAL;
+                size_t n = (last - en->between_start) / step + 1;
+                t->v = malloc(sizeof(uint32_t) * n);
+                if (!t->v)
+                        return -ENOMEM;
+                for (size_t k = 0; k < n; k++)
+                        t->v[k] = en->between_start + (uint32_t) k * step;
+                t->n = n;
+        }
+
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+static usec_t instant_of_local(const Engine *e, int64_t local) {
+        int64_t t = tz_from_local(e->tz, local);
+        return t <= 0 ? 0 : (usec_t) t * USEC_PER_SEC;
+}
+
+static int64_t day_of_instant(const Engine *e, usec_t t) {
+        return local_day(tz_to_local(e->tz, (int64_t) (t / USEC_PER_SEC)));
+}
+
+static bool entry_on_day(const Entry *en, int64_t day) {
+        return en->days & (1u << weekday_from_days(day));
+}
+
+/* The planned occurrences of entry i on local day `day`, in order. */
+static int gen_entry_day(const Engine *e, size_t i, int64_t day, OccBuf *b) {
+        const Entry *en = &e->config->entries[i];
+        int r;
+
+        if (!entry_on_day(en, day))
+                return 0;
+
+        if (en->type == ENTRY_RECHARGE) {
+                Occ o = { .entry = (int) i };
+                o.start = instant_of_local(e, day * 86400 + en->start);
+                if (en->has_end)
+                        o.end = instant_of_local(e, (day + (en->end <= en->start)) * 86400 + en->end);
+                else
+                        o.end = o.start + en->duration;
+                /* A wall-clock block that a DST change left with no time at all does not happen. */
+                if (o.end <= o.start)
+                        return 0;
+                o.of = o.start;
+                return occ_push(b, &o);
+        }
+
+        const Times *t = &e->times[i];
+        usec_t prev = 0;
+        for (size_t k = 0; k < t->n; k++) {
+                Occ o = { .entry = (int) i, .reminder = true };
+                o.start = o.of = instant_of_local(e, day * 86400 + t->v[k]);
+                /* Two clock times in one spring-forward gap land on the same instant: once. */
+                if (k > 0 && o.start == prev)
+                        continue;
+                prev = o.start;
+                r = occ_push(b, &o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static const EntryOverlay *overlay_entry(const Overlay *o, size_t i) {
+        if (!o || !o->entries || i >= o->n_entries)
+                return NULL;
+        return &o->entries[i];
+}
+
+static const Override *find_override(const EntryOverlay *eo, usec_t of) {
+        if (!eo)
+                return NULL;
+        for (size_t k = 0; k < eo->n_overrides; k++)
+                if (eo->overrides[k].of == of)
+                        return &eo->overrides[k];
+        return NULL;
+}
+
+/* Whether `of` is a planned occurrence of entry i; fills *ret with it. */
+static int find_planned(const Engine *e, size_t i, usec_t of, Occ *ret) {
+        OccBuf b = {};
+        int64_t day = day_of_instant(e, of);
+        int r = 0;
+
+        /* A reminder of a window over midnight belongs to the day before its clock day. */
+        for (int64_t d = day - 1; d <= day && r >= 0; d++)
+                r = gen_entry_day(e, i, d, &b);
+        if (r >= 0) {
+                r = -ENOENT;
+                for (size_t k = 0; k < b.n; k++)
+                        if (b.v[k].of == of) {
+                                *ret = b.v[k];
+                                r = 0;
+                                break;
+                        }
+        }
+        free(b.v);
+        return r;
+}
+
+static bool in_pause(const Overlay *o, usec_t t) {
+        return o && o->paused_since != 0 && t >= o->paused_since && t < o->paused_until;
+}
+
+/* Applies an override to a planned occurrence. False when it is skipped. */
+static bool apply_override(const Override *ov, Occ *occ) {
+        if (!ov)
+                return true;
+        if (ov->start == 0)
+                return false;
+        occ->start = ov->start;
+        if (!occ->reminder)
+                occ->end = ov->end;
+        return true;
+}
+
+/* Keeps an occurrence as it now stands: blocks that now start in a pause, or that were cut to
+ * nothing, do not happen. */
+static int keep_occ(const Overlay *o, Occ *occ, OccBuf *b) {
+        if (!occ->reminder) {
+                if (occ->end <= occ->start)
+                        return 0;
+                if (in_pause(o, occ->start))
+                        return 0;
+        }
+        return occ_push(b, occ);
+}
+
+/* Every occurrence of every enabled entry planned on the local days that [gs, ge) touches, with
+ * the overrides applied, plus overridden occurrences planned outside those days. Reminders are
+ * not yet held. */
+static int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b) {
+        int64_t dlo = day_of_instant(e, gs) - 1, dhi = day_of_instant(e, ge) + 1;
+        OccBuf day = {};
+        int r = 0;
+
+        for (size_t i = 0; i < e->config->n_entries && r >= 0; i++) {
+                const EntryOverlay *eo = overlay_entry(o, i);
+                bool matched[OVERRIDES_MAX] = {};
+
+                if (only >= 0 && (size_t) only != i)
+                        continue;
+                if (!e->config->entries[i].enabled)
+                        continue;
+
+                usec_t last_of = 0;
+                for (int64_t d = dlo; d <= dhi && r >= 0; d++) {
+                        day.n = 0;
+                        r = gen_entry_day(e, i, d, &day);
+                        for (size_t k = 0; k < day.n && r >= 0; k++) {
+                                Occ *occ = &day.v[k];
+                                /* A skipped calendar day (Apia, 2011-12-30) moves forward onto the
+                                 * next one: what lands on an instant already planned is the same
+                                 * occurrence, once. Local→instant never goes backwards. */
+                                if (occ->of <= last_of)
+                                        continue;
+                                last_of = occ->of;
+                                const Override *ov = find_override(eo, occ->of);
+                                if (ov)
+                                        matched[ov - eo->overrides] = true;
+                                if (apply_override(ov, occ))
+                                        r = keep_occ(o, occ, b);
+                        }
+                }
+
+                /* Occurrences planned outside these days may have been moved into them. */
+                for (size_t k = 0; eo && k < eo->n_overrides && r >= 0; k++) {
+                        const Override *ov = &eo->overrides[k];
+                        Occ occ;
+
+                        if (matched[k] || ov->start == 0)
+                                continue;
+                        if (find_planned(e, i, ov->of, &occ) < 0)
+                                continue; /* the config changed under it */
+                        apply_override(ov, &occ);
+                        r = keep_occ(o, &occ, b);
+                }
+        }
+
+        free(day.v);
+        return r;
+}
+
+typedef struct Span {
+        usec_t start, end;
+} Span;
+
+static int cmp_span(const void *a, const void *b) {
+        const Span *x = a, *y = b;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The union of the dnd recharges among occs (and the manual one), merged and in order. Spans
+ * that touch merge: a reminder due the instant one ends and the next begins is still held. */
+static int dnd_spans(const Engine *e, const Overlay *o, const OccBuf *b, Span **ret, size_t *ret_n) {
+        size_t n = 0, m = 0;
+        Span *v;
+
+        v = malloc(sizeof(Span) * (b->n + 1));
+        if (!v)
+                return -ENOMEM;
+        for (size_t k = 0; k < b->n; k++) {
+                const Occ *occ = &b->v[k];
+                if (occ->reminder)
+                        continue;
+                if (occ->entry != ENTRY_MANUAL && !e->config->entries[occ->entry].dnd)
+                        continue;
+                v[n++] = (Span) { occ->start, occ->end };
+        }
+        qsort(v, n, sizeof(Span), cmp_span);
+        for (size_t k = 0; k < n; k++) {
+                if (m > 0 && v[k].start <= v[m - 1].end) {
+                        v[m - 1].end = MAX(v[m - 1].end, v[k].end);
+                        continue;
+                }
+                v[m++] = v[k];
+        }
+        *ret = v;
+        *ret_n = m;
+        return 0;
+}
+
+/* The merged span holding t, or NULL. */
+static const Span *span_holding(const Span *v, size_t n, usec_t t) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (v[mid].start <= t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo == 0 || t >= v[lo - 1].end)
+                return NULL;
+        return &v[lo - 1];
+}
+
+static int cmp_held(const void *a, const void *b) {
+        const Occ *x = a, *y = b;
+        if (x->entry != y->entry)
+                return x->entry < y->entry ? -1 : 1;
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        return x->of < y->of ? -1 : x->of > y->of;
+}
+
+/* Builds the occurrences that bear on [from, to): blocks as they stand, the manual recharge,
+ * and reminders at the instant they are shown (held ones moved to the end of their recharge,
+ * one per entry per recharge, the ones in a pause dropped). */
+static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccBuf *b) {
+        usec_t gs = from > LOOKBACK_USEC ? from - LOOKBACK_USEC : 0;
+        usec_t ge = to < USEC_INFINITY - LOOKAHEAD_USEC ? to + LOOKAHEAD_USEC : USEC_INFINITY;
+        _cleanup_free_ Span *spans = NULL;
+        size_t n_spans, w = 0, held_from;
+        int r;
+
+        r = gen_window(e, o, gs, ge, -1, b);
+        if (r < 0)
+                return r;
+
+        if (o && o->manual_since != 0) {
+                Occ m = {
+                        .entry = ENTRY_MANUAL,
+                        .of = o->manual_since,
+                        .start = o->manual_since,
+                        .end = o->manual_until ? o->manual_until : USEC_INFINITY,
+                };
+                if (m.end > m.start) {
+                        r = occ_push(b, &m);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        r = dnd_spans(e, o, b, &spans, &n_spans);
+        if (r < 0)
+                return r;
+
+        /* Hold reminders: a held one moves to the end of the recharge holding it (never, for one
+         * held until Stop) and goes to a separate list so the releases can be collapsed. */
+        Occ *held = malloc(sizeof(Occ) * (b->n + 1));
+        size_t n_held = 0;
+        if (!held)
+                return -ENOMEM;
+        for (size_t k = 0; k < b->n; k++) {
+                Occ occ = b->v[k];
+                if (occ.reminder) {
+                        const Span *s = span_holding(spans, n_spans, occ.start);
+                        if (s) {
+                                if (in_pause(o, s->end))
+                                        continue;
+                                occ.start = s->end;
+                                occ.held = true;
+                                held[n_held++] = occ;
+                                continue;
+                        }
+                        if (in_pause(o, occ.start))
+                                continue;
+                }
+                b->v[w++] = occ;
+        }
+        held_from = w;
+        memcpy(b->v + w, held, sizeof(Occ) * n_held);
+        free(held);
+        b->n = w + n_held;
+
+        /* One release per entry per recharge: the last one held stands for them all. */
+        qsort(b->v + held_from, b->n - held_from, sizeof(Occ), cmp_held);
+        w = held_from;
+        for (size_t k = held_from; k < b->n; k++) {
+                if (k + 1 < b->n && b->v[k + 1].entry == b->v[k].entry && b->v[k + 1].start == b->v[k].start)
+                        continue;
+                b->v[w++] = b->v[k];
+        }
+        b->n = w;
+        return 0;
+}
+
+static int cmp_event(const void *a, const void *b) {
+        const Event *x = a, *y = b;
+        if (x->time != y->time)
+                return x->time < y->time ? -1 : 1;
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        if (x->entry != y->entry)
+                return x->entry < y->entry ? -1 : 1;
+        return x->of < y->of ? -1 : x->of > y->of;
+}
+
+typedef struct EventBuf {
+        Event *v;
+        size_t n, cap;
+} EventBuf;
+
+static int ev_push(EventBuf *b, usec_t from, usec_t to, const Event *ev) {
+        if (ev->time < from || ev->time >= to)
+                return 0;
+        if (b->n >= b->cap) {
+                size_t cap = b->cap ? b->cap * 2 : 256;
+                Event *v = realloc(b->v, cap * sizeof(Event));
+                if (!v)
+                        return -ENOMEM;
+                b->v = v;
+                b->cap = cap;
+        }
+        b->v[b->n++] = *ev;
+        return 0;
+}
+
+int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
+        usec_t heads_up = e->config->heads_up;
+        OccBuf b = {};
+        EventBuf evs = {};
+        int r;
+
+        if (to < from)
+                return -EINVAL;
+        if (to == from) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+
+        r = build(e, o, from, to, &b);
+        for (size_t k = 0; k < b.n && r >= 0; k++) {
+                const Occ *occ = &b.v[k];
+                usec_t end = occ->end == USEC_INFINITY ? 0 : occ->end;
+                Event ev = { .entry = occ->entry, .of = occ->of, .start = occ->start, .end = end };
+
+                if (occ->reminder) {
+                        ev.kind = EVENT_REMINDER;
+                        ev.time = occ->start;
+                        ev.end = 0;
+                        ev.held = occ->held;
+                        r = ev_push(&evs, from, to, &ev);
+                        continue;
+                }
+
+                ev.kind = EVENT_START;
+                ev.time = occ->start;
+                r = ev_push(&evs, from, to, &ev);
+                if (r >= 0 && end != 0) {
+                        ev.kind = EVENT_END;
+                        ev.time = end;
+                        r = ev_push(&evs, from, to, &ev);
+                }
+                if (r >= 0 && occ->entry != ENTRY_MANUAL && heads_up > 0 && occ->start > heads_up) {
+                        ev.kind = EVENT_HEADS_UP;
+                        ev.time = occ->start - heads_up;
+                        r = ev_push(&evs, from, to, &ev);
+                }
+        }
+        free(b.v);
+        if (r < 0) {
+                free(evs.v);
+                return r;
+        }
+
+        qsort(evs.v, evs.n, sizeof(Event), cmp_event);
+        *ret = evs.v;
+        *ret_n = evs.n;
+        return 0;
+}
+
+int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret) {
+        if (after >= USEC_INFINITY - HORIZON_USEC)
+                return -ENOENT;
+
+        /* Most schedules have something within two days; widen the window only when not. */
+        for (usec_t span = 2 * USEC_PER_DAY;; span = MIN(span * 4, HORIZON_USEC)) {
+                _cleanup_free_ Event *v = NULL;
+                size_t n;
+                int r;
+
+                r = engine_range(e, o, after + 1, after + 1 + span, &v, &n);
+                if (r < 0)
+                        return r;
+                if (n > 0) {
+                        *ret = v[0];
+                        return 0;
+                }
+                if (span >= HORIZON_USEC)
+                        return -ENOENT;
+        }
+}
+
+/* Chooses what counts between two recharges: the later end wins, open-ended is latest, and a
+ * tie goes to the scheduled block (a < b ordering by the caller). */
+static bool ends_later(usec_t a_end, usec_t b_end) {
+        return a_end > b_end;
+}
+
+int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
+        _cleanup_free_ Span *spans = NULL;
+        EngineStatus s = { .entry = ENTRY_MANUAL };
+        OccBuf b = {};
+        size_t n_spans;
+        const Occ *best = NULL;
+        int r;
+
+        r = build(e, o, t, t + 1, &b);
+        if (r < 0)
+                goto finish;
+
+        s.paused = in_pause(o, t);
+        for (size_t k = 0; k < b.n; k++) {
+                const Occ *occ = &b.v[k];
+                if (occ->reminder || occ->start > t || t >= occ->end)
+                        continue;
+                if (occ->entry != ENTRY_MANUAL)
+                        s.n_blocks++;
+                if (occ->entry == ENTRY_MANUAL || e->config->entries[occ->entry].dnd)
+                        s.dnd = true;
+                if (!best || ends_later(occ->end, best->end) ||
+                    (occ->end == best->end && best->entry == ENTRY_MANUAL && occ->entry != ENTRY_MANUAL) ||
+                    (occ->end == best->end && occ->entry != ENTRY_MANUAL && best->entry != ENTRY_MANUAL &&
+                     occ->entry < best->entry))
+                        best = occ;
+        }
+        if (best) {
+                s.recharging = true;
+                s.manual = best->entry == ENTRY_MANUAL;
+                s.entry = best->entry;
+                s.since = best->start;
+                s.until = best->end == USEC_INFINITY ? 0 : best->end;
+                s.block_of = s.manual ? 0 : best->of;
+        }
+
+        /* Held reminders: released at the end of the recharge holding t, still ahead. */
+        r = dnd_spans(e, o, &b, &spans, &n_spans);
+        if (r < 0)
+                goto finish;
+        const Span *sp = span_holding(spans, n_spans, t);
+        if (sp) {
+                OccBuf all = {};
+                int last = -2;
+
+                r = gen_window(e, o, sp->start, t + 1, -1, &all);
+                if (r >= 0)
+                        qsort(all.v, all.n, sizeof(Occ), cmp_held);
+                for (size_t k = 0; k < all.n && r >= 0; k++) {
+                        const Occ *occ = &all.v[k];
+                        if (occ->reminder && occ->start >= sp->start && occ->start <= t && occ->entry != last) {
+                                s.n_held++;
+                                last = occ->entry;
+                        }
+                }
+                free(all.v);
+                if (r < 0)
+                        goto finish;
+        }
+        *ret = s;
+        r = 0;
+finish:
+        free(b.v);
+        return r;
+}
+
+/* The entry's occurrences as they stand in [from, to), before holding, in order. */
+static int entry_occs(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, OccBuf *b) {
+        int r = gen_window(e, o, from, to, (int) i, b);
+        if (r < 0)
+                return r;
+        qsort(b->v, b->n, sizeof(Occ), cmp_held);
+        return 0;
+}
+
+int engine_entry_next(const Engine *e, const Overlay *o, size_t i, usec_t now, usec_t *ret_start, usec_t *ret_end) {
+        const Entry *en;
+
+        if (i >= e->config->n_entries)
+                return -EINVAL;
+        en = &e->config->entries[i];
+        if (!en->enabled)
+                return -ENOENT;
+
+        for (usec_t span = 2 * USEC_PER_DAY; span <= 16 * USEC_PER_DAY; span *= 2) {
+                OccBuf b = {};
+                int r = entry_occs(e, o, i, now > USEC_PER_DAY ? now - USEC_PER_DAY : 0, now + span, &b);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < b.n; k++) {
+                        const Occ *occ = &b.v[k];
+                        bool current = occ->reminder ? occ->start > now : occ->end > now;
+                        if (!current)
+                                continue;
+                        if (ret_start)
+                                *ret_start = occ->start;
+                        if (ret_end)
+                                *ret_end = occ->reminder ? 0 : occ->end;
+                        free(b.v);
+                        return 0;
+                }
+                free(b.v);
+        }
+        return -ENOENT;
+}
+
+/* The entry's first occurrence as it stands that starts (is due) after now. */
+static int next_after(const Engine *e, const Overlay *o, size_t i, usec_t now, Occ *ret) {
+        if (i >= e->config->n_entries)
+                return -EINVAL;
+        if (!e->config->entries[i].enabled)
+                return -ENOENT;
+
+        for (usec_t span = 2 * USEC_PER_DAY; span <= 16 * USEC_PER_DAY; span *= 2) {
+                OccBuf b = {};
+                int r = entry_occs(e, o, i, now > USEC_PER_DAY ? now - USEC_PER_DAY : 0, now + span, &b);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < b.n; k++)
+                        if (b.v[k].start > now) {
+                                *ret = b.v[k];
+                                free(b.v);
+                                return 0;
+                        }
+                free(b.v);
+        }
+        return -ENOENT;
+}
+
+/* Sets (or replaces) the override for occurrence `of`, dropping ones too old to matter first. */
+static int put_override(EntryOverlay *eo, usec_t now, const Override *ov) {
+        for (size_t k = 0; k < eo->n_overrides; k++)
+                if (eo->overrides[k].of == ov->of) {
+                        eo->overrides[k] = *ov;
+                        return 0;
+                }
+
+        size_t w = 0;
+        for (size_t k = 0; k < eo->n_overrides; k++) {
+                const Override *x = &eo->overrides[k];
+                usec_t latest = MAX(x->of, MAX(x->start, x->end));
+                if (latest + KEEP_USEC < now)
+                        continue;
+                eo->overrides[w++] = *x;
+        }
+        eo->n_overrides = w;
+        if (eo->n_overrides >= OVERRIDES_MAX)
+                return -ENOSPC;
+        eo->overrides[eo->n_overrides++] = *ov;
+        return 0;
+}
+
+static EntryOverlay *overlay_entry_mut(Overlay *o, size_t i) {
+        if (!o || !o->entries || i >= o->n_entries)
+                return NULL;
+        return &o->entries[i];
+}
+
+int engine_skip(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_when) {
+        EntryOverlay *eo = overlay_entry_mut(o, i);
+        Occ occ;
+        int r;
+
+        if (!eo)
+                return -EINVAL;
+        r = next_after(e, o, i, now, &occ);
+        if (r < 0)
+                return r;
+        r = put_override(eo, now, &(Override) { .of = occ.of });
+        if (r < 0)
+                return r;
+        if (ret_when)
+                *ret_when = occ.start;
+        return 0;
+}
+
+/* The reminder of entry i shown last at or before now (as the events show it), if any. */
+static int last_shown(const Engine *e, const Overlay *o, size_t i, usec_t now, Event *ret) {
+        _cleanup_free_ Event *v = NULL;
+        size_t n;
+        int r;
+
+        r = engine_range(e, o, now > KEEP_USEC ? now - KEEP_USEC : 0, now + 1, &v, &n);
+        if (r < 0)
+                return r;
+        for (size_t k = n; k > 0; k--)
+                if (v[k - 1].kind == EVENT_REMINDER && v[k - 1].entry == (int) i) {
+                        *ret = v[k - 1];
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+int engine_snooze(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t d, usec_t *ret_when) {
+        EntryOverlay *eo = overlay_entry_mut(o, i);
+        Override ov;
+        Occ occ;
+        int r;
+
+        if (!eo || d == 0)
+                return -EINVAL;
+        if (e->config->entries[i].type == ENTRY_SELFCARE) {
+                Event last;
+                if (last_shown(e, o, i, now, &last) >= 0 && last.of != eo->done) {
+                        ov = (Override) { .of = last.of, .start = now + d };
+                        goto put;
+                }
+        }
+
+        r = next_after(e, o, i, now, &occ);
+        if (r < 0)
+                return r;
+        ov = (Override) { .of = occ.of, .start = occ.start + d, .end = occ.reminder ? 0 : occ.end + d };
+put:
+        r = put_override(eo, now, &ov);
+        if (r < 0)
+                return r;
+        if (ret_when)
+                *ret_when = ov.start;
+        return 0;
+}
+
+int engine_start_now(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_when) {
+        EntryOverlay *eo = overlay_entry_mut(o, i);
+        Occ occ;
+        int r;
+
+        if (!eo)
+                return -EINVAL;
+        if (e->config->entries[i].type != ENTRY_RECHARGE)
+                return -EINVAL;
+        r = next_after(e, o, i, now, &occ);
+        if (r < 0)
+                return r;
+        r = put_override(eo, now, &(Override) { .of = occ.of, .start = now, .end = occ.end });
+        if (r < 0)
+                return r;
+        if (ret_when)
+                *ret_when = now;
+        return 0;
+}
+
+/* The blocks on at now, as they stand. */
+static int blocks_on(const Engine *e, const Overlay *o, usec_t now, OccBuf *b) {
+        OccBuf all = {};
+        int r;
+
+        r = gen_window(e, o, now > USEC_PER_DAY * 2 ? now - USEC_PER_DAY * 2 : 0, now + 1, -1, &all);
+        for (size_t k = 0; k < all.n && r >= 0; k++) {
+                const Occ *occ = &all.v[k];
+                if (!occ->reminder && occ->start <= now && now < occ->end)
+                        r = occ_push(b, occ);
+        }
+        free(all.v);
+        return r;
+}
+
+int engine_stop(const Engine *e, Overlay *o, usec_t now) {
+        _cleanup_free_ EntryOverlay *saved = NULL;
+        Overlay before = *o;
+        OccBuf b = {};
+        bool any = false;
+        int r;
+
+        r = blocks_on(e, o, now, &b);
+        if (r < 0)
+                goto finish;
+
+        /* Keep a copy so a failure half-way leaves *o as it was. */
+        if (o->n_entries > 0) {
+                saved = malloc(sizeof(EntryOverlay) * o->n_entries);
+                if (!saved) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                memcpy(saved, o->entries, sizeof(EntryOverlay) * o->n_entries);
+        }
+
+        if (o->manual_since != 0 && o->manual_since <= now && (o->manual_until == 0 || now < o->manual_until)) {
+                o->manual_since = o->manual_until = 0;
+                any = true;
+        }
+        for (size_t k = 0; k < b.n; k++) {
+                const Occ *occ = &b.v[k];
+                r = put_override(&o->entries[occ->entry], now,
+                                 &(Override) { .of = occ->of, .start = occ->start, .end = now });
+                if (r < 0) {
+                        *o = before;
+                        if (saved)
+                                memcpy(o->entries, saved, sizeof(EntryOverlay) * o->n_entries);
+                        goto finish;
+                }
+                any = true;
+        }
+        r = any ? 0 : -ESRCH;
+finish:
+        free(b.v);
+        return r;
+}
+
+int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret_until) {
+        EngineStatus s;
+        int r;
+
+        if (d == 0)
+                return -EINVAL;
+        r = engine_at(e, o, now, &s);
+        if (r < 0)
+                return r;
+        if (!s.recharging)
+                return -ESRCH;
+        if (s.manual) {
+                if (o->manual_until == 0)
+                        return -EOPNOTSUPP;
+                o->manual_until += d;
+                if (ret_until)
+                        *ret_until = o->manual_until;
+                return 0;
+        }
+
+        r = put_override(&o->entries[s.entry], now, &(Override) { .of = s.block_of, .start = s.since, .end = s.until + d });
+        if (r < 0)
+                return r;
+        if (ret_until)
+                *ret_until = s.until + d;
+        return 0;
+}
+
+int engine_done(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_when) {
+        EntryOverlay *eo = overlay_entry_mut(o, i);
+        Event last;
+        int r;
+
+        if (!eo)
+                return -EINVAL;
+        if (e->config->entries[i].type != ENTRY_SELFCARE)
+                return -EINVAL;
+        r = last_shown(e, o, i, now, &last);
+        if (r < 0)
+                return r;
+        eo->done = last.of;
+        if (ret_when)
+                *ret_when = last.time;
+        return 0;
+}
+
+void engine_prune(const Engine *e, Overlay *o, usec_t now) {
+        for (size_t i = 0; o && o->entries && i < o->n_entries; i++) {
+                EntryOverlay *eo = &o->entries[i];
+                size_t w = 0;
+                for (size_t k = 0; k < eo->n_overrides; k++) {
+                        const Override *x = &eo->overrides[k];
+                        if (MAX(x->of, MAX(x->start, x->end)) + KEEP_USEC < now)
+                                continue;
+                        eo->overrides[w++] = *x;
+                }
+                eo->n_overrides = w;
+        }
+        if (o && o->paused_since != 0 && o->paused_until != USEC_INFINITY && o->paused_until <= now)
+                o->paused_since = o->paused_until = 0;
+        if (o && o->manual_since != 0 && o->manual_until != 0 && o->manual_until <= now)
+                o->manual_since = o->manual_until = 0;
+}
