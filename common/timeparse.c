@@ -40,6 +40,13 @@ static const char *skip_blanks(const char *p) {
         return p;
 }
 
+/* The same, but never past e: items of a list are not NUL-terminated. */
+static const char *skip_blanks_until(const char *p, const char *e) {
+        while (p < e && is_blank(*p))
+                p++;
+        return p;
+}
+
 /* Every parser accepts blanks around the value: iniparser trims them already, but the bus and
  * the client hand us text that nobody trimmed. Returns the length of s without them. */
 static size_t trim(const char **s) {
@@ -261,7 +268,7 @@ char *span_format(usec_t u, char buf[static SPAN_MAX]) {
                 if (k == 0)
                         continue;
                 u %= units[i].usec;
-                /* The longest output, "30500w 6d 23h 59min 59s 999ms 999us", is 35 bytes. */
+                /* The longest output, "30500568w 6d 23h 59min 59s 999ms 999us", is 38 bytes. */
                 n += snprintf(buf + n, SPAN_MAX - n, "%s%llu%s", n > 0 ? " " : "",
                               (unsigned long long) k, units[i].name);
         }
@@ -346,10 +353,10 @@ static int weekdays_parse_item(const char *s, size_t n, weekdays_t *days) {
         while (s < e && is_alpha(*s))
                 s++;
         na = s - a;
-        s = skip_blanks(s);
+        s = skip_blanks_until(s, e);
         b = s;
-        if (s < e && s + 1 < e && s[0] == '.' && s[1] == '.') {
-                b = s = skip_blanks(s + 2);
+        if (e - s >= 2 && s[0] == '.' && s[1] == '.') {
+                b = s = skip_blanks_until(s + 2, e);
                 while (s < e && is_alpha(*s))
                         s++;
                 nb = s - b;
@@ -395,13 +402,13 @@ int weekdays_parse(const char *s, weekdays_t *ret) {
 
         for (const char *p = s, *end = s + n;;) {
                 const char *comma = memchr(p, ',', end - p);
-                const char *item_end = comma ?: end;
-                const char *i = skip_blanks(p);
+                const char *item_end = comma ? comma : end;
+                const char *i = skip_blanks_until(p, item_end);
                 size_t len = item_end - i;
 
                 while (len > 0 && is_blank(i[len - 1]))
                         len--;
-                if (i >= item_end || len == 0)
+                if (len == 0)
                         return PARSE_BAD_FORMAT; /* ",Mon", "Mon,,Tue", "Mon," */
                 r = weekdays_parse_item(i, len, &days);
                 if (r < 0)

@@ -2,6 +2,7 @@
 /* timeparse.h: what a user writes about time: spans (systemd.time(7)), clock times, weekday sets. */
 #pragma once
 
+#include <errno.h> /* the PARSE_* codes are errno values */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
