@@ -14,6 +14,9 @@
 /* Blocks last at most a day and heads-up is at most a day, so events of occurrences planned
  * more than two days past a range cannot fall in it. */
 #define LOOKAHEAD_USEC (2 * USEC_PER_DAY)
+/* Snoozing a selfcare entry brings back the reminder shown last if it came this recently (a
+ * click on its notification); else it moves the next one. */
+#define RECENT_USEC USEC_PER_HOUR
 /* engine_next() gives up after this. */
 #define HORIZON_USEC (400 * USEC_PER_DAY)
 /* Overrides older than this are dropped; done/snooze look this far back for the last reminder. */
@@ -334,7 +337,8 @@ static int dnd_spans(const Engine *e, const Overlay *o, const OccBuf *b, Span **
                         continue;
                 v[n++] = (Span) { occ->start, occ->end };
         }
-        qsort(v, n, sizeof(Span), cmp_span);
+        if (n > 1)
+                qsort(v, n, sizeof(Span), cmp_span);
         for (size_t k = 0; k < n; k++) {
                 if (m > 0 && v[k].start <= v[m - 1].end) {
                         v[m - 1].end = MAX(v[m - 1].end, v[k].end);
@@ -378,7 +382,7 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccB
         usec_t gs = from > LOOKBACK_USEC ? from - LOOKBACK_USEC : 0;
         usec_t ge = to < USEC_INFINITY - LOOKAHEAD_USEC ? to + LOOKAHEAD_USEC : USEC_INFINITY;
         _cleanup_free_ Span *spans = NULL;
-        size_t n_spans, w = 0, held_from;
+        size_t n_spans, w = 0;
         int r;
 
         r = gen_window(e, o, gs, ge, -1, b);
@@ -404,41 +408,38 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccB
                 return r;
 
         /* Hold reminders: a held one moves to the end of the recharge holding it (never, for one
-         * held until Stop) and goes to a separate list so the releases can be collapsed. */
-        Occ *held = malloc(sizeof(Occ) * (b->n + 1));
-        size_t n_held = 0;
-        if (!held)
+         * held until Stop). Reminders go to a list of their own so that releases collapse: one
+         * per entry per recharge, and none beside a planned one at the same instant. */
+        Occ *rem = malloc(sizeof(Occ) * (b->n + 1));
+        size_t n_rem = 0;
+        if (!rem)
                 return -ENOMEM;
         for (size_t k = 0; k < b->n; k++) {
                 Occ occ = b->v[k];
-                if (occ.reminder) {
-                        const Span *s = span_holding(spans, n_spans, occ.start);
-                        if (s) {
-                                if (in_pause(o, s->end))
-                                        continue;
-                                occ.start = s->end;
-                                occ.held = true;
-                                held[n_held++] = occ;
-                                continue;
-                        }
-                        if (in_pause(o, occ.start))
-                                continue;
-                }
-                b->v[w++] = occ;
-        }
-        held_from = w;
-        memcpy(b->v + w, held, sizeof(Occ) * n_held);
-        free(held);
-        b->n = w + n_held;
-
-        /* One release per entry per recharge: the last one held stands for them all. */
-        qsort(b->v + held_from, b->n - held_from, sizeof(Occ), cmp_held);
-        w = held_from;
-        for (size_t k = held_from; k < b->n; k++) {
-                if (k + 1 < b->n && b->v[k + 1].entry == b->v[k].entry && b->v[k + 1].start == b->v[k].start)
+                if (!occ.reminder) {
+                        b->v[w++] = occ;
                         continue;
-                b->v[w++] = b->v[k];
+                }
+                const Span *s = span_holding(spans, n_spans, occ.start);
+                if (s) {
+                        occ.start = s->end;
+                        occ.held = true;
+                }
+                if (in_pause(o, occ.start))
+                        continue;
+                rem[n_rem++] = occ;
         }
+        if (n_rem > 1)
+                qsort(rem, n_rem, sizeof(Occ), cmp_held);
+        for (size_t k = 0; k < n_rem; k++) {
+                if (k + 1 < n_rem && rem[k + 1].entry == rem[k].entry && rem[k + 1].start == rem[k].start) {
+                        /* The last one stands for the group; it was held if any was. */
+                        rem[k + 1].held = rem[k + 1].held || rem[k].held;
+                        continue;
+                }
+                b->v[w++] = rem[k];
+        }
+        free(rem);
         b->n = w;
         return 0;
 }
@@ -523,7 +524,8 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
                 return r;
         }
 
-        qsort(evs.v, evs.n, sizeof(Event), cmp_event);
+        if (evs.n > 1)
+                qsort(evs.v, evs.n, sizeof(Event), cmp_event);
         *ret = evs.v;
         *ret_n = evs.n;
         return 0;
@@ -603,7 +605,7 @@ int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
                 int last = -2;
 
                 r = gen_window(e, o, sp->start, t + 1, -1, &all);
-                if (r >= 0)
+                if (r >= 0 && all.n > 1)
                         qsort(all.v, all.n, sizeof(Occ), cmp_held);
                 for (size_t k = 0; k < all.n && r >= 0; k++) {
                         const Occ *occ = &all.v[k];
@@ -628,7 +630,8 @@ static int entry_occs(const Engine *e, const Overlay *o, size_t i, usec_t from, 
         int r = gen_window(e, o, from, to, (int) i, b);
         if (r < 0)
                 return r;
-        qsort(b->v, b->n, sizeof(Occ), cmp_held);
+        if (b->n > 1)
+                qsort(b->v, b->n, sizeof(Occ), cmp_held);
         return 0;
 }
 
@@ -760,7 +763,7 @@ int engine_snooze(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t d, u
                 return -EINVAL;
         if (e->config->entries[i].type == ENTRY_SELFCARE) {
                 Event last;
-                if (last_shown(e, o, i, now, &last) >= 0 && last.of != eo->done) {
+                if (last_shown(e, o, i, now, &last) >= 0 && last.of != eo->done && last.time + RECENT_USEC > now) {
                         ov = (Override) { .of = last.of, .start = now + d };
                         goto put;
                 }

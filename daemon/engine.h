@@ -104,7 +104,7 @@ int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t no
  * time). -ENOENT: none. -ENOSPC: too many overrides for this entry. */
 int engine_skip(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
 /* Blocks: the next start after now moves d later, with its end. Reminders: the one shown last,
- * if not done and no later one has come, comes back at now + d; else the next one moves d
+ * if shown within the last hour and not done, comes back at now + d; else the next one moves d
  * later. Moved, never duplicated. */
 int engine_snooze(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t d, usec_t *ret_when);
 /* "Start now" from a heads-up: the entry's next block starts at now and keeps its planned end. */
