@@ -1,0 +1,835 @@
+/* SPDX-License-Identifier: MIT */
+/* state.c: the state file (its text format, parser and atomic save) and its mapping to the engine's overlay. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "macro.h"
+#include "state.h"
+
+/*
+ * The file, one record a line, tokens separated by blanks, times in decimal microseconds since
+ * the epoch (18446744073709551615 is USEC_INFINITY), strings quoted as text_quote() writes them:
+ *
+ *   recharged-state 1
+ *   paused <since> <until>
+ *   manual <since> <until> "<message>"
+ *   entry "<name>" done <of>
+ *   override "<name>" <of> <start> <end>
+ *   silence "<server>" "<before>"
+ *
+ * The version line comes first and exactly once; paused and manual at most once; every entry of
+ * the State has an `entry` line (done 0 when none), its overrides follow it and must name an
+ * entry declared before. Blank lines are allowed; every line, the last too, ends with a newline
+ * (a missing one means the file was cut). Anything else, an unknown record kind included, is
+ * -EBADMSG: a later format that adds records says so with a new version number.
+ */
+
+#define STATE_VERSION 1
+
+static void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+
+static void unlink_and_freep(char **p) {
+        if (*p) {
+                int saved = errno;
+                (void) unlink(*p);
+                errno = saved;
+                free(*p);
+        }
+}
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+static bool is_eol(char c) {
+        return c == '\n' || c == '\0';
+}
+
+static void skip_blanks(const char **p) {
+        while (is_blank(**p))
+                (*p)++;
+}
+
+static int unhex(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -EBADMSG;
+}
+
+int text_quote(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *i = (const unsigned char *) s; *i; i++)
+                switch (*i) {
+                case '\\':
+                        fputs("\\\\", f);
+                        break;
+                case '"':
+                        fputs("\\\"", f);
+                        break;
+                case '\n':
+                        fputs("\\n", f);
+                        break;
+                case '\t':
+                        fputs("\\t", f);
+                        break;
+                default:
+                        if (*i < 0x20 || *i == 0x7f)
+                                fprintf(f, "\\x%02x", *i);
+                        else
+                                fputc(*i, f);
+                }
+        fputc('"', f);
+        return ferror(f) ? -ENOMEM : 0;
+}
+
+int text_read_word(const char **p, const char **ret_word, size_t *ret_len) {
+        const char *i;
+
+        skip_blanks(p);
+        i = *p;
+        while (!is_eol(*i) && !is_blank(*i))
+                i++;
+        if (i == *p)
+                return -EBADMSG;
+
+        *ret_word = *p;
+        *ret_len = i - *p;
+        *p = i;
+        return 0;
+}
+
+int text_read_u64(const char **p, uint64_t *ret) {
+        const char *w, *i = *p;
+        uint64_t v = 0;
+        size_t n;
+        int r;
+
+        r = text_read_word(&i, &w, &n);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < n; k++) {
+                if (w[k] < '0' || w[k] > '9')
+                        return -EBADMSG;
+                if (v > (UINT64_MAX - (uint64_t) (w[k] - '0')) / 10)
+                        return -EBADMSG;
+                v = v * 10 + (uint64_t) (w[k] - '0');
+        }
+
+        *ret = v;
+        *p = i;
+        return 0;
+}
+
+int text_read_string(const char **p, size_t max, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        const char *i;
+        size_t n = 0;
+        char *shrunk;
+
+        skip_blanks(p);
+        i = *p;
+        if (*i != '"')
+                return -EBADMSG;
+
+        buf = malloc(max + 1);
+        if (!buf)
+                return -ENOMEM;
+
+        for (i++; *i != '"'; i++) {
+                unsigned char c = *i;
+
+                if (c == '\\') {
+                        int hi, lo;
+
+                        switch (*++i) {
+                        case '\\':
+                        case '"':
+                                c = *i;
+                                break;
+                        case 'n':
+                                c = '\n';
+                                break;
+                        case 't':
+                                c = '\t';
+                                break;
+                        case 'x':
+                                hi = unhex(i[1]);
+                                if (hi < 0)
+                                        return -EBADMSG;
+                                lo = unhex(i[2]);
+                                if (lo < 0)
+                                        return -EBADMSG;
+                                c = (unsigned char) (hi << 4 | lo);
+                                if (c == 0)
+                                        return -EBADMSG;
+                                i += 2;
+                                break;
+                        default: /* an unknown escape, or the line ends after the backslash */
+                                return -EBADMSG;
+                        }
+                } else if (c < 0x20 || c == 0x7f) /* the line ended inside the quotes, or a raw control byte */
+                        return -EBADMSG;
+
+                if (n >= max)
+                        return -EBADMSG;
+                buf[n++] = (char) c;
+        }
+        i++;
+        /* A token ends at a blank or at the end of the line: "a"b is not two tokens. */
+        if (!is_eol(*i) && !is_blank(*i))
+                return -EBADMSG;
+
+        buf[n] = '\0';
+        shrunk = realloc(buf, n + 1);
+        if (shrunk)
+                buf = shrunk;
+        *ret = TAKE_PTR(buf);
+        *p = i;
+        return 0;
+}
+
+int text_read_end(const char **p) {
+        skip_blanks(p);
+        return is_eol(**p) ? 0 : -EBADMSG;
+}
+
+static bool word_is(const char *w, size_t n, const char *literal) {
+        return strlen(literal) == n && memcmp(w, literal, n) == 0;
+}
+
+State *state_free(State *s) {
+        if (!s)
+                return NULL;
+        free(s->manual_message);
+        for (size_t i = 0; i < s->n_entries; i++)
+                free(s->entries[i].name);
+        free(s->entries);
+        for (size_t i = 0; i < s->n_silence; i++) {
+                free(s->silence[i].server);
+                free(s->silence[i].before);
+        }
+        free(s);
+        return NULL;
+}
+
+static int strcasecmp_ptr(const void *a, const void *b) {
+        return strcasecmp(*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Entry names must be unique the way config_find_entry() compares them (case-insensitively),
+ * else two records would land on one entry. */
+static int check_names_unique(const StateEntry *entries, size_t n) {
+        _cleanup_free_ const char **names = NULL;
+
+        if (n < 2)
+                return 0;
+        names = malloc(n * sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                names[i] = entries[i].name;
+        qsort(names, n, sizeof(char *), strcasecmp_ptr);
+        for (size_t i = 1; i < n; i++)
+                if (strcasecmp(names[i - 1], names[i]) == 0)
+                        return -EBADMSG;
+        return 0;
+}
+
+static bool string_ok(const char *s, bool may_be_empty) {
+        return s && (may_be_empty || *s) && strlen(s) <= STATE_STRING_MAX;
+}
+
+/* What state_format() writes, state_parse() must read back; refuse here what it would refuse. */
+static int state_verify(const State *s) {
+        int r;
+
+        if (s->n_entries > STATE_ENTRIES_MAX || s->n_silence > STATE_SILENCE_MAX)
+                return -EINVAL;
+        if (s->n_entries > 0 && !s->entries)
+                return -EINVAL;
+        if (s->manual_message && !string_ok(s->manual_message, true))
+                return -EINVAL;
+        for (size_t i = 0; i < s->n_entries; i++)
+                if (!string_ok(s->entries[i].name, false) || s->entries[i].overlay.n_overrides > OVERRIDES_MAX)
+                        return -EINVAL;
+        for (size_t i = 0; i < s->n_silence; i++)
+                if (!string_ok(s->silence[i].server, false) || !string_ok(s->silence[i].before, true))
+                        return -EINVAL;
+
+        r = check_names_unique(s->entries, s->n_entries);
+        if (r == -EBADMSG)
+                return -EINVAL;
+        return r;
+}
+
+int state_format(const State *s, char **ret_text) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        size_t size = 0;
+        int r;
+
+        r = state_verify(s);
+        if (r < 0)
+                return r;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+
+        fprintf(f, "recharged-state %d\n", STATE_VERSION);
+        if (s->paused_since != 0 || s->paused_until != 0)
+                fprintf(f, "paused %" PRIu64 " %" PRIu64 "\n", s->paused_since, s->paused_until);
+        if (s->manual_since != 0 || s->manual_until != 0 || s->manual_message) {
+                fprintf(f, "manual %" PRIu64 " %" PRIu64 " ", s->manual_since, s->manual_until);
+                (void) text_quote(f, s->manual_message ?: "");
+                fputc('\n', f);
+        }
+        for (size_t i = 0; i < s->n_entries; i++) {
+                const StateEntry *e = &s->entries[i];
+
+                fputs("entry ", f);
+                (void) text_quote(f, e->name);
+                fprintf(f, " done %" PRIu64 "\n", e->overlay.done);
+                for (size_t k = 0; k < e->overlay.n_overrides; k++) {
+                        const Override *v = &e->overlay.overrides[k];
+
+                        fputs("override ", f);
+                        (void) text_quote(f, e->name);
+                        fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", v->of, v->start, v->end);
+                }
+        }
+        for (size_t i = 0; i < s->n_silence; i++) {
+                fputs("silence ", f);
+                (void) text_quote(f, s->silence[i].server);
+                fputc(' ', f);
+                (void) text_quote(f, s->silence[i].before);
+                fputc('\n', f);
+        }
+
+        if (ferror(f))
+                return -ENOMEM;
+        /* The buffer is only complete after fclose(). */
+        r = fclose(TAKE_PTR(f));
+        if (r != 0)
+                return -ENOMEM;
+
+        *ret_text = TAKE_PTR(buf);
+        return 0;
+}
+
+static StateEntry *state_find_entry(State *s, const char *name) {
+        /* The writer puts overrides right after their entry: try the last one first. */
+        if (s->n_entries > 0 && streq(s->entries[s->n_entries - 1].name, name))
+                return &s->entries[s->n_entries - 1];
+        for (size_t i = 0; i < s->n_entries; i++)
+                if (streq(s->entries[i].name, name))
+                        return &s->entries[i];
+        return NULL;
+}
+
+typedef struct ParseContext {
+        State *state;
+        size_t allocated;
+        bool have_paused, have_manual;
+} ParseContext;
+
+static int parse_record(ParseContext *ctx, const char *p) {
+        State *s = ctx->state;
+        const char *word;
+        size_t len;
+        int r;
+
+        r = text_read_word(&p, &word, &len);
+        if (r < 0)
+                return r;
+
+        if (word_is(word, len, "paused")) {
+                if (ctx->have_paused)
+                        return -EBADMSG;
+                ctx->have_paused = true;
+                r = text_read_u64(&p, &s->paused_since);
+                if (r < 0)
+                        return r;
+                r = text_read_u64(&p, &s->paused_until);
+                if (r < 0)
+                        return r;
+
+        } else if (word_is(word, len, "manual")) {
+                if (ctx->have_manual)
+                        return -EBADMSG;
+                ctx->have_manual = true;
+                r = text_read_u64(&p, &s->manual_since);
+                if (r < 0)
+                        return r;
+                r = text_read_u64(&p, &s->manual_until);
+                if (r < 0)
+                        return r;
+                r = text_read_string(&p, STATE_STRING_MAX, &s->manual_message);
+                if (r < 0)
+                        return r;
+
+        } else if (word_is(word, len, "entry")) {
+                _cleanup_free_ char *name = NULL;
+                usec_t done;
+
+                r = text_read_string(&p, STATE_STRING_MAX, &name);
+                if (r < 0)
+                        return r;
+                if (!*name)
+                        return -EBADMSG;
+                r = text_read_word(&p, &word, &len);
+                if (r < 0)
+                        return r;
+                if (!word_is(word, len, "done"))
+                        return -EBADMSG;
+                r = text_read_u64(&p, &done);
+                if (r < 0)
+                        return r;
+                r = text_read_end(&p);
+                if (r < 0)
+                        return r;
+
+                if (s->n_entries >= STATE_ENTRIES_MAX)
+                        return -EBADMSG;
+                if (s->n_entries >= ctx->allocated) {
+                        size_t a = MAX(ctx->allocated * 2, (size_t) 16);
+                        StateEntry *n = reallocarray(s->entries, a, sizeof(StateEntry));
+                        if (!n)
+                                return -ENOMEM;
+                        s->entries = n;
+                        ctx->allocated = a;
+                }
+                s->entries[s->n_entries++] = (StateEntry) {
+                        .name = TAKE_PTR(name),
+                        .overlay.done = done,
+                };
+
+        } else if (word_is(word, len, "override")) {
+                _cleanup_free_ char *name = NULL;
+                StateEntry *e;
+                Override v;
+
+                r = text_read_string(&p, STATE_STRING_MAX, &name);
+                if (r < 0)
+                        return r;
+                r = text_read_u64(&p, &v.of);
+                if (r < 0)
+                        return r;
+                r = text_read_u64(&p, &v.start);
+                if (r < 0)
+                        return r;
+                r = text_read_u64(&p, &v.end);
+                if (r < 0)
+                        return r;
+                r = text_read_end(&p);
+                if (r < 0)
+                        return r;
+
+                e = state_find_entry(s, name);
+                if (!e || e->overlay.n_overrides >= OVERRIDES_MAX)
+                        return -EBADMSG;
+                e->overlay.overrides[e->overlay.n_overrides++] = v;
+
+        } else if (word_is(word, len, "silence")) {
+                _cleanup_free_ char *server = NULL, *before = NULL;
+
+                r = text_read_string(&p, STATE_STRING_MAX, &server);
+                if (r < 0)
+                        return r;
+                if (!*server)
+                        return -EBADMSG;
+                r = text_read_string(&p, STATE_STRING_MAX, &before);
+                if (r < 0)
+                        return r;
+                if (s->n_silence >= STATE_SILENCE_MAX)
+                        return -EBADMSG;
+                s->silence[s->n_silence++] = (StateSilence) {
+                        .server = TAKE_PTR(server),
+                        .before = TAKE_PTR(before),
+                };
+
+        } else
+                return -EBADMSG;
+
+        return text_read_end(&p);
+}
+
+static int parse_version(const char *p) {
+        const char *word;
+        uint64_t v;
+        size_t len;
+        int r;
+
+        r = text_read_word(&p, &word, &len);
+        if (r < 0)
+                return r;
+        if (!word_is(word, len, "recharged-state"))
+                return -EBADMSG;
+        r = text_read_u64(&p, &v);
+        if (r < 0)
+                return r;
+        if (v != STATE_VERSION)
+                return -EBADMSG;
+        return text_read_end(&p);
+}
+
+int state_parse(const char *text, State **ret) {
+        _cleanup_(state_freep) State *s = NULL;
+        ParseContext ctx = {};
+        bool first = true;
+        int r;
+
+        s = calloc(1, sizeof(State));
+        if (!s)
+                return -ENOMEM;
+        ctx.state = s;
+
+        for (const char *line = text; *line;) {
+                const char *nl = strchr(line, '\n'), *p = line;
+
+                if (!nl)
+                        return -EBADMSG;
+
+                if (first) {
+                        r = parse_version(line);
+                        first = false;
+                } else if (text_read_end(&p) >= 0)
+                        r = 0; /* a blank line */
+                else
+                        r = parse_record(&ctx, line);
+                if (r < 0)
+                        return r;
+
+                line = nl + 1;
+        }
+        if (first)
+                return -EBADMSG;
+
+        r = check_names_unique(s->entries, s->n_entries);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int state_load(const char *path, State **ret) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        if (st.st_size > (off_t) STATE_FILE_MAX)
+                return -EBADMSG;
+
+        /* One byte more than the limit, to see a file that grew past it since fstat(). */
+        buf = malloc(STATE_FILE_MAX + 2);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, STATE_FILE_MAX + 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n > STATE_FILE_MAX)
+                        return -EBADMSG;
+        }
+        if (memchr(buf, '\0', n))
+                return -EBADMSG;
+        buf[n] = '\0';
+
+        return state_parse(buf, ret);
+}
+
+static int path_dirname(const char *path, char **ret) {
+        const char *slash = strrchr(path, '/');
+        char *d;
+
+        if (!slash)
+                d = strdup(".");
+        else if (slash == path)
+                d = strdup("/");
+        else
+                d = strndup(path, slash - path);
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
+static int path_basename(const char *path, const char **ret) {
+        const char *slash = strrchr(path, '/');
+        const char *b = slash ? slash + 1 : path;
+
+        if (!*b)
+                return -EINVAL;
+        *ret = b;
+        return 0;
+}
+
+static int mkdir_p(const char *dir, mode_t mode) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+
+        if (stat(dir, &st) >= 0 && S_ISDIR(st.st_mode))
+                return 0;
+
+        p = strdup(dir);
+        if (!p)
+                return -ENOMEM;
+        for (char *i = p + 1;; i++) {
+                char c = *i;
+
+                if (c != '/' && c != '\0')
+                        continue;
+                *i = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *i = c;
+                if (c == '\0')
+                        return 0;
+        }
+}
+
+int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = path_dirname(path, &dir);
+        if (r < 0)
+                return r;
+        return mkdir_p(dir, mode);
+}
+
+static int write_all(int fd, const char *buf, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, buf, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        return -EIO;
+                buf += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+static int open_temporary(const char *path, char **ret_tmp) {
+        _cleanup_free_ char *dir = NULL;
+        const char *base;
+        int r;
+
+        r = path_dirname(path, &dir);
+        if (r < 0)
+                return r;
+        r = path_basename(path, &base);
+        if (r < 0)
+                return r;
+
+        /* systemd's naming: ".#<name><16 hex>" beside the target; O_EXCL makes a clash a retry. */
+        for (unsigned attempt = 0; attempt < 16; attempt++) {
+                _cleanup_free_ char *tmp = NULL;
+                uint64_t rnd;
+                int fd;
+
+                if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+                        rnd = (uint64_t) getpid() << 32 ^ (uint64_t) (uintptr_t) &rnd ^ attempt;
+                if (asprintf(&tmp, "%s/.#%s%016" PRIx64, dir, base, rnd) < 0)
+                        return -ENOMEM;
+
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+                if (fd >= 0) {
+                        *ret_tmp = TAKE_PTR(tmp);
+                        return fd;
+                }
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
+int state_save(const char *path, const State *s) {
+        _cleanup_free_ char *text = NULL, *dir = NULL;
+        _cleanup_(unlink_and_freep) char *tmp = NULL;
+        _cleanup_close_ int dfd = -1, fd = -1;
+        int r;
+
+        r = state_format(s, &text);
+        if (r < 0)
+                return r;
+
+        r = path_dirname(path, &dir);
+        if (r < 0)
+                return r;
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return r;
+        /* Opened before the rename, so nothing after it can fail for lack of a descriptor. */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+
+        fd = open_temporary(path, &tmp);
+        if (fd < 0)
+                return fd;
+
+        r = write_all(fd, text, strlen(text));
+        if (r < 0)
+                return r;
+        if (fsync(fd) < 0)
+                return -errno;
+        if (close(TAKE_FD(fd)) < 0)
+                return -errno;
+
+        if (rename(tmp, path) < 0)
+                return -errno;
+        /* Renamed: nothing left to unlink. */
+        free(TAKE_PTR(tmp));
+
+        /* The rename is only durable once the folder is synced. Some file systems cannot sync a
+         * folder (EINVAL); the file is in place there, which is the best they offer. */
+        if (fsync(dfd) < 0 && errno != EINVAL)
+                return -errno;
+        return 0;
+}
+
+int state_move_aside(const char *path, usec_t now, char **ret_newpath) {
+        _cleanup_free_ char *n = NULL;
+
+        if (asprintf(&n, "%s.bad-%" PRIu64, path, now / USEC_PER_SEC) < 0)
+                return -ENOMEM;
+
+        /* Never overwrite an earlier damaged copy: it may be the one worth looking at. */
+        if (renameat2(AT_FDCWD, path, AT_FDCWD, n, RENAME_NOREPLACE) < 0) {
+                if (errno != EINVAL && errno != ENOSYS)
+                        return -errno;
+                if (rename(path, n) < 0)
+                        return -errno;
+        }
+
+        if (ret_newpath)
+                *ret_newpath = TAKE_PTR(n);
+        return 0;
+}
+
+int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dropped) {
+        _cleanup_strv_free_ char **dropped = NULL;
+        int r;
+
+        if (o->n_entries != c->n_entries || (c->n_entries > 0 && !o->entries))
+                return -EINVAL;
+
+        /* The only step that can fail comes first, so *o is untouched on failure. */
+        for (size_t i = 0; i < s->n_entries; i++) {
+                r = config_find_entry(c, s->entries[i].name);
+                if (r >= 0)
+                        continue;
+                if (r != -ENOENT)
+                        return r;
+                r = strv_extend(&dropped, s->entries[i].name);
+                if (r < 0)
+                        return r;
+        }
+
+        memset(o->entries, 0, sizeof(EntryOverlay) * o->n_entries);
+        for (size_t i = 0; i < s->n_entries; i++) {
+                EntryOverlay *eo;
+
+                r = config_find_entry(c, s->entries[i].name);
+                if (r < 0)
+                        continue;
+                eo = &o->entries[r];
+                *eo = s->entries[i].overlay;
+                eo->n_overrides = MIN(eo->n_overrides, (size_t) OVERRIDES_MAX);
+        }
+        o->paused_since = s->paused_since;
+        o->paused_until = s->paused_until;
+        o->manual_since = s->manual_since;
+        o->manual_until = s->manual_until;
+
+        if (ret_dropped)
+                *ret_dropped = TAKE_PTR(dropped);
+        return 0;
+}
+
+static bool entry_overlay_worth_keeping(const EntryOverlay *eo) {
+        return eo->n_overrides > 0 || eo->done != 0;
+}
+
+int state_from_overlay(State *s, const Config *c, const Overlay *o) {
+        StateEntry *entries = NULL;
+        size_t n = 0;
+
+        if (o->n_entries != c->n_entries || (c->n_entries > 0 && !o->entries))
+                return -EINVAL;
+
+        for (size_t i = 0; i < o->n_entries; i++)
+                if (entry_overlay_worth_keeping(&o->entries[i]))
+                        n++;
+        if (n > 0) {
+                entries = calloc(n, sizeof(StateEntry));
+                if (!entries)
+                        return -ENOMEM;
+        }
+
+        n = 0;
+        for (size_t i = 0; i < o->n_entries; i++) {
+                if (!entry_overlay_worth_keeping(&o->entries[i]))
+                        continue;
+                entries[n].name = strdup(c->entries[i].name);
+                if (!entries[n].name) {
+                        for (size_t k = 0; k < n; k++)
+                                free(entries[k].name);
+                        free(entries);
+                        return -ENOMEM;
+                }
+                entries[n].overlay = o->entries[i];
+                entries[n].overlay.n_overrides = MIN(entries[n].overlay.n_overrides, (size_t) OVERRIDES_MAX);
+                n++;
+        }
+
+        for (size_t i = 0; i < s->n_entries; i++)
+                free(s->entries[i].name);
+        free(s->entries);
+        s->entries = entries;
+        s->n_entries = n;
+
+        s->paused_since = o->paused_since;
+        s->paused_until = o->paused_until;
+        s->manual_since = o->manual_since;
+        s->manual_until = o->manual_until;
+        return 0;
+}
