@@ -35,7 +35,13 @@ typedef struct HistoryEvent {
         usec_t kept;             /* real length (completed/stopped) */
 } HistoryEvent;
 
-/* One line, "\n"-terminated; a reader ignores a truncated last line. */
+/* One line, "\n"-terminated; a reader ignores a truncated last line:
+ *   <time> <kind> <source> "<entry>" <of> <planned> <kept>
+ * times and lengths in decimal microseconds, kind as history_kind_to_string(), source a bare
+ * word of [a-z0-9_] ("-" when empty), entry quoted as in the state file. A line longer than
+ * HISTORY_LINE_MAX bytes is never valid. history_parse_line() takes a line with or without its
+ * newline; -EBADMSG when malformed. */
+#define HISTORY_LINE_MAX 1024
 int history_format_line(const HistoryEvent *ev, char **ret);
 int history_parse_line(const char *line, HistoryEvent *ret);
 /* Appends one line with O_APPEND and fdatasync; the file is created 0600. */
@@ -52,5 +58,9 @@ typedef struct Stats {
 } Stats;
 /* Reads path (missing = empty) and counts events with since ≤ time < until. tz_offset_fn-free:
  * days for the streak are local days given by local_day_of(). */
+/* The streak looks at most HISTORY_STREAK_DAYS days back (today included), over every event
+ * recorded before until, whatever since is: a streak is not shortened by the window asked for.
+ * local_day_of may be NULL: UTC days. -EINVAL when until is 0 or before since. */
+#define HISTORY_STREAK_DAYS 366
 int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_day_of)(usec_t t, void *userdata),
                   void *userdata, Stats *ret);

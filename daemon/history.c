@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/* history.c: the append-only event log behind GetStats: its line format, appending, and the stats read from it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "history.h"
+#include "macro.h"
+#include "state.h"
+
+static const char * const history_kind_table[_HISTORY_KIND_MAX] = {
+        [HISTORY_STARTED] = "started",
+        [HISTORY_COMPLETED] = "completed",
+        [HISTORY_STOPPED] = "stopped",
+        [HISTORY_SKIPPED] = "skipped",
+        [HISTORY_MISSED] = "missed",
+        [HISTORY_REMINDER_SHOWN] = "reminder-shown",
+        [HISTORY_REMINDER_DONE] = "reminder-done",
+        [HISTORY_REMINDER_MISSED] = "reminder-missed",
+};
+
+const char *history_kind_to_string(HistoryKind k) {
+        if (k < 0 || k >= _HISTORY_KIND_MAX)
+                return NULL;
+        return history_kind_table[k];
+}
+
+HistoryKind history_kind_from_string(const char *s) {
+        if (!s)
+                return _HISTORY_KIND_INVALID;
+        for (HistoryKind k = 0; k < _HISTORY_KIND_MAX; k++)
+                if (streq(history_kind_table[k], s))
+                        return k;
+        return _HISTORY_KIND_INVALID;
+}
+
+static void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+
+static bool source_char_ok(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool source_ok(const char *s, size_t n) {
+        if (n >= sizeof(((HistoryEvent *) NULL)->source))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!source_char_ok(s[i]))
+                        return false;
+        return true;
+}
+
+int history_format_line(const HistoryEvent *ev, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        const char *kind = history_kind_to_string(ev->kind);
+        size_t size = 0, n;
+
+        /* Refuse here what the reader would refuse, so no line is written only to be ignored. */
+        if (!kind)
+                return -EINVAL;
+        n = strnlen(ev->source, sizeof(ev->source));
+        if (!source_ok(ev->source, n))
+                return -EINVAL;
+        if (strnlen(ev->entry, sizeof(ev->entry)) >= sizeof(ev->entry))
+                return -EINVAL;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%" PRIu64 " %s %s ", ev->time, kind, n > 0 ? ev->source : "-");
+        (void) text_quote(f, ev->entry);
+        fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", ev->of, ev->planned, ev->kept);
+        if (ferror(f))
+                return -ENOMEM;
+        if (fclose(TAKE_PTR(f)) != 0)
+                return -ENOMEM;
+        if (size > HISTORY_LINE_MAX)
+                return -EINVAL;
+
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int history_parse_line(const char *line, HistoryEvent *ret) {
+        _cleanup_free_ char *entry = NULL;
+        HistoryEvent ev = {};
+        const char *p = line, *word, *nl;
+        char kind[32];
+        size_t len;
+        int r;
+
+        /* One line only: a newline, if any, is its last byte. */
+        nl = strchr(line, '\n');
+        if (nl && nl[1] != '\0')
+                return -EBADMSG;
+        if ((nl ? (size_t) (nl - line) : strlen(line)) > HISTORY_LINE_MAX)
+                return -EBADMSG;
+
+        r = text_read_u64(&p, &ev.time);
+        if (r < 0)
+                return r;
+
+        r = text_read_word(&p, &word, &len);
+        if (r < 0)
+                return r;
+        if (len >= sizeof(kind))
+                return -EBADMSG;
+        memcpy(kind, word, len);
+        kind[len] = '\0';
+        ev.kind = history_kind_from_string(kind);
+        if (ev.kind < 0)
+                return -EBADMSG;
+
+        r = text_read_word(&p, &word, &len);
+        if (r < 0)
+                return r;
+        if (len == 1 && word[0] == '-')
+                len = 0;
+        else if (!source_ok(word, len))
+                return -EBADMSG;
+        memcpy(ev.source, word, len);
+        ev.source[len] = '\0';
+
+        r = text_read_string(&p, sizeof(ev.entry) - 1, &entry);
+        if (r < 0)
+                return r;
+        strcpy(ev.entry, entry);
+
+        r = text_read_u64(&p, &ev.of);
+        if (r < 0)
+                return r;
+        r = text_read_u64(&p, &ev.planned);
+        if (r < 0)
+                return r;
+        r = text_read_u64(&p, &ev.kept);
+        if (r < 0)
+                return r;
+        r = text_read_end(&p);
+        if (r < 0)
+                return r;
+
+        *ret = ev;
+        return 0;
+}
+
+int history_append(const char *path, const HistoryEvent *ev) {
+        _cleanup_free_ char *line = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        ssize_t k;
+        size_t n;
+        int r;
+
+        r = history_format_line(ev, &line);
+        if (r < 0)
+                return r;
+
+        /* O_RDWR rather than O_WRONLY only to read the last byte back, below. */
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno == ENOENT) {
+                r = mkdir_parents(path, 0700);
+                if (r < 0)
+                        return r;
+                fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+        }
+        if (fd < 0)
+                return -errno;
+
+        /* A crash or a full disk may have left a last line without its newline. Start on a fresh
+         * line, or ours would be glued to it and both be lost. */
+        n = strlen(line);
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_size > 0) {
+                char last;
+
+                k = pread(fd, &last, 1, st.st_size - 1);
+                if (k < 0)
+                        return -errno;
+                if (k == 1 && last != '\n') {
+                        char *l = NULL;
+
+                        if (asprintf(&l, "\n%s", line) < 0)
+                                return -ENOMEM;
+                        free(line);
+                        line = l;
+                        n++;
+                }
+        }
+
+        /* One write(): with O_APPEND the line lands whole at the end, or not at all but for a
+         * full disk, which the reader survives. */
+        k = write(fd, line, n);
+        if (k < 0)
+                return -errno;
+        if ((size_t) k != n)
+                return -EIO;
+        if (fdatasync(fd) < 0)
+                return -errno;
+        if (close(TAKE_FD(fd)) < 0)
+                return -errno;
+        return 0;
+}
+
+static usec_t add_saturated(usec_t a, usec_t b) {
+        return a > USEC_INFINITY - b ? USEC_INFINITY : a + b;
+}
+
+enum {
+        DAY_PLANNED = 1 << 0, /* at least one scheduled block that day */
+        DAY_BROKEN = 1 << 1,  /* a scheduled block that day was stopped, skipped or missed */
+};
+
+typedef struct StatsContext {
+        Stats stats;
+        int64_t today;
+        uint8_t days[HISTORY_STREAK_DAYS]; /* [0] is today, [1] yesterday, … */
+        int64_t (*local_day_of)(usec_t t, void *userdata);
+        void *userdata;
+} StatsContext;
+
+static int64_t utc_day_of(usec_t t, _unused_ void *userdata) {
+        return (int64_t) (t / USEC_PER_DAY);
+}
+
+static void mark_day(StatsContext *ctx, usec_t of, uint8_t flags) {
+        int64_t d;
+
+        if (of == 0)
+                return;
+        d = ctx->local_day_of(of, ctx->userdata);
+        /* Blocks after today (skipped ahead of time) are not part of the streak yet. */
+        if (d > ctx->today || ctx->today - d >= HISTORY_STREAK_DAYS)
+                return;
+        ctx->days[ctx->today - d] |= flags;
+}
+
+static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
+        Stats *st = &ctx->stats;
+        bool in = ev->time >= st->since, scheduled = streq(ev->source, "schedule");
+
+        /* For the streak, every event before `until` counts, in the window or not. */
+        switch (ev->kind) {
+        case HISTORY_STARTED:
+                if (in && scheduled)
+                        st->planned = add_saturated(st->planned, ev->planned);
+                if (scheduled)
+                        mark_day(ctx, ev->of, DAY_PLANNED);
+                break;
+        case HISTORY_COMPLETED:
+                if (in) {
+                        st->completed++;
+                        st->kept = add_saturated(st->kept, ev->kept);
+                }
+                if (scheduled)
+                        mark_day(ctx, ev->of, DAY_PLANNED);
+                break;
+        case HISTORY_STOPPED:
+                if (in) {
+                        st->stopped++;
+                        st->kept = add_saturated(st->kept, ev->kept);
+                }
+                if (scheduled)
+                        mark_day(ctx, ev->of, DAY_PLANNED | DAY_BROKEN);
+                break;
+        case HISTORY_SKIPPED:
+        case HISTORY_MISSED:
+                /* Only scheduled blocks can be skipped or missed, whatever the source says. */
+                if (in) {
+                        if (ev->kind == HISTORY_SKIPPED)
+                                st->skipped++;
+                        else
+                                st->missed++;
+                        st->planned = add_saturated(st->planned, ev->planned);
+                }
+                mark_day(ctx, ev->of, DAY_PLANNED | DAY_BROKEN);
+                break;
+        case HISTORY_REMINDER_SHOWN:
+                if (in)
+                        st->reminders_shown++;
+                break;
+        case HISTORY_REMINDER_DONE:
+                if (in)
+                        st->reminders_done++;
+                break;
+        default:
+                break;
+        }
+}
+
+/*
+ * The streak: walking back from today (the local day of until − 1), a day with at least one
+ * scheduled block and none of them stopped, skipped or missed adds one; a day without scheduled
+ * blocks is stepped over (it neither breaks nor extends the streak); the first day with a
+ * stopped, skipped or missed block ends it. A block belongs to the local day of its planned
+ * start (`of`), not of the time the event was recorded. Only what is recorded counts: a block
+ * that started and has no ending yet (today's, in progress, or one cut short by a crash) counts
+ * as kept. The walk looks back HISTORY_STREAK_DAYS days at most.
+ */
+static uint32_t streak_of(const StatsContext *ctx) {
+        uint32_t streak = 0;
+
+        for (size_t i = 0; i < HISTORY_STREAK_DAYS; i++) {
+                if (ctx->days[i] & DAY_BROKEN)
+                        break;
+                if (ctx->days[i] & DAY_PLANNED)
+                        streak++;
+        }
+        return streak;
+}
+
+int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_day_of)(usec_t t, void *userdata),
+                  void *userdata, Stats *ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        StatsContext ctx = {
+                .stats = { .since = since, .until = until },
+                .local_day_of = local_day_of ?: utc_day_of,
+                .userdata = userdata,
+        };
+        char line[HISTORY_LINE_MAX + 1];
+        bool bad = false;
+        size_t n = 0;
+
+        if (until == 0 || until < since)
+                return -EINVAL;
+        ctx.today = ctx.local_day_of(until - 1, userdata);
+
+        f = fopen(path, "re");
+        if (!f && errno != ENOENT)
+                return -errno;
+        if (f) {
+                struct stat st;
+
+                if (fstat(fileno(f), &st) < 0)
+                        return -errno;
+                if (S_ISDIR(st.st_mode))
+                        return -EISDIR;
+        }
+
+        /* Streaming with a fixed buffer: a file of any size, and a line of any length, costs no
+         * more memory than one valid line. Overlong lines, lines with NUL bytes and a last line
+         * without its newline (cut by a crash or a full disk) are skipped. */
+        while (f) {
+                int c = getc_unlocked(f);
+                HistoryEvent ev;
+
+                if (c == EOF)
+                        break;
+                if (c != '\n') {
+                        if (c == '\0' || n >= HISTORY_LINE_MAX)
+                                bad = true;
+                        else
+                                line[n++] = (char) c;
+                        continue;
+                }
+
+                line[n] = '\0';
+                if (!bad && history_parse_line(line, &ev) >= 0 && ev.time < until)
+                        count_event(&ctx, &ev);
+                n = 0;
+                bad = false;
+        }
+        if (f && ferror(f))
+                return errno > 0 ? -errno : -EIO;
+
+        ctx.stats.streak = streak_of(&ctx);
+        *ret = ctx.stats;
+        return 0;
+}

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/* test-history.c: the history log: kinds, line format and parser, appending, and the stats. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "history.h"
+#include "macro.h"
+#include "tap.h"
+
+#define MIN_ (USEC_PER_MINUTE)
+/* Day n of the epoch (UTC) at h:m. */
+#define T(day, h, m) ((usec_t) (day) * USEC_PER_DAY + (usec_t) (h) * USEC_PER_HOUR + (usec_t) (m) * MIN_)
+
+static char *path_join(const char *a, const char *b) {
+        char *p;
+        if (asprintf(&p, "%s/%s", a, b) < 0)
+                abort();
+        return p;
+}
+
+static char *read_all(const char *path) {
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return NULL;
+        if (getdelim(&s, &n, '\0', f) < 0) {
+                free(s);
+                s = strdup("");
+        }
+        fclose(f);
+        return s;
+}
+
+static void test_kinds(void) {
+        static const char * const names[_HISTORY_KIND_MAX] = {
+                "started", "completed", "stopped", "skipped", "missed",
+                "reminder-shown", "reminder-done", "reminder-missed",
+        };
+
+        for (HistoryKind k = 0; k < _HISTORY_KIND_MAX; k++) {
+                is_str(history_kind_to_string(k), names[k], "kind %d to string", k);
+                is_int(history_kind_from_string(names[k]), k, "'%s' from string", names[k]);
+        }
+        ok(!history_kind_to_string(_HISTORY_KIND_MAX) && !history_kind_to_string(-1), "no name out of range");
+        is_int(history_kind_from_string("Started"), -EINVAL, "kinds are case-sensitive");
+        is_int(history_kind_from_string(""), -EINVAL, "'' is no kind");
+        is_int(history_kind_from_string(NULL), -EINVAL, "NULL is no kind");
+}
+
+static bool event_equal(const HistoryEvent *a, const HistoryEvent *b) {
+        return a->time == b->time && a->kind == b->kind && streq(a->source, b->source) &&
+               streq(a->entry, b->entry) && a->of == b->of && a->planned == b->planned && a->kept == b->kept;
+}
+
+static void test_lines(void) {
+        static const struct {
+                HistoryEvent ev;
+                const char *line;
+        } table[] = {
+                { { 1700000000000000, HISTORY_STARTED, "schedule", "morning", 1700000000000000, 2700000000, 0 },
+                  "1700000000000000 started schedule \"morning\" 1700000000000000 2700000000 0\n" },
+                { { 1700002700000000, HISTORY_COMPLETED, "schedule", "morning", 1700000000000000, 2700000000, 2700000000 },
+                  "1700002700000000 completed schedule \"morning\" 1700000000000000 2700000000 2700000000\n" },
+                { { 1700001000000000, HISTORY_STOPPED, "manual", "", 0, 0, 1000000000 },
+                  "1700001000000000 stopped manual \"\" 0 0 1000000000\n" },
+                { { 5, HISTORY_SKIPPED, "schedule", "evening", 86400000000, 3600000000, 0 },
+                  "5 skipped schedule \"evening\" 86400000000 3600000000 0\n" },
+                { { 6, HISTORY_MISSED, "schedule", "a_b-c", 7, 8, 0 },
+                  "6 missed schedule \"a_b-c\" 7 8 0\n" },
+                { { 7, HISTORY_REMINDER_SHOWN, "", "stretch", 7, 0, 0 },
+                  "7 reminder-shown - \"stretch\" 7 0 0\n" },
+                { { 8, HISTORY_REMINDER_DONE, "", "stretch", 7, 0, 0 },
+                  "8 reminder-done - \"stretch\" 7 0 0\n" },
+                { { UINT64_MAX, HISTORY_REMINDER_MISSED, "", "q\"\\\n\t\x01", UINT64_MAX, UINT64_MAX, UINT64_MAX },
+                  "18446744073709551615 reminder-missed - \"q\\\"\\\\\\n\\t\\x01\" 18446744073709551615 "
+                  "18446744073709551615 18446744073709551615\n" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_free_ char *line = NULL;
+                HistoryEvent back = {}, back2 = {};
+                const char *kind = history_kind_to_string(table[i].ev.kind);
+
+                is_int(history_format_line(&table[i].ev, &line), 0, "format %s", kind);
+                is_str(line, table[i].line, "…the expected line");
+                is_int(history_parse_line(table[i].line, &back), 0, "parse it back");
+                ok(event_equal(&table[i].ev, &back), "…the same event");
+                /* Without its newline too, as a caller that split lines passes it. */
+                line[strlen(line) - 1] = '\0';
+                is_int(history_parse_line(line, &back2), 0, "…and without the newline");
+                ok(event_equal(&table[i].ev, &back2), "…the same event");
+        }
+
+        /* The longest entry name: 63 bytes, all escaped. */
+        {
+                HistoryEvent ev = { .time = 1, .kind = HISTORY_STARTED }, back = {};
+                _cleanup_free_ char *line = NULL;
+
+                memset(ev.entry, '\x01', sizeof(ev.entry) - 1);
+                is_int(history_format_line(&ev, &line), 0, "a 63-byte name of control bytes");
+                ok(line && strlen(line) <= HISTORY_LINE_MAX, "…fits in HISTORY_LINE_MAX");
+                is_int(history_parse_line(line, &back), 0, "…parses");
+                ok(event_equal(&ev, &back), "…the same event");
+        }
+}
+
+static void test_bad_lines(void) {
+        static const char * const bad[] = {
+                "",
+                "\n",
+                "garbage\n",
+                "1 started schedule \"m\" 1 2\n",              /* a field short */
+                "1 started schedule \"m\" 1 2 3 4\n",          /* one too many */
+                "1 begun schedule \"m\" 1 2 3\n",              /* unknown kind */
+                "1 Started schedule \"m\" 1 2 3\n",
+                "x started schedule \"m\" 1 2 3\n",
+                "-1 started schedule \"m\" 1 2 3\n",
+                "18446744073709551616 started schedule \"m\" 1 2 3\n",
+                "1 started Schedule \"m\" 1 2 3\n",            /* source: [a-z0-9_] */
+                "1 started verylongsourcename \"m\" 1 2 3\n",  /* 17 bytes */
+                "1 started schedule m 1 2 3\n",                /* not quoted */
+                "1 started schedule \"m 1 2 3\n",              /* unterminated */
+                "1 started schedule \"m\\q\" 1 2 3\n",
+                "1 started schedule \"m\x01\" 1 2 3\n",
+                "1 started schedule \"0123456789012345678901234567890123456789012345678901234567890123\" 1 2 3\n",
+                "1 started schedule \"m\" 1 2 3\n2 started schedule \"m\" 1 2 3\n", /* two lines */
+                "1 started schedule \"m\" 1 2 x\n",
+                "1 started schedule \"m\"1 2 3\n",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                HistoryEvent ev = { .time = 42 };
+                is_int(history_parse_line(bad[i], &ev), -EBADMSG, "bad line %zu refused", i);
+                is_int(ev.time, 42, "…the event is untouched");
+        }
+
+        /* What the parser would refuse, the formatter does not write. */
+        {
+                HistoryEvent kind = { .kind = _HISTORY_KIND_MAX }, source = { .source = "Sched" },
+                             unterminated = { .kind = HISTORY_STARTED };
+                _cleanup_free_ char *line = NULL;
+
+                memset(unterminated.entry, 'a', sizeof(unterminated.entry));
+                is_int(history_format_line(&kind, &line), -EINVAL, "format refuses an unknown kind");
+                is_int(history_format_line(&source, &line), -EINVAL, "format refuses a bad source");
+                is_int(history_format_line(&unterminated, &line), -EINVAL, "format refuses an unterminated entry");
+                ok(!line, "…and returns nothing");
+        }
+}
+
+static void test_append(const char *tmp) {
+        _cleanup_free_ char *dir = path_join(tmp, "state/recharged"), *path = path_join(dir, "history");
+        _cleanup_free_ char *text = NULL;
+        HistoryEvent a = { T(1, 7, 0), HISTORY_STARTED, "schedule", "morning", T(1, 7, 0), 45 * MIN_, 0 };
+        HistoryEvent b = { T(1, 7, 45), HISTORY_COMPLETED, "schedule", "morning", T(1, 7, 0), 45 * MIN_, 45 * MIN_ };
+        HistoryEvent bad = { .kind = -1 };
+        struct stat st;
+        Stats s;
+
+        is_int(history_append(path, &a), 0, "append creates the folder and the file");
+        is_int(stat(path, &st) >= 0 ? (int) (st.st_mode & 07777) : -1, 0600, "…the file is 0600");
+        is_int(stat(dir, &st) >= 0 ? (int) (st.st_mode & 07777) : -1, 0700, "…the folder is 0700");
+        is_int(history_append(path, &b), 0, "append a second line");
+        text = read_all(path);
+        is_str(text, "111600000000 started schedule \"morning\" 111600000000 2700000000 0\n"
+                     "114300000000 completed schedule \"morning\" 111600000000 2700000000 2700000000\n",
+               "…one line each, in order");
+        is_int(history_append(path, &bad), -EINVAL, "a bad event is refused");
+
+        /* A last line cut by a crash: the next append starts on a fresh line, so only the cut
+         * line is lost. */
+        {
+                FILE *f = fopen(path, "ae");
+                fputs("114400000000 completed sched", f);
+                fclose(f);
+        }
+        is_int(history_append(path, &b), 0, "append after a cut last line");
+        text = (free(text), read_all(path));
+        ok(text && strstr(text, "completed sched\n114300000000 completed schedule"), "…starts on a new line");
+        is_int(history_stats(path, 0, T(2, 0, 0), NULL, NULL, &s), 0, "stats of it");
+        is_int(s.completed, 2, "…both completions counted, the cut line not");
+        is_int(s.kept, 90 * MIN_, "…kept");
+}
+
+/* A user-supplied day function, here UTC: t / 86400e6. */
+static int64_t utc_day(usec_t t, void *userdata) {
+        (*(unsigned *) userdata)++;
+        return (int64_t) (t / USEC_PER_DAY);
+}
+
+#define EV(t, kind, source, entry, of, planned, kept)                                               \
+        fprintf(f, "%" PRIu64 " %s %s \"%s\" %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", (usec_t) (t), kind, \
+                source, entry, (usec_t) (of), (usec_t) (planned), (usec_t) (kept))
+
+static void write_history(const char *path) {
+        FILE *f = fopen(path, "we");
+
+        /* Day 99: before the window; it would break a streak reaching back so far. */
+        EV(T(99, 7, 0), "started", "schedule", "morning", T(99, 7, 0), 45 * MIN_, 0);
+        EV(T(99, 7, 10), "stopped", "schedule", "morning", T(99, 7, 0), 45 * MIN_, 10 * MIN_);
+        /* Day 100: kept. */
+        EV(T(100, 7, 0), "started", "schedule", "morning", T(100, 7, 0), 45 * MIN_, 0);
+        EV(T(100, 7, 45), "completed", "schedule", "morning", T(100, 7, 0), 45 * MIN_, 45 * MIN_);
+        /* Day 101: stopped early: this ends the streak. */
+        EV(T(101, 7, 0), "started", "schedule", "morning", T(101, 7, 0), 45 * MIN_, 0);
+        EV(T(101, 7, 20), "stopped", "schedule", "morning", T(101, 7, 0), 45 * MIN_, 20 * MIN_);
+        fputs("garbage\n", f);
+        fputs("\n", f);
+        /* Day 102: kept. */
+        EV(T(102, 7, 0), "started", "schedule", "morning", T(102, 7, 0), 45 * MIN_, 0);
+        EV(T(102, 7, 45), "completed", "schedule", "morning", T(102, 7, 0), 45 * MIN_, 45 * MIN_);
+        fputs("1 exploded schedule \"morning\" 1 2 3\n", f);
+        /* Day 103: no block, a reminder: neither breaks nor extends. */
+        EV(T(103, 9, 0), "reminder-shown", "-", "stretch", T(103, 9, 0), 0, 0);
+        EV(T(103, 9, 5), "reminder-done", "-", "stretch", T(103, 9, 0), 0, 0);
+        /* Day 104: two blocks kept, and a manual recharge (kept counts, planned does not). */
+        EV(T(104, 7, 0), "started", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 0);
+        EV(T(104, 7, 45), "completed", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 45 * MIN_);
+        EV(T(104, 12, 0), "started", "schedule", "lunch", T(104, 12, 0), 60 * MIN_, 0);
+        EV(T(104, 13, 0), "completed", "schedule", "lunch", T(104, 12, 0), 60 * MIN_, 60 * MIN_);
+        EV(T(104, 15, 0), "started", "manual", "", 0, 30 * MIN_, 0);
+        EV(T(104, 15, 30), "completed", "manual", "", 0, 30 * MIN_, 30 * MIN_);
+        /* An overlong line and one with a NUL byte: skipped. */
+        fputs("1 completed schedule \"", f);
+        for (int i = 0; i < 3000; i++)
+                fputc('x', f);
+        fputs("\" 1 1 1\n", f);
+        fwrite("1 completed schedule \"a\0\" 1 1 1\n", 1, 32, f);
+        /* Day 105: no block; but tomorrow's (day 107's) block is skipped ahead of time. */
+        EV(T(105, 20, 0), "skipped", "schedule", "morning", T(107, 7, 0), 45 * MIN_, 0);
+        /* Day 106, today: one kept, one still in progress (recorded: only its start). */
+        EV(T(106, 7, 0), "started", "schedule", "morning", T(106, 7, 0), 45 * MIN_, 0);
+        EV(T(106, 7, 45), "completed", "schedule", "morning", T(106, 7, 0), 45 * MIN_, 45 * MIN_);
+        EV(T(106, 12, 0), "started", "schedule", "lunch", T(106, 12, 0), 60 * MIN_, 0);
+        EV(T(106, 13, 0), "reminder-missed", "-", "stretch", T(106, 13, 0), 0, 0);
+        /* Day 107: after the window. */
+        EV(T(107, 7, 0), "started", "schedule", "evening", T(107, 7, 0), 99 * MIN_, 0);
+        /* A last line cut by a crash. */
+        fprintf(f, "%" PRIu64 " completed manual \"\" 0 0 99999999", (usec_t) T(106, 14, 0));
+        fclose(f);
+}
+
+static void test_stats(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history"), *missing = path_join(tmp, "none");
+        static const struct {
+                const char *what;
+                usec_t since, until;
+                Stats want;
+        } table[] = {
+                { "days 100-106", T(100, 0, 0), T(107, 0, 0),
+                  { .planned = 390 * MIN_, .kept = 290 * MIN_, .completed = 6, .stopped = 1, .skipped = 1,
+                    .reminders_shown = 1, .reminders_done = 1, .streak = 3 } },
+                { "days 104-106: the streak does not depend on since", T(104, 0, 0), T(107, 0, 0),
+                  { .planned = 255 * MIN_, .kept = 180 * MIN_, .completed = 4, .skipped = 1, .streak = 3 } },
+                { "until the end of day 102", T(100, 0, 0), T(103, 0, 0),
+                  { .planned = 135 * MIN_, .kept = 110 * MIN_, .completed = 2, .stopped = 1, .streak = 1 } },
+                { "until day 101, 07:30: the stopped day is today", T(100, 0, 0), T(101, 7, 30),
+                  { .planned = 90 * MIN_, .kept = 65 * MIN_, .completed = 1, .stopped = 1, .streak = 0 } },
+                { "until day 101, 07:10: today still in progress", T(100, 0, 0), T(101, 7, 10),
+                  { .planned = 90 * MIN_, .kept = 45 * MIN_, .completed = 1, .streak = 2 } },
+                { "until the end of day 103: a day without blocks is stepped over", T(103, 0, 0), T(104, 0, 0),
+                  { .reminders_shown = 1, .reminders_done = 1, .streak = 1 } },
+                { "an empty window", T(104, 0, 0), T(104, 0, 0), { .streak = 1 } },
+                { "the whole file", 0, UINT64_MAX,
+                  { .planned = 534 * MIN_, .kept = 300 * MIN_, .completed = 6, .stopped = 2, .skipped = 1,
+                    .reminders_shown = 1, .reminders_done = 1, .streak = 0 } }, /* today is far ahead */
+        };
+
+        write_history(path);
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                const Stats *w = &table[i].want;
+                unsigned calls = 0;
+                Stats s;
+
+                diag("%s", table[i].what);
+                is_int(history_stats(path, table[i].since, table[i].until, utc_day, &calls, &s), 0, "stats: %s",
+                       table[i].what);
+                ok(s.since == table[i].since && s.until == table[i].until, "…since and until");
+                is_int(s.planned / MIN_, w->planned / MIN_, "…planned minutes");
+                is_int(s.kept / MIN_, w->kept / MIN_, "…kept minutes");
+                is_int(s.completed, w->completed, "…completed");
+                is_int(s.stopped, w->stopped, "…stopped");
+                is_int(s.skipped, w->skipped, "…skipped");
+                is_int(s.missed, w->missed, "…missed");
+                is_int(s.reminders_shown, w->reminders_shown, "…reminders shown");
+                is_int(s.reminders_done, w->reminders_done, "…reminders done");
+                is_int(s.streak, w->streak, "…streak");
+                ok(calls > 0, "…local_day_of was asked");
+        }
+
+        {
+                Stats s, t;
+                is_int(history_stats(path, T(100, 0, 0), T(107, 0, 0), NULL, NULL, &s), 0, "local_day_of NULL: UTC days");
+                is_int(history_stats(path, T(100, 0, 0), T(107, 0, 0), utc_day, &(unsigned) { 0 }, &t), 0, "…and with it");
+                ok(memcmp(&s, &t, sizeof(s)) == 0, "…the same stats");
+        }
+
+        {
+                Stats s = { .completed = 7 };
+                is_int(history_stats(missing, 0, T(1, 0, 0), NULL, NULL, &s), 0, "a missing file is empty");
+                ok(s.completed == 0 && s.planned == 0 && s.streak == 0, "…all zero");
+                is_int(history_stats(path, 2, 1, NULL, NULL, &s), -EINVAL, "until before since: -EINVAL");
+                is_int(history_stats(path, 0, 0, NULL, NULL, &s), -EINVAL, "until 0: -EINVAL");
+                is_int(history_stats(tmp, 0, 1, NULL, NULL, &s), -EISDIR, "a folder: -EISDIR");
+        }
+}
+
+static void test_streak_edges(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "streak");
+        static const struct {
+                const char *what;
+                int days_back;           /* the one completed block, this many days before today */
+                const char *also;        /* another kind today, or NULL */
+                uint32_t want;
+        } table[] = {
+                { "a block kept today", 0, NULL, 1 },
+                { "a block kept 300 days ago, nothing since", 300, NULL, 1 },
+                { "a block kept 365 days ago: the last day looked at", 365, NULL, 1 },
+                { "a block kept 366 days ago: too far back", 366, NULL, 0 },
+                { "kept yesterday, missed today", 1, "missed", 0 },
+                { "kept yesterday, skipped today", 1, "skipped", 0 },
+                { "kept yesterday, stopped today", 1, "stopped", 0 },
+                { "kept yesterday, completed today", 1, "completed", 2 },
+                { "kept yesterday, started today", 1, "started", 2 },
+        };
+        const int64_t today = 20000;
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                FILE *f = fopen(path, "we");
+                usec_t of = T(today - table[i].days_back, 7, 0);
+                Stats s;
+
+                EV(of + 45 * MIN_, "completed", "schedule", "morning", of, 45 * MIN_, 45 * MIN_);
+                if (table[i].also)
+                        EV(T(today, 9, 0), table[i].also, "schedule", "lunch", T(today, 8, 0), 45 * MIN_, 0);
+                fclose(f);
+                is_int(history_stats(path, 0, T(today + 1, 0, 0), NULL, NULL, &s), 0, "%s", table[i].what);
+                is_int(s.streak, table[i].want, "…streak");
+        }
+}
+
+int main(void) {
+        char tmp[] = "/tmp/test-history-XXXXXX";
+
+        umask(022);
+        if (!mkdtemp(tmp))
+                return 99;
+
+        test_kinds();
+        test_lines();
+        test_bad_lines();
+        test_append(tmp);
+        test_stats(tmp);
+        test_streak_edges(tmp);
+
+        {
+                char *cmd;
+                if (asprintf(&cmd, "rm -rf '%s'", tmp) >= 0) {
+                        (void) system(cmd);
+                        free(cmd);
+                }
+        }
+        return tap_done();
+}
