@@ -11,9 +11,11 @@ typedef struct Tz Tz;
 /* Loads a zone. name: NULL or "" means the process's zone ($TZ if set, else /etc/localtime, else
  * UTC); "Europe/Berlin" or ":Europe/Berlin" (looked up under $TZDIR or /usr/share/zoneinfo);
  * an absolute path to a TZif file; or a POSIX TZ string ("UTC0", "EST5EDT,M3.2.0,M11.1.0").
- * Errors: -ENOENT (no such zone), -EBADMSG (damaged file or bad rule), -ENOMEM. */
+ * Errors: -ENOENT (no such zone), -EBADMSG (damaged file or bad rule), -ENOMEM.
+ * Also -EINVAL: a name with a ".." component is refused rather than looked up. */
 int tz_load(const char *name, Tz **ret);
-/* A zone with a fixed offset (seconds east of UTC) and the given abbreviation. */
+/* A zone with a fixed offset (seconds east of UTC) and the given abbreviation.
+ * NULL makes one like "+0530"; -EINVAL for an offset beyond ±25:59:59 or a bad abbreviation. */
 int tz_new_fixed(int32_t offset, const char *abbrev, Tz **ret);
 Tz *tz_free(Tz *tz);
 static inline void tz_freep(Tz **tz) {
