@@ -575,13 +575,12 @@ static bool entry_overlay_equal(const EntryOverlay *a, const EntryOverlay *b) {
 }
 
 static void test_overlay(void) {
-        /* config.c is being written beside this; a Config is a plain struct, entries sorted. */
-        Entry config_entries[] = {
-                { .name = (char *) "friend", .type = ENTRY_SELFCARE },
-                { .name = (char *) "morning", .type = ENTRY_RECHARGE },
-                { .name = (char *) "stretch", .type = ENTRY_SELFCARE },
-        };
-        Config c = { .entries = config_entries, .n_entries = ELEMENTSOF(config_entries) };
+        static const char conf[] =
+                "[morning]\ntype = recharge\nstart = 07:00\nend = 07:45\n"
+                "[stretch]\ntype = selfcare\nevery = 90min\nbetween = 09:00-18:00\n"
+                "[friend]\ntype = selfcare\nat = 17:00\n";
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
         const EntryOverlay morning = {
                 .overrides = { { 100, 0, 0 }, { 200, 250, 300 } },
                 .n_overrides = 2,
@@ -599,13 +598,16 @@ static void test_overlay(void) {
                 .manual_message = (char *) "kept",
                 .entries = entries, .n_entries = ELEMENTSOF(entries),
         };
-        EntryOverlay eo[ELEMENTSOF(config_entries)], zero = {};
+        EntryOverlay eo[3], zero = {};
         Overlay o = { .entries = eo, .n_entries = ELEMENTSOF(eo) }, wrong = { .entries = eo, .n_entries = 2 };
         _cleanup_strv_free_ char **dropped = NULL;
-        _cleanup_free_ char *d = NULL;
+
+        if (!ok(config_load_string(conf, strlen(conf), "test.conf", &c, &errors) >= 0 && c->n_entries == 3,
+                "a config of three entries, sorted: friend, morning, stretch"))
+                return;
 
         memset(eo, 0xab, sizeof(eo));
-        is_int(state_to_overlay(&s, &c, &o, &dropped), 0, "state → overlay");
+        is_int(state_to_overlay(&s, c, &o, &dropped), 0, "state → overlay");
         ok(entry_overlay_equal(&eo[0], &zero), "…an entry without state is zeroed");
         ok(entry_overlay_equal(&eo[1], &morning), "…overrides land on their entry by name");
         ok(entry_overlay_equal(&eo[2], &stretch), "…names match case-insensitively");
@@ -614,8 +616,8 @@ static void test_overlay(void) {
         is_str(dropped && dropped[1] ? dropped[1] : NULL, "old", "…'old'");
         ok(o.paused_since == 10 && o.paused_until == USEC_INFINITY && o.manual_since == 20 && o.manual_until == 30,
            "…pause and manual times copied");
-        is_int(state_to_overlay(&s, &c, &o, NULL), 0, "ret_dropped may be NULL");
-        is_int(state_to_overlay(&s, &c, &wrong, NULL), -EINVAL, "an overlay of another size is refused");
+        is_int(state_to_overlay(&s, c, &o, NULL), 0, "ret_dropped may be NULL");
+        is_int(state_to_overlay(&s, c, &wrong, NULL), -EINVAL, "an overlay of another size is refused");
 
         /* Back: only entries with something to keep; message and silence stay. */
         {
@@ -631,7 +633,7 @@ static void test_overlay(void) {
                 o.paused_until = 0;
                 o.manual_until = 99;
 
-                is_int(state_from_overlay(t, &c, &o), 0, "overlay → state");
+                is_int(state_from_overlay(t, c, &o), 0, "overlay → state");
                 is_int(t->n_entries, 2, "…entries with nothing to keep are left out");
                 is_str(t->entries[0].name, "morning", "…first 'morning'");
                 is_str(t->entries[1].name, "stretch", "…then 'stretch', the config's name");
@@ -641,14 +643,14 @@ static void test_overlay(void) {
                    "…times copied");
                 is_str(t->manual_message, "still here", "…the message stays");
                 ok(t->n_silence == 1 && streq(t->silence[0].server, "dunst"), "…silence stays");
-                is_int(state_from_overlay(t, &c, &wrong), -EINVAL, "an overlay of another size is refused");
+                is_int(state_from_overlay(t, c, &wrong), -EINVAL, "an overlay of another size is refused");
 
                 /* And round: the saved state gives the same overlay back. */
-                EntryOverlay eo2[ELEMENTSOF(config_entries)];
+                EntryOverlay eo2[3];
                 Overlay o2 = { .entries = eo2, .n_entries = ELEMENTSOF(eo2) };
                 _cleanup_strv_free_ char **none = NULL;
 
-                is_int(state_to_overlay(t, &c, &o2, &none), 0, "state → overlay → state → overlay");
+                is_int(state_to_overlay(t, c, &o2, &none), 0, "state → overlay → state → overlay");
                 ok(entry_overlay_equal(&eo2[0], &eo[0]) && entry_overlay_equal(&eo2[1], &eo[1]) &&
                    entry_overlay_equal(&eo2[2], &eo[2]), "…the same overlay");
                 is_int(strv_length(none), 0, "…nothing dropped");
