@@ -861,7 +861,7 @@ const char *tz_abbrev(const Tz *tz, int64_t t) {
 }
 
 /* The first instant after t at which the offset may change. */
-static bool tz_next_change(const Tz *tz, int64_t t, int64_t *ret) {
+bool tz_next_change(const Tz *tz, int64_t t, int64_t *ret) {
         size_t lo, hi;
         int64_t x;
 

@@ -31,6 +31,9 @@ int32_t tz_offset(const Tz *tz, int64_t t);
 /* The abbreviation in force at t ("CET", "CEST", "+0530"). */
 const char *tz_abbrev(const Tz *tz, int64_t t);
 
+/* The first instant after t at which the offset may change; false when it never does. */
+bool tz_next_change(const Tz *tz, int64_t t, int64_t *ret);
+
 /* Local civil time, as seconds since 1970-01-01T00:00:00 on the local wall clock. */
 static inline int64_t tz_to_local(const Tz *tz, int64_t t) {
         return t + tz_offset(tz, t);

@@ -140,8 +140,42 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
         return 0;
 }
 
-static usec_t instant_of_local(const Engine *e, int64_t local) {
-        int64_t t = tz_from_local(e->tz, local);
+/* Days whose local times all have one offset need no zone lookups: most days of the year. */
+typedef struct DayZone {
+        int64_t first;          /* local day of zone[0] */
+        size_t n;
+        struct {
+                int32_t offset;
+                bool fixed;     /* no change of offset near this day */
+        } *v;
+} DayZone;
+
+/* Local times that a day's occurrences use reach two days past its midnight (a block's end, a
+ * window over midnight); instants showing them lie within the largest offset of them. */
+#define DAY_REACH (2 * 86400 + 26 * 3600)
+
+static int dayzone_init(const Engine *e, int64_t dlo, int64_t dhi, DayZone *ret) {
+        DayZone z = { .first = dlo, .n = (size_t) (dhi - dlo + 1) };
+
+        z.v = malloc(sizeof(*z.v) * z.n);
+        if (!z.v)
+                return -ENOMEM;
+        for (size_t k = 0; k < z.n; k++) {
+                int64_t lo = (dlo + (int64_t) k) * 86400 - 26 * 3600, next;
+                z.v[k].offset = tz_offset(e->tz, lo);
+                z.v[k].fixed = !tz_next_change(e->tz, lo, &next) || next > lo + DAY_REACH;
+        }
+        *ret = z;
+        return 0;
+}
+
+static usec_t instant_of_local(const Engine *e, const DayZone *z, int64_t day, int64_t local) {
+        int64_t t;
+
+        if (z && day >= z->first && day < z->first + (int64_t) z->n && z->v[day - z->first].fixed)
+                t = local - z->v[day - z->first].offset;
+        else
+                t = tz_from_local(e->tz, local);
         return t <= 0 ? 0 : (usec_t) t * USEC_PER_SEC;
 }
 
@@ -154,7 +188,7 @@ static bool entry_on_day(const Entry *en, int64_t day) {
 }
 
 /* The planned occurrences of entry i on local day `day`, in order. */
-static int gen_entry_day(const Engine *e, size_t i, int64_t day, OccBuf *b) {
+static int gen_entry_day(const Engine *e, const DayZone *z, size_t i, int64_t day, OccBuf *b) {
         const Entry *en = &e->config->entries[i];
         int r;
 
@@ -163,9 +197,9 @@ static int gen_entry_day(const Engine *e, size_t i, int64_t day, OccBuf *b) {
 
         if (en->type == ENTRY_RECHARGE) {
                 Occ o = { .entry = (int) i };
-                o.start = instant_of_local(e, day * 86400 + en->start);
+                o.start = instant_of_local(e, z, day, day * 86400 + en->start);
                 if (en->has_end)
-                        o.end = instant_of_local(e, (day + (en->end <= en->start)) * 86400 + en->end);
+                        o.end = instant_of_local(e, z, day, (day + (en->end <= en->start)) * 86400 + en->end);
                 else
                         o.end = o.start + en->duration;
                 /* A wall-clock block that a DST change left with no time at all does not happen. */
@@ -179,7 +213,7 @@ static int gen_entry_day(const Engine *e, size_t i, int64_t day, OccBuf *b) {
         usec_t prev = 0;
         for (size_t k = 0; k < t->n; k++) {
                 Occ o = { .entry = (int) i, .reminder = true };
-                o.start = o.of = instant_of_local(e, day * 86400 + t->v[k]);
+                o.start = o.of = instant_of_local(e, z, day, day * 86400 + t->v[k]);
                 /* Two clock times in one spring-forward gap land on the same instant: once. */
                 if (k > 0 && o.start == prev)
                         continue;
@@ -214,7 +248,7 @@ static int find_planned(const Engine *e, size_t i, usec_t of, Occ *ret) {
 
         /* A reminder of a window over midnight belongs to the day before its clock day. */
         for (int64_t d = day - 1; d <= day && r >= 0; d++)
-                r = gen_entry_day(e, i, d, &b);
+                r = gen_entry_day(e, NULL, i, d, &b);
         if (r >= 0) {
                 r = -ENOENT;
                 for (size_t k = 0; k < b.n; k++)
@@ -262,8 +296,12 @@ static int keep_occ(const Overlay *o, Occ *occ, OccBuf *b) {
 static int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b) {
         int64_t dlo = day_of_instant(e, gs) - 1, dhi = day_of_instant(e, ge) + 1;
         OccBuf day = {};
-        int r = 0;
+        DayZone z;
+        int r;
 
+        r = dayzone_init(e, dlo, dhi, &z);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < e->config->n_entries && r >= 0; i++) {
                 const EntryOverlay *eo = overlay_entry(o, i);
                 bool matched[OVERRIDES_MAX] = {};
@@ -276,7 +314,7 @@ static int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, i
                 usec_t last_of = 0;
                 for (int64_t d = dlo; d <= dhi && r >= 0; d++) {
                         day.n = 0;
-                        r = gen_entry_day(e, i, d, &day);
+                        r = gen_entry_day(e, &z, i, d, &day);
                         for (size_t k = 0; k < day.n && r >= 0; k++) {
                                 Occ *occ = &day.v[k];
                                 /* A skipped calendar day (Apia, 2011-12-30) moves forward onto the
@@ -308,6 +346,7 @@ static int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, i
         }
 
         free(day.v);
+        free(z.v);
         return r;
 }
 
@@ -429,8 +468,13 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccB
                         continue;
                 rem[n_rem++] = occ;
         }
-        if (n_rem > 1)
-                qsort(rem, n_rem, sizeof(Occ), cmp_held);
+        /* Usually in order already (entries in order, each one's days in order, holding never
+         * reorders one entry's reminders); only overrides that moved one need a sort. */
+        for (size_t k = 1; k < n_rem; k++)
+                if (cmp_held(&rem[k - 1], &rem[k]) > 0) {
+                        qsort(rem, n_rem, sizeof(Occ), cmp_held);
+                        break;
+                }
         for (size_t k = 0; k < n_rem; k++) {
                 if (k + 1 < n_rem && rem[k + 1].entry == rem[k].entry && rem[k + 1].start == rem[k].start) {
                         /* The last one stands for the group; it was held if any was. */
@@ -453,6 +497,55 @@ static int cmp_event(const void *a, const void *b) {
         if (x->entry != y->entry)
                 return x->entry < y->entry ? -1 : 1;
         return x->of < y->of ? -1 : x->of > y->of;
+}
+
+/* Sorts events of [from, to) in linear time for the usual spread-out schedule: a counting sort
+ * into as many time buckets as events, then each bucket in order. A year of a 100-entry
+ * schedule is over 100 000 events, and a comparison sort of them was most of range()'s cost. */
+static int sort_events(Event *v, size_t n, usec_t from, usec_t to) {
+        if (n <= 32) {
+                if (n > 1)
+                        qsort(v, n, sizeof(Event), cmp_event);
+                return 0;
+        }
+
+        size_t nb = n;
+        usec_t width = (to - from) / nb + 1;
+        size_t *count = calloc(nb + 1, sizeof(size_t));
+        Event *out = malloc(sizeof(Event) * n);
+        if (!count || !out) {
+                free(count);
+                free(out);
+                return -ENOMEM;
+        }
+        for (size_t k = 0; k < n; k++)
+                count[(v[k].time - from) / width + 1]++;
+        for (size_t b = 1; b <= nb; b++)
+                count[b] += count[b - 1];
+        for (size_t k = 0; k < n; k++)
+                out[count[(v[k].time - from) / width]++] = v[k];
+        /* count[b] is now the end of bucket b. */
+        for (size_t b = 0, start = 0; b < nb; start = count[b], b++) {
+                size_t len = count[b] - start;
+                Event *bucket = out + start;
+                if (len <= 1)
+                        continue;
+                if (len > 16) {
+                        qsort(bucket, len, sizeof(Event), cmp_event);
+                        continue;
+                }
+                for (size_t i = 1; i < len; i++) {
+                        Event x = bucket[i];
+                        size_t j = i;
+                        for (; j > 0 && cmp_event(&bucket[j - 1], &x) > 0; j--)
+                                bucket[j] = bucket[j - 1];
+                        bucket[j] = x;
+                }
+        }
+        memcpy(v, out, sizeof(Event) * n);
+        free(out);
+        free(count);
+        return 0;
 }
 
 typedef struct EventBuf {
@@ -524,8 +617,11 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
                 return r;
         }
 
-        if (evs.n > 1)
-                qsort(evs.v, evs.n, sizeof(Event), cmp_event);
+        r = sort_events(evs.v, evs.n, from, to);
+        if (r < 0) {
+                free(evs.v);
+                return r;
+        }
         *ret = evs.v;
         *ret_n = evs.n;
         return 0;
