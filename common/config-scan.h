@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* config-scan.h: internal to config.c: the line scanner of recharged.conf and its error list. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+
+#define IN_SET(x, ...)                                                 \
+        ({                                                             \
+                bool _found = false;                                   \
+                const int _set[] = { __VA_ARGS__ };                    \
+                for (size_t _i = 0; _i < ELEMENTSOF(_set); _i++)       \
+                        if ((x) == _set[_i])                           \
+                                _found = true;                         \
+                _found;                                                \
+        })
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+typedef enum ConfigKey {
+        /* [general] */
+        KEY_HEADS_UP,
+        KEY_RECONNECT,
+        KEY_SILENCE,
+        KEY_STATUS,
+        KEY_ON_START,
+        KEY_ON_END,
+        /* entries */
+        KEY_TYPE,
+        KEY_DAYS,
+        KEY_MESSAGE,
+        KEY_ENABLED,
+        KEY_START,
+        KEY_END,
+        KEY_DURATION,
+        KEY_DND,
+        KEY_EVERY,
+        KEY_BETWEEN,
+        KEY_AT,
+        _KEY_MAX,
+        _KEY_INVALID = -EINVAL,
+} ConfigKey;
+#define KEY_GENERAL_LAST KEY_ON_END
+const char *config_key_to_string(ConfigKey k);
+ConfigKey config_key_from_string(const char *s);
+
+typedef struct Section {
+        char *name;                 /* lower case */
+        unsigned line;              /* of its (first) header */
+        unsigned last_line;         /* of its last key, where "missing" errors sort */
+        bool general;
+        bool skip;                  /* not validated: a misspelt [general] */
+        unsigned key_line[_KEY_MAX]; /* 0 when the key is not there */
+        char *value[_KEY_MAX];
+} Section;
+
+typedef struct Problem {
+        unsigned line, seq;
+        bool after;                 /* sorts after the other problems on its line */
+        char *text;
+} Problem;
+
+#define PROBLEMS_MAX 256
+
+typedef struct Parser {
+        const char *name;           /* FILE in error lines */
+        Section *sections;
+        size_t n_sections, n_entries;
+        Problem *problems;
+        size_t n_problems, n_dropped;
+        bool oom;
+} Parser;
+
+void parser_done(Parser *p);
+
+#define SCAN_NO_LINE 1u
+/* Adds "NAME:LINE: …"; with line 0 or SCAN_NO_LINE "NAME: …", the latter sorting after the
+ * problems on line `line`. */
+void scan_error(Parser *p, unsigned line, unsigned flags, const char *fmt, ...) _printf_(4, 5);
+/* The problems, sorted by line, as a strv. */
+int scan_take_errors(Parser *p, char ***ret);
+
+/* Splits text into sections and keys, with the values as iniparser would read them. */
+void scan_text(Parser *p, const char *text, size_t len);
+
+/* Helpers for the validation. */
+bool scan_is_space(char c);
+char *scan_strip(char *s);    /* in place; returns s */
+char *scan_lowercase(char *s);
+bool utf8_valid(const char *s, size_t n);
+/* User text for an error line: valid UTF-8, control bytes as \xNN, long text cut with "…". */
+#define QUOTE_MAX 280
+const char *quote(char buf[static QUOTE_MAX], const char *s);
+unsigned levenshtein(const char *a, const char *b);

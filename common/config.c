@@ -1,0 +1,823 @@
+/* SPDX-License-Identifier: MIT */
+/* config.c: finds, reads and validates recharged.conf into a Config, reporting every problem. */
+
+/*
+ * Error lines, sorted by line, one per problem:
+ *   - "FILE:LINE: [section] key: …" for a key that is there (LINE is the key's line; for a value
+ *     continued with '\' its first line), "FILE:LINE: [section]: …" for a section header, and
+ *     "FILE:LINE: …" for a line that is not INI at all;
+ *   - "FILE: [section] key: missing, …" for a required key that is absent: it has no line, and
+ *     sorts after the other problems of its section;
+ *   - "FILE: …" for whole-file problems (cannot open, a directory, NUL bytes, over 1 MiB).
+ * At most PROBLEMS_MAX lines, then one that says how many more there were.
+ *
+ * Syntax. iniparser 4.1 reads the values; our own scan of the same text finds line numbers,
+ * duplicates and what iniparser would accept silently. The scan mirrors iniparser: lines of at
+ * most CONFIG_LINE_MAX bytes; blanks around everything are stripped; a line ending in '\' goes on
+ * on the next line; '#' or ';' first on a line make it a comment; names are lower-cased. A value
+ * in "…" or '…' is taken verbatim; in an unquoted value ';' or '#' starts a comment. Where
+ * iniparser would quietly lose text we refuse instead: an unclosed quote, text after the closing
+ * quote, a ';' or '#' glued to the text before it ("Tea;then bed" would become "Tea"), a comment
+ * after a [section] (iniparser's syntax error).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#if HAVE_INIPARSER_INIPARSER_H
+#include <iniparser/iniparser.h>
+#elif HAVE_INIPARSER_H
+#include <iniparser.h>
+#else
+#error "iniparser.h not found"
+#endif
+
+#include "config.h"
+#include "config-scan.h"
+#include "macro.h"
+#include "names.h"
+
+bool config_check_iniparser = false;
+
+static const char *const entry_type_table[_ENTRY_TYPE_MAX] = {
+        [ENTRY_RECHARGE] = "recharge",
+        [ENTRY_SELFCARE] = "selfcare",
+};
+
+const char *entry_type_to_string(EntryType t) {
+        if (t < 0 || t >= _ENTRY_TYPE_MAX)
+                return NULL;
+        return entry_type_table[t];
+}
+
+EntryType entry_type_from_string(const char *s) {
+        if (s)
+                for (int i = 0; i < _ENTRY_TYPE_MAX; i++)
+                        if (streq(s, entry_type_table[i]))
+                                return i;
+        return _ENTRY_TYPE_INVALID;
+}
+
+/* ---- finding the file ---- */
+
+static bool exists(const char *p) {
+        struct stat st;
+        return stat(p, &st) == 0;
+}
+
+int config_find(const char *override, char **ret) {
+        const char *e;
+        char *p = NULL;
+
+        if (override) {
+                p = strdup(override);
+                if (!p)
+                        return -ENOMEM;
+                *ret = p;
+                return 0;
+        }
+
+        /* XDG base directory spec: relative paths in these variables are ignored. */
+        e = getenv("XDG_CONFIG_HOME");
+        if (e && e[0] == '/') {
+                if (asprintf(&p, "%s/recharged/recharged.conf", e) < 0)
+                        return -ENOMEM;
+        } else {
+                e = getenv("HOME");
+                if (e && e[0] == '/' && asprintf(&p, "%s/.config/recharged/recharged.conf", e) < 0)
+                        return -ENOMEM;
+        }
+        if (p && exists(p)) {
+                *ret = p;
+                return 0;
+        }
+        free(p);
+
+        e = getenv("XDG_CONFIG_DIRS");
+        if (!e || !e[0])
+                e = "/etc/xdg";
+        for (const char *s = e; *s;) {
+                size_t n = strcspn(s, ":");
+                if (s[0] == '/') {
+                        if (asprintf(&p, "%.*s/recharged/recharged.conf", (int) n, s) < 0)
+                                return -ENOMEM;
+                        if (exists(p)) {
+                                *ret = p;
+                                return 0;
+                        }
+                        p = mfree(p);
+                }
+                s += n;
+                if (*s == ':')
+                        s++;
+        }
+        *ret = NULL;
+        return 0;
+}
+
+/* ---- validation of the scanned sections ---- */
+
+static const char *const key_names[_KEY_MAX] = {
+        [KEY_HEADS_UP] = "heads-up",
+        [KEY_RECONNECT] = "reconnect",
+        [KEY_SILENCE] = "silence-notifications",
+        [KEY_STATUS] = "status",
+        [KEY_ON_START] = "on-start",
+        [KEY_ON_END] = "on-end",
+        [KEY_TYPE] = "type",
+        [KEY_DAYS] = "days",
+        [KEY_MESSAGE] = "message",
+        [KEY_ENABLED] = "enabled",
+        [KEY_START] = "start",
+        [KEY_END] = "end",
+        [KEY_DURATION] = "duration",
+        [KEY_DND] = "dnd",
+        [KEY_EVERY] = "every",
+        [KEY_BETWEEN] = "between",
+        [KEY_AT] = "at",
+};
+
+const char *config_key_to_string(ConfigKey k) {
+        return k >= 0 && k < _KEY_MAX ? key_names[k] : NULL;
+}
+
+ConfigKey config_key_from_string(const char *s) {
+        for (int k = 0; k < _KEY_MAX; k++)
+                if (streq(s, key_names[k]))
+                        return k;
+        return _KEY_INVALID;
+}
+
+/* Reports a problem with a key that is there, at its line, with its value quoted where %s is. */
+#define key_error(p, s, k, fmt, ...)                                                           \
+        scan_error((p), (s)->key_line[k], 0, "[%s] %s: " fmt, (s)->name, key_names[k], ##__VA_ARGS__)
+/* Reports a required key that is missing: no line, sorted after its section. */
+#define missing(p, s, k, why) \
+        scan_error((p), (s)->last_line, SCAN_NO_LINE, "[%s] %s: missing, %s", (s)->name, key_names[k], (why))
+
+static bool has(const Section *s, ConfigKey k) {
+        return s->key_line[k] > 0;
+}
+
+/* NULL when the key is not there, or its value could not be read (already reported). */
+static const char *value_of(const Section *s, ConfigKey k) {
+        return s->key_line[k] > 0 ? s->value[k] : NULL;
+}
+
+static void parse_bool_key(Parser *p, const Section *s, ConfigKey k, bool *b) {
+        const char *v = value_of(s, k);
+        char q[QUOTE_MAX];
+        int r;
+
+        if (!v)
+                return;
+        r = parse_boolean(v);
+        if (r < 0)
+                key_error(p, s, k, "'%s' is not a boolean, use yes or no", quote(q, v));
+        else
+                *b = r;
+}
+
+/* A span in [min, max]; whole seconds when asked. */
+static int parse_span_key(Parser *p, const Section *s, ConfigKey k, usec_t min, usec_t max, bool whole,
+                          usec_t *ret) {
+        const char *v = value_of(s, k);
+        char q[QUOTE_MAX], b[SPAN_MAX];
+        usec_t u;
+        int r;
+
+        r = span_parse(v, &u);
+        if (r < 0)
+                key_error(p, s, k, "'%s' %s, expected a time span such as 45min", quote(q, v),
+                          parse_error_to_string(r));
+        else if (u < min)
+                key_error(p, s, k, "'%s' is too short, at least %s", quote(q, v), span_format(min, b));
+        else if (u > max)
+                key_error(p, s, k, "'%s' is too long, at most %s", quote(q, v), span_format(max, b));
+        else if (whole && u % USEC_PER_SEC != 0)
+                key_error(p, s, k, "'%s' is not a whole number of seconds", quote(q, v));
+        else {
+                *ret = u;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static int parse_clock_item(Parser *p, const Section *s, ConfigKey k, const char *v, uint32_t *ret) {
+        char q[QUOTE_MAX];
+        int r;
+
+        r = clock_parse(v, ret);
+        if (r < 0) {
+                key_error(p, s, k, "'%s' %s, expected a clock time HH:MM or HH:MM:SS", quote(q, v),
+                          parse_error_to_string(r));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_text_key(Parser *p, const Section *s, ConfigKey k) {
+        const char *v = value_of(s, k);
+        size_t n = strlen(v);
+
+        if (n > RECHARGED_MESSAGE_MAX)
+                key_error(p, s, k, "is %zu bytes long, at most %d", n, RECHARGED_MESSAGE_MAX);
+        else if (!utf8_valid(v, n))
+                key_error(p, s, k, "is not valid UTF-8");
+        else
+                return 0;
+        return -EINVAL;
+}
+
+/* Placeholders are %name% with a name of letters, digits, '_' or '-'; "%%" is a literal %; any other
+ * '%' is a lone one. Returns the length of the name at t (just after a '%') when a closing '%'
+ * follows it, else -1. */
+static const char *const placeholders[] = { "until", "message", "entry", "since", "left" };
+
+static ssize_t placeholder_len(const char *t) {
+        size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+        return t[n] == '%' ? (ssize_t) n : -1;
+}
+
+static const char *placeholder_find(const char *name, size_t n) {
+        for (size_t i = 0; i < ELEMENTSOF(placeholders); i++)
+                if (strlen(placeholders[i]) == n && strncmp(placeholders[i], name, n) == 0)
+                        return placeholders[i];
+        return NULL;
+}
+
+static void check_status(Parser *p, const Section *s) {
+        const char *v = value_of(s, KEY_STATUS);
+        char q[QUOTE_MAX];
+
+        for (const char *c = strchr(v, '%'); c; c = strchr(c, '%')) {
+                ssize_t n = placeholder_len(c + 1);
+                if (n < 0) {
+                        key_error(p, s, KEY_STATUS, "a lone '%%' in '%s'; write %%%% for a literal %%", quote(q, c));
+                        c++;
+                        continue;
+                }
+                if (n > 0 && !placeholder_find(c + 1, n)) {
+                        char name[QUOTE_MAX];
+                        snprintf(name, sizeof name, "%.*s", (int) MIN(n + 2, 64), c);
+                        key_error(p, s, KEY_STATUS,
+                                  "unknown placeholder '%s', use %%until%% %%since%% %%left%% %%message%% %%entry%%, or %%%% for a literal %%",
+                                  quote(q, name));
+                }
+                c += n + 2;
+        }
+}
+
+static void validate_general(Parser *p, const Section *s, Config *c) {
+        if (!s)
+                return;
+        if (value_of(s, KEY_HEADS_UP))
+                (void) parse_span_key(p, s, KEY_HEADS_UP, 0, USEC_PER_DAY, false, &c->heads_up);
+        parse_bool_key(p, s, KEY_RECONNECT, &c->reconnect);
+        parse_bool_key(p, s, KEY_SILENCE, &c->silence_notifications);
+        if (value_of(s, KEY_STATUS) && parse_text_key(p, s, KEY_STATUS) >= 0) {
+                check_status(p, s);
+                free(c->status);
+                c->status = strdup(value_of(s, KEY_STATUS));
+                if (!c->status)
+                        p->oom = true;
+        }
+        for (ConfigKey k = KEY_ON_START; k <= KEY_ON_END; k++) {
+                const char *v = value_of(s, k);
+                if (v && v[0]) {
+                        char **h = k == KEY_ON_START ? &c->on_start : &c->on_end;
+                        *h = strdup(v);
+                        if (!*h)
+                                p->oom = true;
+                }
+        }
+}
+
+static int cmp_u32(const void *a, const void *b) {
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+        return (x > y) - (x < y);
+}
+
+static void parse_at(Parser *p, const Section *s, Entry *e) {
+        const char *v = value_of(s, KEY_AT);
+        char q[QUOTE_MAX], item[64], b[CLOCK_MAX];
+        size_t n = 0;
+
+        for (const char *i = v;; i++) {
+                size_t l = strcspn(i, ",");
+                const char *a = i, *z = i + l;
+                while (a < z && scan_is_space(*a))
+                        a++;
+                while (z > a && scan_is_space(z[-1]))
+                        z--;
+                if (a == z) {
+                        if (v[0])
+                                key_error(p, s, KEY_AT, "'%s' has an empty item", quote(q, v));
+                        else
+                                key_error(p, s, KEY_AT, "is empty, list clock times such as 17:00, 20:30");
+                        return;
+                }
+                if (n == ENTRY_AT_MAX) {
+                        key_error(p, s, KEY_AT, "lists more than %d times", ENTRY_AT_MAX);
+                        return;
+                }
+                snprintf(item, sizeof item, "%.*s", (int) MIN(z - a, 63), a);
+                if (parse_clock_item(p, s, KEY_AT, item, &e->at[n]) >= 0)
+                        n++;
+                i += l;
+                if (!*i)
+                        break;
+        }
+        qsort(e->at, n, sizeof e->at[0], cmp_u32);
+        for (size_t i = 1; i < n; i++)
+                if (e->at[i] == e->at[i - 1])
+                        key_error(p, s, KEY_AT, "%s is listed twice", clock_format_short(e->at[i], b));
+        e->n_at = n;
+}
+
+static void parse_between(Parser *p, const Section *s, Entry *e) {
+        const char *v = value_of(s, KEY_BETWEEN), *dash = strchr(v, '-');
+        char q[QUOTE_MAX], a[64], z[64];
+
+        if (!dash) {
+                key_error(p, s, KEY_BETWEEN, "'%s' is not a window, use HH:MM-HH:MM", quote(q, v));
+                return;
+        }
+        snprintf(a, sizeof a, "%.*s", (int) MIN(dash - v, 63), v);
+        snprintf(z, sizeof z, "%.63s", dash + 1);
+        scan_strip(a);
+        scan_strip(z);
+        if (parse_clock_item(p, s, KEY_BETWEEN, a, &e->between_start) < 0 ||
+            parse_clock_item(p, s, KEY_BETWEEN, z, &e->between_end) < 0)
+                return;
+        if (e->between_start == e->between_end)
+                key_error(p, s, KEY_BETWEEN, "'%s' is empty, its start and end are the same", quote(q, v));
+}
+
+/* Keys that belong to the other type; reported instead of being checked. */
+static bool misplaced(Parser *p, const Section *s, EntryType t, ConfigKey k) {
+        bool recharge_key = IN_SET(k, KEY_START, KEY_END, KEY_DURATION, KEY_DND);
+        bool selfcare_key = IN_SET(k, KEY_EVERY, KEY_BETWEEN, KEY_AT);
+
+        if (!has(s, k))
+                return true; /* nothing to check */
+        if (t == ENTRY_RECHARGE && selfcare_key)
+                key_error(p, s, k, "applies only to type = selfcare");
+        else if (t == ENTRY_SELFCARE && recharge_key)
+                key_error(p, s, k, "applies only to type = recharge");
+        else
+                return !value_of(s, k); /* a value that could not be read is reported already */
+        return true;
+}
+
+/* Exactly one of two keys: the later one is reported, naming the line of the first. */
+static bool both(Parser *p, const Section *s, ConfigKey a, ConfigKey b, const char *hint) {
+        if (!has(s, a) || !has(s, b))
+                return false;
+        if (s->key_line[a] > s->key_line[b]) {
+                ConfigKey t = a;
+                a = b;
+                b = t;
+        }
+        key_error(p, s, b, "'%s' is already set on line %u; %s", key_names[a], s->key_line[a], hint);
+        return true;
+}
+
+static void validate_entry(Parser *p, const Section *s, Entry *e) {
+        char q[QUOTE_MAX];
+        const char *v;
+        int r;
+
+        e->type = _ENTRY_TYPE_INVALID;
+        e->days = WEEKDAYS_ALL;
+        e->enabled = e->dnd = true;
+        e->name = strdup(s->name);
+        if (!e->name) {
+                p->oom = true;
+                return;
+        }
+
+        v = value_of(s, KEY_TYPE);
+        if (!has(s, KEY_TYPE))
+                missing(p, s, KEY_TYPE, "an entry needs type = recharge or type = selfcare");
+        else if (v) {
+                char lower[16];
+                snprintf(lower, sizeof lower, "%s", v);
+                scan_lowercase(lower);
+                e->type = strlen(v) < sizeof lower ? entry_type_from_string(lower) : _ENTRY_TYPE_INVALID;
+                if (e->type < 0)
+                        key_error(p, s, KEY_TYPE, "'%s' is not an entry type, use recharge or selfcare", quote(q, v));
+        }
+
+        v = value_of(s, KEY_DAYS);
+        if (v) {
+                r = weekdays_parse(v, &e->days);
+                if (r < 0)
+                        key_error(p, s, KEY_DAYS, "'%s' %s, use e.g. Mon..Fri, Sat,Sun or daily", quote(q, v),
+                                  parse_error_to_string(r));
+        }
+
+        v = value_of(s, KEY_MESSAGE);
+        if (v && parse_text_key(p, s, KEY_MESSAGE) < 0)
+                v = NULL;
+        e->message = strdup(v ?: s->name); /* no message: the entry's name says what it is */
+        if (!e->message)
+                p->oom = true;
+        parse_bool_key(p, s, KEY_ENABLED, &e->enabled);
+
+        /* The value of each key there is checked, unless it belongs to the other type. */
+        if (!misplaced(p, s, e->type, KEY_START))
+                (void) parse_clock_item(p, s, KEY_START, value_of(s, KEY_START), &e->start);
+        if (!misplaced(p, s, e->type, KEY_END) &&
+            parse_clock_item(p, s, KEY_END, value_of(s, KEY_END), &e->end) >= 0)
+                e->has_end = true;
+        if (!misplaced(p, s, e->type, KEY_DURATION))
+                (void) parse_span_key(p, s, KEY_DURATION, USEC_PER_SEC, USEC_PER_DAY, true, &e->duration);
+        if (!misplaced(p, s, e->type, KEY_DND))
+                parse_bool_key(p, s, KEY_DND, &e->dnd);
+        if (!misplaced(p, s, e->type, KEY_EVERY))
+                (void) parse_span_key(p, s, KEY_EVERY, USEC_PER_MINUTE, USEC_PER_DAY, true, &e->every);
+        if (!misplaced(p, s, e->type, KEY_BETWEEN))
+                parse_between(p, s, e);
+        if (!misplaced(p, s, e->type, KEY_AT))
+                parse_at(p, s, e);
+
+        if (e->type == ENTRY_RECHARGE) {
+                /* An end equal to start is a whole day: the block ends at the same wall-clock time the
+                 * next day (as any end not after the start does), which a DST change makes 23h or 25h. */
+                if (!has(s, KEY_START))
+                        missing(p, s, KEY_START, "a recharge block needs a start time");
+                if (!both(p, s, KEY_END, KEY_DURATION, "use either end or duration") &&
+                    !has(s, KEY_END) && !has(s, KEY_DURATION))
+                        missing(p, s, KEY_END, "a recharge block needs an end or a duration");
+        } else if (e->type == ENTRY_SELFCARE) {
+                e->dnd = false;
+                if (both(p, s, KEY_AT, KEY_EVERY, "use either at or every with between"))
+                        return;
+                if (has(s, KEY_EVERY) && !has(s, KEY_BETWEEN))
+                        missing(p, s, KEY_BETWEEN, "'every' needs a window such as between = 09:00-18:00");
+                else if (has(s, KEY_BETWEEN) && !has(s, KEY_EVERY))
+                        key_error(p, s, KEY_BETWEEN, "goes with 'every'; for fixed times use 'at' alone");
+                else if (!has(s, KEY_AT) && !has(s, KEY_EVERY))
+                        missing(p, s, KEY_AT, "a selfcare reminder needs 'at' or 'every' with 'between'");
+        }
+}
+
+static int cmp_entry(const void *a, const void *b) {
+        return strcmp(((const Entry *) a)->name, ((const Entry *) b)->name);
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_entries; i++) {
+                free(c->entries[i].name);
+                free(c->entries[i].message);
+        }
+        free(c->entries);
+        free(c->path);
+        free(c->status);
+        free(c->on_start);
+        free(c->on_end);
+        free(c);
+        return NULL;
+}
+
+static int config_new(Config **ret) {
+        Config *c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        c->heads_up = 10 * USEC_PER_MINUTE;
+        c->reconnect = c->silence_notifications = true;
+        c->hooks_allowed = true;
+        c->status = strdup(CONFIG_STATUS_DEFAULT);
+        if (!c->status)
+                return free(c), -ENOMEM;
+        *ret = c;
+        return 0;
+}
+
+/* ---- iniparser ---- */
+
+/* iniparser's error callback has no user data: its messages are collected here, during one load. */
+static char **ini_messages;
+
+static int ini_collect(const char *fmt, ...) {
+        va_list ap;
+        char *m;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&m, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return 0;
+        m[strcspn(m, "\n")] = 0;
+        r = strv_extend(&ini_messages, m);
+        free(m);
+        return 0;
+}
+
+/* iniparser reads only from a path: hand it the very text we scanned, through a memfd. */
+static int ini_load(const char *text, size_t len, dictionary **ret) {
+        _cleanup_close_ int fd = -1;
+        char path[64];
+
+        fd = memfd_create("recharged.conf", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (size_t done = 0; done < len;) {
+                ssize_t n = write(fd, text + done, len - done);
+                if (n < 0)
+                        return -errno;
+                done += n;
+        }
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ini_messages = strv_free(ini_messages);
+        iniparser_set_error_callback(ini_collect);
+        *ret = iniparser_load(path);
+        iniparser_set_error_callback(NULL);
+        return 0;
+}
+
+/* Replaces the scanned values with iniparser's (they agree, or config_check_iniparser aborts). */
+static int take_ini_values(Parser *p, dictionary *d) {
+        for (size_t i = 0; i < p->n_sections; i++) {
+                Section *s = &p->sections[i];
+                for (ConfigKey k = 0; k < _KEY_MAX; k++) {
+                        _cleanup_free_ char *full = NULL;
+                        const char *v;
+
+                        if (!s->key_line[k])
+                                continue;
+                        if (asprintf(&full, "%s:%s", s->name, key_names[k]) < 0)
+                                return -ENOMEM;
+                        v = iniparser_getstring(d, full, NULL);
+                        if (v && streq(v, s->value[k]))
+                                continue;
+                        if (config_check_iniparser) {
+                                fprintf(stderr, "config: [%s] %s: scanned '%s', iniparser '%s'\n", s->name,
+                                        key_names[k], s->value[k], v ?: "(none)");
+                                abort();
+                        }
+                        if (v) {
+                                char *c = strdup(v);
+                                if (!c)
+                                        return -ENOMEM;
+                                free(s->value[k]);
+                                s->value[k] = c;
+                        }
+                }
+        }
+        return 0;
+}
+
+/* ---- loading ---- */
+
+static int load(const char *text, size_t len, const char *name, bool hooks_allowed, Config **ret,
+                char ***ret_errors) {
+        _cleanup_(parser_done) Parser p = { .name = name };
+        _cleanup_(config_freep) Config *c = NULL;
+        const Section *general = NULL;
+        size_t n = 0;
+        int r;
+
+        r = config_new(&c);
+        if (r < 0)
+                return r;
+        c->hooks_allowed = hooks_allowed;
+
+        if (len > CONFIG_FILE_MAX)
+                scan_error(&p, 0, 0, "is larger than 1 MiB");
+        else if (memchr(text, 0, len))
+                scan_error(&p, 0, 0, "contains NUL bytes, is it a text file?");
+        else
+                scan_text(&p, text, len);
+
+        if (p.n_problems == 0 && !p.oom) {
+                dictionary *d = NULL;
+
+                r = ini_load(text, len, &d);
+                if (r < 0)
+                        return r;
+                if (!d) {
+                        /* Our scan accepted what iniparser refused: a bug here, but say what it said. */
+                        for (char **m = ini_messages; m && *m; m++)
+                                scan_error(&p, 0, 0, "iniparser refused it: %s", *m);
+                        if (!ini_messages)
+                                scan_error(&p, 0, 0, "iniparser refused it");
+                        if (config_check_iniparser)
+                                abort();
+                } else {
+                        r = take_ini_values(&p, d);
+                        iniparser_freedict(d);
+                        if (r < 0)
+                                return r;
+                }
+                ini_messages = strv_free(ini_messages);
+        }
+
+        for (size_t i = 0; i < p.n_sections; i++) {
+                if (p.sections[i].general)
+                        general = &p.sections[i];
+                else if (!p.sections[i].skip)
+                        n++;
+        }
+        validate_general(&p, general, c);
+
+        c->entries = calloc(MAX(n, 1u), sizeof(Entry));
+        if (!c->entries)
+                return -ENOMEM;
+        for (size_t i = 0; i < p.n_sections; i++)
+                if (!p.sections[i].general && !p.sections[i].skip)
+                        validate_entry(&p, &p.sections[i], &c->entries[c->n_entries++]);
+
+        if (p.oom)
+                return -ENOMEM;
+        if (p.n_problems > 0) {
+                r = scan_take_errors(&p, ret_errors);
+                return r < 0 ? r : -EINVAL;
+        }
+
+        qsort(c->entries, c->n_entries, sizeof(Entry), cmp_entry);
+        *ret = TAKE_PTR(c);
+        if (ret_errors)
+                *ret_errors = NULL;
+        return 0;
+}
+
+int config_load_string(const char *text, size_t len, const char *name, Config **ret, char ***ret_errors) {
+        return load(text, len, name, true, ret, ret_errors);
+}
+
+static int error_only(const char *name, char ***ret_errors, const char *fmt, ...) _printf_(3, 4);
+static int error_only(const char *name, char ***ret_errors, const char *fmt, ...) {
+        _cleanup_free_ char *m = NULL;
+        char **l = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&m, fmt, ap);
+        va_end(ap);
+        if (r < 0 || strv_extendf(&l, "%s: %s", name, m) < 0)
+                return -ENOMEM;
+        if (ret_errors)
+                *ret_errors = l;
+        else
+                strv_free(l);
+        return -EINVAL;
+}
+
+/* Hooks run what this file says: refuse them when someone else could have written it. */
+static bool file_is_private(const char *path, const struct stat *st) {
+        _cleanup_free_ char *dir = strdup(path);
+        struct stat ds;
+        char *slash;
+
+        if (st->st_uid != geteuid() || (st->st_mode & (S_IWGRP | S_IWOTH)))
+                return false;
+        if (!dir)
+                return false;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                slash[1] = 0;
+        else
+                *slash = 0;
+        return stat(dir, &ds) == 0 && !(ds.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+int config_load_file(const char *path, Config **ret, char ***ret_errors) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *text = NULL;
+        Config *c = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOMEM)
+                        return -ENOMEM;
+                return error_only(path, ret_errors, "cannot open: %s", strerror(errno));
+        }
+        if (fstat(fd, &st) < 0)
+                return error_only(path, ret_errors, "cannot read: %s", strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return error_only(path, ret_errors, "is a directory, not a config file");
+
+        /* Read one byte more than allowed, to tell "too large" without reading it all. */
+        text = malloc(CONFIG_FILE_MAX + 1);
+        if (!text)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return error_only(path, ret_errors, "cannot read: %s", strerror(errno));
+                }
+                if (n == 0 || (len += n) > CONFIG_FILE_MAX)
+                        break;
+        }
+
+        r = load(text, len, path, file_is_private(path, &st), &c, ret_errors);
+        if (r < 0)
+                return r;
+        c->path = strdup(path);
+        if (!c->path) {
+                config_free(c);
+                return -ENOMEM;
+        }
+        *ret = c;
+        return 0;
+}
+
+int config_load_default(Config **ret) {
+        _cleanup_strv_free_ char **errors = NULL;
+        Config *c = NULL;
+        int r;
+
+        r = load(config_default_text, strlen(config_default_text), "built-in default", true, &c, &errors);
+        if (r < 0)
+                return r;
+        /* The default text carries no hooks, but hooks only ever come from a user's own file. */
+        c->on_start = mfree(c->on_start);
+        c->on_end = mfree(c->on_end);
+        *ret = c;
+        return 0;
+}
+
+int config_find_entry(const Config *c, const char *name) {
+        size_t lo = 0, hi = c ? c->n_entries : 0;
+
+        if (!name)
+                return -ENOENT;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int d = strcasecmp(name, c->entries[mid].name);
+                if (d == 0)
+                        return (int) mid;
+                if (d < 0)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return -ENOENT;
+}
+
+char *status_expand(const char *template, const StatusVars *v) {
+        static const StatusVars none = {};
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!v)
+                v = &none;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        for (const char *c = template; *c;) {
+                const char *name, *val = NULL;
+                ssize_t n;
+
+                if (c[0] != '%') {
+                        size_t l = strcspn(c, "%");
+                        fwrite(c, 1, l, f);
+                        c += l;
+                        continue;
+                }
+                n = placeholder_len(c + 1);
+                name = n > 0 ? placeholder_find(c + 1, n) : NULL;
+                if (n == 0)
+                        val = "%";
+                else if (name)
+                        val = streq(name, "until") ? v->until :
+                              streq(name, "since") ? v->since :
+                              streq(name, "left") ? v->left :
+                              streq(name, "message") ? v->message : v->entry;
+                if (n == 0 || name) {
+                        fputs(val ?: "", f);
+                        c += n + 2;
+                } else {
+                        /* a lone '%', or an unknown placeholder: copied as it is; its closing '%'
+                         * may open a known one */
+                        size_t l = n < 0 ? 1 : (size_t) n + 1;
+                        fwrite(c, 1, l, f);
+                        c += l;
+                }
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
