@@ -15,15 +15,18 @@
  * duplicates and what iniparser would accept silently. The scan mirrors iniparser: lines of at
  * most CONFIG_LINE_MAX bytes; blanks around everything are stripped; a line ending in '\' goes on
  * on the next line; '#' or ';' first on a line make it a comment; names are lower-cased. A value
- * in "…" or '…' is taken verbatim; in an unquoted value ';' or '#' starts a comment. Where
+ * in "…" or '…' is taken verbatim; in an unquoted value ';' or '#' starts a comment (so
+ * "heads-up = 10min ; warn early" is 10min). Where
  * iniparser would quietly lose text we refuse instead: an unclosed quote, text after the closing
  * quote, a ';' or '#' glued to the text before it ("Tea;then bed" would become "Tea"), a comment
  * after a [section] (iniparser's syntax error).
+ *
+ * Defaults: heads-up 10min, reconnect and silence-notifications yes, status
+ * CONFIG_STATUS_DEFAULT, no hooks; an entry's days daily, enabled and dnd yes, and its message its
+ * own name (an empty one only when written: message = "").
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
