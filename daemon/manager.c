@@ -203,8 +203,8 @@ int manager_load_config(Manager *m) {
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to load the configuration: %m");
-        log_info("Schedule loaded from %s: %zu entries.", m->config->path ?: "the built-in default",
-                 m->config->n_entries);
+        log_debug("Schedule loaded from %s: %zu entries.", m->config->path ?: "the built-in default",
+                  m->config->n_entries);
 
         r = load_tz(&m->tz);
         if (r < 0)
@@ -472,7 +472,7 @@ int manager_act(Manager *m, const Action *a, sd_bus_error *error) {
         if (r < 0)
                 return r;
 
-        log_info("%s%s%s%s: done.", action_to_string(a->kind), e ? " '" : "", e ? e->name : "", e ? "'" : "");
+        log_info("Applied and saved: %s%s%s%s.", action_to_string(a->kind), e ? " '" : "", e ? e->name : "", e ? "'" : "");
         if (a->kind == ACTION_SKIP && e->type == ENTRY_RECHARGE)
                 manager_record(m, HISTORY_SKIPPED, now, false, e->name, when, planned_length(e), 0);
         else if (a->kind == ACTION_DONE)
@@ -723,7 +723,7 @@ static void sleep_watch_setup(Manager *m) {
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
-        log_info("Received %s: saving and exiting.", strsignal((int) si->ssi_signo));
+        log_info("Received SIG%s: saving and exiting.", sigabbrev_np((int) si->ssi_signo));
         (void) manager_save(m);
         return sd_event_exit(m->event, 0);
 }
@@ -835,6 +835,7 @@ int manager_start(Manager *m) {
         manager_expire(m, now);
         manager_reconcile(m, now, true);
         manager_publish(m, now);
-        log_info("Ready.");
+        log_info("Ready: the schedule from %s, %zu entries, time zone %s.",
+                 m->config->path ?: "the built-in default", m->config->n_entries, tz_name(m->tz));
         return 0;
 }

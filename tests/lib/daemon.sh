@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: MIT
+# daemon.sh: what the integration tests share: a private session bus, a private XDG tree, the
+# real recharged on it, property and call helpers, and waiting for signals without sleeps.
+# Source it after tap.sh; call test_setup first. Everything is removed at exit.
+
+: "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+RECHARGED=${RECHARGED:-$top_builddir/daemon/recharged}
+RECHARGED_TEST=${RECHARGED_TEST:-$top_builddir/daemon/recharged-test}
+BUS=org.recharged.Recharged1
+OBJ=/org/recharged/Recharged1
+IFACE=org.recharged.Recharged1
+EIFACE=org.recharged.Recharged1.Entry
+
+T=
+DAEMON_PID=
+MONITOR_PID=
+BUS_PIDS=
+EXTRA_PIDS=
+
+cleanup() {
+        local p
+        for p in $MONITOR_PID $DAEMON_PID $EXTRA_PIDS $BUS_PIDS; do
+                kill "$p" 2>/dev/null
+        done
+        wait 2>/dev/null
+        [ -n "$T" ] && rm -rf "$T"
+}
+
+# Starts a private bus of TYPE (session or system); its address is in $BUS_ADDRESS.
+bus_start() {
+        local type=$1 out
+        sed "s|@SERVICEDIR@|$T/services|; s|@BUSTYPE@|$type|" "$top_srcdir/tests/session.conf" >"$T/$type.conf"
+        out=$(dbus-daemon --config-file="$T/$type.conf" --fork --print-address=1 --print-pid=1 2>>"$T/bus.log") || return 1
+        BUS_PIDS="$BUS_PIDS $(echo "$out" | sed -n 2p)"
+        BUS_ADDRESS=$(echo "$out" | sed -n 1p)
+}
+
+test_setup() {
+        T=$(mktemp -d "${TMPDIR:-/tmp}/recharged-test.XXXXXX") || exit 99
+        trap cleanup EXIT
+        trap 'exit 1' INT TERM
+        mkdir -p "$T/config/recharged" "$T/state" "$T/services" "$T/home"
+        mkdir -m 0700 "$T/runtime"
+        export XDG_CONFIG_HOME="$T/config" XDG_STATE_HOME="$T/state" XDG_RUNTIME_DIR="$T/runtime" HOME="$T/home"
+        export XDG_CONFIG_DIRS="$T/xdg-none"
+        # Times in the configs are local: UTC makes them what `date -u` says.
+        export TZ=UTC
+        # No system bus unless a test starts one (no logind to watch).
+        export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/no-system-bus"
+        bus_start session || { echo "Bail out! cannot start dbus-daemon"; exit 99; }
+        export DBUS_SESSION_BUS_ADDRESS="$BUS_ADDRESS"
+        CONF="$T/config/recharged/recharged.conf"
+        STATE="$T/state/recharged/state"
+        HISTORY="$T/state/recharged/history"
+        LOG="$T/daemon.log"
+}
+
+# Clock times N seconds from now, for configs: "HH:MM:SS" (UTC, like the test's TZ).
+clock_in() { date -u -d "@$(($(date +%s) + $1))" +%H:%M:%S; }
+# Microseconds since the epoch, now.
+now_us() { echo $(($(date +%s%N) / 1000)); }
+
+# daemon_start [ARGS...]: the daemon in the background with $CONF; waits for its bus name.
+daemon_start() {
+        "${DAEMON_BIN:-$RECHARGED}" --verbose --config "$CONF" "$@" 2>>"$LOG" &
+        DAEMON_PID=$!
+        if ! gdbus wait --session "$BUS" --timeout 10 >/dev/null 2>&1 || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+                diag "recharged did not come up; its log:"
+                diag "$(cat "$LOG")"
+                return 1
+        fi
+}
+
+# daemon_stop [SIGNAL]: stops it and waits; the exit status is in $DAEMON_STATUS.
+daemon_stop() {
+        kill "-${1:-TERM}" "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID"
+        DAEMON_STATUS=$?
+        DAEMON_PID=
+        # The name goes with the connection; wait until the bus has noticed.
+        local i
+        for i in $(seq 100); do
+                busctl --user status "$BUS" >/dev/null 2>&1 || return 0
+                sleep 0.05
+        done
+}
+
+# prop NAME [PATH [INTERFACE]]: a property's value as JSON data (strings unquoted).
+prop() {
+        busctl --user get-property "$BUS" "${2:-$OBJ}" "${3:-$IFACE}" "$1" --json=short | jq -r '.data | if type == "array" then tojson else . end'
+}
+# entry_path NAME: the entry's object path, escaped as sd_bus_path_encode() does.
+entry_path() {
+        local name=$1 out="" c i
+        for ((i = 0; i < ${#name}; i++)); do
+                c=${name:i:1}
+                case $c in
+                [A-Za-z0-9]) out+=$c ;;
+                *) out+=$(printf '_%02x' "'$c") ;;
+                esac
+        done
+        echo "$OBJ/entry/$out"
+}
+eprop() { prop "$2" "$(entry_path "$1")" "$EIFACE"; }
+
+# call METHOD SIGNATURE ARGS...: busctl's call, output as JSON data.
+call() {
+        local m=$1; shift
+        busctl --user call "$BUS" "$OBJ" "$IFACE" "$m" "$@" --json=short | jq -c '.data'
+}
+
+# call_error METHOD GVARIANT-ARGS...: the D-Bus error name of a call that should fail (empty if
+# it succeeded); the message is in $T/error.
+call_error() {
+        local m=$1; shift
+        if gdbus call --session -d "$BUS" -o "$OBJ" -m "$IFACE.$m" "$@" >/dev/null 2>"$T/error"; then
+                return 0
+        fi
+        sed -n 's/^Error: GDBus\.Error:\([^:]*\): .*/\1/p' "$T/error" | head -1
+}
+
+# The daemon's state as GetStatus reports it, as one JSON object of plain values.
+status_json() {
+        busctl --user call "$BUS" "$OBJ" "$IFACE" GetStatus --json=short | jq -c '.data[0] | map_values(.data)'
+}
+
+# ---- watching the bus ----
+
+# Records every signal from the daemon (JSON, one a line) into $T/monitor.json.
+monitor_start() {
+        : >"$T/monitor.json"
+        busctl --user monitor --json=short "$BUS" >"$T/monitor.json" 2>"$T/monitor.err" &
+        MONITOR_PID=$!
+        local i
+        for i in $(seq 200); do
+                grep -q "Monitoring" "$T/monitor.err" 2>/dev/null && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
+# Remembers how far the monitor log is, so waits look only at what comes after.
+MARK=0
+mark() { MARK=$(wc -l <"$T/monitor.json"); }
+
+# signals_since_mark: the signals recorded after the mark, one JSON a line: {member, data}.
+signals_since_mark() {
+        tail -n "+$((MARK + 1))" "$T/monitor.json" | jq -c 'select(.type == "signal") | {path, member, data: .payload.data}'
+}
+
+# wait_for JQ-FILTER [SECONDS]: waits until a signal after the mark makes FILTER true.
+# The filter sees {path, member, data}. Prints the first match.
+wait_for() {
+        local filter=$1 limit=${2:-10} deadline m
+        deadline=$(($(date +%s%N) + limit * 1000000000))
+        while :; do
+                m=$(signals_since_mark | jq -c "select($filter)" 2>/dev/null | head -1)
+                if [ -n "$m" ]; then
+                        echo "$m"
+                        return 0
+                fi
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.05
+        done
+}
+
+# wait_signal MEMBER [SECONDS]: the data of the next signal named MEMBER after the mark.
+wait_signal() {
+        wait_for ".member == \"$1\"" "${2:-10}" | jq -c '.data'
+}
+
+# wait_prop NAME VALUE [SECONDS]: waits for PropertiesChanged of the root object to say
+# NAME = VALUE (VALUE as JSON: "\"recharging\"", true, 0).
+wait_prop() {
+        wait_for ".member == \"PropertiesChanged\" and .path == \"$OBJ\" and .data[1].$1.data == $2" "${3:-10}" >/dev/null
+}
+
+# changed_props: the names of root properties changed since the mark, sorted, space-separated.
+changed_props() {
+        signals_since_mark | jq -r "select(.member == \"PropertiesChanged\" and .path == \"$OBJ\") | .data[1] | keys[]" | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+# count_signals MEMBER: how many MEMBER signals since the mark.
+count_signals() {
+        signals_since_mark | jq -c "select(.member == \"$1\")" | wc -l
+}
