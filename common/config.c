@@ -511,7 +511,7 @@ static int config_new(Config **ret) {
 /* iniparser's error callback has no user data: its messages are collected here, during one load. */
 static char **ini_messages;
 
-static int ini_collect(const char *fmt, ...) {
+_printf_(1, 2) static int ini_collect(const char *fmt, ...) {
         va_list ap;
         char *m;
         int r;

@@ -5,6 +5,7 @@
 #include "../common/config.h" /* not the autoconf config.h of the build tree */
 #include "macro.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_strv_free_ char **errors = NULL;
         Config *c = NULL;

@@ -53,6 +53,7 @@ static void check_error(int r) {
                 abort();
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s;
         usec_t u;
