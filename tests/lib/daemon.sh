@@ -86,9 +86,16 @@ daemon_stop() {
         done
 }
 
-# prop NAME [PATH [INTERFACE]]: a property's value as JSON data (strings unquoted).
+# prop NAME [PATH [INTERFACE]]: a property's value: numbers and booleans as busctl prints them
+# (jq would round 64-bit numbers), strings unquoted, arrays as JSON.
 prop() {
-        busctl --user get-property "$BUS" "${2:-$OBJ}" "${3:-$IFACE}" "$1" --json=short | jq -r '.data | if type == "array" then tojson else . end'
+        local v
+        v=$(busctl --user get-property "$BUS" "${2:-$OBJ}" "${3:-$IFACE}" "$1") || return 1
+        case $v in
+        "t "* | "u "* | "b "* | "i "* | "x "*) echo "${v#* }" ;;
+        *) busctl --user get-property "$BUS" "${2:-$OBJ}" "${3:-$IFACE}" "$1" --json=short |
+                   jq -r '.data | if type == "array" then tojson else . end' ;;
+        esac
 }
 # entry_path NAME: the entry's object path, escaped as sd_bus_path_encode() does.
 entry_path() {
@@ -146,11 +153,11 @@ mark() { MARK=$(wc -l <"$T/monitor.json"); }
 
 # signals_since_mark: the signals recorded after the mark, one JSON a line: {member, data}.
 signals_since_mark() {
-        tail -n "+$((MARK + 1))" "$T/monitor.json" | jq -c 'select(.type == "signal") | {path, member, data: .payload.data}'
+        tail -n "+$((MARK + 1))" "$T/monitor.json" | jq -c 'select(.type == "signal") | {path, member, data: .payload.data, ts: .["timestamp-realtime"]}'
 }
 
 # wait_for JQ-FILTER [SECONDS]: waits until a signal after the mark makes FILTER true.
-# The filter sees {path, member, data}. Prints the first match.
+# The filter sees {path, member, data, ts} (ts: when the bus saw it, µs). Prints the first match.
 wait_for() {
         local filter=$1 limit=${2:-10} deadline m
         deadline=$(($(date +%s%N) + limit * 1000000000))
