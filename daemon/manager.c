@@ -487,8 +487,16 @@ int manager_act(Manager *m, const Action *a, sd_bus_error *error) {
 fail:
         switch (r) {
         case -ENOENT:
+                if (e && !e->enabled)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "'%s' is disabled in the configuration, so there is nothing to %s.",
+                                                 e->name, action_to_string(a->kind));
+                if (m->overlay.paused_since != 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "The schedule is paused, so '%s' has no coming occurrence to %s; "
+                                                 "Resume first.", e ? e->name : "", action_to_string(a->kind));
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%s' has no coming occurrence (is it disabled?), so there is nothing to %s.",
+                                         "'%s' has no coming occurrence, so there is nothing to %s.",
                                          e ? e->name : "", action_to_string(a->kind));
         case -ENOSPC:
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,

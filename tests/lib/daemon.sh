@@ -63,7 +63,8 @@ now_us() { echo $(($(date +%s%N) / 1000)); }
 
 # daemon_start [ARGS...]: the daemon in the background with $CONF; waits for its bus name.
 daemon_start() {
-        "${DAEMON_BIN:-$RECHARGED}" --verbose --config "$CONF" "$@" 2>>"$LOG" &
+        # DAEMON_BIN may be a command with arguments (unshare -m …): split on purpose.
+        ${DAEMON_BIN:-$RECHARGED} --verbose --config "$CONF" "$@" 2>>"$LOG" &
         DAEMON_PID=$!
         if ! gdbus wait --session "$BUS" --timeout 10 >/dev/null 2>&1 || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
                 diag "recharged did not come up; its log:"
@@ -75,7 +76,7 @@ daemon_start() {
 # daemon_stop [SIGNAL]: stops it and waits; the exit status is in $DAEMON_STATUS.
 daemon_stop() {
         kill "-${1:-TERM}" "$DAEMON_PID" 2>/dev/null
-        wait "$DAEMON_PID"
+        { wait "$DAEMON_PID"; } 2>/dev/null
         DAEMON_STATUS=$?
         DAEMON_PID=
         # The name goes with the connection; wait until the bus has noticed.
