@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test-daemon-reload.sh: Reload() and SIGHUP with good and bad files: entry objects come and go
+# with InterfacesAdded/Removed, changed rules emit PropertiesChanged, a bad file changes nothing,
+# state naming a removed entry is dropped, a recharge whose entry is gone ends.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+test_setup
+
+hms() { date -u -d "@$1" +%H:%M:%S; }
+S=1000000
+base=$(date +%s)
+on=$((base - 60))
+
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[keep]
+type = recharge
+start = 06:00
+duration = 30min
+message = Old words
+
+[gone]
+type = recharge
+start = 05:00
+duration = 10min
+
+[now-on]
+type = recharge
+start = $(hms $on)
+duration = 1h
+message = On right now
+
+[tea]
+type = selfcare
+at = 16:00
+message = Tea
+EOF
+daemon_start || { tap_done; exit 1; }
+monitor_start
+is "$(prop Mode) $(prop Entry)" "recharging now-on" "a block in progress at start-up is on"
+call Skip s gone >/dev/null
+grep -q '"gone"' "$STATE"
+ok $? "a skip of 'gone' is in the state file"
+call Recharge ts $((3600 * S)) "Manual stays" >/dev/null
+
+# ---- a good Reload ----
+cp "$CONF" "$T/v1.conf"
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[keep]
+type = recharge
+start = 06:15
+duration = 30min
+message = New words
+
+[added]
+type = selfcare
+every = 2h
+between = 08:00-20:00
+message = Move
+
+[tea]
+type = selfcare
+at = 16:00
+message = Tea
+EOF
+mark
+call Reload >/dev/null
+ok $? "Reload() with a good file is accepted"
+a=$(wait_for '.member == "InterfacesAdded"' 3)
+is "$(echo "$a" | jq -r '.data[0]')" "$(entry_path added)" "InterfacesAdded for the new entry's object"
+is "$(echo "$a" | jq -r ".data[1][\"$EIFACE\"].Every.data")" 7200000000 "…with its Entry properties"
+removed=$(signals_since_mark | jq -r 'select(.member == "InterfacesRemoved") | .data[0]' | sort | tr '\n' ' ')
+is "$removed" "$(entry_path gone) $(entry_path now-on) " "InterfacesRemoved for each entry that is gone"
+is "$(signals_since_mark | jq -c "select(.member == \"InterfacesRemoved\") | .data[1]" | sort -u)" "[\"$EIFACE\"]" \
+   "…naming the Entry interface"
+ch=$(signals_since_mark | jq -r "select(.member == \"PropertiesChanged\" and .path == \"$(entry_path keep)\") | .data[1] | keys[]" | sort -u | tr '\n' ' ')
+is "$ch" "Message NextEnd NextStart Start " "PropertiesChanged on a changed entry names what changed"
+is "$(signals_since_mark | jq -c "select(.path == \"$(entry_path tea)\")" | wc -l)" 0 "an unchanged entry emits nothing"
+is "$(eprop keep Message) $(eprop keep Start)" "New words 06:15:00" "the changed entry reads as the new file says"
+is "$(call ListEntries | jq -r '.[0] | map(.[0]) | join(" ")')" "added keep tea" "ListEntries shows the new schedule"
+is "$(signals_since_mark | jq -c 'select(.member == "RechargeEnded") | .data')" '["schedule","now-on","stopped"]' \
+   "the block whose entry is gone ends (stopped)"
+is "$(prop Mode) $(prop Source) $(prop Message)" "recharging manual Manual stays" "the manual recharge carries over"
+grep -q "Entry 'gone' is gone from the configuration" "$LOG"
+ok $? "the skip of a removed entry is dropped with a log line"
+! grep -q '"gone"' "$STATE"
+ok $? "…and it is gone from the state file"
+
+# ---- a bad Reload ----
+cp "$CONF" "$T/v2.conf"
+cat >"$CONF" <<'EOF'
+[keep]
+type = recharge
+start = 31:00
+duration = 30min
+
+[broken]
+type = holiday
+EOF
+mark
+before=$(call ListEntries)
+st_before=$(status_json)
+is "$(call_error Reload)" org.recharged.Recharged1.Error.InvalidConfig "Reload() with a bad file: InvalidConfig"
+grep -q "$CONF:3: " "$T/error" && grep -q "$CONF:7: " "$T/error"
+ok $? "the error message holds the FILE:LINE: line of every problem"
+is "$(call ListEntries)" "$before" "the running schedule stays"
+is "$(status_json)" "$st_before" "the status stays"
+is "$(signals_since_mark | wc -l)" 0 "no signal at all"
+
+# ---- SIGHUP ----
+mark
+: >"$LOG"
+kill -HUP "$DAEMON_PID"
+wait_for '.member == "PropertiesChanged" or .member == "InterfacesAdded"' 2 >/dev/null
+[ $? -ne 0 ]
+ok $? "SIGHUP with a bad file changes nothing on the bus"
+for i in $(seq 50); do grep -q "$CONF:7: " "$LOG" && break; sleep 0.05; done
+grep -q "^<4>$CONF:3: " "$LOG" && grep -q "^<4>$CONF:7: " "$LOG"
+ok $? "SIGHUP with a bad file: the FILE:LINE: lines go to the log"
+kill -0 "$DAEMON_PID"
+ok $? "the daemon keeps running"
+
+cp "$T/v2.conf" "$CONF"
+cat >>"$CONF" <<'EOF'
+
+[hup]
+type = selfcare
+at = 10:00
+EOF
+mark
+kill -HUP "$DAEMON_PID"
+a=$(wait_for '.member == "InterfacesAdded"' 5)
+is "$(echo "$a" | jq -r '.data[0]')" "$(entry_path hup)" "SIGHUP with a good file: the new entry appears"
+is "$(eprop hup At)" '["10:00:00"]' "…with its rule"
+
+daemon_stop
+tap_done
