@@ -56,6 +56,9 @@ static void read_test_clock(Manager *m) {
                 m->clock_offset = (int64_t) s * (int64_t) USEC_PER_SEC;
         log_debug("Test clock offset: %lld s.", s);
 }
+#else
+static inline void read_test_clock(Manager *m) {
+}
 #endif
 
 static void overlay_done(Overlay *o) {
@@ -643,6 +646,7 @@ static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *u
         m->clock_watch = sd_event_source_disable_unref(m->clock_watch);
         m->clock_fd = safe_close(m->clock_fd);
         (void) clock_watch_setup(m);
+        read_test_clock(m);
         manager_recompute(m, true);
         return 0;
 }
@@ -703,8 +707,10 @@ static int on_prepare_for_sleep(sd_bus_message *message, void *userdata, sd_bus_
                 return log_debug_errno(r, "Failed to read PrepareForSleep, ignoring: %m"), 0;
         if (b)
                 log_debug("The system is going to sleep.");
-        else
+        else {
+                read_test_clock(m);
                 manager_recompute(m, true);
+        }
         return 0;
 }
 
