@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT */
+/* agenda.c: rechargectl list, agenda and stats: tables, a day-by-day agenda, and a per-day chart. */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus-call.h"
+#include "macro.h"
+#include "rechargectl.h"
+
+#define STATS_DEFAULT_SPAN (7 * USEC_PER_DAY)
+#define AGENDA_DEFAULT_DAYS 7
+#define CHART_DAYS_MAX 31
+#define CHART_WIDTH 24
+
+static const char *const month_names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* "Wed 25 Nov" for a local day. */
+static char *day_text(int64_t day, char buf[static 32]) {
+        int64_t y;
+        unsigned m, d;
+
+        civil_from_days(day, &y, &m, &d);
+        snprintf(buf, 32, "%s %2u %s", weekday_to_string(weekday_from_days(day)), d, month_names[m - 1]);
+        return buf;
+}
+
+static char *date_text(int64_t day, char buf[static 16]) {
+        int64_t y;
+        unsigned m, d;
+
+        civil_from_days(day, &y, &m, &d);
+        snprintf(buf, 16, "%04" PRId64 "-%02u-%02u", y, m, d);
+        return buf;
+}
+
+static int64_t day_of(const Ctl *c, usec_t t) {
+        return local_day(tz_to_local(c->tz, (int64_t) (t / USEC_PER_SEC)));
+}
+
+/* ---- list ---- */
+
+typedef struct ListItem {
+        const char *name, *type, *message;
+        int enabled;
+        usec_t next_start, next_end;
+} ListItem;
+
+static int read_list(sd_bus_message *reply, ListItem **ret, size_t *ret_n) {
+        ListItem *v = NULL, it;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "(sssbtt)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sssbtt)", &it.name, &it.type, &it.message, &it.enabled,
+                                                  &it.next_start, &it.next_end)) > 0) {
+                ListItem *nv = realloc(v, sizeof(ListItem) * (n + 1));
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                v[n++] = it;
+        }
+        if (r < 0) {
+                free(v);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static void list_next_text(const Ctl *c, const ListItem *it, char buf[static 2 * TIME_TEXT_MAX]) {
+        char a[TIME_TEXT_MAX], b[TIME_TEXT_MAX];
+
+        if (!it->enabled)
+                snprintf(buf, 2 * TIME_TEXT_MAX, "disabled");
+        else if (it->next_start == 0)
+                snprintf(buf, 2 * TIME_TEXT_MAX, "-");
+        else if (it->next_end == 0)
+                snprintf(buf, 2 * TIME_TEXT_MAX, "%s", format_local_time(&c->out, it->next_start, a));
+        else
+                snprintf(buf, 2 * TIME_TEXT_MAX, "%s–%s", format_local_time(&c->out, it->next_start, a),
+                         day_of(c, it->next_start) == day_of(c, it->next_end) ? format_clock(c->tz, it->next_end, b)
+                                                                             : format_local_time(&c->out, it->next_end, b));
+}
+
+int verb_list(Ctl *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ ListItem *v = NULL;
+        size_t n, wname = 4, wtype = 4, wnext = 4;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = bus_call(bus, "ListEntries", &reply, NULL);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = read_list(reply, &v, &n);
+        if (r < 0 || ctl_tz(c) < 0) {
+                fprintf(stderr, "Failed to read the entries: %s\n", strerror(-r));
+                return EXIT_REFUSED;
+        }
+
+        if (c->names) {
+                for (size_t i = 0; i < n; i++)
+                        printf("%s\n", v[i].name);
+                return 0;
+        }
+        if (c->format == OUTPUT_JSON) {
+                fputc('[', stdout);
+                for (size_t i = 0; i < n; i++) {
+                        fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+                        json_string(stdout, v[i].name);
+                        fputs(",\"type\":", stdout);
+                        json_string(stdout, v[i].type);
+                        fputs(",\"message\":", stdout);
+                        json_string(stdout, v[i].message);
+                        printf(",\"enabled\":%s", v[i].enabled ? "true" : "false");
+                        json_time(stdout, c->tz, "next_start", v[i].next_start);
+                        json_time(stdout, c->tz, "next_end", v[i].next_end);
+                        fputc('}', stdout);
+                }
+                fputs("]\n", stdout);
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char next[2 * TIME_TEXT_MAX];
+                list_next_text(c, &v[i], next);
+                wname = MAX(wname, strlen(v[i].name));
+                wtype = MAX(wtype, strlen(v[i].type));
+                wnext = MAX(wnext, strlen(next) - (strstr(next, "–") ? 2 : 0));
+        }
+        if (n == 0) {
+                printf("No entries.\n");
+                return 0;
+        }
+        printf("%-*s  %-*s  %-*s  %s\n", (int) wname, "NAME", (int) wtype, "TYPE", (int) wnext, "NEXT", "MESSAGE");
+        for (size_t i = 0; i < n; i++) {
+                char next[2 * TIME_TEXT_MAX];
+                list_next_text(c, &v[i], next);
+                /* "–" is three bytes but one column */
+                printf("%-*s  %-*s  %-*s  %s\n", (int) wname, v[i].name, (int) wtype, v[i].type,
+                       (int) wnext + (strstr(next, "–") ? 2 : 0), next, v[i].message);
+        }
+        return 0;
+}
+
+/* ---- agenda ---- */
+
+typedef struct Event {
+        const char *entry, *type, *event;
+        usec_t time;
+} Event;
+
+static int read_events(sd_bus_message *reply, Event **ret, size_t *ret_n) {
+        Event *v = NULL, ev;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "(ssst)");
+        while (r >= 0 &&
+               (r = sd_bus_message_read(reply, "(ssst)", &ev.entry, &ev.type, &ev.event, &ev.time)) > 0) {
+                Event *nv = realloc(v, sizeof(Event) * (n + 1));
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                v[n++] = ev;
+        }
+        if (r < 0) {
+                free(v);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static const char *message_of(const ListItem *l, size_t n, const char *entry) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(l[i].name, entry))
+                        return l[i].message;
+        return "";
+}
+
+int verb_agenda(Ctl *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *list = NULL;
+        _cleanup_free_ Event *ev = NULL;
+        _cleanup_free_ ListItem *items = NULL;
+        unsigned days = c->days_set ? c->days : AGENDA_DEFAULT_DAYS;
+        size_t n = 0, n_items = 0;
+        int64_t today, last_day = INT64_MIN;
+        usec_t from, to;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        if (ctl_tz(c) < 0)
+                return EXIT_REFUSED;
+        from = c->out.now;
+        today = day_of(c, from);
+        to = (usec_t) tz_from_local(c->tz, (today + days) * 86400) * USEC_PER_SEC;
+
+        /* Two days more, to find the ends of blocks that start inside the range. */
+        r = bus_call(bus, "Upcoming", &reply, "tt", from, to + 2 * USEC_PER_DAY);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = read_events(reply, &ev, &n);
+        if (r >= 0 && c->format != OUTPUT_JSON) {
+                r = bus_call(bus, "ListEntries", &list, NULL);
+                if (r < 0)
+                        return EXIT_REFUSED;
+                r = read_list(list, &items, &n_items);
+        }
+        if (r < 0) {
+                fprintf(stderr, "Failed to read the agenda: %s\n", strerror(-r));
+                return EXIT_REFUSED;
+        }
+
+        if (c->format == OUTPUT_JSON) {
+                bool first = true;
+                fputc('[', stdout);
+                for (size_t i = 0; i < n; i++) {
+                        if (ev[i].time >= to)
+                                continue;
+                        fputs(first ? "{\"entry\":" : ",{\"entry\":", stdout);
+                        first = false;
+                        json_string(stdout, ev[i].entry);
+                        fputs(",\"type\":", stdout);
+                        json_string(stdout, ev[i].type);
+                        fputs(",\"event\":", stdout);
+                        json_string(stdout, ev[i].event);
+                        json_time(stdout, c->tz, "time", ev[i].time);
+                        fputc('}', stdout);
+                }
+                fputs("]\n", stdout);
+                return 0;
+        }
+
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+                char a[TIME_TEXT_MAX], b[TIME_TEXT_MAX], when[2 * TIME_TEXT_MAX + 8], dt[32];
+                const char *entry = *ev[i].entry ? ev[i].entry : "manual";
+                usec_t start = ev[i].time, end = 0;
+                int64_t day;
+
+                if (streq(ev[i].event, "heads-up"))
+                        continue;
+                if (streq(ev[i].event, "end")) {
+                        /* an end whose start is before the range: the block on now */
+                        bool started = false;
+                        for (size_t k = 0; k < i && !started; k++)
+                                started = streq(ev[k].event, "start") && streq(ev[k].entry, ev[i].entry);
+                        if (started || ev[i].time >= to)
+                                continue;
+                        start = from;
+                        end = ev[i].time;
+                } else if (streq(ev[i].event, "start")) {
+                        if (start >= to)
+                                continue;
+                        for (size_t k = i + 1; k < n && !end; k++)
+                                if (streq(ev[k].event, "end") && streq(ev[k].entry, ev[i].entry))
+                                        end = ev[k].time;
+                } else if (start >= to)
+                        continue;
+
+                day = day_of(c, start);
+                if (day != last_day) {
+                        printf("%s%s%s\n", any ? "\n" : "", day_text(day, dt),
+                               day == today ? " (today)" : day == today + 1 ? " (tomorrow)" : "");
+                        last_day = day;
+                }
+                any = true;
+                if (streq(ev[i].event, "end"))
+                        snprintf(when, sizeof when, "now–%s", format_clock(c->tz, end, b));
+                else if (streq(ev[i].event, "start"))
+                        snprintf(when, sizeof when, "%s–%s%s", format_clock(c->tz, start, a),
+                                 end ? format_clock(c->tz, end, b) : "…",
+                                 end && day_of(c, end) != day ? " +1d" : "");
+                else
+                        snprintf(when, sizeof when, "%s", format_clock(c->tz, start, a));
+                /* the dash is one column but three bytes */
+                printf("  %-*s  %-10s %s\n", 15 + (strstr(when, "–") ? 2 : 0) + (strstr(when, "…") ? 2 : 0), when,
+                       entry, message_of(items, n_items, ev[i].entry));
+        }
+        if (!any)
+                printf("Nothing planned in the next %u day%s.\n", days, days == 1 ? "" : "s");
+        return 0;
+}
+
+/* ---- stats ---- */
+
+typedef struct Stats {
+        usec_t since, until, planned, kept;
+        uint32_t completed, stopped, skipped, missed, reminders_shown, reminders_done, streak;
+} Stats;
+
+static const struct {
+        const char *name;
+        char type;
+        size_t offset;
+} stats_fields[] = {
+        { "Since", 't', offsetof(Stats, since) },
+        { "Until", 't', offsetof(Stats, until) },
+        { "Planned", 't', offsetof(Stats, planned) },
+        { "Kept", 't', offsetof(Stats, kept) },
+        { "Completed", 'u', offsetof(Stats, completed) },
+        { "Stopped", 'u', offsetof(Stats, stopped) },
+        { "Skipped", 'u', offsetof(Stats, skipped) },
+        { "Missed", 'u', offsetof(Stats, missed) },
+        { "RemindersShown", 'u', offsetof(Stats, reminders_shown) },
+        { "RemindersDone", 'u', offsetof(Stats, reminders_done) },
+        { "Streak", 'u', offsetof(Stats, streak) },
+};
+
+static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Stats s = {};
+        int r;
+
+        r = bus_call(bus, "GetStats", &reply, "t", since);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                bool known = false;
+
+                r = sd_bus_message_read(reply, "s", &key);
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(stats_fields); i++) {
+                        char sig[2] = { stats_fields[i].type, 0 };
+                        if (!streq(key, stats_fields[i].name) || sd_bus_message_verify_type(reply, 'v', sig) <= 0)
+                                continue;
+                        r = sd_bus_message_read(reply, "v", sig, (uint8_t *) &s + stats_fields[i].offset);
+                        known = true;
+                }
+                if (r >= 0 && !known)
+                        r = sd_bus_message_skip(reply, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0) {
+                fprintf(stderr, "Failed to read the stats: %s\n", strerror(-r));
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+typedef struct DayStats {
+        int64_t day;
+        Stats s;
+} DayStats;
+
+/* A bar of CHART_WIDTH cells: kept in full blocks (eighths at the edge), the rest of planned in ░. */
+static void chart_bar(FILE *f, usec_t kept, usec_t planned, usec_t scale) {
+        static const char *const eighths[] = { "", "▏", "▎", "▍", "▌", "▋", "▊", "▉" };
+        unsigned k8 = scale ? (unsigned) (kept * CHART_WIDTH * 8 / scale) : 0;
+        unsigned p = scale ? (unsigned) ((planned * CHART_WIDTH + scale - 1) / scale) : 0, cells = 0;
+
+        for (unsigned i = 0; i < k8 / 8; i++, cells++)
+                fputs("█", f);
+        if (k8 % 8) {
+                fputs(eighths[k8 % 8], f);
+                cells++;
+        }
+        for (; cells < p; cells++)
+                fputs("░", f);
+        for (; cells < CHART_WIDTH; cells++)
+                fputc(' ', f);
+}
+
+static void stats_json(const Ctl *c, const Stats *s, const DayStats *d, size_t nd) {
+        char date[16];
+
+        printf("{\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64, s->planned, s->kept);
+        json_time(stdout, c->tz, "since", s->since);
+        json_time(stdout, c->tz, "until", s->until);
+        printf(",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_shown\":%u,"
+               "\"reminders_done\":%u,\"streak\":%u,\"days\":[",
+               s->completed, s->stopped, s->skipped, s->missed, s->reminders_shown, s->reminders_done, s->streak);
+        for (size_t i = 0; i < nd; i++)
+                printf("%s{\"date\":\"%s\",\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64
+                       ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u}",
+                       i ? "," : "", date_text(d[i].day, date), d[i].s.planned, d[i].s.kept, d[i].s.completed,
+                       d[i].s.stopped, d[i].s.skipped, d[i].s.missed, d[i].s.reminders_done);
+        fputs("]}\n", stdout);
+}
+
+static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStats *d, size_t nd) {
+        char a[TIME_TEXT_MAX], b[TIME_TEXT_MAX], dt[32], sp[SPAN_MAX];
+        usec_t scale = 0;
+
+        printf("Since %s (%s)\n", format_local_time(&c->out, s->since, a), span_format(span, sp));
+        printf("  Recharge time  %s kept of %s planned", format_duration(s->kept, a), format_duration(s->planned, b));
+        if (s->planned)
+                printf(" (%" PRIu64 "%%)", s->kept * 100 / s->planned);
+        printf("\n  Blocks         %u completed, %u stopped early, %u skipped, %u missed\n", s->completed, s->stopped,
+               s->skipped, s->missed);
+        printf("  Reminders      %u done of %u shown\n", s->reminders_done, s->reminders_shown);
+        printf("  Streak         %u day%s\n", s->streak, s->streak == 1 ? "" : "s");
+
+        if (nd == 0)
+                return;
+        for (size_t i = 0; i < nd; i++)
+                scale = MAX(scale, MAX(d[i].s.kept, d[i].s.planned));
+        printf("\n  %-10s  %-*s  kept / planned   (█ kept, ░ planned)\n", "", CHART_WIDTH, "");
+        for (size_t i = 0; i < nd; i++) {
+                printf("  %s  ", day_text(d[i].day, dt));
+                chart_bar(stdout, d[i].s.kept, d[i].s.planned, scale);
+                printf("  %s / %s\n", format_duration(d[i].s.kept, a), format_duration(d[i].s.planned, b));
+        }
+}
+
+int verb_stats(Ctl *c, int argc, char **argv) {
+        _cleanup_free_ DayStats *d = NULL;
+        usec_t span = c->since ?: STATS_DEFAULT_SPAN, since;
+        Stats total, next = {};
+        size_t nd = 0;
+        int64_t first, today;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0 || ctl_tz(c) < 0)
+                return EXIT_REFUSED;
+        since = span >= c->out.now ? 1 : c->out.now - span;
+        r = get_stats(bus, since, &total);
+        if (r < 0)
+                return EXIT_REFUSED;
+
+        /* Each day's figures are the difference of two cumulative answers: GetStats counts from
+         * 'since' up to now. The chart shows at most the last CHART_DAYS_MAX days. */
+        today = day_of(c, c->out.now);
+        first = MAX(day_of(c, since), today - CHART_DAYS_MAX + 1);
+        d = calloc((size_t) (today - first + 1), sizeof(DayStats));
+        if (!d)
+                return EXIT_REFUSED;
+        for (int64_t day = today; day >= first; day--) {
+                usec_t b = (usec_t) tz_from_local(c->tz, day * 86400) * USEC_PER_SEC;
+                Stats cum;
+
+                if (b < since)
+                        b = since;
+                if (b >= c->out.now)
+                        cum = (Stats) {};
+                else if (b == since)
+                        cum = total;
+                else {
+                        r = get_stats(bus, b, &cum);
+                        if (r < 0)
+                                return EXIT_REFUSED;
+                }
+                DayStats *x = &d[day - first];
+                x->day = day;
+                x->s.planned = cum.planned - next.planned;
+                x->s.kept = cum.kept - next.kept;
+                x->s.completed = cum.completed - next.completed;
+                x->s.stopped = cum.stopped - next.stopped;
+                x->s.skipped = cum.skipped - next.skipped;
+                x->s.missed = cum.missed - next.missed;
+                x->s.reminders_done = cum.reminders_done - next.reminders_done;
+                next = cum;
+                nd++;
+        }
+
+        if (c->format == OUTPUT_JSON)
+                stats_json(c, &total, d, nd);
+        else
+                stats_human(c, span, &total, d, nd);
+        return 0;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/* bus-call.c: connect, call, explain refusals in plain words, and read replies into structs. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus-call.h"
+#include "macro.h"
+#include "names.h"
+
+int bus_open(sd_bus **ret) {
+        sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_user(&bus);
+        if (r < 0)
+                return BUS_OFFLINE;
+        *ret = bus;
+        return 0;
+}
+
+bool bus_error_is_offline(const sd_bus_error *e, int r) {
+        if (sd_bus_error_is_set(e))
+                return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                              SD_BUS_ERROR_DISCONNECTED) ||
+                       strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0;
+        return r == BUS_OFFLINE || r == -ECONNREFUSED || r == -ECONNRESET || r == -ENOTCONN || r == -ENOENT ||
+               r == -ENOMEDIUM;
+}
+
+int bus_log_error(const sd_bus_error *e, int r) {
+        if (bus_error_is_offline(e, r)) {
+                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+                return BUS_OFFLINE;
+        }
+        /* The daemon's message is a sentence for people; the error's name is for programs. */
+        if (sd_bus_error_is_set(e) && e->message && *e->message)
+                fprintf(stderr, "%s\n", e->message);
+        else
+                fprintf(stderr, "Failed to talk to recharged: %s\n", strerror(r < 0 ? -r : r));
+        return r < 0 ? r : -EIO;
+}
+
+static int bus_vcall(sd_bus *bus, const char *method, sd_bus_error *error, sd_bus_message **ret_reply,
+                     const char *types, va_list ap) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
+                                           RECHARGED_INTERFACE, method);
+        if (r < 0)
+                return r;
+        if (types) {
+                r = sd_bus_message_appendv(m, types, ap);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_call(bus, m, 0, error, ret_reply);
+}
+
+int bus_call_quiet(sd_bus *bus, const char *method, sd_bus_error *error, sd_bus_message **ret_reply,
+                   const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = bus_vcall(bus, method, error, ret_reply, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int bus_call(sd_bus *bus, const char *method, sd_bus_message **ret_reply, const char *types, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = bus_vcall(bus, method, &error, ret_reply, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return bus_log_error(&error, r);
+        return r;
+}
+
+/* ---- status ---- */
+
+static const struct {
+        const char *name;
+        char type;
+        size_t offset;
+} status_fields[] = {
+        { "Mode", 's', offsetof(Status, mode) },
+        { "DoNotDisturb", 'b', offsetof(Status, dnd) },
+        { "Source", 's', offsetof(Status, source) },
+        { "Entry", 's', offsetof(Status, entry) },
+        { "Since", 't', offsetof(Status, since) },
+        { "Until", 't', offsetof(Status, until) },
+        { "Message", 's', offsetof(Status, message) },
+        { "StatusText", 's', offsetof(Status, status_text) },
+        { "NextEntry", 's', offsetof(Status, next_entry) },
+        { "NextEvent", 's', offsetof(Status, next_event) },
+        { "NextEventTime", 't', offsetof(Status, next_event_time) },
+        { "PausedUntil", 't', offsetof(Status, paused_until) },
+        { "Version", 's', offsetof(Status, version) },
+};
+
+static int read_field(sd_bus_message *m, Status *s, const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(status_fields); i++) {
+                char sig[2] = { status_fields[i].type, 0 };
+                void *p = (uint8_t *) s + status_fields[i].offset;
+                const char *str;
+                int b, r;
+
+                if (!streq(status_fields[i].name, key))
+                        continue;
+                r = sd_bus_message_verify_type(m, 'v', sig);
+                if (r <= 0)
+                        break; /* a type we do not know: skipped below */
+                switch (status_fields[i].type) {
+                case 's':
+                        r = sd_bus_message_read(m, "v", "s", &str);
+                        return r < 0 ? r : status_set_string(p, str);
+                case 'b':
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        *(bool *) p = b;
+                        return r;
+                default:
+                        return sd_bus_message_read(m, "v", "t", (uint64_t *) p);
+                }
+        }
+        return sd_bus_message_skip(m, "v");
+}
+
+int status_read(sd_bus_message *m, Status *s) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                r = read_field(m, s, key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+int bus_get_status(sd_bus *bus, Status *s, bool quiet) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = bus_call_quiet(bus, "GetStatus", &error, &reply, NULL);
+        if (r < 0) {
+                if (quiet && bus_error_is_offline(&error, r))
+                        return BUS_OFFLINE;
+                return bus_log_error(&error, r);
+        }
+        r = status_read(reply, s);
+        if (r < 0) {
+                fprintf(stderr, "Failed to read recharged's status: %s\n", strerror(-r));
+                return r;
+        }
+        s->online = true;
+        return 0;
+}
+
+/* ---- entries ---- */
+
+void entries_free(Entry *e, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(e[i].name);
+                free(e[i].message);
+        }
+        free(e);
+}
+
+static int read_clock(const char *s, bool *has, uint32_t *ret) {
+        *has = s && *s;
+        if (!*has)
+                return 0;
+        return clock_parse(s, ret);
+}
+
+static int entry_read_property(sd_bus_message *m, const char *key, Entry *e) {
+        const char *s;
+        bool has;
+        int b, r;
+
+        if (streq(key, "Name") || streq(key, "Message")) {
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                return status_set_string(streq(key, "Name") ? &e->name : &e->message, s);
+        }
+        if (streq(key, "Type") || streq(key, "Days") || streq(key, "Start") || streq(key, "End") ||
+            streq(key, "Between")) {
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                if (streq(key, "Type")) {
+                        e->type = entry_type_from_string(s);
+                        return e->type < 0 ? -EBADMSG : 0;
+                }
+                if (streq(key, "Days"))
+                        return weekdays_parse(s, &e->days) < 0 ? -EBADMSG : 0;
+                if (streq(key, "Start"))
+                        return read_clock(s, &has, &e->start) < 0 ? -EBADMSG : 0;
+                if (streq(key, "End"))
+                        return read_clock(s, &e->has_end, &e->end) < 0 ? -EBADMSG : 0;
+                /* Between: "HH:MM:SS-HH:MM:SS" */
+                if (!*s)
+                        return 0;
+                const char *dash = strchr(s, '-');
+                char a[16];
+                if (!dash || (size_t) (dash - s) >= sizeof a)
+                        return -EBADMSG;
+                memcpy(a, s, dash - s);
+                a[dash - s] = '\0';
+                if (clock_parse(a, &e->between_start) < 0 || clock_parse(dash + 1, &e->between_end) < 0)
+                        return -EBADMSG;
+                return 0;
+        }
+        if (streq(key, "Enabled") || streq(key, "Dnd")) {
+                r = sd_bus_message_read(m, "v", "b", &b);
+                if (r < 0)
+                        return r;
+                *(streq(key, "Enabled") ? &e->enabled : &e->dnd) = b;
+                return 0;
+        }
+        if (streq(key, "Duration") || streq(key, "Every"))
+                return sd_bus_message_read(m, "v", "t", streq(key, "Duration") ? &e->duration : &e->every);
+        if (streq(key, "At")) {
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(m, 'a', "s");
+                if (r < 0)
+                        return r;
+                while ((r = sd_bus_message_read(m, "s", &s)) > 0) {
+                        if (e->n_at >= ENTRY_AT_MAX)
+                                return -E2BIG;
+                        if (clock_parse(s, &e->at[e->n_at++]) < 0)
+                                return -EBADMSG;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_exit_container(m);
+        }
+        return sd_bus_message_skip(m, "v");
+}
+
+static int entry_read_interfaces(sd_bus_message *m, Entry *e, bool *ret_found) {
+        int r;
+
+        *ret_found = false;
+        r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+                const char *iface;
+
+                r = sd_bus_message_read(m, "s", &iface);
+                if (r < 0)
+                        return r;
+                if (!streq(iface, RECHARGED_ENTRY_INTERFACE))
+                        r = sd_bus_message_skip(m, "a{sv}");
+                else {
+                        *ret_found = true;
+                        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+                        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                                const char *key;
+                                r = sd_bus_message_read(m, "s", &key);
+                                if (r >= 0)
+                                        r = entry_read_property(m, key, e);
+                                if (r >= 0)
+                                        r = sd_bus_message_exit_container(m);
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int entry_cmp(const void *a, const void *b) {
+        return strcmp(((const Entry *) a)->name, ((const Entry *) b)->name);
+}
+
+int bus_get_entries(sd_bus *bus, Entry **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Entry *v = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_call_method(bus, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
+        if (r < 0)
+                return bus_log_error(&error, r);
+
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                Entry e = { .enabled = true, .days = WEEKDAYS_ALL };
+                const char *path;
+                bool found;
+
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r >= 0)
+                        r = entry_read_interfaces(reply, &e, &found);
+                if (r >= 0 && found && e.name && n < RECHARGED_ENTRIES_MAX) {
+                        Entry *nv = realloc(v, sizeof(Entry) * (n + 1));
+                        if (!nv)
+                                r = -ENOMEM;
+                        else {
+                                v = nv;
+                                v[n++] = e;
+                                e = (Entry) {};
+                        }
+                }
+                free(e.name);
+                free(e.message);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0) {
+                entries_free(v, n);
+                fprintf(stderr, "Failed to read recharged's entries: %s\n", strerror(-r));
+                return r;
+        }
+        if (n > 0)
+                qsort(v, n, sizeof(Entry), entry_cmp);
+        for (size_t i = 0; i < n; i++)
+                if (!v[i].message && status_set_string(&v[i].message, "") < 0) {
+                        entries_free(v, n);
+                        return -ENOMEM;
+                }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}

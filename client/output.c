@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: MIT */
+/* output.c: the status in rechargectl's formats; each format is its own function over Status. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "output.h"
+
+/*
+ * `rechargectl status --json` (and each line of `watch --json`): one object on one line.
+ * The keys are stable; new ones may be added. Times come twice: as ISO 8601 with the local
+ * offset ("2026-11-24T07:45:00+01:00") and as microseconds since the epoch (key + "_usec");
+ * a time that is not set is null in both, an unending one is "infinity" and null.
+ *
+ *   mode               "available", "recharging", "paused"; "offline" (watch only) when the
+ *                      daemon is not running
+ *   do_not_disturb     true while recharging with dnd on
+ *   source             "schedule", "manual" or ""
+ *   entry              the block recharging now, "" when manual or none
+ *   since, since_usec  when the current recharge began
+ *   until, until_usec  when it ends (null: open-ended or none)
+ *   left_usec          time left of the current recharge or pause (null: none or unending)
+ *   percentage         percentage of the current recharge elapsed (0 when open-ended or none)
+ *   message            the current recharge's message
+ *   status_text        the one line to share, from the config's `status` template
+ *   next_entry         the entry of the next event ("" when nothing is planned)
+ *   next_event         "heads-up", "start", "end", "reminder" or ""
+ *   next_time, next_time_usec   when
+ *   paused_until, paused_until_usec   while paused ("infinity": until resumed)
+ *   version            the daemon's version
+ */
+
+static const char *const color_mode[] = {
+        "\033[1;32m", /* available */
+        "\033[1;35m", /* recharging */
+        "\033[1;33m", /* paused */
+        "\033[1;31m", /* offline */
+};
+#define COLOR_OFF "\033[0m"
+#define COLOR_DIM "\033[2m"
+
+int status_set_string(char **field, const char *v) {
+        char *c = strdup(v ?: "");
+        if (!c)
+                return -ENOMEM;
+        free(*field);
+        *field = c;
+        return 0;
+}
+
+int status_init(Status *s) {
+        *s = (Status) {};
+        char **fields[] = { &s->mode, &s->source, &s->entry, &s->message, &s->status_text,
+                            &s->next_entry, &s->next_event, &s->version };
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (status_set_string(fields[i], "") < 0) {
+                        status_done(s);
+                        return -ENOMEM;
+                }
+        return 0;
+}
+
+void status_done(Status *s) {
+        free(s->mode);
+        free(s->source);
+        free(s->entry);
+        free(s->message);
+        free(s->status_text);
+        free(s->next_entry);
+        free(s->next_event);
+        free(s->version);
+        *s = (Status) {};
+}
+
+bool output_want_color(void) {
+        const char *e = getenv("NO_COLOR"), *term = getenv("TERM");
+
+        if (e && *e)
+                return false;
+        if (term && streq(term, "dumb"))
+                return false;
+        return isatty(STDOUT_FILENO) > 0;
+}
+
+static const char *mode_of(const Status *s) {
+        return s->online ? s->mode : "offline";
+}
+
+static const char *mode_color(const Status *s) {
+        const char *m = mode_of(s);
+        return streq(m, "available") ? color_mode[0] :
+               streq(m, "recharging") ? color_mode[1] :
+               streq(m, "paused") ? color_mode[2] : color_mode[3];
+}
+
+/* ---- times ---- */
+
+static int64_t local_of(const Tz *tz, usec_t t) {
+        return tz_to_local(tz, (int64_t) (t / USEC_PER_SEC));
+}
+
+char *format_clock(const Tz *tz, usec_t t, char buf[static TIME_TEXT_MAX]) {
+        int64_t l, sec;
+
+        if (t == 0 || t == USEC_INFINITY) {
+                buf[0] = '\0';
+                return buf;
+        }
+        l = local_of(tz, t);
+        sec = l - local_day(l) * 86400;
+        snprintf(buf, TIME_TEXT_MAX, "%02d:%02d", (int) (sec / 3600), (int) (sec / 60 % 60));
+        return buf;
+}
+
+char *format_local_time(const OutputContext *c, usec_t t, char buf[static TIME_TEXT_MAX]) {
+        int64_t l = local_of(c->tz, t), day = local_day(l), today = local_day(local_of(c->tz, c->now));
+        char clock[TIME_TEXT_MAX];
+        int64_t y;
+        unsigned m, d;
+
+        if (t == 0 || t == USEC_INFINITY) {
+                buf[0] = '\0';
+                return buf;
+        }
+        format_clock(c->tz, t, clock);
+        if (day == today)
+                snprintf(buf, TIME_TEXT_MAX, "%.8s", clock);
+        else if (day > today && day < today + 7)
+                snprintf(buf, TIME_TEXT_MAX, "%.3s %.8s", weekday_to_string(weekday_from_days(day)), clock);
+        else {
+                civil_from_days(day, &y, &m, &d);
+                snprintf(buf, TIME_TEXT_MAX, "%04" PRId64 "-%02u-%02u %.8s", y, m, d, clock);
+        }
+        return buf;
+}
+
+char *format_duration(usec_t d, char buf[static TIME_TEXT_MAX]) {
+        uint64_t min = d / USEC_PER_MINUTE, h = min / 60, days = h / 24;
+
+        if (days >= 2)
+                snprintf(buf, TIME_TEXT_MAX, h % 24 ? "%" PRIu64 "d %" PRIu64 "h" : "%" PRIu64 "d", days, h % 24);
+        else if (h > 0)
+                snprintf(buf, TIME_TEXT_MAX, min % 60 ? "%" PRIu64 "h %" PRIu64 "min" : "%" PRIu64 "h", h, min % 60);
+        else
+                snprintf(buf, TIME_TEXT_MAX, "%" PRIu64 " min", min);
+        return buf;
+}
+
+char *format_relative(usec_t now, usec_t t, char buf[static TIME_TEXT_MAX]) {
+        char d[TIME_TEXT_MAX];
+
+        if (t > now) {
+                usec_t up = (t - now + USEC_PER_MINUTE - 1) / USEC_PER_MINUTE * USEC_PER_MINUTE;
+                snprintf(buf, TIME_TEXT_MAX, "in %s", format_duration(up, d));
+        } else if (now - t < USEC_PER_MINUTE)
+                snprintf(buf, TIME_TEXT_MAX, "now");
+        else
+                snprintf(buf, TIME_TEXT_MAX, "%s ago", format_duration(now - t, d));
+        return buf;
+}
+
+char *format_iso8601(const Tz *tz, usec_t t, char buf[static TIME_TEXT_MAX]) {
+        int64_t secs = (int64_t) (t / USEC_PER_SEC), l, day, sec, y;
+        int32_t off = tz_offset(tz, secs);
+        unsigned m, d;
+        int32_t a;
+
+        l = secs + off;
+        day = local_day(l);
+        sec = l - day * 86400;
+        civil_from_days(day, &y, &m, &d);
+        a = off < 0 ? -off : off;
+        if (a % 60)
+                snprintf(buf, TIME_TEXT_MAX, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d%c%02d:%02d:%02d", y, m, d,
+                         (int) (sec / 3600), (int) (sec / 60 % 60), (int) (sec % 60), off < 0 ? '-' : '+',
+                         (int) (a / 3600), (int) (a / 60 % 60), (int) (a % 60));
+        else
+                snprintf(buf, TIME_TEXT_MAX, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", y, m, d,
+                         (int) (sec / 3600), (int) (sec / 60 % 60), (int) (sec % 60), off < 0 ? '-' : '+',
+                         (int) (a / 3600), (int) (a / 60 % 60));
+        return buf;
+}
+
+char *format_left(usec_t now, usec_t t, char buf[static SPAN_MAX]) {
+        buf[0] = '\0';
+        if (t == 0 || t == USEC_INFINITY || t <= now)
+                return buf;
+        return span_format((t - now + USEC_PER_MINUTE - 1) / USEC_PER_MINUTE * USEC_PER_MINUTE, buf);
+}
+
+/* ---- what counts down ---- */
+
+static usec_t countdown_end(const Status *s) {
+        if (!s->online)
+                return 0;
+        if (streq(s->mode, "recharging"))
+                return s->until;
+        if (streq(s->mode, "paused") && s->paused_until != USEC_INFINITY)
+                return s->paused_until;
+        return 0;
+}
+
+bool status_counts_down(const Status *s, usec_t now) {
+        usec_t e = countdown_end(s);
+        return e != 0 && e > now;
+}
+
+usec_t status_next_refresh(const Status *s, usec_t now) {
+        usec_t e = countdown_end(s), left;
+
+        if (e == 0 || e <= now)
+                return 0;
+        left = e - now;
+        /* The minutes shown are rounded up: they change when the time left crosses a whole minute. */
+        return now + (left % USEC_PER_MINUTE ?: USEC_PER_MINUTE);
+}
+
+unsigned status_percentage(const Status *s, usec_t now) {
+        if (!s->online || !streq(s->mode, "recharging") || s->until == 0 || s->until <= s->since)
+                return 0;
+        if (now <= s->since)
+                return 0;
+        if (now >= s->until)
+                return 100;
+        return (unsigned) ((now - s->since) * 100 / (s->until - s->since));
+}
+
+/* ---- JSON ---- */
+
+void json_string(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p; p++)
+                switch (*p) {
+                case '"':
+                        fputs("\\\"", f);
+                        break;
+                case '\\':
+                        fputs("\\\\", f);
+                        break;
+                case '\n':
+                        fputs("\\n", f);
+                        break;
+                case '\t':
+                        fputs("\\t", f);
+                        break;
+                case '\r':
+                        fputs("\\r", f);
+                        break;
+                default:
+                        if (*p < 0x20 || *p == 0x7f)
+                                fprintf(f, "\\u%04x", *p);
+                        else
+                                fputc(*p, f);
+                }
+        fputc('"', f);
+}
+
+void json_time(FILE *f, const Tz *tz, const char *key, usec_t t) {
+        char buf[TIME_TEXT_MAX];
+
+        if (t == 0)
+                fprintf(f, ",\"%s\":null,\"%s_usec\":null", key, key);
+        else if (t == USEC_INFINITY)
+                fprintf(f, ",\"%s\":\"infinity\",\"%s_usec\":null", key, key);
+        else
+                fprintf(f, ",\"%s\":\"%s\",\"%s_usec\":%" PRIu64, key, format_iso8601(tz, t, buf), key, t);
+}
+
+void output_json(FILE *f, const Status *s, const OutputContext *c) {
+        usec_t e = countdown_end(s);
+
+        fputs("{\"mode\":", f);
+        json_string(f, mode_of(s));
+        fprintf(f, ",\"do_not_disturb\":%s,\"source\":", s->dnd ? "true" : "false");
+        json_string(f, s->source);
+        fputs(",\"entry\":", f);
+        json_string(f, s->entry);
+        json_time(f, c->tz, "since", s->since);
+        json_time(f, c->tz, "until", s->until);
+        if (e != 0 && e > c->now)
+                fprintf(f, ",\"left_usec\":%" PRIu64, e - c->now);
+        else
+                fputs(",\"left_usec\":null", f);
+        fprintf(f, ",\"percentage\":%u,\"message\":", status_percentage(s, c->now));
+        json_string(f, s->message);
+        fputs(",\"status_text\":", f);
+        json_string(f, s->status_text);
+        fputs(",\"next_entry\":", f);
+        json_string(f, s->next_entry);
+        fputs(",\"next_event\":", f);
+        json_string(f, s->next_event);
+        json_time(f, c->tz, "next_time", s->next_event_time);
+        json_time(f, c->tz, "paused_until", s->paused_until);
+        fputs(",\"version\":", f);
+        json_string(f, s->version);
+        fputs("}\n", f);
+}
+
+/* ---- human ---- */
+
+/* "morning starts Wed 07:00", "heads-up for morning 06:50", "stretch reminder 09:00". */
+static void next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative) {
+        char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
+        const char *entry = *s->next_entry ? s->next_entry : "the manual recharge";
+
+        format_local_time(c, s->next_event_time, t);
+        if (streq(s->next_event, "heads-up"))
+                fprintf(f, "heads-up for %s %s", entry, t);
+        else if (streq(s->next_event, "start"))
+                fprintf(f, "%s starts %s", entry, t);
+        else if (streq(s->next_event, "end"))
+                fprintf(f, "%s ends %s", entry, t);
+        else if (streq(s->next_event, "reminder"))
+                fprintf(f, "%s reminder %s", entry, t);
+        else
+                fprintf(f, "%s %s %s", entry, s->next_event, t);
+        if (relative)
+                fprintf(f, " (%s)", format_relative(c->now, s->next_event_time, rel));
+}
+
+static void label(FILE *f, const char *l) {
+        fprintf(f, "%8s: ", l);
+}
+
+void output_human(FILE *f, const Status *s, const OutputContext *c) {
+        char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
+        const char *on = c->color ? mode_color(s) : "", *off = c->color ? COLOR_OFF : "";
+
+        if (!s->online) {
+                fprintf(f, "recharged is not running; start it with: systemctl --user start recharged\n");
+                return;
+        }
+        label(f, "Mode");
+        fprintf(f, "%s%s%s", on, s->mode, off);
+        if (s->dnd)
+                fputs(", do not disturb", f);
+        fputc('\n', f);
+
+        if (streq(s->mode, "recharging")) {
+                label(f, "Source");
+                if (*s->entry)
+                        fprintf(f, "%s (%s)\n", s->entry, s->source);
+                else
+                        fprintf(f, "%s\n", s->source);
+                label(f, "Until");
+                if (s->until)
+                        fprintf(f, "%s (%s)\n", format_local_time(c, s->until, t), format_relative(c->now, s->until, rel));
+                else
+                        fputs("you stop it\n", f);
+                label(f, "Since");
+                fprintf(f, "%s (%s)\n", format_local_time(c, s->since, t), format_relative(c->now, s->since, rel));
+                if (*s->message) {
+                        label(f, "Message");
+                        fprintf(f, "%s\n", s->message);
+                }
+                if (*s->status_text) {
+                        label(f, "Status");
+                        fprintf(f, "%s\n", s->status_text);
+                }
+        } else if (streq(s->mode, "paused")) {
+                label(f, "Until");
+                if (s->paused_until == USEC_INFINITY)
+                        fputs("you resume\n", f);
+                else
+                        fprintf(f, "%s (%s)\n", format_local_time(c, s->paused_until, t),
+                                format_relative(c->now, s->paused_until, rel));
+        }
+        label(f, "Next");
+        if (*s->next_event && s->next_event_time) {
+                next_phrase(f, s, c, true);
+                fputc('\n', f);
+        } else
+                fputs("nothing planned\n", f);
+}
+
+void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
+        char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
+        const char *on = c->color ? mode_color(s) : "", *off = c->color ? COLOR_OFF : "";
+
+        if (!s->online) {
+                fprintf(f, "%soffline%s: recharged is not running\n", on, off);
+                return;
+        }
+        fprintf(f, "%s%s%s", on, s->mode, off);
+        if (streq(s->mode, "recharging")) {
+                if (s->until)
+                        fprintf(f, " until %s (%s)", format_local_time(c, s->until, t),
+                                format_relative(c->now, s->until, rel));
+                else
+                        fputs(" until you stop it", f);
+                if (*s->entry)
+                        fprintf(f, " [%s]", s->entry);
+                if (*s->message)
+                        fprintf(f, ": %s", s->message);
+        } else if (streq(s->mode, "paused")) {
+                if (s->paused_until == USEC_INFINITY)
+                        fputs(" until you resume", f);
+                else
+                        fprintf(f, " until %s (%s)", format_local_time(c, s->paused_until, t),
+                                format_relative(c->now, s->paused_until, rel));
+        } else if (*s->next_event && s->next_event_time) {
+                fputs(", next: ", f);
+                next_phrase(f, s, c, false);
+        }
+        fputc('\n', f);
+}
+
+/* ---- waybar ---- */
+
+void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
+        _cleanup_free_ char *text = NULL, *tooltip = NULL;
+        char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
+        size_t n = 0;
+        FILE *tt;
+
+        if (!s->online) {
+                fputs("{\"text\":\"offline\",\"alt\":\"offline\",\"tooltip\":\"recharged is not running; start it "
+                      "with: systemctl --user start recharged\",\"class\":\"offline\",\"percentage\":0}\n", f);
+                return;
+        }
+
+        tt = open_memstream(&tooltip, &n);
+        if (!tt)
+                return;
+        if (streq(s->mode, "recharging")) {
+                if (s->until)
+                        (void) asprintf(&text, "Recharging until %s", format_clock(c->tz, s->until, t));
+                else
+                        text = strdup("Recharging");
+                if (*s->status_text)
+                        fprintf(tt, "%s\n", s->status_text);
+                else if (*s->message)
+                        fprintf(tt, "%s\n", s->message);
+                if (s->until)
+                        fprintf(tt, "Until %s (%s)", format_local_time(c, s->until, t), format_relative(c->now, s->until, rel));
+                else
+                        fputs("Until you stop it", tt);
+        } else if (streq(s->mode, "paused")) {
+                if (s->paused_until != USEC_INFINITY) {
+                        (void) asprintf(&text, "Paused until %s", format_clock(c->tz, s->paused_until, t));
+                        fprintf(tt, "Schedule paused until %s (%s)", format_local_time(c, s->paused_until, t),
+                                format_relative(c->now, s->paused_until, rel));
+                } else {
+                        text = strdup("Paused");
+                        fputs("Schedule paused until you resume", tt);
+                }
+        } else {
+                text = strdup("Available");
+                fputs("Available", tt);
+        }
+        if (*s->next_event && s->next_event_time) {
+                fputs("\nNext: ", tt);
+                next_phrase(tt, s, c, true);
+        }
+        if (fclose(tt) != 0)
+                return;
+
+        fputs("{\"text\":", f);
+        json_string(f, text ?: s->mode);
+        fputs(",\"alt\":", f);
+        json_string(f, s->mode);
+        fputs(",\"tooltip\":", f);
+        json_string(f, tooltip);
+        fputs(",\"class\":", f);
+        json_string(f, s->mode);
+        fprintf(f, ",\"percentage\":%u}\n", status_percentage(s, c->now));
+}
+
+/* ---- --format=TEMPLATE ---- */
+
+char *template_expand(const char *template, const Status *s, const OutputContext *c) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        for (const char *p = template; *p;) {
+                char tbuf[TIME_TEXT_MAX], span[SPAN_MAX];
+                const char *end, *val = NULL;
+                size_t l;
+
+                if (*p != '%') {
+                        l = strcspn(p, "%");
+                        fwrite(p, 1, l, f);
+                        p += l;
+                        continue;
+                }
+                end = strchr(p + 1, '%');
+                if (!end) {
+                        fputs(p, f);
+                        break;
+                }
+                l = (size_t) (end - p - 1);
+#define IS(name) (l == strlen(name) && strncmp(p + 1, name, l) == 0)
+                if (l == 0)
+                        val = "%";
+                else if (IS("mode"))
+                        val = mode_of(s);
+                else if (IS("until"))
+                        val = format_clock(c->tz, s->until, tbuf);
+                else if (IS("since"))
+                        val = format_clock(c->tz, s->since, tbuf);
+                else if (IS("left"))
+                        val = format_left(c->now, countdown_end(s), span);
+                else if (IS("message"))
+                        val = s->message;
+                else if (IS("entry"))
+                        val = s->entry;
+                else if (IS("status"))
+                        val = s->status_text;
+                else if (IS("next"))
+                        val = s->next_entry;
+                else if (IS("next-event"))
+                        val = s->next_event;
+                else if (IS("next-time"))
+                        val = format_local_time(c, s->next_event_time, tbuf);
+                else if (IS("percentage")) {
+                        snprintf(tbuf, sizeof tbuf, "%u", status_percentage(s, c->now));
+                        val = tbuf;
+                }
+#undef IS
+                if (val) {
+                        fputs(val, f);
+                        p = end + 1;
+                } else {
+                        /* unknown: copied as it is; its closing '%' may open a known one */
+                        fwrite(p, 1, l + 1, f);
+                        p = end;
+                }
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+void output_template(FILE *f, const Status *s, const OutputContext *c) {
+        _cleanup_free_ char *t = template_expand(c->template ?: "", s, c);
+        fprintf(f, "%s\n", t ?: "");
+}
+
+void output_status(FILE *f, OutputFormat fmt, bool human_line, const Status *s, const OutputContext *c) {
+        switch (fmt) {
+        case OUTPUT_JSON:
+                return output_json(f, s, c);
+        case OUTPUT_WAYBAR:
+                return output_waybar(f, s, c);
+        case OUTPUT_TEMPLATE:
+                return output_template(f, s, c);
+        default:
+                if (human_line)
+                        return output_human_line(f, s, c);
+                return output_human(f, s, c);
+        }
+}

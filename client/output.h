@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* output.h: the status as rechargectl shows it (human, JSON, waybar, template), pure over one struct. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "timeparse.h"
+#include "tz.h"
+
+/* GetStatus() as one struct. online is false when the daemon could not be reached. Strings are
+ * owned (never NULL once status_init() ran). */
+typedef struct Status {
+        bool online;
+        char *mode;          /* "available", "recharging", "paused" */
+        bool dnd;
+        char *source;        /* "schedule", "manual", "" */
+        char *entry;
+        usec_t since, until; /* 0: none / open-ended */
+        char *message;
+        char *status_text;
+        char *next_entry;
+        char *next_event;    /* "heads-up", "start", "end", "reminder", "" */
+        usec_t next_event_time;
+        usec_t paused_until; /* USEC_INFINITY: until Resume */
+        char *version;
+} Status;
+
+int status_init(Status *s);  /* every string "", online false; -ENOMEM */
+void status_done(Status *s);
+/* Replaces one string field by a copy of v. */
+int status_set_string(char **field, const char *v);
+
+typedef enum OutputFormat {
+        OUTPUT_HUMAN,
+        OUTPUT_JSON,
+        OUTPUT_WAYBAR,
+        OUTPUT_TEMPLATE,
+        _OUTPUT_FORMAT_MAX,
+        _OUTPUT_FORMAT_INVALID = -EINVAL,
+} OutputFormat;
+
+typedef struct OutputContext {
+        const Tz *tz;            /* local times */
+        usec_t now;
+        bool color;              /* ANSI colour (a terminal and no NO_COLOR) */
+        const char *template;    /* OUTPUT_TEMPLATE */
+} OutputContext;
+
+/* Whether stdout should get colour: a terminal, NO_COLOR unset or empty, TERM not "dumb". */
+bool output_want_color(void);
+
+/* Times for people. "07:45" today, "Wed 07:45" within a week, else "2026-12-01 07:45". */
+#define TIME_TEXT_MAX 48
+char *format_local_time(const OutputContext *c, usec_t t, char buf[static TIME_TEXT_MAX]);
+/* "HH:MM" local, "" for 0 (as the daemon's %until%). */
+char *format_clock(const Tz *tz, usec_t t, char buf[static TIME_TEXT_MAX]);
+/* "in 32 min", "in 1h 5min", "in 2d 3h", "5 min ago", "now". Future rounds up to minutes (as
+ * %left% does), the past rounds down. */
+char *format_relative(usec_t now, usec_t t, char buf[static TIME_TEXT_MAX]);
+/* ISO 8601 with the offset in force: "2026-11-24T07:45:00+01:00". */
+char *format_iso8601(const Tz *tz, usec_t t, char buf[static TIME_TEXT_MAX]);
+/* Time left until t rounded up to whole minutes as a span ("32min", "1h 5min"), "" when t is 0,
+ * infinite or past: what the daemon's %left% says. */
+char *format_left(usec_t now, usec_t t, char buf[static SPAN_MAX]);
+/* Rounded minutes for people: "45 min", "1h 30min", "2d 3h". */
+char *format_duration(usec_t d, char buf[static TIME_TEXT_MAX]);
+
+/* JSON string with quotes and escapes; control characters as \u00XX. */
+void json_string(FILE *f, const char *s);
+/* "key": "ISO", "key_usec": N — null for 0, "infinity"/null for USEC_INFINITY. Leading comma. */
+void json_time(FILE *f, const Tz *tz, const char *key, usec_t t);
+
+/* Whether what is shown counts down (and so needs a refresh each minute): a recharge with an
+ * end, or a pause with an end. */
+bool status_counts_down(const Status *s, usec_t now);
+/* The instant the countdown text next changes, 0 if none. */
+usec_t status_next_refresh(const Status *s, usec_t now);
+/* Percentage of the current block elapsed, 0 when not recharging or open-ended. */
+unsigned status_percentage(const Status *s, usec_t now);
+
+/* The formats. Each writes the status and a final newline. */
+void output_human(FILE *f, const Status *s, const OutputContext *c);      /* a few aligned lines */
+void output_human_line(FILE *f, const Status *s, const OutputContext *c); /* one line, for watch */
+void output_json(FILE *f, const Status *s, const OutputContext *c);       /* one object, one line */
+void output_waybar(FILE *f, const Status *s, const OutputContext *c);     /* waybar's custom module */
+void output_template(FILE *f, const Status *s, const OutputContext *c);   /* c->template expanded */
+/* Expands a --format template; a new string or NULL on ENOMEM. */
+char *template_expand(const char *template, const Status *s, const OutputContext *c);
+/* The one a command chooses; human_line picks output_human_line for the human format. */
+void output_status(FILE *f, OutputFormat fmt, bool human_line, const Status *s, const OutputContext *c);

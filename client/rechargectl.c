@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/* rechargectl.c: the command line: options, the verbs table, usage text, the simple verbs. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bus-call.h"
+#include "config.h"
+#include "ical.h"
+#include "macro.h"
+#include "names.h"
+#include "rechargectl.h"
+
+enum {
+        OPT_JSON = 1 << 0,
+        OPT_WAYBAR = 1 << 1,
+        OPT_FORMAT = 1 << 2,
+        OPT_MESSAGE = 1 << 3,
+        OPT_DAYS = 1 << 4,
+        OPT_SINCE = 1 << 5,
+        OPT_NAMES = 1 << 6,
+        OPT_OUTPUTS = OPT_JSON | OPT_WAYBAR | OPT_FORMAT,
+};
+
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args;
+        unsigned options;
+        int (*run)(Ctl *c, int argc, char **argv);
+        const char *args;
+        const char *help;
+} Verb;
+
+static const Verb *find_verb(const char *name);
+
+usec_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+int ctl_bus(Ctl *c, sd_bus **ret) {
+        if (!c->bus && bus_open(&c->bus) < 0) {
+                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+                return BUS_OFFLINE;
+        }
+        *ret = c->bus;
+        return 0;
+}
+
+int ctl_tz(Ctl *c) {
+        int r;
+
+        if (!c->tz) {
+                r = tz_load(NULL, &c->tz);
+                if (r < 0) {
+                        /* A broken zone setting should not hide the status: fall back to UTC. */
+                        r = tz_load("UTC0", &c->tz);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        c->out.tz = c->tz;
+        c->out.now = now_usec();
+        c->out.template = c->template;
+        return 0;
+}
+
+int ctl_usage_error(const Ctl *c, const char *fmt, ...) {
+        va_list ap;
+
+        fputs("rechargectl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        if (c->verb)
+                fprintf(stderr, " Try 'rechargectl help %s'.\n", c->verb);
+        else
+                fputs(" Try 'rechargectl --help'.\n", stderr);
+        return EXIT_USAGE;
+}
+
+/* ---- arguments ---- */
+
+static int parse_span_arg(const Ctl *c, const char *s, usec_t *ret) {
+        int r = span_parse(s, ret);
+        if (r < 0)
+                return ctl_usage_error(c, "'%s' is not a time span (%s); write it like 45min or 1h 30min.", s,
+                                       parse_error_to_string(r));
+        return 0;
+}
+
+/* [SPAN | until HH:MM] → a duration; 0 when no argument (until stopped/resumed). */
+static int parse_duration_args(Ctl *c, int argc, char **argv, usec_t *ret) {
+        uint32_t secs;
+        int r;
+
+        if (argc == 0) {
+                *ret = 0;
+                return 0;
+        }
+        if (streq(argv[0], "until")) {
+                if (argc != 2)
+                        return ctl_usage_error(c, "'until' needs one clock time, like 'until 07:45'.");
+                r = clock_parse(argv[1], &secs);
+                if (r < 0)
+                        return ctl_usage_error(c, "'%s' is not a clock time (%s); write HH:MM.", argv[1],
+                                               parse_error_to_string(r));
+                r = ctl_tz(c);
+                if (r < 0)
+                        return EXIT_REFUSED;
+                /* The next such local time: today's, or tomorrow's when it has passed. */
+                int64_t now = (int64_t) (c->out.now / USEC_PER_SEC);
+                int64_t day = local_day(tz_to_local(c->tz, now)), t;
+                for (;; day++) {
+                        t = tz_from_local(c->tz, day * 86400 + secs);
+                        if ((usec_t) t * USEC_PER_SEC > c->out.now)
+                                break;
+                }
+                *ret = (usec_t) t * USEC_PER_SEC - c->out.now;
+                return 0;
+        }
+        if (argc != 1)
+                return ctl_usage_error(c, "Too many arguments.");
+        r = parse_span_arg(c, argv[0], ret);
+        if (r != 0)
+                return r;
+        if (*ret == 0)
+                return ctl_usage_error(c, "A span of 0 means nothing; leave it out to go on until you stop.");
+        return 0;
+}
+
+/* ---- verbs ---- */
+
+static int verb_status(Ctl *c, int argc, char **argv) {
+        Status s;
+        int r;
+
+        r = status_init(&s);
+        if (r < 0)
+                return EXIT_REFUSED;
+        if (bus_open(&c->bus) < 0)
+                r = BUS_OFFLINE;
+        else
+                r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR);
+        if (r == BUS_OFFLINE && c->format == OUTPUT_WAYBAR) {
+                /* The bar keeps working: an "offline" object, and success. */
+                output_waybar(stdout, &s, &c->out);
+                status_done(&s);
+                return 0;
+        }
+        if (r == BUS_OFFLINE && !c->bus)
+                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+        if (r >= 0 && ctl_tz(c) >= 0) {
+                c->out.color = c->format == OUTPUT_HUMAN && output_want_color();
+                output_status(stdout, c->format, false, &s, &c->out);
+        }
+        status_done(&s);
+        return ctl_exit(r);
+}
+
+static int simple_call(Ctl *c, const char *method, const char *types, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus *bus;
+        va_list ap;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = sd_bus_message_new_method_call(bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, RECHARGED_INTERFACE,
+                                           method);
+        if (r >= 0 && types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &error, NULL);
+        if (r < 0)
+                bus_log_error(&error, r);
+        return ctl_exit(r);
+}
+
+static int verb_on(Ctl *c, int argc, char **argv) {
+        usec_t d;
+        int r;
+
+        r = parse_duration_args(c, argc - 1, argv + 1, &d);
+        if (r != 0)
+                return r;
+        if (c->message && strlen(c->message) > RECHARGED_MESSAGE_MAX)
+                return ctl_usage_error(c, "The message is longer than %d bytes.", RECHARGED_MESSAGE_MAX);
+        return simple_call(c, "Recharge", "ts", d, c->message ?: "");
+}
+
+static int verb_pause(Ctl *c, int argc, char **argv) {
+        usec_t d;
+        int r;
+
+        r = parse_duration_args(c, argc - 1, argv + 1, &d);
+        if (r != 0)
+                return r;
+        return simple_call(c, "Pause", "t", d);
+}
+
+static int verb_extend(Ctl *c, int argc, char **argv) {
+        usec_t d;
+        int r;
+
+        r = parse_span_arg(c, argv[1], &d);
+        if (r != 0)
+                return r;
+        return simple_call(c, "Extend", "t", d);
+}
+
+static int verb_snooze(Ctl *c, int argc, char **argv) {
+        usec_t d;
+        int r;
+
+        r = parse_span_arg(c, argv[2], &d);
+        if (r != 0)
+                return r;
+        return simple_call(c, "Snooze", "st", argv[1], d);
+}
+
+static int verb_entry_method(Ctl *c, int argc, char **argv) {
+        const char *method = streq(argv[0], "skip") ? "Skip" : "Done";
+        return simple_call(c, method, "s", argv[1]);
+}
+
+static int verb_no_args(Ctl *c, int argc, char **argv) {
+        const char *method = streq(argv[0], "off") ? "Stop" : streq(argv[0], "resume") ? "Resume" : "Reload";
+        return simple_call(c, method, NULL);
+}
+
+static int verb_check_config(Ctl *c, int argc, char **argv) {
+        _cleanup_(config_freep) Config *config = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = config_find(argc > 1 ? argv[1] : NULL, &path);
+        if (r < 0) {
+                fprintf(stderr, "Failed to look for the configuration: %s\n", strerror(-r));
+                return EXIT_REFUSED;
+        }
+        if (!path) {
+                printf("No recharged.conf found; recharged uses its built-in default schedule.\n");
+                return 0;
+        }
+        r = config_load_file(path, &config, &errors);
+        if (r == -EINVAL) {
+                for (char **e = errors; e && *e; e++)
+                        fprintf(stderr, "%s\n", *e);
+                return EXIT_REFUSED;
+        }
+        if (r < 0) {
+                fprintf(stderr, "Failed to read '%s': %s\n", path, strerror(-r));
+                return EXIT_REFUSED;
+        }
+        printf("%s: valid, %zu %s.\n", path, config->n_entries, config->n_entries == 1 ? "entry" : "entries");
+        return 0;
+}
+
+/* The zone's name for the calendar: $TZ, else what /etc/localtime links to, else UTC. */
+static char *local_tzid(const Tz *tz) {
+        const char *e = getenv("TZ"), *z;
+        char link[PATH_MAX];
+        ssize_t n;
+
+        if (e && *e)
+                return strdup(e[0] == ':' ? e + 1 : e);
+        n = readlink("/etc/localtime", link, sizeof link - 1);
+        if (n > 0) {
+                link[n] = '\0';
+                z = strstr(link, "zoneinfo/");
+                if (z)
+                        return strdup(z + strlen("zoneinfo/"));
+        }
+        return strdup(tz_name(tz) && *tz_name(tz) && tz_name(tz)[0] != '/' ? tz_name(tz) : "UTC");
+}
+
+static int verb_export(Ctl *c, int argc, char **argv) {
+        _cleanup_free_ char *tzid = NULL;
+        Entry *entries = NULL;
+        size_t n = 0;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = bus_get_entries(bus, &entries, &n);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = ctl_tz(c);
+        if (r >= 0) {
+                tzid = local_tzid(c->tz);
+                r = tzid ? 0 : -ENOMEM;
+        }
+        if (r >= 0)
+                r = ical_write(stdout, entries, n,
+                               &(IcalOptions) { .tz = c->tz, .tzid = tzid, .now = c->out.now,
+                                                .days = c->days_set ? c->days : 0,
+                                                .prodid_version = PACKAGE_VERSION });
+        entries_free(entries, n);
+        if (r < 0 && r != -EPIPE) {
+                fprintf(stderr, "Failed to write the calendar: %s\n", strerror(-r));
+                return EXIT_REFUSED;
+        }
+        return 0;
+}
+
+/* ---- usage, in one place ---- */
+
+static const Verb verbs[] = {
+        { "status", 0, 0, OPT_OUTPUTS, verb_status, "", "what is on now (the default command)" },
+        { "watch", 0, 0, OPT_OUTPUTS, verb_watch, "", "a line per change, and per minute while counting down" },
+        { "on", 0, 2, OPT_MESSAGE, verb_on, "[SPAN | until HH:MM] [-m MESSAGE]",
+          "recharge now: for SPAN, until HH:MM, or until 'off'" },
+        { "off", 0, 0, 0, verb_no_args, "", "end the current recharge (\"I'm back\")" },
+        { "extend", 1, 1, 0, verb_extend, "SPAN", "lengthen the current recharge" },
+        { "skip", 1, 1, 0, verb_entry_method, "ENTRY", "skip the entry's next occurrence" },
+        { "snooze", 2, 2, 0, verb_snooze, "ENTRY SPAN", "postpone the entry's next start or reminder" },
+        { "done", 1, 1, 0, verb_entry_method, "ENTRY", "mark a self-care reminder as done" },
+        { "pause", 0, 2, 0, verb_pause, "[SPAN | until HH:MM]", "pause the whole schedule (until 'resume')" },
+        { "resume", 0, 0, 0, verb_no_args, "", "resume the schedule" },
+        { "list", 0, 0, OPT_JSON | OPT_NAMES, verb_list, "[--names]", "the entries and when each is next" },
+        { "agenda", 0, 0, OPT_JSON | OPT_DAYS, verb_agenda, "[--days N]", "what is planned, day by day (7 days)" },
+        { "stats", 0, 0, OPT_JSON | OPT_SINCE, verb_stats, "[--since SPAN]",
+          "planned and kept time, counts, streak, a chart per day (7d)" },
+        { "reload", 0, 0, 0, verb_no_args, "", "make recharged re-read its configuration" },
+        { "check-config", 0, 1, 0, verb_check_config, "[FILE]", "validate a configuration, no daemon needed" },
+        { "export", 0, 0, OPT_DAYS, verb_export, "[--days N]", "the schedule as iCalendar (stdout), for a partner" },
+        { "help", 0, 1, 0, NULL, "[COMMAND]", "this text, or one command's" },
+};
+
+static const struct {
+        unsigned flag;
+        const char *text;
+} option_help[] = {
+        { OPT_JSON, "  -j --json             JSON, keys as in rechargectl(1)" },
+        { OPT_WAYBAR, "     --waybar           a JSON object for waybar's custom module" },
+        { OPT_FORMAT, "     --format=TEMPLATE  a line from TEMPLATE: %mode% %until% %since% %left% %message%\n"
+                      "                        %entry% %status% %next% %next-event% %next-time% %percentage% %%" },
+        { OPT_MESSAGE, "  -m --message=TEXT     what the recharge is for (shown to others)" },
+        { OPT_DAYS, "     --days=N           how many days ahead (agenda: 7; export: no end)" },
+        { OPT_SINCE, "     --since=SPAN       how far back (default 7d)" },
+        { OPT_NAMES, "     --names            entry names only, one a line" },
+};
+
+static void help(void) {
+        printf("rechargectl [OPTIONS] [COMMAND] [ARGS]\n\n"
+               "Asks recharged what is on (alone time, self-care reminders) and tells it.\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                char head[64];
+                snprintf(head, sizeof head, "%s %s", verbs[i].name, verbs[i].args);
+                printf("  %-34s %s\n", head, verbs[i].help);
+        }
+        printf("\nOptions:\n"
+               "  -h --help              this help\n"
+               "     --version           the version\n");
+        for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
+                printf("%s\n", option_help[i].text);
+        printf("\nSPAN: 45min, 1h 30min, 2h, 1d (systemd.time(7)). HH:MM: local time, the next one to come.\n"
+               "Exit status: 0 done, 1 refused or recharged not running, 2 bad usage.\n"
+               "See rechargectl(1).\n");
+}
+
+static void help_verb(const Verb *v) {
+        printf("rechargectl %s %s\n  %s\n", v->name, v->args, v->help);
+        if (v->options) {
+                printf("\nOptions:\n");
+                for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
+                        if (v->options & option_help[i].flag)
+                                printf("%s\n", option_help[i].text);
+        }
+}
+
+static const Verb *find_verb(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+static const char *option_name(unsigned flag) {
+        return flag == OPT_JSON ? "--json" : flag == OPT_WAYBAR ? "--waybar" : flag == OPT_FORMAT ? "--format" :
+               flag == OPT_MESSAGE ? "--message" : flag == OPT_DAYS ? "--days" : flag == OPT_SINCE ? "--since" :
+               "--names";
+}
+
+static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
+        enum { ARG_VERSION = 0x100, ARG_WAYBAR, ARG_FORMAT, ARG_DAYS, ARG_SINCE, ARG_NAMES };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, 'j' },
+                { "waybar", no_argument, NULL, ARG_WAYBAR },
+                { "format", required_argument, NULL, ARG_FORMAT },
+                { "message", required_argument, NULL, 'm' },
+                { "days", required_argument, NULL, ARG_DAYS },
+                { "since", required_argument, NULL, ARG_SINCE },
+                { "names", no_argument, NULL, ARG_NAMES },
+                {},
+        };
+        unsigned given = 0;
+        int o;
+
+        opterr = 0;
+        while ((o = getopt_long(argc, argv, "hjm:", options, NULL)) >= 0)
+                switch (o) {
+                case 'h':
+                        help();
+                        return -1;
+                case ARG_VERSION:
+                        printf("rechargectl %s\n", PACKAGE_VERSION);
+                        return -1;
+                case 'j':
+                        given |= OPT_JSON;
+                        c->format = OUTPUT_JSON;
+                        break;
+                case ARG_WAYBAR:
+                        given |= OPT_WAYBAR;
+                        c->format = OUTPUT_WAYBAR;
+                        break;
+                case ARG_FORMAT:
+                        given |= OPT_FORMAT;
+                        c->format = OUTPUT_TEMPLATE;
+                        c->template = optarg;
+                        break;
+                case 'm':
+                        given |= OPT_MESSAGE;
+                        c->message = optarg;
+                        break;
+                case ARG_DAYS: {
+                        char *end;
+                        unsigned long d;
+                        errno = 0;
+                        d = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || d < 1 || d > 3660)
+                                return ctl_usage_error(c, "--days takes a whole number of days from 1 to 3660, not '%s'.",
+                                                       optarg);
+                        given |= OPT_DAYS;
+                        c->days = (unsigned) d;
+                        c->days_set = true;
+                        break;
+                }
+                case ARG_SINCE: {
+                        int r = parse_span_arg(c, optarg, &c->since);
+                        if (r != 0)
+                                return r;
+                        given |= OPT_SINCE;
+                        break;
+                }
+                case ARG_NAMES:
+                        given |= OPT_NAMES;
+                        c->names = true;
+                        break;
+                case '?':
+                default:
+                        if (optopt && optopt < 0x100 && strchr("m", optopt))
+                                return ctl_usage_error(c, "-%c needs a value.", optopt);
+                        if (optopt)
+                                return ctl_usage_error(c, "Unknown option '-%c'.", optopt);
+                        return ctl_usage_error(c, "Unknown option or missing value '%s'.", argv[optind - 1]);
+                }
+        if (__builtin_popcount(given & OPT_OUTPUTS) > 1)
+                return ctl_usage_error(c, "Choose one of --json, --waybar and --format.");
+        *ret_given = given;
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        Ctl c = { .format = OUTPUT_HUMAN };
+        const Verb *v;
+        unsigned given = 0;
+        int r;
+
+        r = parse_argv(&c, argc, argv, &given);
+        if (r != 0)
+                return r < 0 ? 0 : r;
+
+        c.verb = optind < argc ? argv[optind] : "status";
+        v = find_verb(c.verb);
+        if (!v) {
+                c.verb = NULL;
+                return ctl_usage_error(&c, "Unknown command '%s'.", argv[optind]);
+        }
+        int n = optind < argc ? argc - optind - 1 : 0;
+        char *status_argv[] = { (char *) "status", NULL };
+        char **args = optind < argc ? argv + optind : status_argv;
+
+        for (unsigned f = 1; f <= OPT_NAMES; f <<= 1)
+                if ((given & f) && !(v->options & f))
+                        return ctl_usage_error(&c, "'%s' does not apply to '%s'.", option_name(f), v->name);
+        if ((unsigned) n < v->min_args)
+                return ctl_usage_error(&c, "'%s' needs %s.", v->name, v->args);
+        if ((unsigned) n > v->max_args)
+                return ctl_usage_error(&c, "'%s' takes %s%s, not '%s'.", v->name, v->max_args ? "only " : "no arguments",
+                                       v->args, args[v->max_args + 1]);
+
+        if (!v->run) { /* help */
+                const Verb *h = n ? find_verb(args[1]) : NULL;
+                if (n && !h) {
+                        c.verb = NULL;
+                        return ctl_usage_error(&c, "Unknown command '%s'.", args[1]);
+                }
+                if (h)
+                        help_verb(h);
+                else
+                        help();
+                return 0;
+        }
+
+        r = v->run(&c, n + 1, args);
+        if (fflush(stdout) != 0 && errno != EPIPE && r == 0) {
+                fprintf(stderr, "Failed to write the output: %m\n");
+                r = EXIT_REFUSED;
+        }
+        if (c.bus)
+                sd_bus_flush_close_unref(c.bus);
+        tz_free(c.tz);
+        return r;
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/* watch.c: rechargectl watch: a line per change from PropertiesChanged, one a minute while a
+ * countdown is shown, through daemon restarts (NameOwnerChanged); never polls. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-event.h>
+
+#include "bus-call.h"
+#include "macro.h"
+#include "names.h"
+#include "rechargectl.h"
+
+typedef struct Watch {
+        Ctl *ctl;
+        sd_event *event;
+        sd_bus *bus;
+        sd_event_source *timer;
+        sd_bus_slot *get_slot;
+        Status status;
+        char *last;      /* the line printed last: the same state is not printed twice */
+        int exit_code;
+} Watch;
+
+static void watch_print(Watch *w) {
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+        usec_t next;
+        FILE *f;
+
+        w->ctl->out.now = now_usec();
+        f = open_memstream(&line, &n);
+        if (!f)
+                return;
+        output_status(f, w->ctl->format, true, &w->status, &w->ctl->out);
+        if (fclose(f) != 0 || !line)
+                return;
+
+        if (!w->last || !streq(w->last, line)) {
+                if (fputs(line, stdout) < 0 || fflush(stdout) != 0) {
+                        /* the reader went away (SIGPIPE is ignored): a clean end */
+                        sd_event_exit(w->event, 0);
+                        return;
+                }
+                free(w->last);
+                w->last = TAKE_PTR(line);
+        }
+
+        /* Only while something counts down does the clock alone change the line. */
+        next = status_next_refresh(&w->status, w->ctl->out.now);
+        if (next == 0) {
+                (void) sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(w->timer, next);
+        (void) sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        watch_print(userdata);
+        return 0;
+}
+
+static void set_offline(Watch *w) {
+        Status fresh;
+
+        if (status_init(&fresh) < 0)
+                return;
+        status_done(&w->status);
+        w->status = fresh;
+        watch_print(w);
+}
+
+static int on_status(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        Status fresh;
+        int r;
+
+        w->get_slot = sd_bus_slot_unref(w->get_slot);
+        if (e) {
+                if (!bus_error_is_offline(e, sd_bus_message_get_errno(reply)))
+                        fprintf(stderr, "%s\n", e->message ?: e->name);
+                set_offline(w);
+                return 0;
+        }
+        if (status_init(&fresh) < 0)
+                return 0;
+        r = status_read(reply, &fresh);
+        if (r < 0) {
+                fprintf(stderr, "Failed to read recharged's status: %s\n", strerror(-r));
+                status_done(&fresh);
+                return 0;
+        }
+        fresh.online = true;
+        status_done(&w->status);
+        w->status = fresh;
+        watch_print(w);
+        return 0;
+}
+
+static int get_status(Watch *w) {
+        w->get_slot = sd_bus_slot_unref(w->get_slot); /* a newer answer wins */
+        return sd_bus_call_method_async(w->bus, &w->get_slot, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
+                                        RECHARGED_INTERFACE, "GetStatus", on_status, w, NULL);
+}
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+        const char *iface;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &iface);
+        if (r < 0 || !streq(iface, RECHARGED_INTERFACE))
+                return 0;
+        r = status_read(m, &w->status);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r >= 0 && sd_bus_message_at_end(m, false) == 0) {
+                /* invalidated without values: ask for all of it */
+                (void) get_status(w);
+                return 0;
+        }
+        if (r < 0) {
+                (void) get_status(w);
+                return 0;
+        }
+        w->status.online = true;
+        watch_print(w);
+        return 0;
+}
+
+static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+        const char *name, *old, *new;
+
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, RECHARGED_BUS_NAME))
+                return 0;
+        if (*new)
+                (void) get_status(w); /* back: its status now */
+        else
+                set_offline(w);
+        return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        sd_event_exit(sd_event_source_get_event(s), 0);
+        return 0;
+}
+
+static int on_stdout_error(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        /* the reading end of the pipe was closed: nobody is listening any more */
+        sd_event_exit(sd_event_source_get_event(s), 0);
+        return 0;
+}
+
+int verb_watch(Ctl *c, int argc, char **argv) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        Watch w = { .ctl = c };
+        sigset_t mask;
+        int r, code = 0;
+
+        r = ctl_bus(c, &w.bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = ctl_tz(c);
+        if (r < 0 || status_init(&w.status) < 0)
+                return EXIT_REFUSED;
+        c->out.color = c->format == OUTPUT_HUMAN && output_want_color();
+
+        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+
+        r = sd_event_default(&event);
+        if (r < 0)
+                goto fail;
+        w.event = event;
+        (void) sd_event_add_signal(event, NULL, SIGINT, on_signal, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGTERM, on_signal, NULL);
+        (void) sd_event_add_signal(event, NULL, SIGHUP, on_signal, NULL);
+        /* Works where stdout can be polled (a pipe, a socket); a file or a tty just never fires. */
+        (void) sd_event_add_io(event, NULL, STDOUT_FILENO, 0, on_stdout_error, NULL);
+        r = sd_event_add_time(event, &w.timer, CLOCK_REALTIME, 0, 1, on_timer, &w);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(w.timer, SD_EVENT_OFF);
+
+        r = sd_bus_attach_event(w.bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto fail;
+        r = sd_bus_set_exit_on_disconnect(w.bus, true);
+        if (r < 0)
+                goto fail;
+        /* The matches first, then the status: no change can fall between the two. */
+        r = sd_bus_add_match(w.bus, NULL,
+                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" RECHARGED_BUS_NAME "'",
+                             on_name_owner_changed, &w);
+        if (r >= 0)
+                r = sd_bus_add_match(w.bus, NULL,
+                                     "type='signal',sender='" RECHARGED_BUS_NAME "',path='" RECHARGED_OBJECT_PATH "',"
+                                     "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                                     "arg0='" RECHARGED_INTERFACE "'",
+                                     on_properties_changed, &w);
+        if (r >= 0)
+                r = get_status(&w);
+        if (r < 0)
+                goto fail;
+
+        r = sd_event_loop(event);
+        if (r < 0)
+                goto fail;
+        /* our own handlers end with 0; sd-bus ends the loop with 1 when the bus itself went away */
+        if (r != 0) {
+                fprintf(stderr, "Lost the connection to the session bus.\n");
+                code = EXIT_REFUSED;
+        }
+        goto done;
+
+fail:
+        fprintf(stderr, "Failed to watch recharged: %s\n", strerror(-r));
+        code = EXIT_REFUSED;
+done:
+        w.get_slot = sd_bus_slot_unref(w.get_slot);
+        w.timer = sd_event_source_unref(w.timer);
+        sd_bus_detach_event(w.bus);
+        status_done(&w.status);
+        free(w.last);
+        return code;
+}
