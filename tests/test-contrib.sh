@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test-contrib.sh: the recipes in contrib/ work: the waybar, polybar and i3blocks snippets' own
+# commands run against a daemon on a private bus and their output is what the bar reads; every
+# line of the busctl cheat sheet succeeds; the chat-status hook passes the right arguments and
+# never runs the message.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+test_setup
+
+C="$top_srcdir/contrib"
+CTL="$top_builddir/client/rechargectl"
+MODES="available recharging paused offline"
+cp "$top_builddir/recharged.conf.example" "$CONF"
+daemon_start || { tap_done; exit 1; }
+
+# The snippets call "rechargectl" by name, as an installed one would be found.
+mkdir -p "$T/bin"
+[ -x "$CTL" ] && ln -s "$CTL" "$T/bin/rechargectl"
+export PATH="$T/bin:$PATH"
+
+# run_watch NAME COMMAND: runs a snippet's (never-ending) command through sh, as the bars do,
+# prints its first line; then starts a 30-minute recharge, prints its next line, stops it.
+# Lines are in $T/NAME.out.
+lines() { wc -l <"$T/$1.out"; }
+wait_lines() { # NAME N
+        local i
+        for i in $(seq 200); do
+                [ "$(lines "$1")" -ge "$2" ] && return 0
+                sleep 0.05
+        done
+        return 1
+}
+run_watch() {
+        local name=$1 cmd=$2 pid
+        : >"$T/$name.out"
+        sh -c "$cmd" >"$T/$name.out" 2>"$T/$name.err" &
+        pid=$!
+        wait_lines "$name" 1
+        call Recharge ts 1800000000 "Bar test" >/dev/null
+        wait_lines "$name" 2
+        call Stop >/dev/null
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        sed -n 1,2p "$T/$name.out"
+}
+
+# ---- waybar ----
+waybar_json=$(grep -v '^[[:space:]]*//' "$C/waybar/config.jsonc")
+mod=$(echo "$waybar_json" | jq -c '."custom/recharged"')
+[ -n "$mod" ] && [ "$mod" != null ]
+ok $? "waybar: the snippet is JSON once its // comments are gone, with a custom/recharged module"
+is "$(echo "$mod" | jq -r '."return-type"')" "json" "waybar: the module reads JSON"
+is "$(echo "$mod" | jq -r '."format-icons" | keys | sort | join(" ")')" "$(echo $MODES | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" \
+   "waybar: an icon for each mode (alt)"
+for m in $MODES; do
+        grep -q "^#custom-recharged\.$m {" "$C/waybar/style.css"
+        ok $? "waybar: style.css styles the class '$m'"
+done
+exec_cmd=$(echo "$mod" | jq -r '.exec')
+if [ -x "$CTL" ]; then
+        out=$(run_watch waybar "$exec_cmd")
+        first=$(echo "$out" | sed -n 1p)
+        second=$(echo "$out" | sed -n 2p)
+        is "$(echo "$first" | jq -r '[.class, .alt, (.text | length > 0), (.tooltip | type), (.percentage | type)] | join(" ")')" \
+           "available available true string number" "waybar: '$exec_cmd' prints text, alt, tooltip, class, percentage"
+        is "$(echo "$second" | jq -r '.class')" "recharging" "waybar: a recharge shows at once as class recharging"
+        while IFS= read -r cmd; do
+                sh -c "$cmd" >/dev/null 2>"$T/click.err"
+                ok $? "waybar: the click command '$cmd' works"
+        done < <(echo "$mod" | jq -r '."on-click", ."on-click-right", ."on-click-middle"')
+        call Resume >/dev/null 2>&1
+        call Stop >/dev/null 2>&1
+else
+        skip "client/rechargectl is not built" "waybar: '$exec_cmd' prints what waybar reads"
+fi
+
+# ---- polybar and i3blocks: a --format template, one line per change ----
+poly_cmd=$(sed -n 's/^exec = //p' "$C/polybar/recharged.ini")
+is "$(sed -n 's/^tail = //p' "$C/polybar/recharged.ini")" "true" "polybar: tail = true, so each line of watch is shown"
+blocks_cmd=$(sed -n 's/^command=//p' "$C/i3blocks/recharged.conf")
+is "$(sed -n 's/^interval=//p' "$C/i3blocks/recharged.conf")" "persist" "i3blocks: interval=persist, so each line of watch is shown"
+for bar in polybar:"$poly_cmd" i3blocks:"$blocks_cmd"; do
+        name=${bar%%:*} cmd=${bar#*:}
+        if [ -x "$CTL" ]; then
+                out=$(run_watch "$name" "$cmd")
+                first=$(echo "$out" | sed -n 1p)
+                second=$(echo "$out" | sed -n 2p)
+                is "$(echo "$first" | sed 's/ *$//')" "available" "$name: '$cmd' prints the mode"
+                case "$second" in
+                "recharging 30min" | "recharging 29min") ok 0 "$name: a recharge shows at once, with the time left" ;;
+                *) ok 1 "$name: a recharge shows at once, with the time left"; diag "got '$second'" ;;
+                esac
+        else
+                skip "client/rechargectl is not built" "$name: '$cmd' prints the mode and the time left"
+        fi
+done
+if [ -x "$CTL" ]; then
+        for cmd in "$(sed -n 's/^click-left = //p' "$C/polybar/recharged.ini")" \
+                   "$(sed -n 's/^click-right = //p' "$C/polybar/recharged.ini")" \
+                   "$(sed -n 's/^click-middle = //p' "$C/polybar/recharged.ini")"; do
+                sh -c "$cmd" >/dev/null 2>"$T/click.err"
+                ok $? "polybar: the click command '$cmd' works"
+        done
+        call Resume >/dev/null 2>&1
+fi
+
+# ---- the busctl cheat sheet: every "$ " line, in order, against the default schedule ----
+n=0
+while IFS= read -r line; do
+        cmd=${line#\$ }
+        n=$((n + 1))
+        case "$cmd" in
+        *" monitor "*)
+                # Never ends by itself: it must be running (not failed) after a second.
+                timeout 1 sh -c "$cmd" >/dev/null 2>&1
+                is "$?" "124" "cheat sheet: '$cmd' runs until stopped"
+                ;;
+        *)
+                out=$(sh -c "$cmd" 2>&1)
+                st=$?
+                is "$st" "0" "cheat sheet: '$cmd'"
+                [ "$st" = 0 ] || diag "$out"
+                ;;
+        esac
+done < <(awk '/^## busctl cheat sheet/{on=1} on && /^```/{inb=!inb; next} on && inb && /^\$ /' "$C/README.md")
+[ "$n" -ge 15 ]
+ok $? "the cheat sheet has its commands ($n)"
+
+# ---- the hook ----
+HOOK="$C/hooks/chat-status.sh"
+cat >"$T/bin/set-status" <<'SH'
+#!/bin/sh
+printf '%s\n' "$#" "$@" >"$SET_STATUS_OUT"
+SH
+chmod +x "$T/bin/set-status"
+export SET_STATUS_OUT="$T/set-status.out"
+until=$(date -d '2030-01-02 07:45' +%s)
+env -i PATH="$PATH" TZ="$TZ" SET_STATUS_OUT="$SET_STATUS_OUT" CHAT_STATUS_COMMAND="set-status" \
+        RECHARGED_EVENT=start RECHARGED_ENTRY=morning RECHARGED_SOURCE=schedule RECHARGED_UNTIL="$until" \
+        RECHARGED_MESSAGE='$(touch '"$T"'/pwned); `touch '"$T"'/pwned`' sh "$HOOK"
+is "$?:$(tr '\n' '|' <"$SET_STATUS_OUT")" "0:2|away|Recharging until 07:45|" "hook: start sets 'away' with the end time"
+env -i PATH="$PATH" TZ="$TZ" SET_STATUS_OUT="$SET_STATUS_OUT" CHAT_STATUS_COMMAND="set-status" CHAT_STATUS_SHARE_MESSAGE=yes \
+        RECHARGED_EVENT=start RECHARGED_ENTRY= RECHARGED_SOURCE=manual RECHARGED_UNTIL=0 \
+        RECHARGED_MESSAGE='$(touch '"$T"'/pwned); `touch '"$T"'/pwned` *' sh "$HOOK"
+is "$(tr '\n' '|' <"$SET_STATUS_OUT")" '2|away|Recharging — $(touch '"$T"'/pwned); `touch '"$T"'/pwned` *|' \
+   "hook: an open-ended recharge; a shared message is passed as text, one argument"
+[ ! -e "$T/pwned" ]
+ok $? "hook: the message is never run"
+env -i PATH="$PATH" TZ="$TZ" SET_STATUS_OUT="$SET_STATUS_OUT" CHAT_STATUS_COMMAND="set-status --account work" \
+        RECHARGED_EVENT=end RECHARGED_SOURCE=schedule sh "$HOOK"
+is "$(tr '\n' '|' <"$SET_STATUS_OUT")" "4|--account|work|available||" "hook: end sets 'available'; the command may carry its own arguments"
+env -i PATH="$PATH" TZ="$TZ" RECHARGED_EVENT=start sh "$HOOK" 2>/dev/null
+is "$?" "2" "hook: without CHAT_STATUS_COMMAND it says so and fails"
+env -i PATH="$PATH" TZ="$TZ" CHAT_STATUS_COMMAND=set-status sh "$HOOK" 2>/dev/null
+is "$?" "2" "hook: outside recharged (no RECHARGED_EVENT) it says so and fails"
+
+tap_done
