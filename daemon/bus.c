@@ -309,10 +309,9 @@ static int method_list_entries(sd_bus_message *message, void *userdata, sd_bus_e
 
 static int method_upcoming(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ Event *v = NULL;
         Manager *m = userdata;
         usec_t from, to;
-        size_t n = 0;
+        size_t total = 0;
         int r;
 
         r = sd_bus_message_read(message, "tt", &from, &to);
@@ -327,29 +326,42 @@ static int method_upcoming(sd_bus_message *message, void *userdata, sd_bus_error
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "The range is longer than a year: ask for a shorter one.");
 
-        r = engine_range(m->engine, &m->overlay, from, to, &v, &n);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to compute the events: %m");
-        if (n > UPCOMING_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "The range holds %zu events, more than %d: ask for a shorter one.", n,
-                                         UPCOMING_MAX);
-
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(reply, 'a', "(ssst)");
-        for (size_t k = 0; r >= 0 && k < n; k++) {
-                const Event *ev = &v[k];
-                bool manual = ev->entry == ENTRY_MANUAL;
-                const Entry *e = manual ? NULL : &m->config->entries[ev->entry];
+        if (r < 0)
+                return r;
 
-                r = sd_bus_message_append(reply, "(ssst)", manual ? "" : e->name,
-                                          manual ? "manual" : entry_type_to_string(e->type),
-                                          event_kind_to_string(ev->kind), ev->time);
+        /* A week at a time, so a schedule dense with reminders is refused before it costs much
+         * memory; ranges split cleanly, so the pieces add up to the whole. */
+        for (usec_t a = from; a < to; a = a + MIN(to - a, USEC_PER_WEEK)) {
+                _cleanup_free_ Event *v = NULL;
+                usec_t b = a + MIN(to - a, USEC_PER_WEEK);
+                size_t n = 0;
+
+                r = engine_range(m->engine, &m->overlay, a, b, &v, &n);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Failed to compute the events: %m");
+                total += n;
+                if (total > UPCOMING_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                 "The range holds more than %d events: ask for a shorter one.",
+                                                 UPCOMING_MAX);
+                for (size_t k = 0; k < n; k++) {
+                        const Event *ev = &v[k];
+                        bool manual = ev->entry == ENTRY_MANUAL;
+                        const Entry *e = manual ? NULL : &m->config->entries[ev->entry];
+
+                        r = sd_bus_message_append(reply, "(ssst)", manual ? "" : e->name,
+                                                  manual ? "manual" : entry_type_to_string(e->type),
+                                                  event_kind_to_string(ev->kind), ev->time);
+                        if (r < 0)
+                                return r;
+                }
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
+
+        r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -212,6 +212,23 @@ is "$(count_signals PropertiesChanged)" 0 "refused calls change no property"
 is "$(call_error Pause $year)" "" "Pause of exactly a year is accepted"
 call Resume >/dev/null
 
+# ---- Upcoming on a dense schedule is bounded ----
+cat >>"$CONF" <<'EOF2'
+
+[dense]
+type = selfcare
+every = 1min
+between = 00:00-23:59
+EOF2
+call Reload >/dev/null
+now=$(now_us)
+is "$(call_error Upcoming "$now" $((now + year - day)))" org.freedesktop.DBus.Error.LimitsExceeded \
+   "Upcoming over more than 100000 events is refused: LimitsExceeded"
+n=$(call Upcoming tt "$now" $((now + day)) | jq '[.[0][] | select(.[0] == "dense")] | length')
+# 1440 a day, less those held (and merged into one) while the dnd block 'focus' is on.
+[ "$n" -gt 1300 ] && [ "$n" -le 1440 ]
+ok $? "a day of it is answered ($n reminders)"
+
 # ---- a second instance ----
 "$RECHARGED" --config "$CONF" 2>"$T/second.err"
 st=$?
