@@ -202,6 +202,9 @@ int manager_stats(Manager *m, usec_t since, Stats *ret);
 char *manager_format_local(const Manager *m, usec_t t); /* "HH:MM" local, "" for 0 */
 
 /* Internal to manager*.c. */
+int manager_load_state(Manager *m);
+/* Test builds: re-reads RECHARGED_TEST_CLOCK_FILE into clock_offset; a no-op otherwise. */
+void manager_read_test_clock(Manager *m);
 void manager_process(Manager *m, usec_t to, usec_t now);
 void manager_reconcile(Manager *m, usec_t now, bool startup);
 void manager_publish(Manager *m, usec_t now);

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* manager-sources.c: what wakes the manager: the one timer, wall-clock changes, resume from
+ * suspend, time-zone changes, signals; and the start-up that sets them up. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "bus.h"
+#include "log.h"
+#include "manager.h"
+
+#ifdef RECHARGED_TEST_HOOKS
+/* Test builds only: the wall clock runs RECHARGED_TEST_CLOCK_FILE's seconds ahead (or behind);
+ * SIGUSR1 re-reads it and acts as a clock jump. */
+void manager_read_test_clock(Manager *m) {
+        const char *p = getenv("RECHARGED_TEST_CLOCK_FILE");
+        _cleanup_(fclosep) FILE *f = NULL;
+        long long s = 0;
+
+        if (!p || !(f = fopen(p, "re")))
+                return;
+        if (fscanf(f, "%lld", &s) == 1)
+                m->clock_offset = (int64_t) s * (int64_t) USEC_PER_SEC;
+        log_debug("Test clock offset: %lld s.", s);
+}
+#else
+void manager_read_test_clock(Manager *m) {
+}
+#endif
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        manager_recompute(userdata, false);
+        return 0;
+}
+
+static int clock_watch_setup(Manager *m);
+
+static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        /* The read fails with ECANCELED once the clock was set; a fresh fd watches the next. */
+        m->clock_watch = sd_event_source_disable_unref(m->clock_watch);
+        m->clock_fd = safe_close(m->clock_fd);
+        (void) clock_watch_setup(m);
+        manager_read_test_clock(m);
+        manager_recompute(m, true);
+        return 0;
+}
+
+static int clock_watch_setup(Manager *m) {
+        struct itimerspec its = { .it_value.tv_sec = (time_t) INT64_MAX };
+        int r;
+
+        m->clock_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (m->clock_fd < 0)
+                return log_warning_errno(-errno, "Failed to create a clock-change watch, ignoring: %m");
+        if (timerfd_settime(m->clock_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0) {
+                r = -errno;
+                m->clock_fd = safe_close(m->clock_fd);
+                return log_warning_errno(r, "Failed to watch for clock changes, ignoring: %m");
+        }
+        r = sd_event_add_io(m->event, &m->clock_watch, m->clock_fd, EPOLLIN, on_clock_change, m);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to watch for clock changes, ignoring: %m");
+        (void) sd_event_source_set_description(m->clock_watch, "clock-change");
+        return 0;
+}
+
+static int on_etc_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_(tz_freep) Tz *tz = NULL;
+        _cleanup_(engine_freep) Engine *engine = NULL;
+        int r;
+
+        if (ev->len == 0 || !streq(ev->name, "localtime"))
+                return 0;
+
+        r = tz_load(NULL, &tz);
+        if (r < 0) {
+                /* Half-way through a replacement: the next event will have it whole. */
+                log_debug_errno(r, "/etc/localtime changed but cannot be read yet: %m");
+                return 0;
+        }
+        r = engine_new(m->config, tz, &engine);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to apply the new time zone, ignoring: %m"), 0;
+
+        log_info("The time zone changed to %s.", tz_name(tz));
+        engine_free(m->engine);
+        tz_free(m->tz);
+        m->engine = TAKE_PTR(engine);
+        m->tz = TAKE_PTR(tz);
+        manager_recompute(m, true);
+        return 0;
+}
+
+static int on_prepare_for_sleep(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int b, r;
+
+        r = sd_bus_message_read(message, "b", &b);
+        if (r < 0)
+                return log_debug_errno(r, "Failed to read PrepareForSleep, ignoring: %m"), 0;
+        if (b)
+                log_debug("The system is going to sleep.");
+        else {
+                manager_read_test_clock(m);
+                manager_recompute(m, true);
+        }
+        return 0;
+}
+
+static void sleep_watch_setup(Manager *m) {
+        int r;
+
+        r = sd_bus_open_system_with_description(&m->system_bus, "recharged-system");
+        if (r < 0) {
+                log_debug_errno(r, "No system bus, not watching for suspend: %m");
+                return;
+        }
+        r = sd_bus_match_signal_async(m->system_bus, &m->sleep_slot, "org.freedesktop.login1",
+                                      "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
+                                      "PrepareForSleep", on_prepare_for_sleep, NULL, m);
+        if (r >= 0)
+                r = sd_bus_attach_event(m->system_bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot watch logind for suspend: %m");
+                m->sleep_slot = sd_bus_slot_unref(m->sleep_slot);
+                m->system_bus = sd_bus_flush_close_unref(m->system_bus);
+        }
+}
+
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received SIG%s: saving and exiting.", sigabbrev_np((int) si->ssi_signo));
+        (void) manager_save(m);
+        return sd_event_exit(m->event, 0);
+}
+
+static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        log_info("Received SIGHUP: reloading the configuration.");
+        (void) manager_reload(userdata, NULL);
+        return 0;
+}
+
+#ifdef RECHARGED_TEST_HOOKS
+static int on_usr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        manager_read_test_clock(m);
+        manager_recompute(m, true);
+        return 0;
+}
+#endif
+
+int manager_start(Manager *m) {
+        usec_t now;
+        int r;
+
+        r = sd_event_add_signal(m->event, &m->sig_term, SIGTERM, on_terminate, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sig_int, SIGINT, on_terminate, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, on_hangup, m);
+#ifdef RECHARGED_TEST_HOOKS
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sig_usr1, SIGUSR1, on_usr1, m);
+#endif
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+
+        r = sd_event_add_time(m->event, &m->timer, CLOCK_REALTIME, USEC_INFINITY, 1, on_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the timer: %m");
+        (void) sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(m->timer, "next-event");
+
+        (void) clock_watch_setup(m);
+        if (!getenv("TZ")) {
+                r = sd_event_add_inotify(m->event, &m->tz_watch, "/etc",
+                                         IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_ONLYDIR,
+                                         on_etc_change, m);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot watch /etc/localtime for time-zone changes: %m");
+        }
+        sleep_watch_setup(m);
+
+        /* The objects are there before the name is requested; the name comes before the state
+         * is read, so a second instance stops without touching it. Calls wait in the socket
+         * until the loop runs. */
+        r = bus_setup(m);
+        if (r < 0)
+                return r;
+        r = bus_request_name(m);
+        if (r < 0)
+                return r;
+
+        r = manager_load_state(m);
+        if (r < 0)
+                return r;
+
+        now = manager_now(m);
+        m->processed_to = now;
+        manager_expire(m, now);
+        manager_reconcile(m, now, true);
+        manager_publish(m, now);
+        log_info("Ready: the schedule from %s, %zu entries, time zone %s.",
+                 m->config->path ?: "the built-in default", m->config->n_entries, tz_name(m->tz));
+        return 0;
+}
