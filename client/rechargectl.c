@@ -194,8 +194,6 @@ static int verb_on(Ctl *c, int argc, char **argv) {
         r = parse_duration_args(c, argc - 1, argv + 1, &d);
         if (r != 0)
                 return r;
-        if (c->message && strlen(c->message) > RECHARGED_MESSAGE_MAX)
-                return ctl_usage_error(c, "The message is longer than %d bytes.", RECHARGED_MESSAGE_MAX);
         return simple_call(c, "Recharge", "ts", d, c->message ?: "");
 }
 

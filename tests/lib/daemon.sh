@@ -193,3 +193,22 @@ changed_props() {
 count_signals() {
         signals_since_mark | jq -c "select(.member == \"$1\")" | wc -l
 }
+
+# ---- rechargectl (the client tests) ----
+
+RECHARGECTL=${RECHARGECTL:-$top_builddir/client/rechargectl}
+
+# ctl ARGS...: runs rechargectl; stdout in $OUT, stderr in $ERR, exit status in $RC.
+ctl() {
+        OUT=$("$RECHARGECTL" "$@" 2>"$T/ctl.err")
+        RC=$?
+        ERR=$(cat "$T/ctl.err")
+}
+
+# ctl_is WANT_RC DESCRIPTION ARGS...: one assertion: rechargectl ARGS exits with WANT_RC.
+ctl_is() {
+        local want=$1 what=$2; shift 2
+        ctl "$@"
+        is "$RC" "$want" "$what (exit $want)"
+        [ "$RC" = "$want" ] || diag "stdout: $OUT" "stderr: $ERR"
+}
