@@ -360,11 +360,11 @@ static void help(void) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
                 char head[64];
                 snprintf(head, sizeof head, "%s %s", verbs[i].name, verbs[i].args);
-                printf("  %-34s %s\n", head, verbs[i].help);
+                printf("  %-36s %s\n", head, verbs[i].help);
         }
         printf("\nOptions:\n"
-               "  -h --help              this help\n"
-               "     --version           the version\n");
+               "  -h --help             this help\n"
+               "     --version          the version\n");
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                 printf("%s\n", option_help[i].text);
         printf("\nSPAN: 45min, 1h 30min, 2h, 1d (systemd.time(7)). HH:MM: local time, the next one to come.\n"

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test-client-watch.sh: rechargectl watch: a line per change, one per minute of a countdown,
+# asleep in between, through a daemon restart, and a clean end on SIGINT, SIGTERM and SIGPIPE.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+test_setup
+
+hms() { date -u -d "@$1" +%H:%M:%S; }
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[later]
+type = recharge
+start = $(hms $(($(date +%s) + 5 * 3600)))
+duration = 30min
+message = Later on
+EOF
+
+# wait_lines FILE N [SECONDS]: until FILE has at least N lines.
+wait_lines() {
+        local i
+        for i in $(seq $((${3:-10} * 20))); do
+                [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+                sleep 0.05
+        done
+        diag "$1 has $(wc -l <"$1") lines, wanted $2:"
+        diag "$(cat "$1")"
+        return 1
+}
+
+daemon_start || exit 1
+
+"$RECHARGECTL" watch >"$T/human.out" 2>"$T/human.err" &
+HUMAN=$!
+"$RECHARGECTL" watch --json >"$T/json.out" 2>"$T/json.err" &
+JSON=$!
+"$RECHARGECTL" watch --waybar >"$T/waybar.out" 2>"$T/waybar.err" &
+WAYBAR=$!
+EXTRA_PIDS="$HUMAN $JSON $WAYBAR"
+
+wait_lines "$T/human.out" 1
+ok $? "watch prints the status at once"
+grep -Eq "^available, next: later starts ([A-Z][a-z]{2} )?$(date -d "@$(($(prop NextEventTime) / 1000000))" +%H:%M)\$" "$T/human.out"
+ok $? "the first line: available and what is next ($(head -1 "$T/human.out"))"
+wait_lines "$T/json.out" 1
+is "$(head -1 "$T/json.out" | jq -r .mode)" "available" "watch --json: the first object"
+wait_lines "$T/waybar.out" 1
+is "$(head -1 "$T/waybar.out" | jq -r .class)" "available" "watch --waybar: the first object"
+
+# Asleep while nothing changes: no wake-ups at all.
+sleep 0.3
+cs() { sed -n 's/^voluntary_ctxt_switches:\s*//p' "/proc/$1/status"; }
+before=$(cs $HUMAN)
+sleep 2
+is "$(cs $HUMAN)" "$before" "idle: no wake-ups in 2 s (no polling)"
+is "$(wc -l <"$T/human.out")" "1" "idle: no new lines"
+
+# A change: one line each.
+ctl on 62s -m "Tea"
+wait_lines "$T/human.out" 2
+grep -Eq '^recharging until [0-9]{2}:[0-9]{2} \(in 2 min\): Tea$' <<<"$(sed -n 2p "$T/human.out")"
+ok $? "a recharge: one line, with the countdown ($(sed -n 2p "$T/human.out"))"
+wait_lines "$T/json.out" 2
+is "$(sed -n 2p "$T/json.out" | jq -r '[.mode, .message] | join("/")')" "recharging/Tea" "watch --json: the change"
+is "$(sed -n 2p "$T/json.out" | jq -r .until_usec)" "$(prop Until)" "watch --json: until_usec"
+wait_lines "$T/waybar.out" 2
+is "$(sed -n 2p "$T/waybar.out" | jq -r .class)" "recharging" "watch --waybar: class recharging"
+
+# The countdown: 62 s left shows "2 min"; two seconds later it shows "1 min", with no event.
+wait_lines "$T/human.out" 3 5
+grep -Eq '^recharging until [0-9]{2}:[0-9]{2} \(in 1 min\): Tea$' <<<"$(sed -n 3p "$T/human.out")"
+ok $? "the countdown line when the minutes change ($(sed -n 3p "$T/human.out"))"
+s2=$(stat -c %Y "$T/human.out")
+
+ctl off
+wait_lines "$T/human.out" 4
+grep -q '^available' <<<"$(sed -n 4p "$T/human.out")"
+ok $? "off: back to available"
+# No countdown shown: the minute timer is off again.
+n=$(wc -l <"$T/human.out")
+before=$(cs $HUMAN)
+sleep 2
+is "$(wc -l <"$T/human.out")/$(cs $HUMAN)" "$n/$before" "no countdown: no timer, no wake-ups"
+
+# Every JSON line parses, and each says something new.
+jq -e . "$T/json.out" "$T/waybar.out" >/dev/null
+ok $? "every line of --json and --waybar is JSON"
+is "$(uniq -d "$T/human.out" | wc -l)" "0" "no line repeats the one before"
+
+# The daemon restarts under watch.
+lines=$(wc -l <"$T/waybar.out")
+daemon_stop
+wait_lines "$T/waybar.out" $((lines + 1))
+is "$(tail -1 "$T/waybar.out" | jq -r .class)" "offline" "daemon gone: waybar offline"
+wait_lines "$T/human.out" $((n + 1))
+is "$(tail -1 "$T/human.out")" "offline: recharged is not running" "daemon gone: human line"
+kill -0 $HUMAN 2>/dev/null && kill -0 $JSON 2>/dev/null && kill -0 $WAYBAR 2>/dev/null
+ok $? "watch keeps running without the daemon"
+daemon_start || exit 1
+wait_lines "$T/waybar.out" $((lines + 2))
+is "$(tail -1 "$T/waybar.out" | jq -r .class)" "available" "daemon back: waybar available again"
+wait_lines "$T/json.out" 4
+is "$(tail -1 "$T/json.out" | jq -r .mode)" "available" "daemon back: JSON again"
+ctl on 10min
+wait_lines "$T/json.out" 5
+is "$(tail -1 "$T/json.out" | jq -r .mode)" "recharging" "changes after the restart still arrive"
+ctl off
+
+# Clean ends.
+kill -INT $HUMAN
+wait $HUMAN
+is "$?" "0" "SIGINT: exit 0"
+kill -TERM $JSON
+wait $JSON
+is "$?" "0" "SIGTERM: exit 0"
+is "$(cat "$T/human.err" "$T/json.err")" "" "nothing on stderr"
+
+# A reader that leaves: the next write (or the pipe's error) ends watch cleanly.
+start=$(date +%s%N)
+timeout 10 bash -c '"$0" watch | head -n 1 >/dev/null; exit "${PIPESTATUS[0]}"' "$RECHARGECTL"
+st=$?
+is "$st" "0" "watch | head -1: exits 0 when the reader is gone"
+[ $((($(date +%s%N) - start) / 1000000)) -lt 5000 ]
+ok $? "…at once, without waiting for a change"
+
+tap_done
