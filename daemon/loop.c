@@ -90,6 +90,8 @@ int loop_run(sd_event *e) {
         r = sd_event_add_exit(e, &exit_source, on_exit_quit, loop);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the exit handler: %m");
+        /* Last of the exit handlers, so the others (sd-bus flushing its queue) run first. */
+        (void) sd_event_source_set_priority(exit_source, SD_EVENT_PRIORITY_IDLE);
 
         s = (SdEventSource *) g_source_new(&event_funcs, sizeof(SdEventSource));
         s->event = sd_event_ref(e);

@@ -159,4 +159,33 @@ is "$(call_error Extend $((60 * S)))" org.freedesktop.DBus.Error.NotSupported "E
 call Stop >/dev/null
 
 daemon_stop
+
+# ---- Stop releases the reminders a dnd block was holding, at once ----
+base=$(date +%s)
+start=$((base + 2))
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[held]
+type = recharge
+start = $(hms $start)
+duration = 1min
+
+[sip]
+type = selfcare
+at = $(hms $((start + 1)))
+message = Sip
+EOF
+daemon_start || { tap_done; exit 1; }
+mark
+wait_for '.member == "RechargeStarted"' 6 >/dev/null
+ok $? "the dnd block starts"
+# Wait until the reminder is due (and held): the block goes on, no ReminderDue yet.
+while [ "$(date +%s)" -le $((start + 1)) ]; do sleep 0.1; done
+is "$(count_signals ReminderDue)" 0 "a reminder due inside a dnd block is held"
+call Stop >/dev/null
+r=$(wait_for '.member == "ReminderDue"' 3)
+is "$(echo "$r" | jq -c .data)" '["sip","Sip"]' "Stop releases it at once"
+daemon_stop
 tap_done

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* test-loop.c: sd-event inside GLib's main loop (daemon/loop.c): timers fire on time, a busy GLib
+ * source of higher priority (which makes GLib skip check() and leaves sd-event ARMED) wedges
+ * nothing, and sd_event_exit() ends g_main_loop_run() with its code. */
+#include <time.h>
+
+#include "log.h"
+#include "loop.h"
+#include "tap.h"
+
+/* After our headers: GLib #undefs and redefines MIN/MAX quietly, the reverse warns. */
+#include <glib.h>
+
+#define ROUNDS 50
+
+static unsigned fired, glib_ticks;
+static uint64_t worst_late;
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int on_time(sd_event_source *s, uint64_t usec, void *userdata) {
+        uint64_t now = now_usec();
+
+        if (now - usec > worst_late)
+                worst_late = now - usec;
+        if (++fired == ROUNDS)
+                return sd_event_exit(sd_event_source_get_event(s), 42);
+        (void) sd_event_source_set_time(s, now + 2000);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int other_exit_ran;
+static int on_other_exit(sd_event_source *s, void *userdata) {
+        other_exit_ran++;
+        return 0;
+}
+
+static gboolean on_glib_tick(gpointer userdata) {
+        glib_ticks++;
+        return G_SOURCE_CONTINUE;
+}
+
+int main(void) {
+        sd_event *e = NULL;
+        sd_event_source *t = NULL;
+        guint tick;
+        int r;
+
+        r = sd_event_new(&e);
+        ok(r >= 0, "sd_event_new");
+        r = sd_event_add_time(e, &t, CLOCK_MONOTONIC, now_usec() + 2000, 1, on_time, NULL);
+        ok(r >= 0, "a 2 ms sd-event timer");
+        r = sd_event_add_exit(e, NULL, on_other_exit, NULL);
+        ok(r >= 0, "another exit handler, as sd-bus adds one");
+        /* Ready about as often as the sd-event timer, and always first when both are. */
+        tick = g_timeout_add_full(G_PRIORITY_HIGH, 1, on_glib_tick, NULL, NULL);
+
+        r = loop_run(e);
+        ok(r == 42, "sd_event_exit(42) ends the GLib loop with 42 (got %d)", r);
+        ok(fired == ROUNDS, "every sd-event timer fired (%u of %d)", fired, ROUNDS);
+        ok(glib_ticks > 0, "the GLib source ran alongside (%u times)", glib_ticks);
+        ok(worst_late < 100000, "no sd-event timer was held up (worst %llu µs late)", (unsigned long long) worst_late);
+        ok(other_exit_ran == 1, "the other exit handler ran before the loop quit");
+
+        g_source_remove(tick);
+        sd_event_source_unref(t);
+        sd_event_unref(e);
+        return tap_done();
+}
