@@ -58,6 +58,33 @@ else
         diag "$(find "$T" -name state -type f)"
 fi
 
+# ---- the daemon lives with the unit's view of the home folder ----
+# ProtectSystem=strict makes the home folder read-only but for ReadWritePaths=. Emulated with a
+# mount namespace: everything the daemon writes must be in the state folder.
+if unshare -m true 2>/dev/null; then ns="unshare -m"; elif unshare -Urm true 2>/dev/null; then ns="unshare -Urm"; else ns=; fi
+if [ -z "$ns" ]; then
+        skip "no mount namespaces here" "with a read-only home but the state folder, the daemon saves what it answered"
+else
+        rm -rf "$state_dir"
+        mkdir -p "$state_dir" # what ExecStartPre does
+        (
+                unset XDG_STATE_HOME
+                $ns sh -c 'mount --bind "$HOME" "$HOME" && mount -o remount,bind,ro "$HOME" &&
+                        mount --bind "$1" "$1" && mount -o remount,bind,rw "$1" &&
+                        exec "$2" --verbose --config "$3"' sh "$state_dir" "$RECHARGED" "$CONF" 2>>"$LOG" &
+                DAEMON_PID=$!
+                gdbus wait --session "$BUS" --timeout 10 >/dev/null 2>&1
+                call Recharge ts 60000000 "sandboxed" >/dev/null && call Stop >/dev/null && call Skip s morning >/dev/null
+                echo "calls:$?" >"$T/sandbox.out"
+                daemon_stop
+                echo "exit:$DAEMON_STATUS" >>"$T/sandbox.out"
+        )
+        is "$(tr '\n' ' ' <"$T/sandbox.out")$(grep -c '^override "morning"' "$state_dir/state" 2>/dev/null)" "calls:0 exit:0 1" \
+           "with a read-only home but the state folder, the daemon saves what it answered"
+        grep -q "Read-only file system" "$LOG"
+        is "$?" "1" "and writes nothing elsewhere (no 'Read-only file system' in its log)"
+fi
+
 # ---- systemd-analyze verify ----
 if ! command -v systemd-analyze >/dev/null; then
         skip "systemd-analyze is not installed (Debian: systemd)" "systemd-analyze verify finds nothing in the unit"
