@@ -342,6 +342,8 @@ static void vevent(FILE *f, const Entry *e, const IcalOptions *o, const char *ui
         ical_linef(f, "DESCRIPTION:recharged %s '%s'%s%s", block ? "block" : "self-care reminder", name ?: "",
                    msg && *msg ? ": " : "", msg ?: "");
         ical_linef(f, "CATEGORIES:%s", block ? "recharge" : "selfcare");
+        /* the entry's name for programs (UIDs of reminders carry a time too) */
+        ical_linef(f, "X-RECHARGED-ENTRY:%s", name ?: "");
         ical_linef(f, "TRANSP:%s", block ? "OPAQUE" : "TRANSPARENT");
         ical_line(f, "END:VEVENT");
 }
