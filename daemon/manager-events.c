@@ -584,7 +584,8 @@ void manager_publish(Manager *m, usec_t now) {
         mask = status_diff(&m->status, &s);
         status_done(&m->status);
         m->status = s;
-        if (mask != 0)
+        /* The first snapshot is what everyone reads first: nothing "changed" yet. */
+        if (mask != 0 && m->published)
                 bus_emit_status_changed(m, mask);
 
         for (size_t i = 0; i < m->config->n_entries; i++) {
@@ -594,9 +595,11 @@ void manager_publish(Manager *m, usec_t now) {
                         continue;
                 if (memcmp(&l, &m->entry_live[i], sizeof l) == 0)
                         continue;
-                bus_emit_entry_live_changed(m, i, &m->entry_live[i], &l);
+                if (m->published)
+                        bus_emit_entry_live_changed(m, i, &m->entry_live[i], &l);
                 m->entry_live[i] = l;
         }
+        m->published = true;
 
         arm_timer(m, now);
 }

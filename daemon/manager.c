@@ -589,6 +589,10 @@ int manager_reload(Manager *m, sd_bus_error *error) {
         free(m->entry_objects);
         m->entry_objects = TAKE_PTR(objects);
 
+        /* New entries are announced with their current times, not zeros. */
+        for (size_t i = 0; i < m->config->n_entries; i++)
+                if (config_find_entry(old_config, m->config->entries[i].name) < 0)
+                        (void) manager_entry_live(m, i, now, &m->entry_live[i]);
         announce_entries(m, old_config);
         engine_free(old_engine);
         config_free(old_config);

@@ -155,6 +155,7 @@ struct Manager {
         size_t n_active;
 
         ManagerStatus status;
+        bool published;          /* a first snapshot was taken */
         EntryLive *entry_live;
         EntryObject *entry_objects;
 

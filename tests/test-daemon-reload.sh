@@ -75,6 +75,10 @@ ok $? "Reload() with a good file is accepted"
 a=$(wait_for '.member == "InterfacesAdded"' 3)
 is "$(echo "$a" | jq -r '.data[0]')" "$(entry_path added)" "InterfacesAdded for the new entry's object"
 is "$(echo "$a" | jq -r ".data[1][\"$EIFACE\"].Every.data")" 7200000000 "…with its Entry properties"
+[ "$(echo "$a" | jq -r ".data[1][\"$EIFACE\"].NextStart.data")" -gt "$(now_us)" ]
+ok $? "…its NextStart already current"
+is "$(signals_since_mark | jq -c "select(.member == \"PropertiesChanged\" and .path == \"$(entry_path added)\")" | wc -l)" 0 \
+   "…so no PropertiesChanged follows for it"
 removed=$(signals_since_mark | jq -r 'select(.member == "InterfacesRemoved") | .data[0]' | sort | tr '\n' ' ')
 is "$removed" "$(entry_path gone) $(entry_path now-on) " "InterfacesRemoved for each entry that is gone"
 is "$(signals_since_mark | jq -c "select(.member == \"InterfacesRemoved\") | .data[1]" | sort -u)" "[\"$EIFACE\"]" \
