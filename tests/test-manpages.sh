@@ -88,6 +88,19 @@ if [ -x "$CTL" ]; then
 else
         skip "client/rechargectl is not built" "rechargectl's commands and options are in rechargectl.1"
 fi
+# The JSON keys (documented in client/output.c's header comment) and the --format placeholders
+# (its template_expand) are in the manual's tables.
+out_c="$top_srcdir/client/output.c"
+if [ -f "$out_c" ]; then
+        jkeys=$(sed -n '/rechargectl status --json/,/\*\//p' "$out_c" | sed -n 's/^ \*   \([a-z_]*\(, [a-z_]*\)*\)  .*/\1/p' | tr -d ',')
+        # shellcheck disable=SC2086
+        each "JSON key" "$CTL1" '^\|  (.*, )?@(,|$)' $jkeys
+        tkeys=$(sed -n '/^char \*template_expand/,/^}/p' "$out_c" | grep -o 'IS("[a-z-]*")' | sed 's/IS("\(.*\)")/\1/')
+        # shellcheck disable=SC2086
+        each "--format placeholder" "$CTL1" '^\|  (.*, )?%@%(,|$)' $tkeys
+else
+        skip "client/output.c is not there" "the JSON keys and --format placeholders are in rechargectl.1"
+fi
 # DESIGN.md's commands, in any case.
 each "rechargectl command" "$CTL1" '^\*@\*' status watch on off extend skip snooze done pause resume \
         list agenda stats reload check-config export help
