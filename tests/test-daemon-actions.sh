@@ -136,4 +136,18 @@ wait_for '.member == "RechargeStarted"' 4 >/dev/null
 ok $? "a block due during a pause does not start"
 daemon_stop
 
+# A status text with %left% counts down by itself (and only while it can change).
+cat >"$CONF" <<'EOF'
+[general]
+status = Back in %left%: %message%
+EOF
+daemon_start || { tap_done; exit 1; }
+call Recharge ts $((61 * S)) "Nap" >/dev/null
+is "$(prop StatusText)" "Back in 2min: Nap" "%left% rounds up to whole minutes"
+mark
+wait_prop StatusText '"Back in 1min: Nap"' 4
+ok $? "…and counts down when the minute turns, with PropertiesChanged"
+call Stop >/dev/null
+daemon_stop
+
 tap_done
