@@ -133,6 +133,13 @@ status_json() {
         busctl --user call "$BUS" "$OBJ" "$IFACE" GetStatus --json=short | jq -c '.data[0] | map_values(.data)'
 }
 
+# can_mount: whether this test may make a mount namespace of its own and mount in it (root
+# on a normal machine; not in an unprivileged container).
+can_mount() {
+        mkdir -p "$T/probe"
+        unshare -m sh -c "mount -t tmpfs tmpfs '$T/probe'" 2>/dev/null
+}
+
 # ---- watching the bus ----
 
 # Records every signal from the daemon (JSON, one a line) into $T/monitor.json.
