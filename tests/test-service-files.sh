@@ -91,15 +91,30 @@ if ! command -v systemd-analyze >/dev/null; then
 else
         # It needs a runtime folder, an ExecStart that exists (the built daemon stands in for the
         # installed one), no man page lookups; warnings do not change its exit status, so the
-        # output must be empty.
+        # output must be empty. It reads every unit of the search path, and the machine's other
+        # units (two notification servers claiming one bus name) would speak up too: so the
+        # search path is a folder of our unit and, linked from the system's user unit folders,
+        # just the units verify says it is missing (dbus.socket, basic.target, the session
+        # target). A unit missing there too stays reported.
         mkdir -p "$T/units"
         sed "s|^ExecStart=.*|ExecStart=$RECHARGED|" "$UNIT" >"$T/units/recharged.service"
-        out=$(systemd-analyze --user verify --man=no "$T/units/recharged.service" 2>&1)
+        user_unit_dirs="/etc/systemd/user /usr/local/lib/systemd/user /usr/lib/systemd/user /lib/systemd/user"
+        verify() { SYSTEMD_UNIT_PATH="$T/units" systemd-analyze --user verify --man=no "$1" 2>&1; }
+        for _ in $(seq 20); do
+                missing=$(verify "$T/units/recharged.service" | sed -n 's/.*Unit \([^ ]*\) not found\./\1/p' | head -1)
+                [ -n "$missing" ] || break
+                for d in $user_unit_dirs; do
+                        [ -e "$d/$missing" ] && { ln -s "$d/$missing" "$T/units/$missing"; break; }
+                done
+                [ -e "$T/units/$missing" ] || break
+        done
+        out=$(verify "$T/units/recharged.service")
         st=$?
         is "$st:$out" "0:" "systemd-analyze verify finds nothing in the unit"
-        # The check has teeth: a misspelt key is reported.
+        # The check has teeth: a misspelt key is reported (alone: two units would share a bus name).
         sed 's/^NoNewPrivileges=/NoNewPrivilege=/' "$T/units/recharged.service" >"$T/units/bad.service"
-        out=$(systemd-analyze --user verify --man=no "$T/units/bad.service" 2>&1)
+        rm "$T/units/recharged.service"
+        out=$(verify "$T/units/bad.service")
         case "$out" in
         *NoNewPrivilege*) ok 0 "systemd-analyze verify reports a misspelt key (the check works here)" ;;
         *) ok 1 "systemd-analyze verify reports a misspelt key (the check works here)"; diag "$out" ;;
