@@ -98,13 +98,17 @@ out=$(/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$T/bounded.ics" "$
 ok $? "--days 400 export: the same inside its range ($out)"
 [ $? = 0 ] || diag "$out"
 
-# --days bounds the rules: past the end, nothing.
+# --days bounds the rules: the same up to the third midnight, nothing after.
 "$RECHARGECTL" export --days 3 >"$T/short.ics"
-call Upcoming tt "$from" "$((from + 3 * 86400 * 1000000))" >"$T/up3.json"
-end3=$(TZ=Europe/Berlin date -d "$(date -d "+3 days" +%F) 00:00" +%s)000000
-jq -c "[.[0][] | select(.[3] < $end3)]" "$T/up3.json" >"$T/up3cut.json"
-/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$T/short.ics" "$T/up3cut.json" "$from" "$((from + 6 * 86400 * 1000000))" >"$T/short.out"
-ok $? "--days 3: events until the third midnight and none after ($(cat "$T/short.out"))"
+end3=$(date -d "$(date -d "+3 days" +%F) 00:00" +%s)000000
+call Upcoming tt "$from" "$end3" >"$T/up3.json"
+/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$T/short.ics" "$T/up3.json" "$from" "$end3" >"$T/short.out"
+ok $? "--days 3: the events up to the third midnight ($(cat "$T/short.out"))"
+echo '[]' >"$T/none.json"
+# (a block begun before that midnight may end after it: look from half a day later)
+/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$T/short.ics" "$T/none.json" "$((end3 + 12 * 3600000000))" \
+        "$((end3 + 5 * 86400000000))" >"$T/none.out"
+ok $? "--days 3: nothing after it ($(cat "$T/none.out"))"
 
 # The file's shape.
 is "$(LC_ALL=C awk '!/\r$/ { n++ } END { print n + 0 }' "$T/open.ics")" "0" "every line ends in CRLF"

@@ -208,7 +208,7 @@ static void test_write(void) {
                 "RRULE:FREQ=WEEKLY;BYDAY=TU;",
                 "UID:stretch-0200-1@recharged\r\n",
                 "UID:friend@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261129T170000\r\n",
-                "CATEGORIES:selfcare\r\nTRANSP:TRANSPARENT\r\n",
+                "CATEGORIES:selfcare\r\nX-RECHARGED-ENTRY:friend\r\nTRANSP:TRANSPARENT\r\n",
                 "END:VEVENT\r\nEND:VCALENDAR\r\n",
         };
         for (size_t i = 0; i < ELEMENTSOF(has); i++)

@@ -29,15 +29,13 @@ is "$(jq -r .class <<<"$OUT")" "offline" "waybar class offline"
 is "$(jq -c 'keys' <<<"$OUT")" '["alt","class","percentage","text","tooltip"]' "waybar object has exactly its five keys"
 ctl_is 1 "--json without a daemon" status --json
 ctl_is 1 "--format without a daemon" --format=%mode%
-(
-        unset DBUS_SESSION_BUS_ADDRESS
-        export XDG_RUNTIME_DIR="$T/nowhere"
-        ctl
-        is "$RC/$ERR" "1/recharged is not running; start it with: systemctl --user start recharged" \
-                "no session bus at all: the same line, exit 1"
-        ctl --waybar
-        is "$RC/$(jq -r .class <<<"$OUT")" "0/offline" "no session bus: waybar offline"
-)
+# no session bus at all (no address, no runtime dir with a bus socket)
+nobus() { env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$T/nowhere" "$RECHARGECTL" "$@" 2>"$T/nobus.err"; }
+out=$(nobus)
+is "$?/$(cat "$T/nobus.err")/$out" "1/recharged is not running; start it with: systemctl --user start recharged/" \
+        "no session bus at all: the same line, exit 1"
+out=$(nobus --waybar)
+is "$?/$(jq -r .class <<<"$out")" "0/offline" "no session bus: waybar offline"
 
 daemon_start || exit 1
 
