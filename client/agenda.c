@@ -9,6 +9,17 @@
 #include "macro.h"
 #include "rechargectl.h"
 
+/*
+ * JSON (rechargectl(1) lists the same), times as in output.c: ISO 8601 with offset plus *_usec.
+ *   list --json    [{name, type, message, enabled, next_start(_usec), next_end(_usec)}]
+ *   agenda --json  [{entry, type, event, time(_usec)}], every event of Upcoming() in the range,
+ *                  heads-ups included; event is "heads-up", "start", "end" or "reminder"
+ *   stats --json   {planned_usec, kept_usec, since(_usec), until(_usec), completed, stopped,
+ *                  skipped, missed, reminders_shown, reminders_done, streak,
+ *                  days: [{date, planned_usec, kept_usec, completed, stopped, skipped, missed,
+ *                          reminders_done}]} — days: the last 31 at most, oldest first
+ */
+
 #define STATS_DEFAULT_SPAN (7 * USEC_PER_DAY)
 #define AGENDA_DEFAULT_DAYS 7
 #define CHART_DAYS_MAX 31
