@@ -6,8 +6,8 @@
 # In ~/.config/recharged/recharged.conf:
 #
 #   [general]
-#   on-start = CHAT_STATUS_COMMAND="$HOME/bin/set-my-status" /path/to/chat-status.sh
-#   on-end   = CHAT_STATUS_COMMAND="$HOME/bin/set-my-status" /path/to/chat-status.sh
+#   on-start = CHAT_STATUS_COMMAND="$HOME/bin/set-my-status" sh /path/to/chat-status.sh
+#   on-end   = CHAT_STATUS_COMMAND="$HOME/bin/set-my-status" sh /path/to/chat-status.sh
 #
 # CHAT_STATUS_COMMAND is run with two arguments: "away" or "available", and a text such as
 # "Recharging until 07:45". It is split into words (so "purple-remote setstatus" works) but
