@@ -413,7 +413,7 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
         int o;
 
         opterr = 0;
-        while ((o = getopt_long(argc, argv, "hjm:", options, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, ":hjm:", options, NULL)) >= 0)
                 switch (o) {
                 case 'h':
                         help();
@@ -462,13 +462,15 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                         given |= OPT_NAMES;
                         c->names = true;
                         break;
+                case ':':
+                        return ctl_usage_error(c, "'%s' needs a value.", argv[optind - 1]);
                 case '?':
                 default:
-                        if (optopt && optopt < 0x100 && strchr("m", optopt))
-                                return ctl_usage_error(c, "-%c needs a value.", optopt);
-                        if (optopt)
+                        if (optopt > 0 && optopt < 0x100 && strncmp(argv[optind - 1], "--", 2) != 0)
                                 return ctl_usage_error(c, "Unknown option '-%c'.", optopt);
-                        return ctl_usage_error(c, "Unknown option or missing value '%s'.", argv[optind - 1]);
+                        if (optopt)
+                                return ctl_usage_error(c, "'%s' takes no value.", argv[optind - 1]);
+                        return ctl_usage_error(c, "Unknown option '%s'.", argv[optind - 1]);
                 }
         if (__builtin_popcount(given & OPT_OUTPUTS) > 1)
                 return ctl_usage_error(c, "Choose one of --json, --waybar and --format.");

@@ -33,6 +33,9 @@ bad() {
 bad "unknown command" frobnicate
 bad "unknown option" --frob
 bad "unknown short option" -x
+bad "--format without a value" --format
+bad "--days without a value" agenda --days
+bad "--json with a value" --json=yes
 bad "status with an argument" status now
 bad "two output formats" --json --waybar
 bad "--format with --json" --format=%mode% --json
