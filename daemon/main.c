@@ -7,6 +7,7 @@
 #include "log.h"
 #include "loop.h"
 #include "manager.h"
+#include "silence.h"
 
 #define EXIT_CONFIG 78 /* EX_CONFIG */
 
@@ -34,6 +35,7 @@ int main(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(silence_freep) Silence *silence = NULL; /* after m: freed before it */
         const char *config = NULL;
         sigset_t mask;
         int c, r;
@@ -83,6 +85,10 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return EXIT_FAILURE;
         r = manager_start(m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        /* After the start: it needs the bus, the saved state and the status. */
+        r = silence_new(m, &silence);
         if (r < 0)
                 return EXIT_FAILURE;
 
