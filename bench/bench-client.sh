@@ -65,10 +65,9 @@ else
         how="plain loop, $n runs each (mean only)"
 fi
 
-rss=$(/usr/bin/python3 -c '
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "${ours[@]}")
+# Peak RSS from GNU time (python's getrusage would count its own pages copied before exec).
+peak() { if [ -x /usr/bin/time ]; then /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; else echo "?"; fi; }
+rss=$(peak "${ours[@]}") rss_d=$(peak "${dbus_send_cmd[@]}") rss_b=$(peak "${busctl_cmd[@]}")
 
 us() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
 echo "rechargectl status --waybar vs the bus tools ($how; load $(cut -d' ' -f1 /proc/loadavg))"
@@ -78,4 +77,4 @@ printf '  %-36s mean %-10s median %s\n' "dbus-send --print-reply GetStatus" "$(u
 printf '  %-36s mean %-10s median %s\n' "/bin/true (a process start)" "$(us "$t_mean")" "$(us "$t_med")"
 echo "ratio to busctl:    mean $(ratio "$r_mean" "$b_mean")  median $(ratio "$r_med" "$b_med")   (target <= 0.5)"
 echo "ratio to dbus-send: mean $(ratio "$r_mean" "$d_mean")  median $(ratio "$r_med" "$d_med")   (target <= 1.0)"
-echo "peak RSS of one rechargectl run: ${rss} KiB"
+echo "peak RSS of one run: rechargectl ${rss} KiB, dbus-send ${rss_d} KiB, busctl ${rss_b} KiB"
