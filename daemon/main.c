@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "hooks.h"
 #include "log.h"
 #include "loop.h"
 #include "manager.h"
+#include "notify.h"
 #include "silence.h"
 
 #define EXIT_CONFIG 78 /* EX_CONFIG */
@@ -35,7 +37,10 @@ int main(int argc, char *argv[]) {
                 {},
         };
         _cleanup_(manager_freep) Manager *m = NULL;
-        _cleanup_(silence_freep) Silence *silence = NULL; /* after m: freed before it */
+        /* After m: freed before it. */
+        _cleanup_(notifier_freep) Notifier *notifier = NULL;
+        _cleanup_(hooks_freep) Hooks *hooks = NULL;
+        _cleanup_(silence_freep) Silence *silence = NULL;
         const char *config = NULL;
         sigset_t mask;
         int c, r;
@@ -68,6 +73,7 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD); /* hooks: sd-event child sources need it blocked */
 #ifdef RECHARGED_TEST_HOOKS
         sigaddset(&mask, SIGUSR1);
 #endif
@@ -82,6 +88,12 @@ int main(int argc, char *argv[]) {
         r = manager_load_config(m);
         if (r == -EINVAL)
                 return EXIT_CONFIG;
+        if (r < 0)
+                return EXIT_FAILURE;
+        /* Listening before the start, which may announce a recharge already on. */
+        r = notifier_new(m, &notifier);
+        if (r >= 0)
+                r = hooks_new(m, &hooks);
         if (r < 0)
                 return EXIT_FAILURE;
         r = manager_start(m);

@@ -219,3 +219,95 @@ ctl_is() {
         is "$RC" "$want" "$what (exit $want)"
         [ "$RC" = "$want" ] || diag "stdout: $OUT" "stderr: $ERR"
 }
+
+# ---- a recording notification server (python3-dbusmock's notification_daemon template) ----
+
+NOTIFY_MOCK_PID=
+NOTIFY_NAME=org.freedesktop.Notifications
+NOTIFY_PATH=/org/freedesktop/Notifications
+
+# notify_mock_start [CAPABILITIES]: the mock on the test's bus (default "body actions"); waits for
+# its name. Its call log is in $T/notify-mock.log.
+notify_mock_start() {
+        /usr/bin/python3 -m dbusmock --template notification_daemon \
+                -p "{\"capabilities\": \"${1:-body actions}\"}" -l "$T/notify-mock.log" >>"$T/notify-mock.out" 2>&1 &
+        NOTIFY_MOCK_PID=$!
+        EXTRA_PIDS="$EXTRA_PIDS $NOTIFY_MOCK_PID"
+        gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
+}
+
+# notify_mock_stop: ends it and waits until the bus has let go of the name.
+notify_mock_stop() {
+        kill "$NOTIFY_MOCK_PID" 2>/dev/null
+        wait "$NOTIFY_MOCK_PID" 2>/dev/null
+        NOTIFY_MOCK_PID=
+        local i
+        for i in $(seq 100); do
+                busctl --user status "$NOTIFY_NAME" >/dev/null 2>&1 || return 0
+                sleep 0.05
+        done
+}
+
+# notify_calls: every Notify the mock received, one JSON object a line:
+# {id, app, replaces, icon, summary, body, actions, hints: {name: value}, expire}. The id is the
+# one the mock answered: its next number for a new notification, else the one replaced.
+notify_calls() {
+        busctl --user call "$NOTIFY_NAME" "$NOTIFY_PATH" org.freedesktop.DBus.Mock GetMethodCalls s Notify --json=short |
+                jq -c '[.data[0][] | .[1] | map(.data) | {app: .[0], replaces: .[1], icon: .[2], summary: .[3],
+                       body: .[4], actions: .[5], hints: (.[6] | map_values(.data)), expire: .[7]}]
+                       | reduce .[] as $c ({n: 0, out: []};
+                           if $c.replaces == 0 then .n += 1 | .out += [{id: .n} + $c]
+                           else .out += [{id: $c.replaces} + $c] end)
+                       | .out[]'
+}
+
+# notify_mock_calls METHOD: how many times the mock was called with METHOD.
+notify_mock_calls() {
+        busctl --user call "$NOTIFY_NAME" "$NOTIFY_PATH" org.freedesktop.DBus.Mock GetMethodCalls s "$1" --json=short |
+                jq '.data[0] | length'
+}
+
+# notify_wait COUNT [SECONDS]: waits until the mock has received COUNT Notify calls; prints the
+# last of them.
+notify_wait() {
+        local want=$1 limit=${2:-10} deadline calls
+        deadline=$(($(date +%s%N) + limit * 1000000000))
+        while :; do
+                calls=$(notify_calls 2>/dev/null)
+                if [ -n "$calls" ] && [ "$(echo "$calls" | wc -l)" -ge "$want" ]; then
+                        echo "$calls" | sed -n "${want}p"
+                        return 0
+                fi
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.05
+        done
+}
+
+# notify_action ID KEY: the mock says the user clicked action KEY of notification ID.
+notify_action() {
+        gdbus call --session -d "$NOTIFY_NAME" -o "$NOTIFY_PATH" -m org.freedesktop.DBus.Mock.EmitSignal \
+                "$NOTIFY_NAME" ActionInvoked us "[<uint32 $1>, <'$2'>]" >/dev/null
+}
+
+# wait_log PATTERN [SECONDS]: waits until the daemon's log has a line matching PATTERN (grep -E).
+wait_log() {
+        local limit=${2:-10} deadline
+        deadline=$(($(date +%s%N) + limit * 1000000000))
+        until grep -qE -- "$1" "$LOG"; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.05
+        done
+}
+
+# max_call_ms COUNT: calls GetStatus COUNT times; prints the slowest in milliseconds.
+max_call_ms() {
+        local i t0 t1 ms max=0
+        for i in $(seq "$1"); do
+                t0=$(date +%s%N)
+                busctl --user call "$BUS" "$OBJ" "$IFACE" GetStatus >/dev/null || { echo 99999; return; }
+                t1=$(date +%s%N)
+                ms=$(((t1 - t0) / 1000000))
+                [ "$ms" -gt "$max" ] && max=$ms
+        done
+        echo "$max"
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* hooks.h: the config's on-start and on-end commands, run detached with the event in their
+ * environment, never holding up the loop. */
+#pragma once
+
+#include "manager.h"
+
+typedef struct Hooks Hooks;
+
+/* A hook still running after this long is killed, with every process of its session. */
+#define HOOK_TIMEOUT_USEC (30 * USEC_PER_SEC)
+/* Hooks running at once; more are refused with a log line. */
+#define HOOKS_RUNNING_MAX 8
+/* Lines of a hook's output copied to our log; the rest is read and dropped. */
+#define HOOK_OUTPUT_LINES_MAX 50
+/* Bytes of one line of output in the log; longer lines are cut. */
+#define HOOK_LINE_MAX 512
+
+/* Listens to m's recharge start and end and runs the config's hooks for them. Test builds read
+ * RECHARGED_TEST_HOOK_TIMEOUT_SEC (seconds) in place of the 30 s. */
+int hooks_new(Manager *m, Hooks **ret);
+/* Stops watching the hooks still running; they go on in their own session. */
+Hooks *hooks_free(Hooks *h);
+static inline void hooks_freep(Hooks **h) {
+        hooks_free(*h);
+}

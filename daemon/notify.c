@@ -1,0 +1,745 @@
+/* SPDX-License-Identifier: MIT */
+/* notify.c: desktop notifications for the schedule's events and their actions, over
+ * asynchronous calls with a timeout, so no notification server can stall the daemon.
+ *
+ * Why the calls are ours and not libnotify's: notify_notification_show() and
+ * notify_get_server_caps() are synchronous (GDBus's default 25 s timeout), and merely disposing
+ * a NotifyNotification calls libnotify's _notify_get_proxy(), which creates its proxy and asks
+ * GetServerInformation synchronously when it has none yet: with a server that never answers,
+ * either would freeze every bus call of ours. libnotify 0.8.1 also sends actions whether or not
+ * the server has the "actions" capability. So libnotify names the application (notify_init(),
+ * notify_get_app_name()) and gives the urgency levels; the Notify, GetCapabilities and
+ * CloseNotification calls go out on our sd-bus connection with a timeout, and we listen for
+ * ActionInvoked and NotificationClosed ourselves (the notification spec, version 1.2). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "notify.h"
+
+/* After our headers: GLib #undefs and redefines MIN/MAX quietly, the reverse warns. */
+#include <glib.h>
+#include <libnotify/notify.h>
+
+typedef enum NotifyKind {
+        NOTIFY_HEADS_UP,
+        NOTIFY_START,
+        NOTIFY_END,
+        NOTIFY_REMINDER,
+        NOTIFY_CLOSE,            /* CloseNotification of a start that no end replaces */
+        _NOTIFY_KIND_MAX,
+} NotifyKind;
+
+/* Pairs of action key and label, as Notify takes them. */
+static const char * const heads_up_actions[] = {
+        "start-now", "Start now", "snooze", "Snooze 10 min", "skip", "Skip this time", NULL,
+};
+static const char * const start_actions[] = {
+        "extend", "Extend 15 min", "stop", "End now", NULL,
+};
+static const char * const reminder_actions[] = {
+        "done", "Done", "snooze", "Snooze 10 min", NULL,
+};
+
+/* What each kind looks like. Icons from the freedesktop icon naming spec; categories from the
+ * notification spec where one fits, else our own "x-recharged.*" (dunst and mako rules can
+ * match them). Transient (not kept in the server's history): the ones without a time in them,
+ * whose moment has passed once they are seen. */
+static const struct {
+        const char *name;
+        const char *icon;
+        const char *category;
+        bool transient;
+} kind_info[_NOTIFY_KIND_MAX] = {
+        [NOTIFY_HEADS_UP] = { "heads-up", "appointment-soon", "x-recharged.heads-up", false },
+        [NOTIFY_START] = { "start", "user-away", "presence.offline", false },
+        [NOTIFY_END] = { "end", "user-available", "presence.online", true },
+        [NOTIFY_REMINDER] = { "reminder", "dialog-information", "x-recharged.reminder", true },
+        [NOTIFY_CLOSE] = { "close" },
+};
+
+typedef struct Request Request;
+typedef struct RechargeNote RechargeNote;
+
+/* One notification on its way: GetCapabilities, then Notify (or CloseNotification). */
+struct Request {
+        Notifier *notifier;
+        Request *prev, *next;    /* in flight */
+        bool linked;
+        sd_bus_slot *slot;
+        NotifyKind kind;
+        bool manual;
+        char entry[RECHARGED_ENTRY_NAME_MAX + 1];
+        char *summary, *body;
+        NotifyUrgency urgency;
+        int32_t expire_ms;       /* -1: the server's default */
+        uint32_t replaces_id;
+        const char * const *actions;
+        RechargeNote *note;      /* START: the recharge whose end may replace it */
+};
+
+/* A recharge we showed the start of: its end replaces that notification (same id). */
+struct RechargeNote {
+        bool used;
+        bool manual;
+        char entry[RECHARGED_ENTRY_NAME_MAX + 1];
+        uint32_t id;             /* the start notification, 0 while unknown or once closed */
+        char *what;              /* what the start said it was: a manual one's message is gone by its end */
+        Request *start;          /* its Notify, still in flight */
+        Request *end;            /* the end, waiting for that reply to learn the id */
+};
+
+/* A notification the server showed, to answer its actions. */
+typedef struct Shown {
+        uint32_t id;             /* 0: free */
+        NotifyKind kind;
+        bool manual;
+        char entry[RECHARGED_ENTRY_NAME_MAX + 1];
+} Shown;
+
+struct Notifier {
+        Manager *manager;
+        sd_bus_slot *action_slot, *closed_slot;
+        Request *pending;
+        size_t n_pending;
+        RechargeNote recharges[NOTIFY_RECHARGES_MAX];
+        Shown shown[NOTIFY_SHOWN_MAX];
+        size_t shown_next;
+        char *owner;             /* the server's unique name, from its last answer */
+        bool failing;            /* the last call failed: said once, quiet until it answers */
+};
+
+static int send_request(Notifier *n, Request *q);
+
+static Request *request_free(Request *q) {
+        if (!q)
+                return NULL;
+        sd_bus_slot_unref(q->slot);
+        free(q->summary);
+        free(q->body);
+        free(q);
+        return NULL;
+}
+
+static void request_unlink(Request *q) {
+        Notifier *n = q->notifier;
+
+        if (q->linked) {
+                if (q->prev)
+                        q->prev->next = q->next;
+                else
+                        n->pending = q->next;
+                if (q->next)
+                        q->next->prev = q->prev;
+                n->n_pending--;
+        }
+        q->linked = false;
+        q->prev = q->next = NULL;
+        q->slot = sd_bus_slot_unref(q->slot);
+}
+
+static void request_link(Request *q) {
+        Notifier *n = q->notifier;
+
+        q->prev = NULL;
+        q->next = n->pending;
+        if (n->pending)
+                n->pending->prev = q;
+        n->pending = q;
+        n->n_pending++;
+        q->linked = true;
+}
+
+static int request_new(Notifier *n, NotifyKind kind, const ManagerEvent *ev, Request **ret) {
+        Request *q;
+
+        q = calloc(1, sizeof(Request));
+        if (!q)
+                return -ENOMEM;
+        q->notifier = n;
+        q->kind = kind;
+        q->manual = ev && streq_ptr(ev->source, "manual");
+        snprintf(q->entry, sizeof q->entry, "%s", ev && ev->entry ? ev->entry : "");
+        q->urgency = NOTIFY_URGENCY_NORMAL;
+        q->expire_ms = -1;
+        *ret = q;
+        return 0;
+}
+
+/* ---- the server answering, or not ---- */
+
+static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) {
+        if (n->failing) {
+                log_debug("Notification server still not answering (%s: %s).", e->name, e->message);
+                return;
+        }
+        n->failing = true;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                log_warning("No notification server on the session bus (nothing owns %s): the %s is not shown. "
+                            "recharged keeps running and tries again at the next event.",
+                            NOTIFY_BUS_NAME, what);
+        else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
+                log_warning("The notification server did not answer within %llu s: the %s is not shown. "
+                            "recharged keeps running and tries again at the next event.",
+                            (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
+        else
+                log_warning("The notification server refused the %s (%s: %s). recharged tries again at the next event.",
+                            what, e->name, e->message);
+}
+
+static void server_answered(Notifier *n, sd_bus_message *reply) {
+        const char *sender = sd_bus_message_get_sender(reply);
+
+        if (n->failing)
+                log_info("The notification server answers again: notifications are shown from now on.");
+        n->failing = false;
+
+        /* Ids belong to one server: a new one (a restart, another program) knows none of ours. */
+        if (sender && !streq_ptr(sender, n->owner)) {
+                char *s = strdup(sender);
+                if (!s) {
+                        log_oom();
+                        return;
+                }
+                if (n->owner) {
+                        log_debug("The notification server is now %s (was %s).", sender, n->owner);
+                        memset(n->shown, 0, sizeof n->shown);
+                        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
+                                n->recharges[k].id = 0;
+                }
+                free(n->owner);
+                n->owner = s;
+        }
+}
+
+/* ---- what was shown ---- */
+
+static Shown *shown_find(Notifier *n, uint32_t id) {
+        if (id == 0)
+                return NULL;
+        for (size_t k = 0; k < NOTIFY_SHOWN_MAX; k++)
+                if (n->shown[k].id == id)
+                        return &n->shown[k];
+        return NULL;
+}
+
+static void shown_add(Notifier *n, const Request *q, uint32_t id) {
+        Shown *s = shown_find(n, id);
+
+        if (!s) {
+                s = &n->shown[n->shown_next];
+                n->shown_next = (n->shown_next + 1) % NOTIFY_SHOWN_MAX;
+        }
+        *s = (Shown) { .id = id, .kind = q->kind, .manual = q->manual };
+        snprintf(s->entry, sizeof s->entry, "%s", q->entry);
+}
+
+static RechargeNote *note_find(Notifier *n, bool manual, const char *entry) {
+        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++) {
+                RechargeNote *r = &n->recharges[k];
+                if (r->used && r->manual == manual && streq(r->entry, entry ?: ""))
+                        return r;
+        }
+        return NULL;
+}
+
+static RechargeNote *note_new(Notifier *n, bool manual, const char *entry) {
+        RechargeNote *r = note_find(n, manual, entry);
+
+        if (r) {
+                /* The same recharge again (a restart of it): the old start is not ours to end. */
+                r->end = request_free(r->end);
+                r->start = NULL;
+                r->id = 0;
+                free(r->what);
+                r->what = NULL;
+                return r;
+        }
+        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++) {
+                r = &n->recharges[k];
+                if (r->used)
+                        continue;
+                *r = (RechargeNote) { .used = true, .manual = manual };
+                snprintf(r->entry, sizeof r->entry, "%s", entry ?: "");
+                return r;
+        }
+        return NULL; /* more at once than we track: their ends come as new notifications */
+}
+
+static void note_free(RechargeNote *r) {
+        request_free(r->end);
+        free(r->what);
+        *r = (RechargeNote) {};
+}
+
+/* The start's Notify is done (id 0: not shown): send the end that waited for it, if any. */
+static void note_start_done(Notifier *n, RechargeNote *r, uint32_t id) {
+        Request *end;
+
+        r->start = NULL;
+        r->id = id;
+        if (!r->end)
+                return;
+        end = TAKE_PTR(r->end);
+        end->replaces_id = id;
+        note_free(r);
+        if (end->kind == NOTIFY_CLOSE && id == 0) {
+                request_free(end);
+                return;
+        }
+        (void) send_request(n, end);
+}
+
+/* ---- the calls ---- */
+
+static void request_finished(Notifier *n, Request *q, uint32_t id) {
+        if (q->note)
+                note_start_done(n, q->note, id);
+        request_unlink(q);
+        request_free(q);
+}
+
+static int append_hints(sd_bus_message *msg, const Request *q) {
+        int r;
+
+        r = sd_bus_message_open_container(msg, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "{sv}", "urgency", "y", (uint8_t) q->urgency);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "{sv}", "category", "s", kind_info[q->kind].category);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "{sv}", "desktop-entry", "s", "recharged");
+        if (r >= 0 && kind_info[q->kind].transient)
+                r = sd_bus_message_append(msg, "{sv}", "transient", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        return r;
+}
+
+static int on_notify_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Request *q = userdata;
+        Notifier *n = q->notifier;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        uint32_t id = 0;
+        int r;
+
+        if (e) {
+                server_failed(n, kind_info[q->kind].name, e);
+                request_finished(n, q, 0);
+                return 0;
+        }
+        server_answered(n, reply);
+        if (q->kind != NOTIFY_CLOSE) {
+                r = sd_bus_message_read(reply, "u", &id);
+                if (r < 0)
+                        log_warning_errno(r, "The notification server's answer to Notify is malformed, ignoring: %m");
+                else {
+                        log_debug("Notification %" PRIu32 " shown: %s '%s'.", id, kind_info[q->kind].name, q->summary);
+                        if (q->actions)
+                                shown_add(n, q, id);
+                }
+        }
+        request_finished(n, q, id);
+        return 0;
+}
+
+static int send_notify(Notifier *n, Request *q, bool actions, bool markup) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        g_autofree char *escaped = NULL;
+        sd_bus *bus = n->manager->bus;
+        int r;
+
+        if (!actions)
+                q->actions = NULL;
+        if (markup) {
+                escaped = g_markup_escape_text(q->body ?: "", -1);
+                if (!escaped)
+                        return -ENOMEM;
+        }
+
+        r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE, "Notify");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "susss", notify_get_app_name() ?: "recharged", q->replaces_id,
+                                          kind_info[q->kind].icon, q->summary ?: "", escaped ?: q->body ?: "");
+        if (r >= 0)
+                r = sd_bus_message_open_container(msg, 'a', "s");
+        for (const char * const *a = q->actions; r >= 0 && a && *a; a++)
+                r = sd_bus_message_append(msg, "s", *a);
+        if (r >= 0)
+                r = sd_bus_message_close_container(msg);
+        if (r >= 0)
+                r = append_hints(msg, q);
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "i", q->expire_ms);
+        if (r >= 0)
+                r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, NOTIFY_CALL_TIMEOUT_USEC);
+        return r;
+}
+
+static int on_caps_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Request *q = userdata;
+        Notifier *n = q->notifier;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        bool actions = false, markup = false;
+        const char *cap;
+        int r;
+
+        q->slot = sd_bus_slot_unref(q->slot);
+        if (e) {
+                server_failed(n, kind_info[q->kind].name, e);
+                request_finished(n, q, 0);
+                return 0;
+        }
+
+        r = sd_bus_message_enter_container(reply, 'a', "s");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "s", &cap)) > 0) {
+                actions = actions || streq(cap, "actions");
+                markup = markup || streq(cap, "body-markup");
+        }
+        if (r < 0)
+                log_debug_errno(r, "The notification server's capabilities are malformed, taking none: %m");
+
+        r = send_notify(n, q, actions, markup);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to send the %s notification, ignoring: %m", kind_info[q->kind].name);
+                request_finished(n, q, 0);
+        }
+        return 0;
+}
+
+/* Sends q and takes it: GetCapabilities first (libnotify would send actions to a server without
+ * the "actions" capability), then Notify from the answer. */
+static int send_request(Notifier *n, Request *q) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        sd_bus *bus = n->manager->bus;
+        int r;
+
+        if (!bus) {
+                r = -ENOTCONN;
+                goto fail;
+        }
+        if (n->n_pending >= NOTIFY_PENDING_MAX) {
+                log_debug("%zu notification calls are waiting for an answer already: the %s is not shown.",
+                          n->n_pending, kind_info[q->kind].name);
+                r = -EBUSY;
+                goto fail;
+        }
+
+        if (q->kind == NOTIFY_CLOSE) {
+                r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
+                                                   "CloseNotification");
+                if (r >= 0)
+                        r = sd_bus_message_append(msg, "u", q->replaces_id);
+                if (r >= 0)
+                        r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, NOTIFY_CALL_TIMEOUT_USEC);
+        } else {
+                r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
+                                                   "GetCapabilities");
+                if (r >= 0)
+                        r = sd_bus_call_async(bus, &q->slot, msg, on_caps_reply, q, NOTIFY_CALL_TIMEOUT_USEC);
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Failed to send the %s notification, ignoring: %m", kind_info[q->kind].name);
+                goto fail;
+        }
+        request_link(q);
+        return 0;
+
+fail:
+        if (q->note)
+                note_start_done(n, q->note, 0);
+        request_free(q);
+        return r;
+}
+
+/* ---- actions ---- */
+
+static bool action_offered(NotifyKind kind, const char *key) {
+        const char * const *list = kind == NOTIFY_HEADS_UP ? heads_up_actions :
+                                   kind == NOTIFY_START ? start_actions :
+                                   kind == NOTIFY_REMINDER ? reminder_actions : NULL;
+
+        for (const char * const *a = list; a && *a; a += 2)
+                if (streq(*a, key))
+                        return true;
+        return false;
+}
+
+static int on_action_invoked(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        Notifier *n = userdata;
+        const char *key;
+        Shown *s, copy;
+        Action a = {};
+        uint32_t id;
+        int r;
+
+        r = sd_bus_message_read(msg, "us", &id, &key);
+        if (r < 0)
+                return log_debug_errno(r, "Malformed ActionInvoked, ignoring: %m"), 0;
+        /* Only the server that showed our notification can say one of them was clicked. */
+        if (!n->owner || !streq_ptr(sd_bus_message_get_sender(msg), n->owner))
+                return 0;
+        s = shown_find(n, id);
+        if (!s)
+                return 0;
+        if (!action_offered(s->kind, key)) {
+                log_debug("Notification %" PRIu32 ": unknown action '%s', ignoring.", id, key);
+                return 0;
+        }
+        copy = *s;
+
+        a.entry = copy.entry;
+        if (streq(key, "start-now"))
+                a.kind = ACTION_START_NOW;
+        else if (streq(key, "skip"))
+                a.kind = ACTION_SKIP;
+        else if (streq(key, "done"))
+                a.kind = ACTION_DONE;
+        else if (streq(key, "stop"))
+                a.kind = ACTION_STOP;
+        else if (streq(key, "extend")) {
+                a.kind = ACTION_EXTEND;
+                a.duration = NOTIFY_EXTEND_USEC;
+        } else {
+                a.kind = ACTION_SNOOZE;
+                a.duration = NOTIFY_SNOOZE_USEC;
+        }
+
+        log_info("Notification action '%s' on the %s of %s%s%s.", key, kind_info[copy.kind].name,
+                 copy.manual ? "the manual recharge" : "'", copy.manual ? "" : copy.entry, copy.manual ? "" : "'");
+        /* The same path as the bus methods: validated, saved, recorded and announced alike. */
+        r = manager_act(n->manager, &a, &error);
+        if (r < 0)
+                log_warning("The notification's '%s' could not be done: %s", key,
+                            error.message ?: "unknown error");
+        return 0;
+}
+
+static int on_notification_closed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        uint32_t id, reason;
+        Shown *s;
+        int r;
+
+        r = sd_bus_message_read(msg, "uu", &id, &reason);
+        if (r < 0 || !n->owner || !streq_ptr(sd_bus_message_get_sender(msg), n->owner))
+                return 0;
+        s = shown_find(n, id);
+        if (s)
+                s->id = 0;
+        /* A start the user dismissed is not brought back by its end: that one comes anew. */
+        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
+                if (n->recharges[k].used && n->recharges[k].id == id)
+                        n->recharges[k].id = 0;
+        return 0;
+}
+
+/* The signal matches, once the bus is there; they go out before any Notify on the same
+ * connection, so no ActionInvoked can come before its match. */
+static void watch_signals(Notifier *n) {
+        sd_bus *bus = n->manager->bus;
+        int r;
+
+        if (!bus || n->action_slot)
+                return;
+        r = sd_bus_match_signal_async(bus, &n->action_slot, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
+                                      "ActionInvoked", on_action_invoked, NULL, n);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &n->closed_slot, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH,
+                                              NOTIFY_INTERFACE, "NotificationClosed", on_notification_closed, NULL, n);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to listen for notification actions, ignoring: %m");
+                n->action_slot = sd_bus_slot_unref(n->action_slot);
+                n->closed_slot = sd_bus_slot_unref(n->closed_slot);
+        }
+}
+
+/* ---- the events ---- */
+
+static bool isempty(const char *s) {
+        return !s || !*s;
+}
+
+static const char *what_of(const ManagerEvent *ev) {
+        if (!isempty(ev->message))
+                return ev->message;
+        return NULL;
+}
+
+static int build_heads_up(Notifier *n, const ManagerEvent *ev, Request *q) {
+        Manager *m = n->manager;
+        _cleanup_free_ char *from = manager_format_local(m, ev->start), *to = manager_format_local(m, ev->until);
+        usec_t now = manager_now(m);
+
+        if (!from || !to)
+                return -ENOMEM;
+        if (asprintf(&q->summary, "Recharge soon: %s", what_of(ev) ?: ev->entry) < 0 ||
+            asprintf(&q->body, "%s %s%s%s. Let the people around you know.", isempty(to) ? "At" : "From", from,
+                     isempty(to) ? "" : " to ", to) < 0)
+                return -ENOMEM;
+        q->actions = heads_up_actions;
+        /* It is about the minutes before the start: gone when the block begins. */
+        if (ev->start > now)
+                q->expire_ms = (int32_t) MIN((ev->start - now) / USEC_PER_MSEC, (usec_t) INT32_MAX);
+        return 0;
+}
+
+static int build_start(Notifier *n, const ManagerEvent *ev, Request *q) {
+        _cleanup_free_ char *until = manager_format_local(n->manager, ev->until);
+        const char *what = what_of(ev) ?: (isempty(ev->entry) ? NULL : ev->entry);
+
+        if (!until)
+                return -ENOMEM;
+        if ((what ? asprintf(&q->summary, "Recharging: %s", what) : asprintf(&q->summary, "Recharging")) < 0)
+                return -ENOMEM;
+        if ((ev->until ? asprintf(&q->body, "Until %s.", until) : asprintf(&q->body, "Until you end it.")) < 0)
+                return -ENOMEM;
+        /* An open-ended recharge cannot be extended. */
+        q->actions = ev->until ? start_actions : start_actions + 2;
+        /* Critical passes the silencing of KDE, GNOME and swaync: the user still sees how to end it. */
+        q->urgency = ev->dnd ? NOTIFY_URGENCY_CRITICAL : NOTIFY_URGENCY_NORMAL;
+        return 0;
+}
+
+static int build_end(Notifier *n, const ManagerEvent *ev, const RechargeNote *note, Request *q) {
+        const char *what = what_of(ev) ?: note && !isempty(note->what) ? note->what : isempty(ev->entry) ? NULL : ev->entry;
+
+        q->summary = strdup("Time to reconnect");
+        if (!q->summary)
+                return -ENOMEM;
+        if ((what ? asprintf(&q->body, "'%s' is over. Welcome back.", what)
+                  : asprintf(&q->body, "Your recharge is over. Welcome back.")) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int build_reminder(Notifier *n, const ManagerEvent *ev, Request *q) {
+        q->summary = strdup(what_of(ev) ?: ev->entry);
+        q->body = strdup("");
+        if (!q->summary || !q->body)
+                return -ENOMEM;
+        q->actions = reminder_actions;
+        return 0;
+}
+
+static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
+        bool manual = streq_ptr(ev->source, "manual");
+        RechargeNote *note = note_find(n, manual, ev->entry);
+        Request *q = NULL;
+        int r;
+
+        r = request_new(n, n->manager->config->reconnect ? NOTIFY_END : NOTIFY_CLOSE, ev, &q);
+        if (r >= 0 && q->kind == NOTIFY_END)
+                r = build_end(n, ev, note, q);
+        if (r < 0) {
+                request_free(q);
+                log_oom();
+                return;
+        }
+
+        if (note && note->start) {
+                /* The start's Notify is still in flight: its id is what this end replaces. */
+                request_free(note->end);
+                note->end = q;
+                return;
+        }
+        q->replaces_id = note ? note->id : 0;
+        if (note)
+                note_free(note);
+        if (q->kind == NOTIFY_CLOSE && q->replaces_id == 0) {
+                request_free(q);
+                return;
+        }
+        (void) send_request(n, q);
+}
+
+static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata) {
+        Notifier *n = userdata;
+        Request *q = NULL;
+        int r;
+
+        watch_signals(n);
+
+        switch (ev->kind) {
+        case MANAGER_EVENT_HEADS_UP:
+                r = request_new(n, NOTIFY_HEADS_UP, ev, &q);
+                if (r >= 0)
+                        r = build_heads_up(n, ev, q);
+                break;
+        case MANAGER_EVENT_RECHARGE_STARTED:
+                r = request_new(n, NOTIFY_START, ev, &q);
+                if (r >= 0)
+                        r = build_start(n, ev, q);
+                if (r >= 0) {
+                        q->note = note_new(n, q->manual, ev->entry);
+                        if (q->note) {
+                                q->note->start = q;
+                                q->note->what = strdup(what_of(ev) ?: "");
+                                if (!q->note->what)
+                                        r = -ENOMEM;
+                        }
+                }
+                break;
+        case MANAGER_EVENT_RECHARGE_ENDED:
+                on_recharge_ended(n, ev);
+                return;
+        case MANAGER_EVENT_REMINDER_DUE:
+                r = request_new(n, NOTIFY_REMINDER, ev, &q);
+                if (r >= 0)
+                        r = build_reminder(n, ev, q);
+                break;
+        default:
+                return;
+        }
+        if (r < 0) {
+                if (q && q->note)
+                        note_free(q->note);
+                request_free(q);
+                log_oom();
+                return;
+        }
+        (void) send_request(n, q);
+}
+
+int notifier_new(Manager *m, Notifier **ret) {
+        Notifier *n;
+        int r;
+
+        /* Only names the application: no D-Bus traffic happens here. */
+        if (!notify_is_initted() && !notify_init("recharged"))
+                return log_error_errno(-EIO, "Failed to initialise libnotify.");
+
+        n = calloc(1, sizeof(Notifier));
+        if (!n)
+                return log_oom();
+        n->manager = m;
+        r = manager_add_listener(m, on_manager_event, n);
+        if (r < 0) {
+                free(n);
+                return log_error_errno(r, "Failed to listen for the schedule's events: %m");
+        }
+        *ret = n;
+        return 0;
+}
+
+Notifier *notifier_free(Notifier *n) {
+        if (!n)
+                return NULL;
+        while (n->pending) {
+                Request *q = n->pending;
+                request_unlink(q);
+                request_free(q);
+        }
+        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
+                note_free(&n->recharges[k]);
+        sd_bus_slot_unref(n->action_slot);
+        sd_bus_slot_unref(n->closed_slot);
+        free(n->owner);
+        free(n);
+        if (notify_is_initted())
+                notify_uninit();
+        return NULL;
+}
