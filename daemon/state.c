@@ -764,7 +764,8 @@ int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dr
                         return r;
         }
 
-        memset(o->entries, 0, sizeof(EntryOverlay) * o->n_entries);
+        if (o->n_entries > 0) /* a config without entries has no array at all */
+                memset(o->entries, 0, sizeof(EntryOverlay) * o->n_entries);
         for (size_t i = 0; i < s->n_entries; i++) {
                 EntryOverlay *eo;
 

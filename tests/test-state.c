@@ -622,6 +622,16 @@ static void test_overlay(void) {
            "…pause and manual times copied");
         is_int(state_to_overlay(&s, c, &o, NULL), 0, "ret_dropped may be NULL");
         is_int(state_to_overlay(&s, c, &wrong, NULL), -EINVAL, "an overlay of another size is refused");
+        {
+                /* A config with no entries at all has no overlay array (found by UBSan in the daemon). */
+                _cleanup_(config_freep) Config *empty = NULL;
+                _cleanup_strv_free_ char **errs = NULL, **gone = NULL;
+                Overlay none = {};
+                if (config_load_string("[general]\n", 10, "empty.conf", &empty, &errs) >= 0) {
+                        is_int(state_to_overlay(&s, empty, &none, &gone), 0, "state → overlay of a config without entries");
+                        is_int(strv_length(gone), 4, "…every entry of the state dropped");
+                }
+        }
 
         /* Back: only entries with something to keep; message and silence stay. */
         {
