@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* engine-internal.h: what engine.c (occurrences, events) shares with engine-changes.c (the pure
+ * state changes): the occurrence type and the window generator. Not for other modules. */
+#pragma once
+
+#include "engine.h"
+
+/* Overrides older than this are dropped; done/snooze look this far back for the last reminder. */
+#define KEEP_USEC (8 * USEC_PER_DAY)
+/* Snoozing a selfcare entry brings back the reminder shown last if it came this recently (a
+ * click on its notification); else it moves the next one. */
+#define RECENT_USEC USEC_PER_HOUR
+
+/* Reminder wall-clock times of one selfcare entry, as seconds from the start of its day
+ * (past 86400 when an `every` window runs over midnight). */
+typedef struct Times {
+        uint32_t *v;
+        size_t n;
+} Times;
+
+struct Engine {
+        const Config *config;
+        const Tz *tz;
+        Times *times; /* one per entry, empty for recharge entries */
+};
+
+/* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */
+typedef struct Occ {
+        int entry;
+        bool reminder;
+        bool held;
+        usec_t of, start, end;
+} Occ;
+
+typedef struct OccBuf {
+        Occ *v;
+        size_t n, cap;
+} OccBuf;
+
+int occ_push(OccBuf *b, const Occ *o);
+/* Every occurrence of every enabled entry (or only entry `only` when ≥ 0) that bears on
+ * [gs, ge), with the overrides applied; reminders not yet held. */
+int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b);
+/* Occurrences by entry, then start, then planned instant. */
+int cmp_held(const void *a, const void *b);
