@@ -177,15 +177,15 @@ static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) 
         n->failing = true;
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
             sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                log_warning("No notification server on the session bus (nothing owns %s): the %s is not shown. "
+                log_warning("No notification server on the session bus (nothing owns %s): the %s notification is not shown. "
                             "recharged keeps running and tries again at the next event.",
                             NOTIFY_BUS_NAME, what);
         else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
-                log_warning("The notification server did not answer within %llu s: the %s is not shown. "
+                log_warning("The notification server did not answer within %llu s: the %s notification is not shown. "
                             "recharged keeps running and tries again at the next event.",
                             (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
         else
-                log_warning("The notification server refused the %s (%s: %s). recharged tries again at the next event.",
+                log_warning("The notification server refused the %s notification (%s: %s). recharged tries again at the next event.",
                             what, e->name, e->message);
 }
 
@@ -236,27 +236,31 @@ static void shown_add(Notifier *n, const Request *q, uint32_t id) {
         snprintf(s->entry, sizeof s->entry, "%s", q->entry);
 }
 
+/* The recharge's note that still waits for its end (one whose end is already deferred, waiting
+ * for its start's id, belongs to an earlier run of the same recharge). */
 static RechargeNote *note_find(Notifier *n, bool manual, const char *entry) {
         for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++) {
                 RechargeNote *r = &n->recharges[k];
-                if (r->used && r->manual == manual && streq(r->entry, entry ?: ""))
+                if (r->used && !r->end && r->manual == manual && streq(r->entry, entry ?: ""))
                         return r;
         }
         return NULL;
 }
 
+static void note_free(RechargeNote *r) {
+        if (r->start)
+                r->start->note = NULL;
+        request_free(r->end);
+        free(r->what);
+        *r = (RechargeNote) {};
+}
+
 static RechargeNote *note_new(Notifier *n, bool manual, const char *entry) {
         RechargeNote *r = note_find(n, manual, entry);
 
-        if (r) {
-                /* The same recharge again (a restart of it): the old start is not ours to end. */
-                r->end = request_free(r->end);
-                r->start = NULL;
-                r->id = 0;
-                free(r->what);
-                r->what = NULL;
-                return r;
-        }
+        /* Started again without having ended (cannot happen, but if it did): forget the old. */
+        if (r)
+                note_free(r);
         for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++) {
                 r = &n->recharges[k];
                 if (r->used)
@@ -266,12 +270,6 @@ static RechargeNote *note_new(Notifier *n, bool manual, const char *entry) {
                 return r;
         }
         return NULL; /* more at once than we track: their ends come as new notifications */
-}
-
-static void note_free(RechargeNote *r) {
-        request_free(r->end);
-        free(r->what);
-        *r = (RechargeNote) {};
 }
 
 /* The start's Notify is done (id 0: not shown): send the end that waited for it, if any. */
@@ -642,6 +640,7 @@ static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
 
         if (note && note->start) {
                 /* The start's Notify is still in flight: its id is what this end replaces. */
+                log_debug("The end notification waits for the start's to be answered.");
                 request_free(note->end);
                 note->end = q;
                 return;
@@ -728,13 +727,13 @@ int notifier_new(Manager *m, Notifier **ret) {
 Notifier *notifier_free(Notifier *n) {
         if (!n)
                 return NULL;
+        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
+                note_free(&n->recharges[k]);
         while (n->pending) {
                 Request *q = n->pending;
                 request_unlink(q);
                 request_free(q);
         }
-        for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
-                note_free(&n->recharges[k]);
         sd_bus_slot_unref(n->action_slot);
         sd_bus_slot_unref(n->closed_slot);
         free(n->owner);

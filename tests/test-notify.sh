@@ -208,6 +208,31 @@ call Stop >/dev/null
 c=$(notify_wait 2 5)
 is "$(echo "$c" | jq -r .body)" "&apos;Tea &amp; &lt;biscuits&gt;&apos; is over. Welcome back." \
    "a server with body markup gets the message escaped"
+# An end that comes before the start's Notify is answered still replaces that start: Recharge
+# and Stop sent back to back, so both are in the daemon's socket before the server answers.
+/usr/bin/python3 - "$BUS" "$OBJ" "$IFACE" <<'EOF'
+import sys
+from gi.repository import Gio, GLib
+name, path, iface = sys.argv[1:4]
+bus = Gio.bus_get_sync(Gio.BusType.SESSION)
+loop, left = GLib.MainLoop(), [2]
+def done(conn, res):
+    conn.call_finish(res)
+    left[0] -= 1
+    if left[0] == 0:
+        loop.quit()
+bus.call(name, path, iface, "Recharge", GLib.Variant("(ts)", (3600000000, "Back to back")), None,
+         Gio.DBusCallFlags.NONE, -1, None, done)
+bus.call(name, path, iface, "Stop", None, None, Gio.DBusCallFlags.NONE, -1, None, done)
+loop.run()
+EOF
+ok $? "Recharge and Stop back to back are answered"
+notify_wait 4 5 >/dev/null
+is "$(notify_calls | jq -c '[.id, .replaces, .summary]' | tr '\n' ' ')" \
+   '[1,0,"Recharging: Tea & <biscuits>"] [1,1,"Time to reconnect"] [2,0,"Recharging: Back to back"] [2,2,"Time to reconnect"] ' \
+   "each end replaces its own start"
+grep -q "The end notification waits for the start's to be answered" "$LOG"
+ok $? "…the second one after waiting for its start's id"
 notify_mock_stop
 
 # ---- no server at all: answers on, says so once, uses a server that comes later ----
