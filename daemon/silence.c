@@ -63,6 +63,7 @@ struct Silence {
         sd_event_source *post, *exit;
         sd_bus_slot *owner_watch;
         sd_bus_slot *call;       /* the one call in flight */
+        sd_event_source *settle; /* or the one wait before a call (mako) */
 
         bool busy;               /* a hold or release is under way */
         Server job;              /* the server it is for */
@@ -367,6 +368,10 @@ static int dunst_release(Silence *s) {
 #define MAKO_PATH "/fr/emersion/Mako"
 #define MAKO_IFACE "fr.emersion.Mako"
 #define MAKO_DND "do-not-disturb" /* only hides anything with a [mode=do-not-disturb] section */
+/* mako 1.7.1 crashes when a mode hides a notification it has just begun to show (before the
+ * compositor configured its surface): our own start notification is sent at this very moment.
+ * Seen under sway 1.7 within 1 ms, never with 50 ms between them. */
+#define MAKO_SETTLE_USEC (250 * USEC_PER_MSEC)
 
 static int mako_call(Silence *s, const char *member, sd_bus_message_handler_t handler, const char *types, const void *arg) {
         return call(s, NOTIFICATIONS_NAME, MAKO_PATH, MAKO_IFACE, member, handler, types, arg);
@@ -467,8 +472,20 @@ static int on_mako_release_modes(sd_bus_message *reply, void *userdata, sd_bus_e
         return 0;
 }
 
+static int on_mako_settled(sd_event_source *es, uint64_t usec, void *userdata) {
+        Silence *s = userdata;
+        int r;
+
+        r = mako_call(s, "ListModes", on_mako_modes, NULL, NULL);
+        if (r < 0)
+                job_failed(s, r, false);
+        return 0;
+}
+
 static int mako_hold(Silence *s) {
-        return mako_call(s, "ListModes", on_mako_modes, NULL, NULL);
+        s->settle = sd_event_source_disable_unref(s->settle);
+        return sd_event_add_time_relative(s->manager->event, &s->settle, CLOCK_MONOTONIC, MAKO_SETTLE_USEC, 1,
+                                          on_mako_settled, s);
 }
 
 static int mako_release(Silence *s) {
@@ -802,6 +819,11 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
 
         s->stopping = true;
         s->server_changed = false;
+        if (s->settle && sd_event_source_get_enabled(s->settle, NULL) > 0) {
+                /* A hold not begun yet: nothing to put back. */
+                s->settle = sd_event_source_disable_unref(s->settle);
+                s->busy = false;
+        }
         update(s);
         while (s->busy && bus) {
                 usec_t n = now_monotonic();
@@ -828,6 +850,7 @@ Silence *silence_free(Silence *s) {
                 return NULL;
         sd_event_source_disable_unref(s->post);
         sd_event_source_disable_unref(s->exit);
+        sd_event_source_disable_unref(s->settle);
         sd_bus_slot_unref(s->owner_watch);
         sd_bus_slot_unref(s->call);
         free(s->before);
