@@ -75,6 +75,29 @@ else
 fi
 daemon_stop
 
+echo "== GetStatus while notifications go nowhere: no server, then a server that never answers"
+# Each Recharge/Stop pair sends two notifications; the calls must not wait for them.
+printf '[general]\nheads-up = 0\n' >"$CONF"
+daemon_start || exit 1
+churn() {
+        for _ in $(seq 200); do
+                busctl --user call "$BUS" "$OBJ" "$IFACE" Recharge ts 60000000 "bench" >/dev/null 2>&1
+                busctl --user call "$BUS" "$OBJ" "$IFACE" Stop >/dev/null 2>&1
+        done
+}
+churn & churn_pid=$!
+"$BENCH" calls 3000 "$BUS" "$OBJ" "$IFACE" GetStatus | sed 's/^/no server: /' | tee "$T/none.txt"
+wait "$churn_pid"
+/usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" >/dev/null 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+gdbus wait --session org.freedesktop.Notifications --timeout 10 >/dev/null 2>&1
+churn & churn_pid=$!
+"$BENCH" calls 3000 "$BUS" "$OBJ" "$IFACE" GetStatus | sed 's/^/stuck server: /' | tee "$T/stuck.txt"
+wait "$churn_pid"
+awk -v a="$(median "$T/stuck.txt")" -v b="$(median "$T/getstatus.txt")" -v c="$(median "$T/none.txt")" \
+        'BEGIN { printf "median GetStatus, as a ratio to the idle daemon: no server %.2fx, stuck server %.2fx\n", c / b, a / b }'
+daemon_stop
+
 echo "== boundary accuracy: $BOUNDARIES boundaries"
 # Blocks of one second, two seconds apart, starting a few seconds from now.
 n=$((BOUNDARIES / 2))
