@@ -91,9 +91,10 @@ shared_bus_start() {
         export DBUS_SESSION_BUS_ADDRESS="$(echo "$out" | sed -n 1p)"
 }
 
-# as_nobody COMMAND...: runs COMMAND as uid 65534 in the compositor's environment.
+# as_nobody COMMAND... &: runs COMMAND as uid 65534 in the compositor's environment; only in
+# the background, where the exec makes $! the command's own pid (so cleanup stops it).
 as_nobody() {
-        setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env -i PATH=/usr/bin:/bin \
+        exec setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups env -i PATH=/usr/bin:/bin \
                 HOME="$T/nobody" XDG_RUNTIME_DIR="$T/nobody/run" XDG_CONFIG_HOME="$T/nobody/config" \
                 DBUS_SESSION_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS" WAYLAND_DISPLAY="$WAYLAND_DISPLAY" \
                 GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 GDK_BACKEND=wayland \
