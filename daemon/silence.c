@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* silence.c: holds other apps' notifications on the running notification server while a recharge
- * with dnd is on (one small section per server, by the calls DESIGN.md names), and puts back
- * exactly what was there before, from the state file after a crash. */
+ * with dnd is on, and puts back exactly what was there before, from the state file after a
+ * crash: the records, the calls, what to do when. The servers' own calls: silence-servers.c. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,24 +19,9 @@
 /* How long the exit waits for the servers to be put back. */
 #define EXIT_TIMEOUT_USEC (2 * USEC_PER_SEC)
 
-#define NOTIFICATIONS_NAME "org.freedesktop.Notifications"
-#define NOTIFICATIONS_PATH "/org/freedesktop/Notifications"
-#define APP_ID "recharged"
+static void silence_update(Silence *s);
 
-typedef enum Server {
-        SERVER_DUNST,
-        SERVER_MAKO,
-        SERVER_SWAYNC,
-        SERVER_KDE,
-        SERVER_GNOME,
-        _SERVER_MAX,
-        _SERVER_INVALID = -EINVAL,
-} Server;
-
-static const struct {
-        const char *reported; /* the name GetServerInformation gives */
-        const char *record;   /* the name in the state file */
-} server_table[_SERVER_MAX] = {
+const ServerInfo server_table[_SERVER_MAX] = {
         [SERVER_DUNST] = { "dunst", "dunst" },
         [SERVER_MAKO] = { "mako", "mako" },
         [SERVER_SWAYNC] = { "SwayNotificationCenter", "swaync" },
@@ -58,32 +43,9 @@ static Server server_from_record(const char *name) {
         return _SERVER_INVALID;
 }
 
-struct Silence {
-        Manager *manager;
-        sd_event_source *post, *exit;
-        sd_bus_slot *owner_watch;
-        sd_bus_slot *call;       /* the one call in flight */
-        sd_event_source *settle; /* or the one wait before a call (mako) */
-
-        bool busy;               /* a hold or release is under way */
-        Server job;              /* the server it is for */
-        char *before;            /* what the record says, for a release */
-
-        Server held;             /* what we hold now, _SERVER_INVALID for nothing */
-        bool detected;           /* we asked which server runs, for the recharge that is on */
-        bool server_changed;     /* org.freedesktop.Notifications changed hands */
-        bool stuck;              /* a release got no answer: try again when the server changes */
-        bool stopping;           /* the daemon exits: put everything back */
-        bool said_nothing;       /* "nothing to silence" was logged for this recharge */
-        uint32_t kde_cookie;
-        GSettings *gnome;
-};
-
-static void update(Silence *s);
-
 /* ---- the records in the state file: what a server was before we changed it ---- */
 
-static const char *record_get(Silence *s, Server k) {
+const char *silence_record_get(Silence *s, Server k) {
         const State *st = s->manager->state;
 
         for (size_t i = 0; st && i < st->n_silence; i++)
@@ -105,7 +67,7 @@ static int record_put(Silence *s, Server k, const char *before) {
         State *st = s->manager->state;
         int r;
 
-        if (record_get(s, k))
+        if (silence_record_get(s, k))
                 return 0;
         if (st->n_silence >= STATE_SILENCE_MAX)
                 return -ENOSPC;
@@ -140,7 +102,7 @@ static void record_drop(Silence *s, Server k) {
 }
 
 /* "key value" as the records write it. */
-static bool record_parse(const char *before, const char *key, const char **ret_value) {
+bool silence_record_parse(const char *before, const char *key, const char **ret_value) {
         size_t n = strlen(key);
 
         if (!before || strncmp(before, key, n) != 0 || before[n] != ' ')
@@ -151,18 +113,24 @@ static bool record_parse(const char *before, const char *key, const char **ret_v
 
 /* ---- calls: one at a time, asynchronous, with a timeout, never starting a server ---- */
 
-static int call(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
-                sd_bus_message_handler_t handler, const char *types, ...) {
+int silence_send(Silence *s, sd_bus_message *m, sd_bus_message_handler_t handler) {
+        int r;
+
+        /* Silencing a server that is not running is pointless; starting one for it is wrong. */
+        r = sd_bus_message_set_auto_start(m, false);
+        if (r < 0)
+                return r;
+        s->call = sd_bus_slot_unref(s->call);
+        return sd_bus_call_async(s->manager->bus, &s->call, m, handler, s, CALL_TIMEOUT_USEC);
+}
+
+int silence_call(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
+                 sd_bus_message_handler_t handler, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus *bus = s->manager->bus;
         va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, dest, path, iface, member);
-        if (r < 0)
-                return r;
-        /* Silencing a server that is not running is pointless; starting one for it is wrong. */
-        r = sd_bus_message_set_auto_start(m, false);
+        r = sd_bus_message_new_method_call(s->manager->bus, &m, dest, path, iface, member);
         if (r < 0)
                 return r;
         if (types) {
@@ -172,17 +140,16 @@ static int call(Silence *s, const char *dest, const char *path, const char *ifac
                 if (r < 0)
                         return r;
         }
-        s->call = sd_bus_slot_unref(s->call);
-        return sd_bus_call_async(bus, &s->call, m, handler, s, CALL_TIMEOUT_USEC);
+        return silence_send(s, m, handler);
 }
 
-static int get_property(Silence *s, const char *path, const char *iface, const char *prop,
+int silence_get_property(Silence *s, const char *path, const char *iface, const char *prop,
                         sd_bus_message_handler_t handler) {
-        return call(s, NOTIFICATIONS_NAME, path, "org.freedesktop.DBus.Properties", "Get", handler, "ss", iface, prop);
+        return silence_call(s, NOTIFICATIONS_NAME, path, "org.freedesktop.DBus.Properties", "Get", handler, "ss", iface, prop);
 }
 
 /* The reply's error, logged as "what: message" at the given level; NULL when it succeeded. */
-static const sd_bus_error *reply_error(sd_bus_message *reply) {
+const sd_bus_error *silence_reply_error(sd_bus_message *reply) {
         return sd_bus_message_is_method_error(reply, NULL) ? sd_bus_message_get_error(reply) : NULL;
 }
 
@@ -193,39 +160,39 @@ static bool error_is_silence(const sd_bus_error *e) {
 
 /* ---- the end of a hold or a release ---- */
 
-static void job_end(Silence *s) {
+void silence_job_end(Silence *s) {
         s->busy = false;
         free(s->before);
         s->before = NULL;
         s->call = sd_bus_slot_unref(s->call);
-        update(s);
+        silence_update(s);
 }
 
-static void hold_done(Silence *s, const sd_bus_error *e) {
+void silence_hold_done(Silence *s, const sd_bus_error *e) {
         const char *name = server_table[s->job].reported;
 
         if (e) {
                 log_warning("Failed to hold the notifications of %s, ignoring: %s", name, e->message ?: e->name);
-                /* What we recorded is put back by update(): the server is not ours. */
+                /* What we recorded is put back by silence_update(): the server is not ours. */
         } else {
                 s->held = s->job;
                 log_info("Holding other apps' notifications on %s while recharging.", name);
         }
-        job_end(s);
+        silence_job_end(s);
 }
 
 /* Already quiet before us (the user's own pause): hold it as it is, and put nothing back. */
-static void hold_as_is(Silence *s, const char *how) {
+void silence_hold_as_is(Silence *s, const char *how) {
         s->held = s->job;
-        if (record_get(s, s->job))
+        if (silence_record_get(s, s->job))
                 log_info("Holding other apps' notifications on %s while recharging.", server_table[s->job].reported);
         else
                 log_info("%s was %s already: leaving it so, and so afterwards.", server_table[s->job].reported, how);
-        job_end(s);
+        silence_job_end(s);
 }
 
 /* Records before, then changes the server; false (and the job ended) if it cannot be recorded. */
-static bool hold_record(Silence *s, const char *before) {
+bool silence_hold_record(Silence *s, const char *before) {
         int r;
 
         r = record_put(s, s->job, before);
@@ -233,16 +200,16 @@ static bool hold_record(Silence *s, const char *before) {
                 return true;
         log_warning_errno(r, "Not holding the notifications of %s: cannot record what it was before (%m), "
                              "so it could not be put back after a crash.", server_table[s->job].reported);
-        job_end(s);
+        silence_job_end(s);
         return false;
 }
 
-static int on_hold_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        hold_done(userdata, reply_error(reply));
+int silence_on_hold_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        silence_hold_done(userdata, silence_reply_error(reply));
         return 0;
 }
 
-static void release_done(Silence *s, const sd_bus_error *e) {
+void silence_release_done(Silence *s, const sd_bus_error *e) {
         const char *name = server_table[s->job].reported;
 
         if (s->held == s->job)
@@ -262,435 +229,50 @@ static void release_done(Silence *s, const sd_bus_error *e) {
                         log_info("Notifications on %s are back as they were.", name);
                 record_drop(s, s->job);
         }
-        job_end(s);
+        silence_job_end(s);
 }
 
-static int on_release_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        release_done(userdata, reply_error(reply));
+int silence_on_release_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        silence_release_done(userdata, silence_reply_error(reply));
         return 0;
 }
 
-static void job_failed(Silence *s, int r, bool releasing) {
+void silence_job_failed(Silence *s, int r, bool releasing) {
         sd_bus_error e = SD_BUS_ERROR_NULL;
 
         (void) sd_bus_error_set_errno(&e, r);
         if (releasing)
-                release_done(s, &e);
+                silence_release_done(s, &e);
         else
-                hold_done(s, &e);
+                silence_hold_done(s, &e);
         sd_bus_error_free(&e);
 }
-
-/* ---- dunst: org.dunstproject.cmd0, pauseLevel (u, ≥ 1.10) or paused (b, ≥ 1.5) ---- */
-
-#define DUNST_PATH NOTIFICATIONS_PATH
-#define DUNST_IFACE "org.dunstproject.cmd0"
-#define DUNST_PAUSE_MAX 100U /* what paused = true means; only override_pause_level = 100 passes it */
-
-static int dunst_set(Silence *s, const char *prop, const char *value, sd_bus_message_handler_t handler) {
-        if (streq(prop, "pauseLevel"))
-                return call(s, NOTIFICATIONS_NAME, DUNST_PATH, "org.freedesktop.DBus.Properties", "Set", handler,
-                            "ssv", DUNST_IFACE, prop, "u", (uint32_t) strtoul(value, NULL, 10));
-        return call(s, NOTIFICATIONS_NAME, DUNST_PATH, "org.freedesktop.DBus.Properties", "Set", handler,
-                    "ssv", DUNST_IFACE, prop, "b", (int) streq(value, "true"));
-}
-
-static int on_dunst_paused(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
-        int b, r;
-
-        if (e)
-                return hold_done(s, e), 0;
-        r = sd_bus_message_read(reply, "v", "b", &b);
-        if (r < 0)
-                return job_failed(s, r, false), 0;
-        if (b)
-                return hold_as_is(s, "paused"), 0;
-        if (!hold_record(s, "paused false"))
-                return 0;
-        r = dunst_set(s, "paused", "true", on_hold_reply);
-        if (r < 0)
-                job_failed(s, r, false);
-        return 0;
-}
-
-static int on_dunst_level(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        char before[32];
-        uint32_t level;
-        int r;
-
-        if (reply_error(reply)) {
-                /* Before 1.10: no pauseLevel, only paused. */
-                r = get_property(s, DUNST_PATH, DUNST_IFACE, "paused", on_dunst_paused);
-                if (r < 0)
-                        job_failed(s, r, false);
-                return 0;
-        }
-        r = sd_bus_message_read(reply, "v", "u", &level);
-        if (r < 0)
-                return job_failed(s, r, false), 0;
-        if (level >= DUNST_PAUSE_MAX)
-                return hold_as_is(s, "paused"), 0;
-        snprintf(before, sizeof before, "pauseLevel %" PRIu32, level);
-        if (!hold_record(s, before))
-                return 0;
-        r = dunst_set(s, "pauseLevel", "100", on_hold_reply);
-        if (r < 0)
-                job_failed(s, r, false);
-        return 0;
-}
-
-static int dunst_hold(Silence *s) {
-        const char *before = record_get(s, SERVER_DUNST), *v;
-
-        /* Held before a crash or a restart of dunst: the record says what was there before us. */
-        if (record_parse(before, "pauseLevel", &v))
-                return dunst_set(s, "pauseLevel", "100", on_hold_reply);
-        if (record_parse(before, "paused", &v))
-                return dunst_set(s, "paused", "true", on_hold_reply);
-        return get_property(s, DUNST_PATH, DUNST_IFACE, "pauseLevel", on_dunst_level);
-}
-
-static int dunst_release(Silence *s) {
-        const char *v;
-
-        if (record_parse(s->before, "pauseLevel", &v))
-                return dunst_set(s, "pauseLevel", v, on_release_reply);
-        if (record_parse(s->before, "paused", &v))
-                return dunst_set(s, "paused", v, on_release_reply);
-        return -EBADMSG;
-}
-
-/* ---- mako: fr.emersion.Mako, ListModes + SetModes (≥ 1.7), SetMode (≤ 1.6) ---- */
-
-#define MAKO_PATH "/fr/emersion/Mako"
-#define MAKO_IFACE "fr.emersion.Mako"
-#define MAKO_DND "do-not-disturb" /* only hides anything with a [mode=do-not-disturb] section */
-/* mako 1.7.1 crashes when a mode hides a notification it has just begun to show (before the
- * compositor configured its surface): our own start notification is sent at this very moment.
- * Seen under sway 1.7 within 1 ms, never with 50 ms between them. */
-#define MAKO_SETTLE_USEC (250 * USEC_PER_MSEC)
-
-static int mako_call(Silence *s, const char *member, sd_bus_message_handler_t handler, const char *types, const void *arg) {
-        return call(s, NOTIFICATIONS_NAME, MAKO_PATH, MAKO_IFACE, member, handler, types, arg);
-}
-
-static int mako_set_modes(Silence *s, char **modes, sd_bus_message_handler_t handler) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_call(s->manager->bus, &m, NOTIFICATIONS_NAME, MAKO_PATH, MAKO_IFACE, "SetModes");
-        if (r >= 0)
-                r = sd_bus_message_set_auto_start(m, false);
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, modes);
-        if (r < 0)
-                return r;
-        s->call = sd_bus_slot_unref(s->call);
-        return sd_bus_call_async(s->manager->bus, &s->call, m, handler, s, CALL_TIMEOUT_USEC);
-}
-
-static bool strv_has(char **l, const char *s) {
-        for (; l && *l; l++)
-                if (streq(*l, s))
-                        return true;
-        return false;
-}
-
-static int on_mako_modes(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
-        _cleanup_strv_free_ char **modes = NULL;
-        _cleanup_free_ char *before = NULL;
-        size_t len = strlen("modes ") + 1;
-        int r;
-
-        if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
-                /* mako ≤ 1.6: one mode, no way to read it; "default" is what it starts with. */
-                if (!hold_record(s, "mode default"))
-                        return 0;
-                r = mako_call(s, "SetMode", on_hold_reply, "s", MAKO_DND);
-                if (r < 0)
-                        job_failed(s, r, false);
-                return 0;
-        }
-        if (e)
-                return hold_done(s, e), 0;
-        r = sd_bus_message_read_strv(reply, &modes);
-        if (r < 0)
-                return job_failed(s, r, false), 0;
-        if (strv_has(modes, MAKO_DND))
-                return hold_as_is(s, "in mode '" MAKO_DND "'"), 0;
-
-        for (char **m = modes; m && *m; m++)
-                len += strlen(*m) + 1;
-        before = calloc(len, 1);
-        if (!before)
-                return job_failed(s, -ENOMEM, false), 0;
-        strcpy(before, "modes ");
-        for (char **m = modes; m && *m; m++) {
-                if (m != modes)
-                        strcat(before, ",");
-                strcat(before, *m);
-        }
-        if (!hold_record(s, before))
-                return 0;
-        r = strv_extend(&modes, MAKO_DND);
-        if (r >= 0)
-                r = mako_set_modes(s, modes, on_hold_reply);
-        if (r < 0)
-                job_failed(s, r, false);
-        return 0;
-}
-
-/* Takes out just our mode: the user's other modes, set before or during the recharge, stay. */
-static int on_mako_release_modes(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
-        _cleanup_strv_free_ char **modes = NULL;
-        size_t j = 0;
-        int r;
-
-        if (e)
-                return release_done(s, e), 0;
-        r = sd_bus_message_read_strv(reply, &modes);
-        if (r < 0)
-                return job_failed(s, r, true), 0;
-        for (size_t i = 0; modes && modes[i]; i++) {
-                if (streq(modes[i], MAKO_DND))
-                        free(modes[i]);
-                else
-                        modes[j++] = modes[i];
-        }
-        if (modes)
-                modes[j] = NULL;
-        r = mako_set_modes(s, modes, on_release_reply);
-        if (r < 0)
-                job_failed(s, r, true);
-        return 0;
-}
-
-static int on_mako_settled(sd_event_source *es, uint64_t usec, void *userdata) {
-        Silence *s = userdata;
-        int r;
-
-        r = mako_call(s, "ListModes", on_mako_modes, NULL, NULL);
-        if (r < 0)
-                job_failed(s, r, false);
-        return 0;
-}
-
-static int mako_hold(Silence *s) {
-        s->settle = sd_event_source_disable_unref(s->settle);
-        return sd_event_add_time_relative(s->manager->event, &s->settle, CLOCK_MONOTONIC, MAKO_SETTLE_USEC, 1,
-                                          on_mako_settled, s);
-}
-
-static int mako_release(Silence *s) {
-        const char *v;
-
-        if (record_parse(s->before, "mode", &v))
-                return mako_call(s, "SetMode", on_release_reply, "s", v);
-        return mako_call(s, "ListModes", on_mako_release_modes, NULL, NULL);
-}
-
-/* ---- swaync: org.erikreider.swaync.cc, AddInhibitor (≥ 0.8) else SetDnd/GetDnd ---- */
-
-#define SWAYNC_NAME "org.erikreider.swaync.cc"
-#define SWAYNC_PATH "/org/erikreider/swaync/cc"
-#define SWAYNC_IFACE "org.erikreider.swaync.cc"
-
-static int swaync_call(Silence *s, const char *member, sd_bus_message_handler_t handler, const char *types, int arg) {
-        if (types && streq(types, "s"))
-                return call(s, SWAYNC_NAME, SWAYNC_PATH, SWAYNC_IFACE, member, handler, types, APP_ID);
-        return call(s, SWAYNC_NAME, SWAYNC_PATH, SWAYNC_IFACE, member, handler, types, arg);
-}
-
-static int on_swaync_dnd(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
-        int b, r;
-
-        if (e)
-                return hold_done(s, e), 0;
-        r = sd_bus_message_read(reply, "b", &b);
-        if (r < 0)
-                return job_failed(s, r, false), 0;
-        if (b)
-                return hold_as_is(s, "in do-not-disturb"), 0;
-        if (!hold_record(s, "dnd false"))
-                return 0;
-        r = swaync_call(s, "SetDnd", on_hold_reply, "b", true);
-        if (r < 0)
-                job_failed(s, r, false);
-        return 0;
-}
-
-static int on_swaync_introspect(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
-        const char *xml;
-        int r;
-
-        if (e)
-                return hold_done(s, e), 0;
-        r = sd_bus_message_read(reply, "s", &xml);
-        if (r < 0)
-                return job_failed(s, r, false), 0;
-        if (strstr(xml, "\"AddInhibitor\"")) {
-                /* Ours alone: the user's own DND and other inhibitors are left alone. */
-                if (!hold_record(s, "inhibitor " APP_ID))
-                        return 0;
-                r = swaync_call(s, "AddInhibitor", on_hold_reply, "s", 0);
-        } else
-                r = swaync_call(s, "GetDnd", on_swaync_dnd, NULL, 0);
-        if (r < 0)
-                job_failed(s, r, false);
-        return 0;
-}
-
-static int swaync_hold(Silence *s) {
-        return call(s, SWAYNC_NAME, SWAYNC_PATH, "org.freedesktop.DBus.Introspectable", "Introspect",
-                    on_swaync_introspect, NULL);
-}
-
-static int swaync_release(Silence *s) {
-        const char *v;
-
-        if (record_parse(s->before, "inhibitor", &v))
-                return swaync_call(s, "RemoveInhibitor", on_release_reply, "s", 0);
-        if (record_parse(s->before, "dnd", &v))
-                return swaync_call(s, "SetDnd", on_release_reply, "b", streq(v, "true"));
-        return -EBADMSG;
-}
-
-/* ---- KDE Plasma: org.freedesktop.Notifications.Inhibit → cookie, UnInhibit(cookie) ---- */
-
-/* Nothing to record: Plasma ends the inhibition itself when we leave the bus. */
-static int on_kde_inhibit(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
-        Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
-        int r;
-
-        if (e)
-                return hold_done(s, e), 0;
-        r = sd_bus_message_read(reply, "u", &s->kde_cookie);
-        if (r < 0)
-                return job_failed(s, r, false), 0;
-        hold_done(s, NULL);
-        return 0;
-}
-
-static int kde_hold(Silence *s) {
-        return call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "Inhibit", on_kde_inhibit,
-                    "ssa{sv}", APP_ID, "Recharging", 0);
-}
-
-static int kde_release(Silence *s) {
-        return call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "UnInhibit", on_release_reply,
-                    "u", s->kde_cookie);
-}
-
-/* ---- GNOME Shell: GSettings org.gnome.desktop.notifications show-banners ---- */
-
-#define GNOME_SCHEMA "org.gnome.desktop.notifications"
-#define GNOME_KEY "show-banners"
-
-static GSettings *gnome_settings(Silence *s) {
-        GSettingsSchemaSource *source;
-        g_autoptr(GSettingsSchema) schema = NULL;
-
-        if (s->gnome)
-                return s->gnome;
-        source = g_settings_schema_source_get_default();
-        if (source)
-                schema = g_settings_schema_source_lookup(source, GNOME_SCHEMA, TRUE);
-        if (!schema || !g_settings_schema_has_key(schema, GNOME_KEY))
-                return NULL;
-        s->gnome = g_settings_new_full(schema, NULL, NULL);
-        return s->gnome;
-}
-
-/* Local and quick (dconf writes in the background): no call to wait for. */
-static int gnome_hold(Silence *s) {
-        GSettings *g = gnome_settings(s);
-
-        if (!g) {
-                log_warning("GNOME Shell runs, but the GSettings schema " GNOME_SCHEMA " is not installed: "
-                            "other apps' notifications are not held.");
-                s->job = _SERVER_INVALID;
-                job_end(s);
-                return 0;
-        }
-        if (!g_settings_get_boolean(g, GNOME_KEY))
-                return hold_as_is(s, "showing no banners"), 0;
-        if (!hold_record(s, GNOME_KEY " true"))
-                return 0;
-        if (!g_settings_set_boolean(g, GNOME_KEY, false))
-                return job_failed(s, -EPERM, false), 0;
-        hold_done(s, NULL);
-        return 0;
-}
-
-static int gnome_release(Silence *s) {
-        GSettings *g = gnome_settings(s);
-        const char *v;
-
-        if (!record_parse(s->before, GNOME_KEY, &v))
-                return -EBADMSG;
-        if (!g)
-                return -ENOENT;
-        if (!g_settings_set_boolean(g, GNOME_KEY, streq(v, "true")))
-                return -EPERM;
-        release_done(s, NULL);
-        return 0;
-}
-
-/* ---- what to do when ---- */
-
-static int (* const hold_table[_SERVER_MAX])(Silence *s) = {
-        [SERVER_DUNST] = dunst_hold,
-        [SERVER_MAKO] = mako_hold,
-        [SERVER_SWAYNC] = swaync_hold,
-        [SERVER_KDE] = kde_hold,
-        [SERVER_GNOME] = gnome_hold,
-};
-
-static int (* const release_table[_SERVER_MAX])(Silence *s) = {
-        [SERVER_DUNST] = dunst_release,
-        [SERVER_MAKO] = mako_release,
-        [SERVER_SWAYNC] = swaync_release,
-        [SERVER_KDE] = kde_release,
-        [SERVER_GNOME] = gnome_release,
-};
 
 static void hold(Silence *s, Server k) {
         int r;
 
         s->busy = true;
         s->job = k;
-        r = hold_table[k](s);
+        r = silence_server_hold(s, k);
         if (r < 0)
-                job_failed(s, r, false);
+                silence_job_failed(s, r, false);
 }
 
 static void release(Silence *s, Server k) {
-        const char *before = record_get(s, k);
+        const char *before = silence_record_get(s, k);
         int r;
 
         s->busy = true;
         s->job = k;
         s->before = before ? strdup(before) : NULL;
         if (before && !s->before)
-                return job_failed(s, -ENOMEM, true);
-        r = release_table[k](s);
+                return silence_job_failed(s, -ENOMEM, true);
+        r = silence_server_release(s, k);
         if (r == -EBADMSG)
                 log_warning("The state file's record of %s ('%s') makes no sense, dropping it.",
                             server_table[k].reported, before ?: "");
         if (r < 0)
-                job_failed(s, r, true);
+                silence_job_failed(s, r, true);
 }
 
 /* Whether to say that nothing is silenced: once a recharge, however often the server changes. */
@@ -703,7 +285,7 @@ static bool say_nothing(Silence *s) {
 
 static int on_server_information(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
         Silence *s = userdata;
-        const sd_bus_error *e = reply_error(reply);
+        const sd_bus_error *e = silence_reply_error(reply);
         const char *name;
         Server k;
         int r;
@@ -728,7 +310,7 @@ static int on_server_information(sd_bus_message *reply, void *userdata, sd_bus_e
                 hold(s, k);
                 return 0;
         }
-        update(s);
+        silence_update(s);
         return 0;
 }
 
@@ -737,7 +319,7 @@ static void detect(Silence *s) {
 
         s->detected = true;
         s->busy = true;
-        r = call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "GetServerInformation",
+        r = silence_call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "GetServerInformation",
                  on_server_information, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to ask which notification server runs, ignoring: %m");
@@ -746,7 +328,7 @@ static void detect(Silence *s) {
 }
 
 /* Makes the servers match what is wanted, one step at a time; each step's end calls it again. */
-static void update(Silence *s) {
+static void silence_update(Silence *s) {
         Manager *m = s->manager;
         bool want;
 
@@ -763,7 +345,7 @@ static void update(Silence *s) {
         if (!want) {
                 s->detected = s->said_nothing = false;
                 if (s->held >= 0) {
-                        if (s->held == SERVER_KDE || record_get(s, s->held))
+                        if (s->held == SERVER_KDE || silence_record_get(s, s->held))
                                 return release(s, s->held);
                         s->held = _SERVER_INVALID; /* quiet before us: stays as the user had it */
                 }
@@ -780,7 +362,7 @@ static void update(Silence *s) {
                         log_warning("The state file names a notification server recharged does not know ('%s'): "
                                     "dropping that record.", m->state->silence[i].server);
                         record_drop_name(s, m->state->silence[i].server);
-                        return update(s);
+                        return silence_update(s);
                 }
                 if (k != s->held)
                         return release(s, k);
@@ -788,7 +370,7 @@ static void update(Silence *s) {
 }
 
 static int on_post(sd_event_source *es, void *userdata) {
-        update(userdata);
+        silence_update(userdata);
         return 0;
 }
 
@@ -799,7 +381,7 @@ static int on_owner_changed(sd_bus_message *message, void *userdata, sd_bus_erro
         if (sd_bus_message_read(message, "sss", &name, &old_owner, &new_owner) < 0)
                 return 0;
         log_debug("%s changed hands ('%s' → '%s').", name, old_owner, new_owner);
-        s->server_changed = true; /* update() runs after this dispatch */
+        s->server_changed = true; /* silence_update() runs after this dispatch */
         return 0;
 }
 
@@ -824,7 +406,7 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
                 s->settle = sd_event_source_disable_unref(s->settle);
                 s->busy = false;
         }
-        update(s);
+        silence_update(s);
         while (s->busy && bus) {
                 usec_t n = now_monotonic();
 
@@ -870,7 +452,7 @@ int silence_new(Manager *m, Silence **ret) {
         s->manager = m;
         s->held = s->job = _SERVER_INVALID;
 
-        /* After every dispatch (a method call, the timer, a reload, a reply): cheap when idle. */
+        /* After every dispatch (a method silence_call, the timer, a reload, a reply): cheap when idle. */
         r = sd_event_add_post(m->event, &s->post, on_post, s);
         if (r >= 0)
                 r = sd_event_add_exit(m->event, &s->exit, on_loop_exit, s);
@@ -888,7 +470,7 @@ int silence_new(Manager *m, Silence **ret) {
         if (r < 0)
                 log_warning_errno(r, "Cannot watch for a notification server that starts later, ignoring: %m");
 
-        update(s);
+        silence_update(s);
         *ret = TAKE_PTR(s);
         return 0;
 }

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* silence-servers.c: how each notification server is held and put back, one small section per
+ * server, by the calls DESIGN.md names (read from the servers' sources). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "silence.h"
+
+/* After our headers: GLib #undefs and redefines MIN/MAX quietly, the reverse warns. */
+#include <gio/gio.h>
+
+/* ---- dunst: org.dunstproject.cmd0, pauseLevel (u, ≥ 1.10) or paused (b, ≥ 1.5) ---- */
+
+#define DUNST_PATH NOTIFICATIONS_PATH
+#define DUNST_IFACE "org.dunstproject.cmd0"
+#define DUNST_PAUSE_MAX 100U /* what paused = true means; only override_pause_level = 100 passes it */
+
+static int dunst_set(Silence *s, const char *prop, const char *value, sd_bus_message_handler_t handler) {
+        if (streq(prop, "pauseLevel"))
+                return silence_call(s, NOTIFICATIONS_NAME, DUNST_PATH, "org.freedesktop.DBus.Properties", "Set", handler,
+                            "ssv", DUNST_IFACE, prop, "u", (uint32_t) strtoul(value, NULL, 10));
+        return silence_call(s, NOTIFICATIONS_NAME, DUNST_PATH, "org.freedesktop.DBus.Properties", "Set", handler,
+                    "ssv", DUNST_IFACE, prop, "b", (int) streq(value, "true"));
+}
+
+static int on_dunst_paused(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        int b, r;
+
+        if (e)
+                return silence_hold_done(s, e), 0;
+        r = sd_bus_message_read(reply, "v", "b", &b);
+        if (r < 0)
+                return silence_job_failed(s, r, false), 0;
+        if (b)
+                return silence_hold_as_is(s, "paused"), 0;
+        if (!silence_hold_record(s, "paused false"))
+                return 0;
+        r = dunst_set(s, "paused", "true", silence_on_hold_reply);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+static int on_dunst_level(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        char before[32];
+        uint32_t level;
+        int r;
+
+        if (silence_reply_error(reply)) {
+                /* Before 1.10: no pauseLevel, only paused. */
+                r = silence_get_property(s, DUNST_PATH, DUNST_IFACE, "paused", on_dunst_paused);
+                if (r < 0)
+                        silence_job_failed(s, r, false);
+                return 0;
+        }
+        r = sd_bus_message_read(reply, "v", "u", &level);
+        if (r < 0)
+                return silence_job_failed(s, r, false), 0;
+        if (level >= DUNST_PAUSE_MAX)
+                return silence_hold_as_is(s, "paused"), 0;
+        snprintf(before, sizeof before, "pauseLevel %" PRIu32, level);
+        if (!silence_hold_record(s, before))
+                return 0;
+        r = dunst_set(s, "pauseLevel", "100", silence_on_hold_reply);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+static int dunst_hold(Silence *s) {
+        const char *before = silence_record_get(s, SERVER_DUNST), *v;
+
+        /* Held before a crash or a restart of dunst: the record says what was there before us. */
+        if (silence_record_parse(before, "pauseLevel", &v))
+                return dunst_set(s, "pauseLevel", "100", silence_on_hold_reply);
+        if (silence_record_parse(before, "paused", &v))
+                return dunst_set(s, "paused", "true", silence_on_hold_reply);
+        return silence_get_property(s, DUNST_PATH, DUNST_IFACE, "pauseLevel", on_dunst_level);
+}
+
+static int dunst_release(Silence *s) {
+        const char *v;
+
+        if (silence_record_parse(s->before, "pauseLevel", &v))
+                return dunst_set(s, "pauseLevel", v, silence_on_release_reply);
+        if (silence_record_parse(s->before, "paused", &v))
+                return dunst_set(s, "paused", v, silence_on_release_reply);
+        return -EBADMSG;
+}
+
+/* ---- mako: fr.emersion.Mako, ListModes + SetModes (≥ 1.7), SetMode (≤ 1.6) ---- */
+
+#define MAKO_PATH "/fr/emersion/Mako"
+#define MAKO_IFACE "fr.emersion.Mako"
+#define MAKO_DND "do-not-disturb" /* only hides anything with a [mode=do-not-disturb] section */
+/* mako 1.7.1 crashes when a mode hides a notification it has just begun to show (before the
+ * compositor configured its surface): our own start notification is sent at this very moment.
+ * Seen under sway 1.7 within 1 ms, never with 50 ms between them. */
+#define MAKO_SETTLE_USEC (250 * USEC_PER_MSEC)
+
+static int mako_call(Silence *s, const char *member, sd_bus_message_handler_t handler, const char *types, const void *arg) {
+        return silence_call(s, NOTIFICATIONS_NAME, MAKO_PATH, MAKO_IFACE, member, handler, types, arg);
+}
+
+static int mako_set_modes(Silence *s, char **modes, sd_bus_message_handler_t handler) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(s->manager->bus, &m, NOTIFICATIONS_NAME, MAKO_PATH, MAKO_IFACE, "SetModes");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, modes);
+        if (r < 0)
+                return r;
+        return silence_send(s, m, handler);
+}
+
+static bool strv_has(char **l, const char *s) {
+        for (; l && *l; l++)
+                if (streq(*l, s))
+                        return true;
+        return false;
+}
+
+static int on_mako_modes(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        _cleanup_strv_free_ char **modes = NULL;
+        _cleanup_free_ char *before = NULL;
+        size_t len = strlen("modes ") + 1;
+        int r;
+
+        if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                /* mako ≤ 1.6: one mode, no way to read it; "default" is what it starts with. */
+                if (!silence_hold_record(s, "mode default"))
+                        return 0;
+                r = mako_call(s, "SetMode", silence_on_hold_reply, "s", MAKO_DND);
+                if (r < 0)
+                        silence_job_failed(s, r, false);
+                return 0;
+        }
+        if (e)
+                return silence_hold_done(s, e), 0;
+        r = sd_bus_message_read_strv(reply, &modes);
+        if (r < 0)
+                return silence_job_failed(s, r, false), 0;
+        if (strv_has(modes, MAKO_DND))
+                return silence_hold_as_is(s, "in mode '" MAKO_DND "'"), 0;
+
+        for (char **m = modes; m && *m; m++)
+                len += strlen(*m) + 1;
+        before = calloc(len, 1);
+        if (!before)
+                return silence_job_failed(s, -ENOMEM, false), 0;
+        strcpy(before, "modes ");
+        for (char **m = modes; m && *m; m++) {
+                if (m != modes)
+                        strcat(before, ",");
+                strcat(before, *m);
+        }
+        if (!silence_hold_record(s, before))
+                return 0;
+        r = strv_extend(&modes, MAKO_DND);
+        if (r >= 0)
+                r = mako_set_modes(s, modes, silence_on_hold_reply);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+/* Takes out just our mode: the user's other modes, set before or during the recharge, stay. */
+static int on_mako_release_modes(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        _cleanup_strv_free_ char **modes = NULL;
+        size_t j = 0;
+        int r;
+
+        if (e)
+                return silence_release_done(s, e), 0;
+        r = sd_bus_message_read_strv(reply, &modes);
+        if (r < 0)
+                return silence_job_failed(s, r, true), 0;
+        for (size_t i = 0; modes && modes[i]; i++) {
+                if (streq(modes[i], MAKO_DND))
+                        free(modes[i]);
+                else
+                        modes[j++] = modes[i];
+        }
+        if (modes)
+                modes[j] = NULL;
+        r = mako_set_modes(s, modes, silence_on_release_reply);
+        if (r < 0)
+                silence_job_failed(s, r, true);
+        return 0;
+}
+
+static int on_mako_settled(sd_event_source *es, uint64_t usec, void *userdata) {
+        Silence *s = userdata;
+        int r;
+
+        r = mako_call(s, "ListModes", on_mako_modes, NULL, NULL);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+static int mako_hold(Silence *s) {
+        s->settle = sd_event_source_disable_unref(s->settle);
+        return sd_event_add_time_relative(s->manager->event, &s->settle, CLOCK_MONOTONIC, MAKO_SETTLE_USEC, 1,
+                                          on_mako_settled, s);
+}
+
+static int mako_release(Silence *s) {
+        const char *v;
+
+        if (silence_record_parse(s->before, "mode", &v))
+                return mako_call(s, "SetMode", silence_on_release_reply, "s", v);
+        return mako_call(s, "ListModes", on_mako_release_modes, NULL, NULL);
+}
+
+/* ---- swaync: org.erikreider.swaync.cc, AddInhibitor (≥ 0.8) else SetDnd/GetDnd ---- */
+
+#define SWAYNC_NAME "org.erikreider.swaync.cc"
+#define SWAYNC_PATH "/org/erikreider/swaync/cc"
+#define SWAYNC_IFACE "org.erikreider.swaync.cc"
+
+static int swaync_call(Silence *s, const char *member, sd_bus_message_handler_t handler, const char *types, int arg) {
+        if (types && streq(types, "s"))
+                return silence_call(s, SWAYNC_NAME, SWAYNC_PATH, SWAYNC_IFACE, member, handler, types, APP_ID);
+        return silence_call(s, SWAYNC_NAME, SWAYNC_PATH, SWAYNC_IFACE, member, handler, types, arg);
+}
+
+static int on_swaync_dnd(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        int b, r;
+
+        if (e)
+                return silence_hold_done(s, e), 0;
+        r = sd_bus_message_read(reply, "b", &b);
+        if (r < 0)
+                return silence_job_failed(s, r, false), 0;
+        if (b)
+                return silence_hold_as_is(s, "in do-not-disturb"), 0;
+        if (!silence_hold_record(s, "dnd false"))
+                return 0;
+        r = swaync_call(s, "SetDnd", silence_on_hold_reply, "b", true);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+static int on_swaync_introspect(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        const char *xml;
+        int r;
+
+        if (e)
+                return silence_hold_done(s, e), 0;
+        r = sd_bus_message_read(reply, "s", &xml);
+        if (r < 0)
+                return silence_job_failed(s, r, false), 0;
+        if (strstr(xml, "\"AddInhibitor\"")) {
+                /* Ours alone: the user's own DND and other inhibitors are left alone. */
+                if (!silence_hold_record(s, "inhibitor " APP_ID))
+                        return 0;
+                r = swaync_call(s, "AddInhibitor", silence_on_hold_reply, "s", 0);
+        } else
+                r = swaync_call(s, "GetDnd", on_swaync_dnd, NULL, 0);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+static int swaync_hold(Silence *s) {
+        return silence_call(s, SWAYNC_NAME, SWAYNC_PATH, "org.freedesktop.DBus.Introspectable", "Introspect",
+                    on_swaync_introspect, NULL);
+}
+
+static int swaync_release(Silence *s) {
+        const char *v;
+
+        if (silence_record_parse(s->before, "inhibitor", &v))
+                return swaync_call(s, "RemoveInhibitor", silence_on_release_reply, "s", 0);
+        if (silence_record_parse(s->before, "dnd", &v))
+                return swaync_call(s, "SetDnd", silence_on_release_reply, "b", streq(v, "true"));
+        return -EBADMSG;
+}
+
+/* ---- KDE Plasma: org.freedesktop.Notifications.Inhibit → cookie, UnInhibit(cookie) ---- */
+
+/* Nothing to record: Plasma ends the inhibition itself when we leave the bus. */
+static int on_kde_inhibit(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        int r;
+
+        if (e)
+                return silence_hold_done(s, e), 0;
+        r = sd_bus_message_read(reply, "u", &s->kde_cookie);
+        if (r < 0)
+                return silence_job_failed(s, r, false), 0;
+        silence_hold_done(s, NULL);
+        return 0;
+}
+
+static int kde_hold(Silence *s) {
+        return silence_call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "Inhibit", on_kde_inhibit,
+                    "ssa{sv}", APP_ID, "Recharging", 0);
+}
+
+static int kde_release(Silence *s) {
+        return silence_call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "UnInhibit", silence_on_release_reply,
+                    "u", s->kde_cookie);
+}
+
+/* ---- GNOME Shell: GSettings org.gnome.desktop.notifications show-banners ---- */
+
+#define GNOME_SCHEMA "org.gnome.desktop.notifications"
+#define GNOME_KEY "show-banners"
+
+static GSettings *gnome_settings(Silence *s) {
+        GSettingsSchemaSource *source;
+        g_autoptr(GSettingsSchema) schema = NULL;
+
+        if (s->gnome)
+                return s->gnome;
+        source = g_settings_schema_source_get_default();
+        if (source)
+                schema = g_settings_schema_source_lookup(source, GNOME_SCHEMA, TRUE);
+        if (!schema || !g_settings_schema_has_key(schema, GNOME_KEY))
+                return NULL;
+        s->gnome = g_settings_new_full(schema, NULL, NULL);
+        return s->gnome;
+}
+
+/* Local and quick (dconf writes in the background): no call to wait for. */
+static int gnome_hold(Silence *s) {
+        GSettings *g = gnome_settings(s);
+
+        if (!g) {
+                log_warning("GNOME Shell runs, but the GSettings schema " GNOME_SCHEMA " is not installed: "
+                            "other apps' notifications are not held.");
+                s->job = _SERVER_INVALID;
+                silence_job_end(s);
+                return 0;
+        }
+        if (!g_settings_get_boolean(g, GNOME_KEY))
+                return silence_hold_as_is(s, "showing no banners"), 0;
+        if (!silence_hold_record(s, GNOME_KEY " true"))
+                return 0;
+        if (!g_settings_set_boolean(g, GNOME_KEY, false))
+                return silence_job_failed(s, -EPERM, false), 0;
+        silence_hold_done(s, NULL);
+        return 0;
+}
+
+static int gnome_release(Silence *s) {
+        GSettings *g = gnome_settings(s);
+        const char *v;
+
+        if (!silence_record_parse(s->before, GNOME_KEY, &v))
+                return -EBADMSG;
+        if (!g)
+                return -ENOENT;
+        if (!g_settings_set_boolean(g, GNOME_KEY, streq(v, "true")))
+                return -EPERM;
+        silence_release_done(s, NULL);
+        return 0;
+}
+
+/* ---- what to do when ---- */
+
+static int (* const hold_table[_SERVER_MAX])(Silence *s) = {
+        [SERVER_DUNST] = dunst_hold,
+        [SERVER_MAKO] = mako_hold,
+        [SERVER_SWAYNC] = swaync_hold,
+        [SERVER_KDE] = kde_hold,
+        [SERVER_GNOME] = gnome_hold,
+};
+
+static int (* const release_table[_SERVER_MAX])(Silence *s) = {
+        [SERVER_DUNST] = dunst_release,
+        [SERVER_MAKO] = mako_release,
+        [SERVER_SWAYNC] = swaync_release,
+        [SERVER_KDE] = kde_release,
+        [SERVER_GNOME] = gnome_release,
+};
+
+int silence_server_hold(Silence *s, Server k) {
+        return hold_table[k](s);
+}
+
+int silence_server_release(Silence *s, Server k) {
+        return release_table[k](s);
+}
