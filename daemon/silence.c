@@ -293,8 +293,9 @@ static int on_server_information(sd_bus_message *reply, void *userdata, sd_bus_e
         s->call = sd_bus_slot_unref(s->call);
         s->busy = false;
         if (e && sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                /* notify.c already says once that there is no server; no line per recharge here. */
                 if (say_nothing(s))
-                        log_info("No notification server is running: nothing to silence while recharging.");
+                        log_debug("No notification server is running: nothing to silence while recharging.");
         } else if (e)
                 log_warning("Cannot tell which notification server runs (%s): other apps' notifications are not held.",
                             e->message ?: e->name);
