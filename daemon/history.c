@@ -11,6 +11,7 @@
 #include "history.h"
 #include "macro.h"
 #include "state.h"
+#include "text-record.h"
 
 static const char * const history_kind_table[_HISTORY_KIND_MAX] = {
         [HISTORY_STARTED] = "started",
