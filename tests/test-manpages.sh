@@ -116,7 +116,9 @@ if [ "${man_built:-no}" = yes ]; then
                         [ -f "$f" ] && diag "$(grep -n '@[a-z_]*@' "$f")"
                 fi
                 if command -v man >/dev/null; then
-                        w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
+                        # "can't break line" depends on how long the configured paths are
+                        # (distcheck's are very long), not on the page.
+                        w=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null | grep -v "can't break line")
                         is "$w" "" "$p renders without warnings"
                 fi
         done
