@@ -250,14 +250,10 @@ static bool apply_override(const Override *ov, Occ *occ) {
 
 /* Keeps an occurrence as it now stands: blocks that now start in a pause, or that were cut to
  * nothing, do not happen. */
-static int keep_occ(const Overlay *o, Occ *occ, OccBuf *b) {
-        if (!occ->reminder) {
-                if (occ->end <= occ->start)
-                        return 0;
-                if (in_pause(o, occ->start))
-                        return 0;
-        }
-        return occ_push(b, occ);
+static bool keep_occ(const Overlay *o, const Occ *occ) {
+        if (occ->reminder)
+                return true;
+        return occ->end > occ->start && !in_pause(o, occ->start);
 }
 
 /* Every occurrence of every enabled entry planned on the local days that [gs, ge) touches, with
@@ -265,7 +261,6 @@ static int keep_occ(const Overlay *o, Occ *occ, OccBuf *b) {
  * not yet held. */
 int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b) {
         int64_t dlo = day_of_instant(e, gs) - 1, dhi = day_of_instant(e, ge) + 1;
-        OccBuf day = {};
         DayZone z;
         int r;
 
@@ -283,22 +278,24 @@ int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only
 
                 usec_t last_of = 0;
                 for (int64_t d = dlo; d <= dhi && r >= 0; d++) {
-                        day.n = 0;
-                        r = gen_entry_day(e, &z, i, d, &day);
-                        for (size_t k = 0; k < day.n && r >= 0; k++) {
-                                Occ *occ = &day.v[k];
+                        /* Generated straight into b, then filtered in place. */
+                        size_t n0 = b->n, w = n0;
+                        r = gen_entry_day(e, &z, i, d, b);
+                        for (size_t k = n0; k < b->n && r >= 0; k++) {
+                                Occ occ = b->v[k];
                                 /* A skipped calendar day (Apia, 2011-12-30) moves forward onto the
                                  * next one: what lands on an instant already planned is the same
                                  * occurrence, once. Local→instant never goes backwards. */
-                                if (occ->of <= last_of)
+                                if (occ.of <= last_of)
                                         continue;
-                                last_of = occ->of;
-                                const Override *ov = find_override(eo, occ->of);
+                                last_of = occ.of;
+                                const Override *ov = find_override(eo, occ.of);
                                 if (ov)
                                         matched[ov - eo->overrides] = true;
-                                if (apply_override(ov, occ))
-                                        r = keep_occ(o, occ, b);
+                                if (apply_override(ov, &occ) && keep_occ(o, &occ))
+                                        b->v[w++] = occ;
                         }
+                        b->n = w;
                 }
 
                 /* Occurrences planned outside these days may have been moved into them. */
@@ -311,11 +308,11 @@ int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only
                         if (find_planned(e, i, ov->of, &occ) < 0)
                                 continue; /* the config changed under it */
                         apply_override(ov, &occ);
-                        r = keep_occ(o, &occ, b);
+                        if (keep_occ(o, &occ))
+                                r = occ_push(b, &occ);
                 }
         }
 
-        free(day.v);
         free(z.v);
         return r;
 }
@@ -553,6 +550,13 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
         }
 
         r = build(e, o, from, to, &b);
+        if (r >= 0 && b.n > 0) {
+                /* At most three events an occurrence: no growing on the way. */
+                evs.cap = b.n * 3;
+                evs.v = malloc(sizeof(Event) * evs.cap);
+                if (!evs.v)
+                        r = -ENOMEM;
+        }
         for (size_t k = 0; k < b.n && r >= 0; k++) {
                 const Occ *occ = &b.v[k];
                 usec_t end = occ->end == USEC_INFINITY ? 0 : occ->end;
