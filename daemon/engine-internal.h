@@ -22,6 +22,7 @@ struct Engine {
         const Config *config;
         const Tz *tz;
         Times *times; /* one per entry, empty for recharge entries */
+        size_t per_day; /* occurrences a day at most, all entries together */
 };
 
 /* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */

@@ -80,14 +80,17 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
                 const Entry *en = &c->entries[i];
                 Times *t = &e->times[i];
 
-                if (en->type != ENTRY_SELFCARE)
+                if (en->type != ENTRY_SELFCARE) {
+                        e->per_day++;
                         continue;
+                }
                 if (en->every == 0) {
                         t->v = malloc(sizeof(uint32_t) * (en->n_at ? en->n_at : 1));
                         if (!t->v)
                                 return -ENOMEM;
                         memcpy(t->v, en->at, sizeof(uint32_t) * en->n_at);
                         t->n = en->n_at;
+                        e->per_day += t->n;
                         continue;
                 }
 
@@ -104,6 +107,7 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
                 for (size_t k = 0; k < n; k++)
                         t->v[k] = en->between_start + (uint32_t) k * step;
                 t->n = n;
+                e->per_day += n;
         }
 
         *ret = TAKE_PTR(e);
@@ -391,6 +395,14 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccB
         size_t n_spans, w = 0;
         int r;
 
+        /* Room for every occurrence of the window at once, rather than growing step by step. */
+        if (b->cap == 0 && ge != USEC_INFINITY) {
+                size_t days = (ge - gs) / USEC_PER_DAY + 4;
+                b->cap = days * e->per_day + OVERRIDES_MAX * e->config->n_entries + 2;
+                b->v = malloc(sizeof(Occ) * b->cap);
+                if (!b->v)
+                        return -ENOMEM;
+        }
         r = gen_window(e, o, gs, ge, -1, b);
         if (r < 0)
                 return r;
@@ -535,6 +547,43 @@ static int ev_push(EventBuf *b, usec_t from, usec_t to, const Event *ev) {
         return 0;
 }
 
+/* A long range over a big schedule is done in pieces: each piece's events fit in the caches
+ * while they are sorted, and ranges split cleanly, so the pieces simply follow each other. */
+#define CHUNK_USEC (32 * USEC_PER_DAY)
+#define CHUNK_MIN_ENTRIES 200
+
+static int range_chunked(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
+        Event *all = NULL;
+        size_t n = 0;
+
+        for (usec_t a = from; a < to;) {
+                usec_t b = to - a > CHUNK_USEC ? a + CHUNK_USEC : to;
+                _cleanup_free_ Event *v = NULL;
+                size_t k;
+                int r;
+
+                r = engine_range(e, o, a, b, &v, &k);
+                if (r >= 0 && k > 0) {
+                        Event *x = realloc(all, sizeof(Event) * (n + k));
+                        if (!x)
+                                r = -ENOMEM;
+                        else {
+                                all = x;
+                                memcpy(all + n, v, sizeof(Event) * k);
+                                n += k;
+                        }
+                }
+                if (r < 0) {
+                        free(all);
+                        return r;
+                }
+                a = b;
+        }
+        *ret = all;
+        *ret_n = n;
+        return 0;
+}
+
 int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
         usec_t heads_up = e->config->heads_up;
         OccBuf b = {};
@@ -548,6 +597,9 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
                 *ret_n = 0;
                 return 0;
         }
+
+        if (e->config->n_entries >= CHUNK_MIN_ENTRIES && to - from > 2 * CHUNK_USEC)
+                return range_chunked(e, o, from, to, ret, ret_n);
 
         r = build(e, o, from, to, &b);
         if (r >= 0 && b.n > 0) {

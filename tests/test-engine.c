@@ -693,6 +693,45 @@ static void test_properties(void) {
         ok(bad_at == 0, "at(t) agrees with the events before t at %u instants", n_at);
 }
 
+/* A long range over a big schedule is computed in pieces; it must equal the same range taken a
+ * day at a time (which is never cut into pieces). */
+static void test_chunked(void) {
+        size_t size = 300 * 200, len = 0;
+        char *text = malloc(size);
+        Fixture f;
+
+        len += snprintf(text + len, size - len, "[general]\nheads-up = 5min\n");
+        for (unsigned i = 0; i < 250; i++) {
+                if (i % 2)
+                        len += snprintf(text + len, size - len, "[b%03u]\ntype = recharge\nstart = %02u:%02u\nend = %02u:%02u\n", i,
+                                        (i * 5) % 24, (i * 7) % 60, (i * 5 + 2) % 24, (i * 11) % 60);
+                else
+                        len += snprintf(text + len, size - len, "[r%03u]\ntype = selfcare\nevery = %umin\nbetween = 08:%02u-20:00\n", i,
+                                        45 + i % 90, i % 60);
+        }
+        fx_init(&f, "Europe/Berlin", text);
+        usec_t from = L(f.tz, "2026-03-01 00:00"), to = L(f.tz, "2026-05-30 00:00");
+        engine_skip(f.e, &f.o, 3, from + 10 * USEC_PER_DAY, NULL);
+        engine_snooze(f.e, &f.o, 5, from + 40 * USEC_PER_DAY, 3 * USEC_PER_HOUR, NULL);
+        f.o.paused_since = from + 60 * USEC_PER_DAY;
+        f.o.paused_until = from + 62 * USEC_PER_DAY;
+
+        _cleanup_free_ Event *all = NULL;
+        size_t n_all, k = 0;
+        bool same = engine_range(f.e, &f.o, from, to, &all, &n_all) >= 0 && n_all > 10000;
+        for (usec_t a = from; same && a < to; a += USEC_PER_DAY) {
+                _cleanup_free_ Event *v = NULL;
+                size_t n;
+                if (engine_range(f.e, &f.o, a, MIN(a + USEC_PER_DAY, to), &v, &n) < 0)
+                        abort();
+                for (size_t x = 0; same && x < n; x++, k++)
+                        same = k < n_all && event_eq(&all[k], &v[x]);
+        }
+        ok(same && k == n_all, "90 days of 250 entries in pieces equal the same days one by one (%zu events)", n_all);
+        fx_done(&f);
+        free(text);
+}
+
 int main(void) {
         test_blocks();
         test_reminders();
@@ -708,5 +747,6 @@ int main(void) {
         test_held();
         test_errors();
         test_properties();
+        test_chunked();
         return tap_done();
 }
