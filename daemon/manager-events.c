@@ -302,6 +302,45 @@ void manager_reconcile(Manager *m, usec_t now, bool startup) {
         }
 }
 
+/* At start-up: what passed entirely while the daemon was not running (since the state file's
+ * `processed`, at most a week back) goes to the history as missed, shown to nobody. A block
+ * still on is reconcile's. */
+#define OFF_LOOKBACK (7 * USEC_PER_DAY)
+void manager_record_missed_while_off(Manager *m, usec_t now) {
+        _cleanup_free_ Event *v = NULL;
+        usec_t from;
+        size_t n = 0, missed = 0;
+        int r;
+
+        if (!m->state || m->state->processed == 0 || m->state->processed >= now)
+                return;
+        from = MAX(m->state->processed, now > OFF_LOOKBACK ? now - OFF_LOOKBACK : 0);
+        r = engine_range(m->engine, &m->overlay, from, now, &v, &n);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to compute what passed while not running, ignoring: %m");
+                return;
+        }
+        for (size_t k = 0; k < n; k++) {
+                const Event *ev = &v[k];
+                const char *name = entry_name(m, ev->entry);
+
+                if (ev->entry == ENTRY_MANUAL || now - ev->time <= LATE_MAX)
+                        continue;
+                if (ev->kind == EVENT_START && ev->end != 0 && ev->end <= now) {
+                        manager_record(m, HISTORY_MISSED, ev->time, false, name, ev->of, ev->end - ev->start, 0);
+                        missed++;
+                } else if (ev->kind == EVENT_REMINDER) {
+                        manager_record(m, HISTORY_REMINDER_MISSED, ev->time, false, name, ev->of, 0, 0);
+                        missed++;
+                }
+        }
+        if (missed > 0)
+                log_info("%zu blocks and reminders passed while recharged was not running: recorded as missed.", missed);
+        /* Move the mark at once, so that another restart does not record them again. */
+        m->processed_to = now;
+        (void) manager_save(m);
+}
+
 /* Handles the events in [m->processed_to, to). */
 void manager_process(Manager *m, usec_t to, usec_t now) {
         _cleanup_free_ Event *v = NULL;
@@ -390,6 +429,9 @@ void manager_process(Manager *m, usec_t to, usec_t now) {
 
         if (manual_ended)
                 manager_expire(m, now);
+        /* Remember how far we got, so a start after a crash or shutdown knows what it missed. */
+        if (n > 0)
+                (void) manager_save(m);
 }
 
 /* "HH:MM" in local time, "" for 0. */

@@ -204,6 +204,7 @@ int manager_start(Manager *m) {
                 return r;
 
         now = manager_now(m);
+        manager_record_missed_while_off(m, now);
         m->processed_to = now;
         manager_expire(m, now);
         manager_reconcile(m, now, true);

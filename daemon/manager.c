@@ -222,6 +222,7 @@ static int state_build(Manager *m, const Config *c, const Overlay *o, const char
         r = state_from_overlay(s, c, o);
         if (r < 0)
                 return r;
+        s->processed = m->processed_to;
         if (o->manual_since != 0) {
                 s->manual_message = strdup(message ?: "");
                 if (!s->manual_message)

@@ -207,6 +207,7 @@ int manager_load_state(Manager *m);
 /* Test builds: re-reads RECHARGED_TEST_CLOCK_FILE into clock_offset; a no-op otherwise. */
 void manager_read_test_clock(Manager *m);
 void manager_process(Manager *m, usec_t to, usec_t now);
+void manager_record_missed_while_off(Manager *m, usec_t now);
 void manager_reconcile(Manager *m, usec_t now, bool startup);
 void manager_publish(Manager *m, usec_t now);
 void manager_expire(Manager *m, usec_t now);

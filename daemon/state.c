@@ -21,13 +21,14 @@
  * the epoch (18446744073709551615 is USEC_INFINITY), strings quoted as text_quote() writes them:
  *
  *   recharged-state 1
+ *   processed <until>
  *   paused <since> <until>
  *   manual <since> <until> "<message>"
  *   entry "<name>" done <of>
  *   override "<name>" <of> <start> <end>
  *   silence "<server>" "<before>"
  *
- * The version line comes first and exactly once; paused and manual at most once; every entry of
+ * The version line comes first and exactly once; processed, paused and manual at most once; every entry of
  * the State has an `entry` line (done 0 when none), its overrides follow it and must name an
  * entry declared before. Blank lines are allowed; every line, the last too, ends with a newline
  * (a missing one means the file was cut). Anything else, an unknown record kind included, is
@@ -134,6 +135,8 @@ int state_format(const State *s, char **ret_text) {
                 return -ENOMEM;
 
         fprintf(f, "recharged-state %d\n", STATE_VERSION);
+        if (s->processed != 0)
+                fprintf(f, "processed %" PRIu64 "\n", s->processed);
         if (s->paused_since != 0 || s->paused_until != 0)
                 fprintf(f, "paused %" PRIu64 " %" PRIu64 "\n", s->paused_since, s->paused_until);
         if (s->manual_since != 0 || s->manual_until != 0 || s->manual_message) {
@@ -187,7 +190,7 @@ static StateEntry *state_find_entry(State *s, const char *name) {
 typedef struct ParseContext {
         State *state;
         size_t allocated;
-        bool have_paused, have_manual;
+        bool have_processed, have_paused, have_manual;
 } ParseContext;
 
 static int parse_record(ParseContext *ctx, const char *p) {
@@ -200,7 +203,15 @@ static int parse_record(ParseContext *ctx, const char *p) {
         if (r < 0)
                 return r;
 
-        if (word_is(word, len, "paused")) {
+        if (word_is(word, len, "processed")) {
+                if (ctx->have_processed)
+                        return -EBADMSG;
+                ctx->have_processed = true;
+                r = text_read_u64(&p, &s->processed);
+                if (r < 0)
+                        return r;
+
+        } else if (word_is(word, len, "paused")) {
                 if (ctx->have_paused)
                         return -EBADMSG;
                 ctx->have_paused = true;

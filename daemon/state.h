@@ -32,6 +32,7 @@ typedef struct StateSilence {
 } StateSilence;
 
 typedef struct State {
+        usec_t processed;                /* every event before this was handled (0: unknown) */
         usec_t paused_since, paused_until;
         usec_t manual_since, manual_until;
         char *manual_message;            /* NULL when no manual recharge */

@@ -114,6 +114,45 @@ ok $? "after a jump back the passed block's heads-up is the next event again"
 is "$(prop NextEntry) $(prop NextEvent)" "passed heads-up" "…NextEntry and NextEvent say so"
 daemon_stop
 
+# ---- what passes while the daemon is not running is recorded as missed at its next start ----
+DAEMON_BIN=$RECHARGED_TEST
+echo 0 >"$RECHARGED_TEST_CLOCK_FILE"
+base=$(date +%s)
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[off-block]
+type = recharge
+start = $(hms $((base + 600)))
+duration = 10min
+
+[off-rem]
+type = selfcare
+at = $(hms $((base + 900)))
+EOF
+: >"$HISTORY"
+daemon_start || { tap_done; exit 1; }
+call Pause t $((3600 * S)) >/dev/null && call Resume >/dev/null # a call saves the state
+grep -q "^processed [0-9]" "$STATE"
+ok $? "the state file says how far the daemon got (processed)"
+daemon_stop
+echo 3600 >"$RECHARGED_TEST_CLOCK_FILE" # it comes back an hour later
+daemon_start || { tap_done; exit 1; }
+grep -q " missed schedule \"off-block\" $(((base + 600) * S)) $((600 * S)) " "$HISTORY"
+ok $? "a block that began and ended while it was not running is recorded as missed"
+grep -q " reminder-missed .*\"off-rem\" $(((base + 900) * S)) " "$HISTORY"
+ok $? "…and the reminder too"
+grep -q "passed while recharged was not running" "$LOG"
+ok $? "the log says so once"
+daemon_stop
+lines=$(wc -l <"$HISTORY")
+daemon_start || { tap_done; exit 1; }
+daemon_stop
+is "$(wc -l <"$HISTORY")" "$lines" "a second restart records nothing again"
+echo 0 >"$RECHARGED_TEST_CLOCK_FILE"
+DAEMON_BIN=
+
 # ---- the real clock, set to its own value (opt-in) ----
 if [ "${RECHARGED_TEST_SETTIME:-0}" = 1 ]; then
         daemon_start || { tap_done; exit 1; }

@@ -75,6 +75,8 @@ static State *rnd_state(void) {
 
         if (!s)
                 abort();
+        if (rnd() % 2)
+                s->processed = rnd_time();
         if (rnd() % 2) {
                 s->paused_since = rnd_time();
                 s->paused_until = rnd_time();
@@ -107,7 +109,7 @@ static State *rnd_state(void) {
 }
 
 static bool state_equal(const State *a, const State *b) {
-        if (a->paused_since != b->paused_since || a->paused_until != b->paused_until ||
+        if (a->processed != b->processed || a->paused_since != b->paused_since || a->paused_until != b->paused_until ||
             a->manual_since != b->manual_since || a->manual_until != b->manual_until ||
             !streq_ptr(a->manual_message, b->manual_message) || a->n_entries != b->n_entries ||
             a->n_silence != b->n_silence)
@@ -166,6 +168,7 @@ static void test_known_text(void) {
                 { .name = (char *) "stretch", .overlay.done = 1700010000000000 },
         };
         State s = {
+                .processed = 1699999999000000,
                 .paused_since = 1700000000000000,
                 .paused_until = USEC_INFINITY,
                 .manual_since = 1700000100000000,
@@ -178,6 +181,7 @@ static void test_known_text(void) {
         };
         const char *want =
                 "recharged-state 1\n"
+                "processed 1699999999000000\n"
                 "paused 1700000000000000 18446744073709551615\n"
                 "manual 1700000100000000 0 \"Tea \\\"alone\\\"\\n\\tback at 5\\\\6\\x01\\x7f caf\xc3\xa9\"\n"
                 "entry \"morning\" done 0\n"
@@ -270,6 +274,9 @@ static void test_malformed(void) {
                 V "paused 18446744073709551616 2\n",       /* 2^64 */
                 V "paused 99999999999999999999 2\n",
                 V "paused 1 2\npaused 1 2\n",              /* twice */
+                V "processed 1\nprocessed 2\n",            /* twice */
+                V "processed\n",
+                V "processed x\n",
                 V "manual 1 2\n",
                 V "manual 1 2 abc\n",                      /* not quoted */
                 V "manual 1 2 \"abc\n",                    /* unterminated */
