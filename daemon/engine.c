@@ -675,10 +675,14 @@ int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret) {
         }
 }
 
-/* Chooses what counts between two recharges: the later end wins, open-ended is latest, and a
- * tie goes to the scheduled block (a < b ordering by the caller). */
-static bool ends_later(usec_t a_end, usec_t b_end) {
-        return a_end > b_end;
+/* Whether recharge a counts over b: the later end wins (open-ended is latest); on a tie a
+ * scheduled block wins over the manual recharge, then the first entry by name. */
+static bool counts_over(const Occ *a, const Occ *b) {
+        if (a->end != b->end)
+                return a->end > b->end;
+        if ((a->entry == ENTRY_MANUAL) != (b->entry == ENTRY_MANUAL))
+                return b->entry == ENTRY_MANUAL;
+        return a->entry < b->entry;
 }
 
 int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
@@ -702,10 +706,7 @@ int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
                         s.n_blocks++;
                 if (occ->entry == ENTRY_MANUAL || e->config->entries[occ->entry].dnd)
                         s.dnd = true;
-                if (!best || ends_later(occ->end, best->end) ||
-                    (occ->end == best->end && best->entry == ENTRY_MANUAL && occ->entry != ENTRY_MANUAL) ||
-                    (occ->end == best->end && occ->entry != ENTRY_MANUAL && best->entry != ENTRY_MANUAL &&
-                     occ->entry < best->entry))
+                if (!best || counts_over(occ, best))
                         best = occ;
         }
         if (best) {

@@ -10,33 +10,12 @@
 
 #include "history.h"
 #include "macro.h"
+#include "files.h"
 #include "tap.h"
 
 #define MIN_ (USEC_PER_MINUTE)
 /* Day n of the epoch (UTC) at h:m. */
 #define T(day, h, m) ((usec_t) (day) * USEC_PER_DAY + (usec_t) (h) * USEC_PER_HOUR + (usec_t) (m) * MIN_)
-
-static char *path_join(const char *a, const char *b) {
-        char *p;
-        if (asprintf(&p, "%s/%s", a, b) < 0)
-                abort();
-        return p;
-}
-
-static char *read_all(const char *path) {
-        char *s = NULL;
-        size_t n = 0;
-        FILE *f = fopen(path, "re");
-
-        if (!f)
-                return NULL;
-        if (getdelim(&s, &n, '\0', f) < 0) {
-                free(s);
-                s = strdup("");
-        }
-        fclose(f);
-        return s;
-}
 
 static void test_kinds(void) {
         static const char * const names[_HISTORY_KIND_MAX] = {

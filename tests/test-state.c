@@ -15,6 +15,7 @@
 #include "config.h"
 #include "macro.h"
 #include "state.h"
+#include "files.h"
 #include "tap.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -387,28 +388,6 @@ static void test_format_refuses(void) {
                 is_int(state_format(&bad[i], &text), -EINVAL, "format refuses what parse would refuse: case %zu", i);
                 ok(!text, "…and returns nothing");
         }
-}
-
-static char *path_join(const char *a, const char *b) {
-        char *p;
-        if (asprintf(&p, "%s/%s", a, b) < 0)
-                abort();
-        return p;
-}
-
-static char *read_all(const char *path) {
-        char *s = NULL;
-        size_t n = 0;
-        FILE *f = fopen(path, "re");
-
-        if (!f)
-                return NULL;
-        if (getdelim(&s, &n, '\0', f) < 0) {
-                free(s);
-                s = strdup("");
-        }
-        fclose(f);
-        return s;
 }
 
 static void write_file(const char *path, const char *text, size_t n) {

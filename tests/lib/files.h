@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* files.h: small file helpers the C unit tests share (they abort on out-of-memory). */
+#pragma once
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline char *path_join(const char *a, const char *b) {
+        char *p;
+        if (asprintf(&p, "%s/%s", a, b) < 0)
+                abort();
+        return p;
+}
+
+/* The whole file, "" when empty, NULL when it cannot be opened. */
+static inline char *read_all(const char *path) {
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return NULL;
+        if (getdelim(&s, &n, '\0', f) < 0) {
+                free(s);
+                s = strdup("");
+        }
+        fclose(f);
+        return s;
+}
