@@ -31,6 +31,14 @@ typedef enum NotifyKind {
         _NOTIFY_KIND_MAX,
 } NotifyKind;
 
+/* How the server took our last call. Zero is the start: nothing said about it yet. */
+typedef enum ServerFailure {
+        SERVER_ANSWERS,
+        SERVER_ABSENT,           /* nothing owns the name */
+        SERVER_SILENT,           /* no answer within the timeout, or it left without one */
+        SERVER_REFUSING,         /* an error of its own */
+} ServerFailure;
+
 /* Pairs of action key and label, as Notify takes them. */
 static const char * const heads_up_actions[] = {
         "start-now", "Start now", "snooze", "Snooze 10 min", "skip", "Skip this time", NULL,
@@ -107,7 +115,7 @@ struct Notifier {
         Shown shown[NOTIFY_SHOWN_MAX];
         size_t shown_next;
         char *owner;             /* the server's unique name, from its last answer */
-        bool failing;            /* the last call failed: said once, quiet until it answers */
+        ServerFailure failure;   /* how the last call failed: said once per kind, quiet until it answers */
 };
 
 static int send_request(Notifier *n, Request *q);
@@ -169,32 +177,49 @@ static int request_new(Notifier *n, NotifyKind kind, const ManagerEvent *ev, Req
 
 /* ---- the server answering, or not ---- */
 
+static ServerFailure server_failure_from_error(const sd_bus_error *e) {
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return SERVER_ABSENT;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
+                return SERVER_SILENT;
+        return SERVER_REFUSING;
+}
+
+/* One warning per kind of failure: a server that is gone and then one that hangs are two things
+ * to say, the same failure at every event is one. */
 static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) {
-        if (n->failing) {
+        ServerFailure f = server_failure_from_error(e);
+
+        if (n->failure == f) {
                 log_debug("Notification server still not answering (%s: %s).", e->name, e->message);
                 return;
         }
-        n->failing = true;
-        if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+        n->failure = f;
+        switch (f) {
+        case SERVER_ABSENT:
                 log_warning("No notification server on the session bus (nothing owns %s): the %s notification is not shown. "
                             "recharged keeps running and tries again at the next event.",
                             NOTIFY_BUS_NAME, what);
-        else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
+                break;
+        case SERVER_SILENT:
                 log_warning("The notification server did not answer within %llu s: the %s notification is not shown. "
                             "recharged keeps running and tries again at the next event.",
                             (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
-        else
+                break;
+        default:
                 log_warning("The notification server refused the %s notification (%s: %s). recharged tries again at the next event.",
                             what, e->name, e->message);
+                break;
+        }
 }
 
 static void server_answered(Notifier *n, sd_bus_message *reply) {
         const char *sender = sd_bus_message_get_sender(reply);
 
-        if (n->failing)
+        if (n->failure != SERVER_ANSWERS)
                 log_info("The notification server answers again: notifications are shown from now on.");
-        n->failing = false;
+        n->failure = SERVER_ANSWERS;
 
         /* Ids belong to one server: a new one (a restart, another program) knows none of ours. */
         if (sender && !streq_ptr(sender, n->owner)) {

@@ -256,6 +256,7 @@ is "$(echo "$c" | jq -r .summary)" "Recharging: Server is back" "a server that a
 grep -q "The notification server answers again" "$LOG"
 ok $? "…and the log says it is back"
 call Stop >/dev/null
+notify_wait 2 5 >/dev/null   # the end's Notify reaches this server, not the one that follows
 notify_mock_stop
 
 # ---- a server that takes Notify and never answers ----
