@@ -11,25 +11,6 @@
 /* An event this late was slept through or jumped over: record it, do not show it. */
 #define LATE_MAX (60 * USEC_PER_SEC)
 
-static const char * const mode_table[_MODE_MAX] = {
-        [MODE_AVAILABLE] = "available",
-        [MODE_RECHARGING] = "recharging",
-        [MODE_PAUSED] = "paused",
-};
-
-const char *mode_to_string(Mode m) {
-        if (m < 0 || m >= _MODE_MAX)
-                return NULL;
-        return mode_table[m];
-}
-
-Mode mode_from_string(const char *s) {
-        for (int i = 0; s && i < _MODE_MAX; i++)
-                if (streq(mode_table[i], s))
-                        return (Mode) i;
-        return _MODE_INVALID;
-}
-
 const char * const status_property_names[_PROP_MAX] = {
         [PROP_MODE] = "Mode",
         [PROP_DO_NOT_DISTURB] = "DoNotDisturb",

@@ -13,24 +13,6 @@
 /* After our headers: GLib #undefs and redefines MIN/MAX quietly, the reverse warns. */
 #include <glib.h>
 
-static const char * const action_table[_ACTION_MAX] = {
-        [ACTION_RECHARGE] = "recharge",
-        [ACTION_STOP] = "stop",
-        [ACTION_EXTEND] = "extend",
-        [ACTION_SKIP] = "skip",
-        [ACTION_SNOOZE] = "snooze",
-        [ACTION_START_NOW] = "start-now",
-        [ACTION_DONE] = "done",
-        [ACTION_PAUSE] = "pause",
-        [ACTION_RESUME] = "resume",
-};
-
-const char *action_to_string(ActionKind a) {
-        if (a < 0 || a >= _ACTION_MAX)
-                return NULL;
-        return action_table[a];
-}
-
 usec_t manager_now(const Manager *m) {
         struct timespec ts;
 

@@ -12,18 +12,10 @@
 #include "config.h"
 #include "engine.h"
 #include "history.h"
+#include "mode.h"
 #include "state.h"
 #include "tz.h"
 
-typedef enum Mode {
-        MODE_AVAILABLE,
-        MODE_RECHARGING,
-        MODE_PAUSED,
-        _MODE_MAX,
-        _MODE_INVALID = -EINVAL,
-} Mode;
-const char *mode_to_string(Mode m);
-Mode mode_from_string(const char *s);
 
 /* What the root object shows: a snapshot taken after every change, so every reader (property,
  * GetStatus, PropertiesChanged) sees the same values. */
@@ -105,21 +97,6 @@ typedef struct EntryObject {
         size_t index;
 } EntryObject;
 
-/* A state change asked for by a bus method or (later) a notification action. */
-typedef enum ActionKind {
-        ACTION_RECHARGE,         /* duration (0: until Stop), message */
-        ACTION_STOP,
-        ACTION_EXTEND,           /* duration */
-        ACTION_SKIP,             /* entry */
-        ACTION_SNOOZE,           /* entry, duration */
-        ACTION_START_NOW,        /* entry */
-        ACTION_DONE,             /* entry */
-        ACTION_PAUSE,            /* duration (0: until Resume) */
-        ACTION_RESUME,
-        _ACTION_MAX,
-        _ACTION_INVALID = -EINVAL,
-} ActionKind;
-const char *action_to_string(ActionKind a);
 
 typedef struct Action {
         ActionKind kind;
