@@ -59,7 +59,9 @@ want=$(date -d "$hm" +%s)
 ctl_is 0 "on until $hm" on until "$hm"
 is "$(($(prop Until) / S))" "$want" "until HH:MM ends at that local time"
 past=$(date -d "@$(($(date +%s) - 120))" +%H:%M)
-want=$(($(date -d "$past" +%s) + 86400))
+want=$(date -d "$past" +%s)
+# (just after midnight, "two minutes ago" is 23:58, and today's 23:58 is still to come)
+[ "$want" -le "$(date +%s)" ] && want=$((want + 86400))
 ctl_is 0 "on until a time that has passed" on until "$past" -m "overnight"
 is "$(($(prop Until) / S))" "$want" "a passed HH:MM means tomorrow's"
 ctl_is 0 "off again" off
