@@ -622,7 +622,7 @@ static int build_start(Notifier *n, const ManagerEvent *ev, Request *q) {
                 return -ENOMEM;
         /* An open-ended recharge cannot be extended. */
         q->actions = ev->until ? start_actions : start_actions + 2;
-        /* Critical passes the silencing of KDE, GNOME and swaync: the user still sees how to end it. */
+        /* Critical passes the silencing of KDE, GNOME, swaync and Xfce: the user still sees how to end it. */
         q->urgency = ev->dnd ? NOTIFY_URGENCY_CRITICAL : NOTIFY_URGENCY_NORMAL;
         return 0;
 }

@@ -375,6 +375,125 @@ static int gnome_release(Silence *s) {
         return 0;
 }
 
+/* ---- Xfce: xfconf channel xfce4-notifyd, /do-not-disturb (b), through xfconfd ---- */
+
+#define XFCONF_NAME "org.xfce.Xfconf"
+#define XFCONF_PATH "/org/xfce/Xfconf"
+#define XFCONF_IFACE "org.xfce.Xfconf"
+#define XFCONF_NOT_FOUND "org.xfce.Xfconf.Error.PropertyNotFound"
+#define XFCE_CHANNEL "xfce4-notifyd"
+#define XFCE_PROP "/do-not-disturb"
+#define XFCE_KEY "do-not-disturb" /* records: "do-not-disturb false", "do-not-disturb absent" */
+
+/* Unlike the notification servers, xfconfd may be started by these calls: it is the settings store
+ * every xfconf client reaches by D-Bus activation (xfce4-notifyd had it started to read its
+ * settings; it may be gone since, after a crash), and the setting outlives both it and the notification
+ * server, in ~/.config/xfce4/xfconf. With auto-start off, a hold could fail for no reason the
+ * user sees, and the restore after a crash, at a login before xfconfd is up, would drop the
+ * record while do-not-disturb stays on for good: the one thing that must not happen. GSettings'
+ * dconf is started the same way for GNOME. A hung activation ends at the call's timeout. */
+static int xfce_get(Silence *s, sd_bus_message_handler_t handler) {
+        return silence_call_activating(s, XFCONF_NAME, XFCONF_PATH, XFCONF_IFACE, "GetProperty", handler, "ss",
+                                       XFCE_CHANNEL, XFCE_PROP);
+}
+
+static int xfce_set(Silence *s, bool dnd, sd_bus_message_handler_t handler) {
+        return silence_call_activating(s, XFCONF_NAME, XFCONF_PATH, XFCONF_IFACE, "SetProperty", handler, "ssv",
+                                       XFCE_CHANNEL, XFCE_PROP, "b", (int) dnd);
+}
+
+/* Removes it: xfce4-notifyd goes back to its default, as if we had never set it. */
+static int xfce_reset(Silence *s, sd_bus_message_handler_t handler) {
+        return silence_call_activating(s, XFCONF_NAME, XFCONF_PATH, XFCONF_IFACE, "ResetProperty", handler, "ssb",
+                                       XFCE_CHANNEL, XFCE_PROP, (int) false);
+}
+
+/* Ends the job, with xfconfd named in the error: the notification server is not what failed. */
+static void xfce_done(Silence *s, const sd_bus_error *e, bool releasing) {
+        _cleanup_(sd_bus_error_free) sd_bus_error named = SD_BUS_ERROR_NULL;
+
+        if (e) {
+                /* The same name, so that no answer is still told from a refusal. */
+                (void) sd_bus_error_setf(&named, e->name, "xfconfd (" XFCONF_NAME "): %s", e->message ?: e->name);
+                e = &named;
+        }
+        if (releasing)
+                silence_release_done(s, e);
+        else
+                silence_hold_done(s, e);
+}
+
+static int on_xfce_hold_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        xfce_done(userdata, silence_reply_error(reply), false);
+        return 0;
+}
+
+static int on_xfce_release_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        const sd_bus_error *e = silence_reply_error(reply);
+
+        /* Resetting what is already gone leaves it as it was before: done. */
+        if (e && sd_bus_error_has_name(e, XFCONF_NOT_FOUND))
+                e = NULL;
+        xfce_done(userdata, e, true);
+        return 0;
+}
+
+static int on_xfce_dnd(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        Silence *s = userdata;
+        const sd_bus_error *e = silence_reply_error(reply);
+        const char *before;
+        int b, r;
+
+        if (e && sd_bus_error_has_name(e, XFCONF_NOT_FOUND))
+                /* Never set: off, xfce4-notifyd's default. Afterwards it is removed again. */
+                before = XFCE_KEY " absent";
+        else if (e)
+                return xfce_done(s, e, false), 0;
+        else {
+                r = sd_bus_message_read(reply, "v", "b", &b);
+                if (r == -ENXIO) {
+                        /* xfce4-notifyd reads any other type as off. We would have to put back a value of
+                         * any type: leave the user's odd setting alone instead. */
+                        _cleanup_(sd_bus_error_free) sd_bus_error x = SD_BUS_ERROR_NULL;
+
+                        (void) sd_bus_error_set(&x, SD_BUS_ERROR_INVALID_ARGS,
+                                                "xfconf's " XFCE_PROP " of channel " XFCE_CHANNEL " is not a boolean; "
+                                                "remove it with 'xfconf-query -c " XFCE_CHANNEL " -p " XFCE_PROP " -r'");
+                        return silence_hold_done(s, &x), 0;
+                }
+                if (r < 0)
+                        return silence_job_failed(s, r, false), 0;
+                if (b)
+                        return silence_hold_as_is(s, "in do-not-disturb"), 0;
+                before = XFCE_KEY " false";
+        }
+        if (!silence_hold_record(s, before))
+                return 0;
+        r = xfce_set(s, true, on_xfce_hold_reply);
+        if (r < 0)
+                silence_job_failed(s, r, false);
+        return 0;
+}
+
+static int xfce_hold(Silence *s) {
+        /* Held before a crash or a restart of the server: the record says what was there before us. */
+        if (silence_record_get(s, SERVER_XFCE))
+                return xfce_set(s, true, on_xfce_hold_reply);
+        return xfce_get(s, on_xfce_dnd);
+}
+
+static int xfce_release(Silence *s) {
+        const char *v;
+
+        if (!silence_record_parse(s->before, XFCE_KEY, &v))
+                return -EBADMSG;
+        if (streq(v, "absent"))
+                return xfce_reset(s, on_xfce_release_reply);
+        if (streq(v, "false") || streq(v, "true"))
+                return xfce_set(s, streq(v, "true"), on_xfce_release_reply);
+        return -EBADMSG;
+}
+
 /* ---- what to do when ---- */
 
 static int (* const hold_table[_SERVER_MAX])(Silence *s) = {
@@ -383,6 +502,7 @@ static int (* const hold_table[_SERVER_MAX])(Silence *s) = {
         [SERVER_SWAYNC] = swaync_hold,
         [SERVER_KDE] = kde_hold,
         [SERVER_GNOME] = gnome_hold,
+        [SERVER_XFCE] = xfce_hold,
 };
 
 static int (* const release_table[_SERVER_MAX])(Silence *s) = {
@@ -391,6 +511,7 @@ static int (* const release_table[_SERVER_MAX])(Silence *s) = {
         [SERVER_SWAYNC] = swaync_release,
         [SERVER_KDE] = kde_release,
         [SERVER_GNOME] = gnome_release,
+        [SERVER_XFCE] = xfce_release,
 };
 
 int silence_server_hold(Silence *s, Server k) {

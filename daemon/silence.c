@@ -27,6 +27,7 @@ const ServerInfo server_table[_SERVER_MAX] = {
         [SERVER_SWAYNC] = { "SwayNotificationCenter", "swaync" },
         [SERVER_KDE] = { "Plasma", "kde" },
         [SERVER_GNOME] = { "gnome-shell", "gnome" },
+        [SERVER_XFCE] = { "Xfce Notify Daemon", "xfce" },
 };
 
 static Server server_from_reported(const char *name) {
@@ -113,34 +114,58 @@ bool silence_record_parse(const char *before, const char *key, const char **ret_
 
 /* ---- calls: one at a time, asynchronous, with a timeout, never starting a server ---- */
 
-int silence_send(Silence *s, sd_bus_message *m, sd_bus_message_handler_t handler) {
+static int send_call(Silence *s, sd_bus_message *m, bool activate, sd_bus_message_handler_t handler) {
         int r;
 
-        /* Silencing a server that is not running is pointless; starting one for it is wrong. */
-        r = sd_bus_message_set_auto_start(m, false);
+        /* Silencing a notification server that is not running is pointless; starting one for it is
+         * wrong. Only a settings store may be started (silence_call_activating()). */
+        r = sd_bus_message_set_auto_start(m, activate);
         if (r < 0)
                 return r;
         s->call = sd_bus_slot_unref(s->call);
         return sd_bus_call_async(s->manager->bus, &s->call, m, handler, s, CALL_TIMEOUT_USEC);
 }
 
-int silence_call(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
-                 sd_bus_message_handler_t handler, const char *types, ...) {
+int silence_send(Silence *s, sd_bus_message *m, sd_bus_message_handler_t handler) {
+        return send_call(s, m, false, handler);
+}
+
+static int call_v(Silence *s, bool activate, const char *dest, const char *path, const char *iface,
+                  const char *member, sd_bus_message_handler_t handler, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        va_list ap;
         int r;
 
         r = sd_bus_message_new_method_call(s->manager->bus, &m, dest, path, iface, member);
         if (r < 0)
                 return r;
         if (types) {
-                va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
                 if (r < 0)
                         return r;
         }
-        return silence_send(s, m, handler);
+        return send_call(s, m, activate, handler);
+}
+
+int silence_call(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
+                 sd_bus_message_handler_t handler, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_v(s, false, dest, path, iface, member, handler, types, ap);
+        va_end(ap);
+        return r;
+}
+
+int silence_call_activating(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
+                            sd_bus_message_handler_t handler, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, types);
+        r = call_v(s, true, dest, path, iface, member, handler, types, ap);
+        va_end(ap);
+        return r;
 }
 
 int silence_get_property(Silence *s, const char *path, const char *iface, const char *prop,
@@ -304,7 +329,8 @@ static int on_server_information(sd_bus_message *reply, void *userdata, sd_bus_e
         else if ((k = server_from_reported(name)) < 0) {
                 if (say_nothing(s))
                         log_info("The notification server '%s' is not one recharged knows how to silence (dunst, mako, "
-                                 "SwayNotificationCenter, Plasma, gnome-shell): other apps' notifications are not held.",
+                                 "SwayNotificationCenter, Plasma, gnome-shell, Xfce Notify Daemon): other apps' "
+                                 "notifications are not held.",
                                  name);
         } else {
                 log_debug("The notification server is %s.", name);

@@ -31,6 +31,7 @@ typedef enum Server {
         SERVER_SWAYNC,
         SERVER_KDE,
         SERVER_GNOME,
+        SERVER_XFCE,
         _SERVER_MAX,
         _SERVER_INVALID = -EINVAL,
 } Server;
@@ -77,6 +78,10 @@ bool silence_hold_record(Silence *s, const char *before);
 int silence_send(Silence *s, sd_bus_message *m, sd_bus_message_handler_t handler);
 int silence_call(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
                  sd_bus_message_handler_t handler, const char *types, ...);
+/* The same with auto-start on: only for a settings store that is D-Bus activated by design and
+ * keeps the setting when it is not running (xfconfd), never for a notification server. */
+int silence_call_activating(Silence *s, const char *dest, const char *path, const char *iface, const char *member,
+                            sd_bus_message_handler_t handler, const char *types, ...);
 int silence_get_property(Silence *s, const char *path, const char *iface, const char *prop,
                          sd_bus_message_handler_t handler);
 /* The reply's error, NULL when it succeeded. */
