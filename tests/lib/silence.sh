@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# silence.sh: the notification servers of the silencing tests: dunst under Xvfb, mako and swaync
-# under a headless sway run as an unprivileged user, dbusmock servers; and waiting for a
-# server's state. Source it after daemon.sh; call test_setup first.
+# silence.sh: the notification servers of the silencing tests: dunst and xfce4-notifyd under
+# Xvfb, mako and swaync under a headless sway run as an unprivileged user, dbusmock servers; and
+# waiting for a server's state. Source it after daemon.sh; call test_setup first.
 
 NOTIFICATIONS=org.freedesktop.Notifications
 NOBODY=65534
@@ -46,17 +46,21 @@ wait_server() {
         wait_until 15 server_up || { diag "no notification server came up"; return 1; }
 }
 
-# ---- dunst under Xvfb ----
+# ---- X servers under Xvfb: dunst, xfce4-notifyd ----
+
+# xvfb_start: Xvfb on a free display (once), exported as DISPLAY.
+xvfb_start() {
+        [ -z "$XVFB_PID" ] || return 0
+        Xvfb -displayfd 8 -nolisten tcp -screen 0 640x480x24 8>"$T/display" 2>"$T/xvfb.log" &
+        XVFB_PID=$!
+        EXTRA_PIDS="$EXTRA_PIDS $XVFB_PID"
+        wait_until 10 test -s "$T/display" || { diag "Xvfb did not start"; return 1; }
+        export DISPLAY=":$(head -1 "$T/display")"
+}
 
 # dunst_start: Xvfb on a free display and dunst on it, with the test's XDG tree (default rules).
 dunst_start() {
-        if [ -z "$XVFB_PID" ]; then
-                Xvfb -displayfd 8 -nolisten tcp -screen 0 640x480x24 8>"$T/display" 2>"$T/xvfb.log" &
-                XVFB_PID=$!
-                EXTRA_PIDS="$EXTRA_PIDS $XVFB_PID"
-                wait_until 10 test -s "$T/display" || { diag "Xvfb did not start"; return 1; }
-                export DISPLAY=":$(head -1 "$T/display")"
-        fi
+        xvfb_start || return 1
         dunst >>"$T/dunst.log" 2>&1 &
         DUNST_PID=$!
         EXTRA_PIDS="$EXTRA_PIDS $DUNST_PID"
