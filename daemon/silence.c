@@ -429,9 +429,12 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
         s->stopping = true;
         s->server_changed = false;
         if (s->settle && sd_event_source_get_enabled(s->settle, NULL) > 0) {
-                /* A hold not begun yet: nothing to put back. */
+                /* A hold not begun yet puts nothing back; a release not begun yet is made again
+                 * below, without the wait. */
                 s->settle = sd_event_source_disable_unref(s->settle);
                 s->busy = false;
+                free(s->before);
+                s->before = NULL;
         }
         silence_update(s);
         while (s->busy && bus) {
