@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # silence.sh: the notification servers of the silencing tests: dunst and xfce4-notifyd under
-# Xvfb, mako and swaync under a headless sway run as an unprivileged user, dbusmock servers; and
-# waiting for a server's state. Source it after daemon.sh; call test_setup first.
+# Xvfb, mako and swaync under a headless sway run as an unprivileged user (and screenshots of
+# it), dbusmock servers; and waiting for a server's state. Source it after daemon.sh; call
+# test_setup first.
 
 NOTIFICATIONS=org.freedesktop.Notifications
 NOBODY=65534
@@ -134,6 +135,16 @@ nobody_start() {
         LAST_PID=$!
         EXTRA_PIDS="$EXTRA_PIDS $LAST_PID"
 }
+
+# screenshot RRGGBB...: one screenshot of the output (grim, through wlr-screencopy, as the
+# compositor's user): how many of its pixels have each colour, into $T/shot ("RRGGBB COUNT" a
+# line). Fails when grim does, so that a failed capture never counts as nothing drawn.
+screenshot() {
+        ( as_nobody grim -t ppm - ) 2>>"$T/grim.log" |
+                /usr/bin/python3 "$top_srcdir/tests/lib/ppm-colours.py" "$@" >"$T/shot"
+}
+# pixels RRGGBB: how many pixels of that colour the last screenshot had.
+pixels() { sed -n "s/^$1 //p" "$T/shot"; }
 
 # ---- dbusmock ----
 
