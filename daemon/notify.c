@@ -32,12 +32,12 @@ typedef enum NotifyKind {
 } NotifyKind;
 
 /* How the server took our last call. Zero is the start: nothing said about it yet. */
-typedef enum ServerFailure {
-        SERVER_ANSWERS,
-        SERVER_ABSENT,           /* nothing owns the name */
-        SERVER_SILENT,           /* no answer within the timeout, or it left without one */
-        SERVER_REFUSING,         /* an error of its own */
-} ServerFailure;
+typedef enum ServerHealth {
+        SERVER_HEALTH_ANSWERS,
+        SERVER_HEALTH_ABSENT,    /* nothing owns the name */
+        SERVER_HEALTH_SILENT,    /* no answer within the timeout, or it left without one */
+        SERVER_HEALTH_REFUSING,  /* an error of its own */
+} ServerHealth;
 
 /* Pairs of action key and label, as Notify takes them. */
 static const char * const heads_up_actions[] = {
@@ -115,7 +115,7 @@ struct Notifier {
         Shown shown[NOTIFY_SHOWN_MAX];
         size_t shown_next;
         char *owner;             /* the server's unique name, from its last answer */
-        ServerFailure failure;   /* how the last call failed: said once per kind, quiet until it answers */
+        ServerHealth failure;   /* how the last call failed: said once per kind, quiet until it answers */
 };
 
 static int send_request(Notifier *n, Request *q);
@@ -177,19 +177,19 @@ static int request_new(Notifier *n, NotifyKind kind, const ManagerEvent *ev, Req
 
 /* ---- the server answering, or not ---- */
 
-static ServerFailure server_failure_from_error(const sd_bus_error *e) {
+static ServerHealth server_health_from_error(const sd_bus_error *e) {
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
             sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                return SERVER_ABSENT;
+                return SERVER_HEALTH_ABSENT;
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
-                return SERVER_SILENT;
-        return SERVER_REFUSING;
+                return SERVER_HEALTH_SILENT;
+        return SERVER_HEALTH_REFUSING;
 }
 
 /* One warning per kind of failure: a server that is gone and then one that hangs are two things
  * to say, the same failure at every event is one. */
 static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) {
-        ServerFailure f = server_failure_from_error(e);
+        ServerHealth f = server_health_from_error(e);
 
         if (n->failure == f) {
                 log_debug("Notification server still not answering (%s: %s).", e->name, e->message);
@@ -197,12 +197,12 @@ static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) 
         }
         n->failure = f;
         switch (f) {
-        case SERVER_ABSENT:
+        case SERVER_HEALTH_ABSENT:
                 log_warning("No notification server on the session bus (nothing owns %s): the %s notification is not shown. "
                             "recharged keeps running and tries again at the next event.",
                             NOTIFY_BUS_NAME, what);
                 break;
-        case SERVER_SILENT:
+        case SERVER_HEALTH_SILENT:
                 log_warning("The notification server did not answer within %llu s: the %s notification is not shown. "
                             "recharged keeps running and tries again at the next event.",
                             (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
@@ -217,9 +217,9 @@ static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) 
 static void server_answered(Notifier *n, sd_bus_message *reply) {
         const char *sender = sd_bus_message_get_sender(reply);
 
-        if (n->failure != SERVER_ANSWERS)
+        if (n->failure != SERVER_HEALTH_ANSWERS)
                 log_info("The notification server answers again: notifications are shown from now on.");
-        n->failure = SERVER_ANSWERS;
+        n->failure = SERVER_HEALTH_ANSWERS;
 
         /* Ids belong to one server: a new one (a restart, another program) knows none of ours. */
         if (sender && !streq_ptr(sender, n->owner)) {
