@@ -115,7 +115,7 @@ struct Notifier {
         Shown shown[NOTIFY_SHOWN_MAX];
         size_t shown_next;
         char *owner;             /* the server's unique name, from its last answer */
-        ServerHealth failure;   /* how the last call failed: said once per kind, quiet until it answers */
+        ServerHealth health;     /* how the last call went: each failure said once, quiet until it answers */
 };
 
 static int send_request(Notifier *n, Request *q);
@@ -191,11 +191,11 @@ static ServerHealth server_health_from_error(const sd_bus_error *e) {
 static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) {
         ServerHealth f = server_health_from_error(e);
 
-        if (n->failure == f) {
+        if (n->health == f) {
                 log_debug("Notification server still not answering (%s: %s).", e->name, e->message);
                 return;
         }
-        n->failure = f;
+        n->health = f;
         switch (f) {
         case SERVER_HEALTH_ABSENT:
                 log_warning("No notification server on the session bus (nothing owns %s): the %s notification is not shown. "
@@ -217,9 +217,9 @@ static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) 
 static void server_answered(Notifier *n, sd_bus_message *reply) {
         const char *sender = sd_bus_message_get_sender(reply);
 
-        if (n->failure != SERVER_HEALTH_ANSWERS)
+        if (n->health != SERVER_HEALTH_ANSWERS)
                 log_info("The notification server answers again: notifications are shown from now on.");
-        n->failure = SERVER_HEALTH_ANSWERS;
+        n->health = SERVER_HEALTH_ANSWERS;
 
         /* Ids belong to one server: a new one (a restart, another program) knows none of ours. */
         if (sender && !streq_ptr(sender, n->owner)) {
