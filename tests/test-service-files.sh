@@ -23,7 +23,8 @@ is "$(value "$UNIT" RestartPreventExitStatus)" "78" "unit: no restart loop on a 
 is "$(value "$UNIT" PartOf) $(value "$UNIT" After) $(value "$UNIT" WantedBy)" \
    "graphical-session.target graphical-session.target graphical-session.target" \
    "unit: started with the graphical session and stopped with it"
-is "$(value "$UNIT" NoNewPrivileges) $(value "$UNIT" ProtectSystem)" "yes strict" "unit: NoNewPrivileges, ProtectSystem=strict"
+is "$(value "$UNIT" NoNewPrivileges) $(value "$UNIT" ProtectSystem) $(value "$UNIT" ProtectHome)" "yes strict read-only" \
+   "unit: NoNewPrivileges, ProtectSystem=strict, ProtectHome=read-only"
 if grep -q '@[a-z_]*@' "$UNIT" "$ACT"; then
         ok 1 "no @placeholder@ is left in the built files"
         diag "$(grep -n '@[a-z_]*@' "$UNIT" "$ACT")"
@@ -40,7 +41,7 @@ is "$(basename "$ACT")" "$(value "$ACT" Name).service" "activation: the file is 
 
 # ---- the state folder the sandbox leaves writable is where the daemon writes ----
 # %h is the home folder; the daemon's default is $HOME/.local/state/recharged.
-rw=$(value "$UNIT" ReadWritePaths | tr ' ' '\n' | grep '^%h/' | head -1)
+rw=$(value "$UNIT" ReadWritePaths | tr ' ' '\n' | sed 's/^-//' | grep '^%h/' | head -1)
 pre=$(value "$UNIT" ExecStartPre)
 is "$rw" "%h/.local/state/recharged" "unit: the state folder is writable"
 is "$pre" "+/bin/mkdir -p $rw" "unit: the state folder is made before the read-only view is set up"
