@@ -261,7 +261,8 @@ notify_mock_stop
 
 # ---- a server that takes Notify and never answers ----
 /usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" >"$T/hang.log" 2>&1 &
-EXTRA_PIDS="$EXTRA_PIDS $!"
+HANG_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $HANG_PID"
 gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
 call Recharge ts $((3600 * S)) "Into the void" >/dev/null
 for i in $(seq 100); do grep -q "held Notify" "$T/hang.log" && break; sleep 0.05; done
@@ -280,7 +281,30 @@ is "$(grep -c "did not answer within" "$LOG")" 1 "…and that is said once"
 ms=$(max_call_ms 5)
 [ "$ms" -lt 1000 ]
 ok $? "GetStatus still answers at once ($ms ms)"
+
+# ---- the stuck server goes away: a new kind of failure, said once more ----
+kill "$HANG_PID"
+for i in $(seq 100); do busctl --user status "$NOTIFY_NAME" >/dev/null 2>&1 || break; sleep 0.05; done
+call Recharge ts $((3600 * S)) "Nobody now" >/dev/null
+call Stop >/dev/null
+absent_twice() { [ "$(grep -c "No notification server on the session bus" "$LOG")" = 2 ]; }
+for i in $(seq 100); do absent_twice && break; sleep 0.05; done
+call GetStatus >/dev/null   # what the Notify errors led to is logged before this answer
+absent_twice
+ok $? "a server that hung and then left: 'no server' is said again, once"
+n=$(grep -c "did not answer within" "$LOG")
+is "$n" 1 "…and the hang was not said again"
+[ "$n" = 1 ] || diag "$(grep -i "notification server" "$LOG")"
+
+# ---- a Notify still unanswered at exit ----
+/usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" >"$T/hang2.log" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
+call Recharge ts $((3600 * S)) "Pending at exit" >/dev/null
+for i in $(seq 100); do grep -q "held Notify" "$T/hang2.log" && break; sleep 0.05; done
+grep -q "held Notify" "$T/hang2.log"
+ok $? "a second stuck server holds our Notify"
 daemon_stop
-is "$DAEMON_STATUS" 0 "the daemon exits cleanly with calls still pending"
+is "$DAEMON_STATUS" 0 "the daemon exits cleanly with the call still pending"
 
 tap_done
