@@ -203,9 +203,16 @@ static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) 
                             NOTIFY_BUS_NAME, what);
                 break;
         case SERVER_HEALTH_SILENT:
-                log_warning("The notification server did not answer within %llu s: the %s notification is not shown. "
-                            "recharged keeps running and tries again at the next event.",
-                            (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
+                /* sd-bus's own timeout says "Method call timed out"; the bus says why otherwise
+                 * (the server left the bus without answering). */
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) || streq_ptr(e->message, "Method call timed out"))
+                        log_warning("The notification server did not answer within %llu s: the %s notification is not shown. "
+                                    "recharged keeps running and tries again at the next event.",
+                                    (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
+                else
+                        log_warning("The notification server did not answer (%s): the %s notification is not shown. "
+                                    "recharged keeps running and tries again at the next event.",
+                                    e->message ?: e->name, what);
                 break;
         default:
                 log_warning("The notification server refused the %s notification (%s: %s). recharged tries again at the next event.",
