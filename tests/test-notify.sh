@@ -265,14 +265,19 @@ notify_wait 2 5 >/dev/null   # the end's Notify reaches this server, not the one
 notify_mock_stop
 
 # ---- a server that takes Notify and never answers ----
+# hang_start N MESSAGE: a stuck server (notify-hang.py), its log in $T/hangN.log; waits until
+# it holds the Notify of the recharge (MESSAGE) it starts.
+hang_start() {
+        /usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" >"$T/hang$1.log" 2>&1 &
+        HANG_PID=$!
+        EXTRA_PIDS="$EXTRA_PIDS $HANG_PID"
+        gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
+        call Recharge ts $((3600 * S)) "$2" >/dev/null
+        for i in $(seq 100); do grep -q "held Notify" "$T/hang$1.log" && break; sleep 0.05; done
+        grep -q "held Notify" "$T/hang$1.log"
+}
 fresh_log
-/usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" >"$T/hang.log" 2>&1 &
-HANG_PID=$!
-EXTRA_PIDS="$EXTRA_PIDS $HANG_PID"
-gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
-call Recharge ts $((3600 * S)) "Into the void" >/dev/null
-for i in $(seq 100); do grep -q "held Notify" "$T/hang.log" && break; sleep 0.05; done
-grep -q "held Notify" "$T/hang.log"
+hang_start 1 "Into the void"
 ok $? "the stuck server has our Notify and does not answer it"
 ms=$(max_call_ms 5)
 [ "$ms" -lt 1000 ]
@@ -303,17 +308,6 @@ is "$n" 1 "…and the hang was not said again"
 [ "$n" = 1 ] || diag "$(grep -i "notification server" "$LOG")"
 
 # ---- a server that leaves the bus while it holds our Notify: the bus's reason is said ----
-# hang_start N: one more stuck server, its log in $T/hangN.log; waits until it holds a Notify
-# of the recharge it starts.
-hang_start() {
-        /usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" >"$T/hang$1.log" 2>&1 &
-        HANG_PID=$!
-        EXTRA_PIDS="$EXTRA_PIDS $HANG_PID"
-        gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
-        call Recharge ts $((3600 * S)) "$2" >/dev/null
-        for i in $(seq 100); do grep -q "held Notify" "$T/hang$1.log" && break; sleep 0.05; done
-        grep -q "held Notify" "$T/hang$1.log"
-}
 hang_start 2 "Left holding it"
 ok $? "another stuck server holds our Notify"
 kill "$HANG_PID"
