@@ -33,7 +33,12 @@ ok $? "error lines carry the sd-daemon error prefix and the line of the key"
 is "$?" 78 "a missing --config file exits 78"
 
 # ---- a running daemon ----
-cat >"$CONF" <<'EOF'
+# Every time of day is hours from now, so nothing starts, ends or falls due while the test runs,
+# whatever the day and hour it runs at: base is the next whole hour at least an hour ahead.
+base=$(( ($(date +%s) / 3600 + 2) * 3600 ))
+hhmm() { date -u -d "@$((base + $1))" +%H:%M; }
+base_sec=$(( base % 86400 ))
+cat >"$CONF" <<EOF
 [general]
 heads-up = 10min
 status = Away until %until%: %message%
@@ -41,14 +46,14 @@ status = Away until %until%: %message%
 [focus]
 type = recharge
 days = Mon..Fri
-start = 07:00
-end = 07:45
+start = $(hhmm 0)
+end = $(hhmm 2700)
 message = Coffee, alone
 
 [late-walk]
 type = recharge
 days = Sat,Sun
-start = 23:30
+start = $(hhmm 7200)
 duration = 1h
 dnd = no
 message = Walk
@@ -57,13 +62,13 @@ message = Walk
 type = selfcare
 days = daily
 every = 90min
-between = 09:00-18:00
+between = $(hhmm 10800)-$(hhmm 43200)
 message = Stand up
 
 [friend]
 type = selfcare
 days = Sun
-at = 17:00, 20:30
+at = $(hhmm 46800), $(hhmm 52200)
 message = Call a friend
 
 [off]
@@ -133,8 +138,8 @@ is "$(eprop focus Message)" "Coffee, alone" "Entry Message"
 is "$(eprop focus Days)" "Mon..Fri" "Entry Days, canonical"
 is "$(eprop focus Enabled)" true "Entry Enabled"
 is "$(eprop focus Active)" false "Entry Active"
-is "$(eprop focus Start)" "07:00:00" "Entry Start as HH:MM:SS"
-is "$(eprop focus End)" "07:45:00" "Entry End as HH:MM:SS"
+is "$(eprop focus Start)" "$(hhmm 0):00" "Entry Start as HH:MM:SS"
+is "$(eprop focus End)" "$(hhmm 2700):00" "Entry End as HH:MM:SS"
 is "$(eprop focus Duration)" 0 "Entry Duration is 0 when End is given"
 is "$(eprop focus Dnd)" true "Entry Dnd defaults to yes"
 is "$(eprop focus Every)" 0 "Entry Every is 0 for a block"
@@ -146,16 +151,16 @@ is "$(eprop late-walk Dnd)" false "Entry Dnd = no"
 is "$(eprop late-walk Days)" "Sat,Sun" "Entry Days of two days"
 is "$(eprop stretch Type)" selfcare "Entry Type of a reminder"
 is "$(eprop stretch Every)" 5400000000 "Entry Every in µs"
-is "$(eprop stretch Between)" "09:00:00-18:00:00" "Entry Between"
+is "$(eprop stretch Between)" "$(hhmm 10800):00-$(hhmm 43200):00" "Entry Between"
 is "$(eprop stretch Start)" "" "Entry Start is empty for a reminder"
 is "$(eprop stretch Days)" daily "Entry Days daily"
-is "$(eprop friend At)" '["17:00:00","20:30:00"]' "Entry At lists the times"
+is "$(eprop friend At)" "[\"$(hhmm 46800):00\",\"$(hhmm 52200):00\"]" "Entry At lists the times"
 is "$(eprop friend NextEnd)" 0 "a reminder's NextEnd is 0"
 is "$(eprop off Enabled)" false "a disabled entry is listed with Enabled false"
 is "$(eprop off NextStart)" 0 "a disabled entry has no NextStart"
 ns=$(eprop focus NextStart); ne=$(eprop focus NextEnd)
 is "$((ne - ns))" 2700000000 "a block's NextEnd - NextStart is its length"
-is "$(( (ns / 1000000) % 86400 ))" 25200 "NextStart is at 07:00 local time (TZ=UTC)"
+is "$(( (ns / 1000000) % 86400 ))" "$base_sec" "NextStart is at the configured local time (TZ=UTC)"
 
 list=$(call ListEntries)
 is "$(echo "$list" | jq -r '.[0] | map(.[0]) | join(" ")')" "focus friend late-walk off stretch" "ListEntries lists every entry by name"
@@ -167,7 +172,7 @@ now=$(now_us)
 ev=$(call Upcoming tt "$now" $((now + 7 * day)))
 is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "focus" and .[2] == "start")] | length')" 5 "Upcoming: a Mon..Fri block starts 5 times a week"
 is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "focus" and .[2] == "heads-up")] | length')" 5 "Upcoming: with a heads-up each"
-is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "stretch")] | length')" 49 "Upcoming: every 90min 09:00-18:00 is 7 reminders a day"
+is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "stretch")] | length')" 49 "Upcoming: every 90min over nine hours is 7 reminders a day"
 is "$(echo "$ev" | jq -r '[.[0][] | select(.[0] == "friend")][0][1:3] | join(" ")')" "selfcare reminder" "Upcoming: type and event of a reminder"
 is "$(echo "$ev" | jq '[.[0][] | .[3]] | . == sort')" true "Upcoming: events in time order"
 is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "off")] | length')" 0 "Upcoming: a disabled entry never fires"
