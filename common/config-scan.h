@@ -30,6 +30,7 @@ typedef enum ConfigKey {
         KEY_STATUS,
         KEY_ON_START,
         KEY_ON_END,
+        KEY_HOOK_TIMEOUT,
         /* entries */
         KEY_TYPE,
         KEY_DAYS,
@@ -45,7 +46,7 @@ typedef enum ConfigKey {
         _KEY_MAX,
         _KEY_INVALID = -EINVAL,
 } ConfigKey;
-#define KEY_GENERAL_LAST KEY_ON_END
+#define KEY_GENERAL_LAST KEY_HOOK_TIMEOUT
 const char *config_key_to_string(ConfigKey k);
 ConfigKey config_key_from_string(const char *s);
 

@@ -133,6 +133,7 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_STATUS] = "status",
         [KEY_ON_START] = "on-start",
         [KEY_ON_END] = "on-end",
+        [KEY_HOOK_TIMEOUT] = "hook-timeout",
         [KEY_TYPE] = "type",
         [KEY_DAYS] = "days",
         [KEY_MESSAGE] = "message",
@@ -282,6 +283,8 @@ static void validate_general(Parser *p, const Section *s, Config *c) {
                 return;
         if (value_of(s, KEY_HEADS_UP))
                 (void) parse_span_key(p, s, KEY_HEADS_UP, 0, USEC_PER_DAY, false, &c->heads_up);
+        if (value_of(s, KEY_HOOK_TIMEOUT))
+                (void) parse_span_key(p, s, KEY_HOOK_TIMEOUT, USEC_PER_SEC, USEC_PER_HOUR, false, &c->hook_timeout);
         parse_bool_key(p, s, KEY_RECONNECT, &c->reconnect);
         parse_bool_key(p, s, KEY_SILENCE, &c->silence_notifications);
         if (value_of(s, KEY_STATUS) && parse_text_key(p, s, KEY_STATUS) >= 0) {
@@ -497,6 +500,7 @@ static int config_new(Config **ret) {
         if (!c)
                 return -ENOMEM;
         c->heads_up = 10 * USEC_PER_MINUTE;
+        c->hook_timeout = CONFIG_HOOK_TIMEOUT_DEFAULT;
         c->reconnect = c->silence_notifications = true;
         c->hooks_allowed = true;
         c->status = strdup(CONFIG_STATUS_DEFAULT);

@@ -50,6 +50,7 @@ typedef struct Config {
         char *status;        /* template with %until% %message% %entry% %since% %left% */
         char *on_start;      /* hook commands, NULL when unset or empty */
         char *on_end;
+        usec_t hook_timeout; /* a hook still running after this is killed */
         bool hooks_allowed;  /* false when the file is writable by others than its owner */
         Entry *entries;      /* sorted by name, so an index order is name order */
         size_t n_entries;
@@ -57,6 +58,7 @@ typedef struct Config {
 
 #define CONFIG_FILE_MAX (1024 * 1024) /* bytes; a larger file is refused */
 #define CONFIG_LINE_MAX 1022          /* bytes in a line (joined with '\\'), iniparser 4.1's limit */
+#define CONFIG_HOOK_TIMEOUT_DEFAULT (30 * USEC_PER_SEC)
 #define CONFIG_STATUS_DEFAULT "Recharging until %until% — %message%"
 
 /* For tests and the fuzzer: abort() when our own scan and iniparser read a value differently. */

@@ -75,3 +75,7 @@ size_t strv_length(char * const *l);
 int strv_extend(char ***l, const char *s);
 /* Appends a formatted line; returns 0 or -ENOMEM. */
 int strv_extendf(char ***l, const char *fmt, ...) _printf_(2, 3);
+
+/* At most max bytes of s, with control characters and bytes that are not UTF-8 as "\xNN", cut on
+ * a character boundary: safe to put in a log line or an error message. NULL on OOM. */
+char *text_escape_cut(const char *s, size_t max);

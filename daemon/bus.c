@@ -11,7 +11,7 @@
 /* Upcoming() answers at most this many events; a longer list asks for a shorter range. */
 #define UPCOMING_MAX 100000
 
-/* ---- root properties ---- */
+/* ---- root properties: one table (status-props.h) for the vtable, GetStatus and the diff ---- */
 
 static int append_status_property(sd_bus_message *reply, const Manager *m, StatusProperty p) {
         const ManagerStatus *s = &m->status;
@@ -41,22 +41,12 @@ static int append_status_property(sd_bus_message *reply, const Manager *m, Statu
                 return sd_bus_message_append(reply, "t", s->next_event_time);
         case PROP_PAUSED_UNTIL:
                 return sd_bus_message_append(reply, "t", s->paused_until);
+        case PROP_TIME_ZONE:
+                return sd_bus_message_append(reply, "s", s->time_zone ?: "");
+        case PROP_PRESENCE:
+                return sd_bus_message_append(reply, "s", s->presence ?: "unknown");
         default:
                 return -EINVAL;
-        }
-}
-
-static const char *status_property_signature(StatusProperty p) {
-        switch (p) {
-        case PROP_DO_NOT_DISTURB:
-                return "b";
-        case PROP_SINCE:
-        case PROP_UNTIL:
-        case PROP_NEXT_EVENT_TIME:
-        case PROP_PAUSED_UNTIL:
-                return "t";
-        default:
-                return "s";
         }
 }
 
@@ -65,7 +55,7 @@ static int property_get_status(sd_bus *bus, const char *path, const char *interf
         Manager *m = userdata;
 
         for (StatusProperty p = 0; p < _PROP_MAX; p++)
-                if (streq(property, status_property_names[p]))
+                if (streq(property, status_property_info[p].name))
                         return append_status_property(reply, m, p);
         return -ENOENT;
 }
@@ -174,7 +164,7 @@ static int entry_enumerate(sd_bus *bus, const char *path, void *userdata, char *
 static int act(sd_bus_message *message, Manager *m, const Action *a, sd_bus_error *error) {
         int r;
 
-        r = manager_act(m, a, error);
+        r = manager_act(m, a, manager_clock(), error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -192,9 +182,9 @@ static int method_get_status(sd_bus_message *message, void *userdata, sd_bus_err
         for (StatusProperty p = 0; r >= 0 && p < _PROP_MAX; p++) {
                 r = sd_bus_message_open_container(reply, 'e', "sv");
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "s", status_property_names[p]);
+                        r = sd_bus_message_append(reply, "s", status_property_info[p].name);
                 if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'v', status_property_signature(p));
+                        r = sd_bus_message_open_container(reply, 'v', status_property_info[p].type);
                 if (r >= 0)
                         r = append_status_property(reply, m, p);
                 if (r >= 0)
@@ -284,7 +274,7 @@ static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *
 static int method_list_entries(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
-        usec_t now = manager_now(m);
+        usec_t now = manager_clock();
         int r;
 
         r = sd_bus_message_new_method_return(message, &reply);
@@ -318,7 +308,7 @@ static int method_upcoming(sd_bus_message *message, void *userdata, sd_bus_error
         if (r < 0)
                 return r;
         if (from == 0)
-                from = manager_now(m);
+                from = manager_clock();
         if (to < from)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "The range ends before it begins: 'to' must not be before 'from'.");
@@ -370,7 +360,7 @@ static int method_upcoming(sd_bus_message *message, void *userdata, sd_bus_error
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         int r;
 
-        r = manager_reload(userdata, error);
+        r = manager_reload(userdata, manager_clock(), error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -379,24 +369,24 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
 static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
-        usec_t since;
+        usec_t since, now = manager_clock();
         Stats s;
         int r;
 
         r = sd_bus_message_read(message, "t", &since);
         if (r < 0)
                 return r;
-        if (since > manager_now(m))
+        if (since > now)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "'since' is in the future: there are no stats for it yet.");
-        r = manager_stats(m, since, &s);
+        r = manager_stats(m, since, now, &s);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to read the history '%s': %m", m->history_path);
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 11,
+        r = sd_bus_message_append(reply, "a{sv}", 14,
                                   "Since", "t", s.since,
                                   "Until", "t", s.until,
                                   "Planned", "t", s.planned,
@@ -407,19 +397,20 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
                                   "Missed", "u", s.missed,
                                   "RemindersShown", "u", s.reminders_shown,
                                   "RemindersDone", "u", s.reminders_done,
+                                  "RemindersMissed", "u", s.reminders_missed,
+                                  "Manual", "u", s.manual,
+                                  "ManualKept", "t", s.manual_kept,
                                   "Streak", "u", s.streak);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
 }
 
-/* ---- signals ---- */
+/* ---- what changed goes out: signals in time order, then properties, then the entry objects ---- */
 
-static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata) {
+static void emit_event(Manager *m, const ManagerEvent *ev) {
         int r = 0;
 
-        if (!m->bus)
-                return;
         switch (ev->kind) {
         case MANAGER_EVENT_RECHARGE_STARTED:
                 r = sd_bus_emit_signal(m->bus, RECHARGED_OBJECT_PATH, RECHARGED_INTERFACE, "RechargeStarted", "ssts",
@@ -438,22 +429,20 @@ static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata)
                                        ev->entry, ev->message ?: "");
                 break;
         default:
-                break;
+                break; /* a moved end shows as PropertiesChanged of Until */
         }
         if (r < 0)
                 log_warning_errno(r, "Failed to emit a signal, ignoring: %m");
 }
 
-void bus_emit_status_changed(Manager *m, unsigned mask) {
+static void emit_status_changed(Manager *m, uint64_t mask) {
         const char *names[_PROP_MAX + 1];
         size_t n = 0;
         int r;
 
-        if (!m->bus)
-                return;
         for (StatusProperty p = 0; p < _PROP_MAX; p++)
-                if (mask & (1u << p))
-                        names[n++] = status_property_names[p];
+                if (mask & (UINT64_C(1) << p))
+                        names[n++] = status_property_info[p].name;
         names[n] = NULL;
         if (n == 0)
                 return;
@@ -466,7 +455,7 @@ static void emit_entry_changed(Manager *m, const char *name, const char **names)
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!m->bus || !names[0])
+        if (!names[0])
                 return;
         r = entry_path(name, &path);
         if (r >= 0)
@@ -475,24 +464,22 @@ static void emit_entry_changed(Manager *m, const char *name, const char **names)
                 log_warning_errno(r, "Failed to emit PropertiesChanged for entry '%s', ignoring: %m", name);
 }
 
-void bus_emit_entry_live_changed(Manager *m, size_t i, const EntryLive *old, const EntryLive *new) {
-        const EntryLive was = *old;
+static void emit_entry_live_changed(Manager *m, const ManagerLiveChange *l) {
+        const EntryLive *was = &l->old, *now = &m->entry_live[l->index];
         const char *names[4];
         size_t n = 0;
 
-        /* The getters read the cache: make it current before they are called for the signal. */
-        m->entry_live[i] = *new;
-        if (was.active != new->active)
+        if (was->active != now->active)
                 names[n++] = "Active";
-        if (was.next_start != new->next_start)
+        if (was->next_start != now->next_start)
                 names[n++] = "NextStart";
-        if (was.next_end != new->next_end)
+        if (was->next_end != now->next_end)
                 names[n++] = "NextEnd";
         names[n] = NULL;
-        emit_entry_changed(m, m->config->entries[i].name, names);
+        emit_entry_changed(m, m->config->entries[l->index].name, names);
 }
 
-void bus_emit_entry_rule_changed(Manager *m, const Entry *a, size_t i) {
+static void emit_entry_rule_changed(Manager *m, const Entry *a, size_t i) {
         const Entry *b = &m->config->entries[i];
         const char *names[16];
         size_t n = 0;
@@ -515,51 +502,52 @@ void bus_emit_entry_rule_changed(Manager *m, const Entry *a, size_t i) {
         emit_entry_changed(m, b->name, names);
 }
 
-void bus_emit_entry_added(Manager *m, size_t i) {
+static void emit_entry_interfaces(Manager *m, const char *name, bool added) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        if (!m->bus)
-                return;
-        r = entry_path(m->config->entries[i].name, &path);
-        if (r >= 0)
-                r = sd_bus_emit_interfaces_added(m->bus, path, RECHARGED_ENTRY_INTERFACE, NULL);
-        if (r < 0)
-                log_warning_errno(r, "Failed to emit InterfacesAdded, ignoring: %m");
-}
-
-void bus_emit_entry_removed(Manager *m, const char *name) {
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        if (!m->bus)
-                return;
         r = entry_path(name, &path);
         if (r >= 0)
-                r = sd_bus_emit_interfaces_removed(m->bus, path, RECHARGED_ENTRY_INTERFACE, NULL);
+                r = added ? sd_bus_emit_interfaces_added(m->bus, path, RECHARGED_ENTRY_INTERFACE, NULL)
+                          : sd_bus_emit_interfaces_removed(m->bus, path, RECHARGED_ENTRY_INTERFACE, NULL);
         if (r < 0)
-                log_warning_errno(r, "Failed to emit InterfacesRemoved, ignoring: %m");
+                log_warning_errno(r, "Failed to emit %s, ignoring: %m", added ? "InterfacesAdded" : "InterfacesRemoved");
+}
+
+/* A reload: entries removed, added, changed. */
+static void emit_entries_reloaded(Manager *m, const Config *old) {
+        for (size_t i = 0; i < old->n_entries; i++)
+                if (config_find_entry(m->config, old->entries[i].name) < 0)
+                        emit_entry_interfaces(m, old->entries[i].name, false);
+        for (size_t i = 0; i < m->config->n_entries; i++) {
+                int j = config_find_entry(old, m->config->entries[i].name);
+                if (j < 0)
+                        emit_entry_interfaces(m, m->config->entries[i].name, true);
+                else
+                        emit_entry_rule_changed(m, &old->entries[j], i);
+        }
+}
+
+static void on_manager_change(Manager *m, const ManagerChange *c, void *userdata) {
+        if (!m->bus)
+                return;
+        for (size_t k = 0; k < c->n_events; k++)
+                emit_event(m, &c->events[k]);
+        emit_status_changed(m, c->status_mask);
+        if (c->old_config)
+                emit_entries_reloaded(m, c->old_config);
+        for (size_t k = 0; k < c->n_live; k++)
+                emit_entry_live_changed(m, &c->live[k]);
 }
 
 /* ---- vtables ---- */
 
-#define STATUS_PROPERTY(name, sig) \
-        SD_BUS_PROPERTY(name, sig, property_get_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+#define STATUS_PROPERTY(e, name, sig) \
+        SD_BUS_PROPERTY(name, sig, property_get_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        STATUS_PROPERTY("Mode", "s"),
-        STATUS_PROPERTY("DoNotDisturb", "b"),
-        STATUS_PROPERTY("Source", "s"),
-        STATUS_PROPERTY("Entry", "s"),
-        STATUS_PROPERTY("Since", "t"),
-        STATUS_PROPERTY("Until", "t"),
-        STATUS_PROPERTY("Message", "s"),
-        STATUS_PROPERTY("StatusText", "s"),
-        STATUS_PROPERTY("NextEntry", "s"),
-        STATUS_PROPERTY("NextEvent", "s"),
-        STATUS_PROPERTY("NextEventTime", "t"),
-        STATUS_PROPERTY("PausedUntil", "t"),
+        STATUS_PROPERTIES(STATUS_PROPERTY)
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 
         SD_BUS_METHOD_WITH_ARGS("GetStatus", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", status),
@@ -642,7 +630,7 @@ int bus_setup(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
 
-        r = manager_add_listener(m, on_manager_event, NULL);
+        r = manager_add_listener(m, LISTENER_BUS, on_manager_change, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to listen for events: %m");
 

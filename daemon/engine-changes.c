@@ -145,7 +145,8 @@ int engine_snooze(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t d, u
                 return -EINVAL;
         if (e->config->entries[i].type == ENTRY_SELFCARE) {
                 Event last;
-                if (last_shown(e, o, i, now, &last) >= 0 && last.of != eo->done && last.time + RECENT_USEC > now) {
+                if (last_shown(e, o, i, now, &last) >= 0 && last.of == eo->shown && last.of != eo->done &&
+                    last.time + RECENT_USEC > now) {
                         ov = (Override) { .of = last.of, .start = now + d };
                         goto put;
                 }
@@ -164,7 +165,7 @@ put:
         return 0;
 }
 
-int engine_start_now(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_when) {
+int engine_start_now(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t ahead, usec_t *ret_when) {
         EntryOverlay *eo = overlay_entry_mut(o, i);
         Occ occ;
         int r;
@@ -176,11 +177,15 @@ int engine_start_now(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *
         r = next_after(e, o, i, now, &occ);
         if (r < 0)
                 return r;
-        r = put_override(eo, now, &(Override) { .of = occ.of, .start = now, .end = occ.end });
+        if (ret_when)
+                *ret_when = occ.start;
+        /* Not a way to eat a block days away: that is what a manual recharge is for. */
+        if (occ.start - now > ahead)
+                return -ERANGE;
+        /* The block keeps its own length, only earlier. */
+        r = put_override(eo, now, &(Override) { .of = occ.of, .start = now, .end = now + (occ.end - occ.start) });
         if (r < 0)
                 return r;
-        if (ret_when)
-                *ret_when = now;
         return 0;
 }
 
@@ -272,19 +277,19 @@ int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret
 
 int engine_done(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_when) {
         EntryOverlay *eo = overlay_entry_mut(o, i);
-        Event last;
-        int r;
 
         if (!eo)
                 return -EINVAL;
         if (e->config->entries[i].type != ENTRY_SELFCARE)
                 return -EINVAL;
-        r = last_shown(e, o, i, now, &last);
-        if (r < 0)
-                return r;
-        eo->done = last.of;
+        /* Only what the person was shown, and only once. */
+        if (eo->shown == 0 || eo->shown + KEEP_USEC < now)
+                return -ENOENT;
+        if (eo->done == eo->shown)
+                return -EALREADY;
+        eo->done = eo->shown;
         if (ret_when)
-                *ret_when = last.time;
+                *ret_when = eo->shown;
         return 0;
 }
 

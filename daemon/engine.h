@@ -49,6 +49,8 @@ typedef struct EntryOverlay {
         Override overrides[OVERRIDES_MAX];
         size_t n_overrides;
         usec_t done;         /* reminders: `of` of the last one marked done, 0 none */
+        usec_t shown;        /* reminders: `of` of the last one really shown (or held and
+                              * released), 0 none: only that one can be marked done */
 } EntryOverlay;
 
 typedef struct Overlay {
@@ -103,20 +105,22 @@ int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t no
 /* Skips the entry's next occurrence (a block's next start after now, a reminder's next due
  * time). -ENOENT: none. -ENOSPC: too many overrides for this entry. */
 int engine_skip(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
-/* Blocks: the next start after now moves d later, with its end. Reminders: the one shown last,
- * if shown within the last hour and not done, comes back at now + d; else the next one moves d
- * later. Moved, never duplicated. */
+/* Blocks: the next start after now moves d later, with its end. Reminders: the one shown last
+ * (EntryOverlay.shown), if shown within the last hour and not done, comes back at now + d; else
+ * the next one moves d later. Moved, never duplicated. */
 int engine_snooze(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t d, usec_t *ret_when);
-/* "Start now" from a heads-up: the entry's next block starts at now and keeps its planned end. */
-int engine_start_now(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
+/* "Start now" from a heads-up: the entry's next block starts at now and keeps its length. Only
+ * when that start is at most `ahead` away: -ERANGE otherwise (ret_when: that start). */
+int engine_start_now(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t ahead, usec_t *ret_when);
 /* Ends whatever is on at now: the manual recharge and every block in progress (which stays
  * ended until its next occurrence). -ESRCH: nothing is on. */
 int engine_stop(const Engine *e, Overlay *o, usec_t now);
 /* Lengthens what counts at now by d (an open-ended manual recharge cannot be lengthened:
  * -EOPNOTSUPP). -ESRCH: nothing is on. ret_until: the new end. */
 int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret_until);
-/* Records that the reminder shown last of a selfcare entry was acted on. -EINVAL: not a
- * selfcare entry. -ENOENT: none was shown yet. */
+/* Records that the reminder shown last of a selfcare entry (EntryOverlay.shown) was acted on.
+ * -EINVAL: not a selfcare entry. -ENOENT: none was shown in the last days. -EALREADY: that one
+ * is marked done already. */
 int engine_done(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
 /* Drops overrides that can no longer matter at now (wholly in the past by more than a day). */
 void engine_prune(const Engine *e, Overlay *o, usec_t now);

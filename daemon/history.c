@@ -151,17 +151,30 @@ int history_parse_line(const char *line, HistoryEvent *ret) {
         return 0;
 }
 
-int history_append(const char *path, const HistoryEvent *ev) {
-        _cleanup_free_ char *line = NULL;
+int history_append_many(const char *path, const HistoryEvent *v, size_t n) {
+        _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -1;
+        size_t len = 0;
         struct stat st;
         ssize_t k;
-        size_t n;
         int r;
 
-        r = history_format_line(ev, &line);
-        if (r < 0)
-                return r;
+        if (n == 0)
+                return 0;
+        /* Room for a newline first and every line: each is at most HISTORY_LINE_MAX bytes. */
+        buf = malloc(1 + n * (HISTORY_LINE_MAX + 1));
+        if (!buf)
+                return -ENOMEM;
+        buf[len++] = '\n';
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *line = NULL;
+
+                r = history_format_line(&v[i], &line);
+                if (r < 0)
+                        return r;
+                memcpy(buf + len, line, strlen(line));
+                len += strlen(line);
+        }
 
         /* O_RDWR rather than O_WRONLY only to read the last byte back, below. */
         fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
@@ -176,38 +189,36 @@ int history_append(const char *path, const HistoryEvent *ev) {
 
         /* A crash or a full disk may have left a last line without its newline. Start on a fresh
          * line, or ours would be glued to it and both be lost. */
-        n = strlen(line);
         if (fstat(fd, &st) < 0)
                 return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        bool fresh = true;
         if (st.st_size > 0) {
                 char last;
 
                 k = pread(fd, &last, 1, st.st_size - 1);
                 if (k < 0)
                         return -errno;
-                if (k == 1 && last != '\n') {
-                        char *l = NULL;
-
-                        if (asprintf(&l, "\n%s", line) < 0)
-                                return -ENOMEM;
-                        free(line);
-                        line = l;
-                        n++;
-                }
+                fresh = k != 1 || last == '\n';
         }
 
-        /* One write(): with O_APPEND the line lands whole at the end, or not at all but for a
-         * full disk, which the reader survives. */
-        k = write(fd, line, n);
+        /* One write() and one sync for the lot: with O_APPEND the lines land whole at the end,
+         * or not at all but for a full disk, which the reader survives. */
+        k = write(fd, buf + fresh, len - fresh);
         if (k < 0)
                 return -errno;
-        if ((size_t) k != n)
+        if ((size_t) k != len - fresh)
                 return -EIO;
         if (fdatasync(fd) < 0)
                 return -errno;
         if (close(TAKE_FD(fd)) < 0)
                 return -errno;
         return 0;
+}
+
+int history_append(const char *path, const HistoryEvent *ev) {
+        return history_append_many(path, ev, 1);
 }
 
 static usec_t add_saturated(usec_t a, usec_t b) {
@@ -243,33 +254,44 @@ static void mark_day(StatsContext *ctx, usec_t of, uint8_t flags) {
         ctx->days[ctx->today - d] |= flags;
 }
 
+/* A scheduled block's outcome belongs to the occurrence (its planned start), on its own day: a
+ * skip made today of next week's block counts next week, and not before that day has come. */
+static usec_t when_of(const HistoryEvent *ev, bool scheduled) {
+        return scheduled && ev->of != 0 ? ev->of : ev->time;
+}
+
 static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
         Stats *st = &ctx->stats;
-        bool in = ev->time >= st->since, scheduled = streq(ev->source, "schedule");
+        bool scheduled = !streq(ev->source, "manual");
+        usec_t t = when_of(ev, scheduled);
+        bool in = t >= st->since && t < st->until;
 
         /* For the streak, every event before `until` counts, in the window or not. */
         switch (ev->kind) {
         case HISTORY_STARTED:
                 if (in && scheduled)
                         st->planned = add_saturated(st->planned, ev->planned);
+                if (in && !scheduled)
+                        st->manual++;
                 if (scheduled)
                         mark_day(ctx, ev->of, DAY_PLANNED);
                 break;
         case HISTORY_COMPLETED:
-                if (in) {
-                        st->completed++;
-                        st->kept = add_saturated(st->kept, ev->kept);
-                }
-                if (scheduled)
-                        mark_day(ctx, ev->of, DAY_PLANNED);
-                break;
         case HISTORY_STOPPED:
+                if (!scheduled) {
+                        /* A manual recharge is not a block: only its time counts, apart. */
+                        if (in)
+                                st->manual_kept = add_saturated(st->manual_kept, ev->kept);
+                        break;
+                }
                 if (in) {
-                        st->stopped++;
+                        if (ev->kind == HISTORY_COMPLETED)
+                                st->completed++;
+                        else
+                                st->stopped++;
                         st->kept = add_saturated(st->kept, ev->kept);
                 }
-                if (scheduled)
-                        mark_day(ctx, ev->of, DAY_PLANNED | DAY_BROKEN);
+                mark_day(ctx, ev->of, ev->kind == HISTORY_COMPLETED ? DAY_PLANNED : DAY_PLANNED | DAY_BROKEN);
                 break;
         case HISTORY_SKIPPED:
         case HISTORY_MISSED:
@@ -290,6 +312,10 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
         case HISTORY_REMINDER_DONE:
                 if (in)
                         st->reminders_done++;
+                break;
+        case HISTORY_REMINDER_MISSED:
+                if (in)
+                        st->reminders_missed++;
                 break;
         default:
                 break;

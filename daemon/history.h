@@ -46,18 +46,23 @@ int history_format_line(const HistoryEvent *ev, char **ret);
 int history_parse_line(const char *line, HistoryEvent *ret);
 /* Appends one line with O_APPEND and fdatasync; the file is created 0600. */
 int history_append(const char *path, const HistoryEvent *ev);
+/* Appends n lines with one write() and one fdatasync. */
+int history_append_many(const char *path, const HistoryEvent *v, size_t n);
 
 typedef struct Stats {
         usec_t since, until;
-        usec_t planned;          /* planned recharge time of blocks that began, were skipped or missed */
-        usec_t kept;             /* time actually spent recharging (scheduled and manual) */
-        uint32_t completed, stopped, skipped, missed;
-        uint32_t reminders_shown, reminders_done;
+        usec_t planned;          /* planned time of blocks that began, were skipped or missed */
+        usec_t kept;             /* time actually spent in scheduled blocks */
+        uint32_t completed, stopped, skipped, missed; /* scheduled blocks only */
+        uint32_t manual;         /* manual recharges begun */
+        usec_t manual_kept;      /* time spent in manual recharges that ended */
+        uint32_t reminders_shown, reminders_done, reminders_missed;
         uint32_t streak;         /* days in a row, back from `until`'s day, with every planned
                                   * block completed (and at least one planned) */
 } Stats;
-/* Reads path (missing = empty) and counts events with since ≤ time < until. tz_offset_fn-free:
- * days for the streak are local days given by local_day_of(). */
+/* Reads path (missing = empty) and counts events with since ≤ time < until, where the time of a
+ * scheduled block's outcome is its occurrence's planned start (a skip of next week's block counts
+ * next week). Days for the streak are local days given by local_day_of(). */
 /* The streak looks at most HISTORY_STREAK_DAYS days back (today included), over every event
  * recorded before until, whatever since is: a streak is not shortened by the window asked for.
  * local_day_of may be NULL: UTC days. -EINVAL when until is 0 or before since. */

@@ -30,8 +30,6 @@ typedef struct HookRun {
 
 struct Hooks {
         Manager *manager;
-        usec_t timeout;
-        char *manual_message;    /* the manual recharge's, gone from the manager by its end */
         HookRun runs[HOOKS_RUNNING_MAX];
 };
 
@@ -139,7 +137,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         HookRun *run = userdata;
 
         log_warning("Hook %s ('%s') still ran after %llu s: killed it and every process it started.", run->name,
-                    run->command, (unsigned long long) (run->hooks->timeout / USEC_PER_SEC));
+                    run->command, (unsigned long long) (run->hooks->manager->config->hook_timeout / USEC_PER_SEC));
         run->killed = true;
         /* Its own session and process group (setsid): its children go with it. */
         if (kill(-run->pid, SIGKILL) < 0 && errno != ESRCH)
@@ -158,7 +156,7 @@ static int build_env(const ManagerEvent *ev, const char *event, char ***ret) {
         if (r >= 0)
                 r = strv_extendf(&l, "RECHARGED_EVENT=%s", event);
         if (r >= 0)
-                r = strv_extendf(&l, "RECHARGED_ENTRY=%s", ev->entry ?: "");
+                r = strv_extendf(&l, "RECHARGED_ENTRY=%s", ev->entry);
         if (r >= 0)
                 r = strv_extendf(&l, "RECHARGED_SOURCE=%s", ev->source ?: "");
         if (r >= 0)
@@ -259,7 +257,7 @@ static int hook_run(Hooks *h, const char *name, const char *command, const char 
                 return log_warning_errno(r, "Failed to watch hook %s, killed it: %m", name);
         }
         (void) sd_event_source_set_description(run->child, "hook");
-        r = sd_event_add_time_relative(e, &run->timer, CLOCK_MONOTONIC, h->timeout, 0, on_timeout, run);
+        r = sd_event_add_time_relative(e, &run->timer, CLOCK_MONOTONIC, h->manager->config->hook_timeout, 0, on_timeout, run);
         if (r < 0)
                 log_warning_errno(r, "Failed to arm hook %s's time limit, ignoring: %m", name);
         r = sd_event_add_io(e, &run->output, run->fd, EPOLLIN, on_output, run);
@@ -273,26 +271,14 @@ static int hook_run(Hooks *h, const char *name, const char *command, const char 
         return 0;
 }
 
-static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata) {
-        Hooks *h = userdata;
+/* on-start hears a start and an end that moved (RECHARGED_EVENT=changed); on-end an end. */
+static void on_event(Manager *m, Hooks *h, const ManagerEvent *ev) {
         const char *command, *name, *event;
-        _cleanup_free_ char *message = NULL;
-        ManagerEvent copy = *ev;
-        bool manual = ev->source && streq(ev->source, "manual");
 
-        if (manual && ev->kind == MANAGER_EVENT_RECHARGE_STARTED) {
-                free(h->manual_message);
-                h->manual_message = strdup(ev->message ?: "");
-        } else if (manual && ev->kind == MANAGER_EVENT_RECHARGE_ENDED) {
-                message = TAKE_PTR(h->manual_message);
-                if ((!ev->message || !*ev->message) && message)
-                        copy.message = message;
-        }
-
-        if (ev->kind == MANAGER_EVENT_RECHARGE_STARTED) {
+        if (ev->kind == MANAGER_EVENT_RECHARGE_STARTED || ev->kind == MANAGER_EVENT_RECHARGE_CHANGED) {
                 command = m->config->on_start;
                 name = "on-start";
-                event = "start";
+                event = ev->kind == MANAGER_EVENT_RECHARGE_STARTED ? "start" : "changed";
         } else if (ev->kind == MANAGER_EVENT_RECHARGE_ENDED) {
                 command = m->config->on_end;
                 name = "on-end";
@@ -308,7 +294,12 @@ static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata)
                             "allow hooks.", name, m->config->path ?: "the configuration");
                 return;
         }
-        (void) hook_run(h, name, command, event, &copy);
+        (void) hook_run(h, name, command, event, ev);
+}
+
+static void on_manager_change(Manager *m, const ManagerChange *c, void *userdata) {
+        for (size_t k = 0; k < c->n_events; k++)
+                on_event(m, userdata, &c->events[k]);
 }
 
 int hooks_new(Manager *m, Hooks **ret) {
@@ -319,19 +310,7 @@ int hooks_new(Manager *m, Hooks **ret) {
         if (!h)
                 return log_oom();
         h->manager = m;
-        h->timeout = HOOK_TIMEOUT_USEC;
-        for (size_t k = 0; k < HOOKS_RUNNING_MAX; k++)
-                h->runs[k].fd = -1;
-#ifdef RECHARGED_TEST_HOOKS
-        {
-                /* Test builds only, so the time-limit test need not wait 30 s. */
-                const char *t = getenv("RECHARGED_TEST_HOOK_TIMEOUT_SEC");
-                unsigned long v = t ? strtoul(t, NULL, 10) : 0;
-                if (v > 0 && v < 3600)
-                        h->timeout = v * USEC_PER_SEC;
-        }
-#endif
-        r = manager_add_listener(m, on_manager_event, h);
+        r = manager_add_listener(m, LISTENER_HOOKS, on_manager_change, h);
         if (r < 0) {
                 free(h);
                 return log_error_errno(r, "Failed to listen for the schedule's events: %m");
@@ -343,10 +322,10 @@ int hooks_new(Manager *m, Hooks **ret) {
 Hooks *hooks_free(Hooks *h) {
         if (!h)
                 return NULL;
+        manager_remove_listener(h->manager, LISTENER_HOOKS);
         for (size_t k = 0; k < HOOKS_RUNNING_MAX; k++)
                 if (h->runs[k].used)
                         run_free(&h->runs[k]);
-        free(h->manual_message);
         free(h);
         return NULL;
 }

@@ -7,8 +7,6 @@
 
 typedef struct Hooks Hooks;
 
-/* A hook still running after this long is killed, with every process of its session. */
-#define HOOK_TIMEOUT_USEC (30 * USEC_PER_SEC)
 /* Hooks running at once; more are refused with a log line. */
 #define HOOKS_RUNNING_MAX 8
 /* Lines of a hook's output copied to our log; the rest is read and dropped. */
@@ -16,8 +14,8 @@ typedef struct Hooks Hooks;
 /* Bytes of one line of output in the log; longer lines are cut. */
 #define HOOK_LINE_MAX 512
 
-/* Listens to m's recharge start and end and runs the config's hooks for them. Test builds read
- * RECHARGED_TEST_HOOK_TIMEOUT_SEC (seconds) in place of the 30 s. */
+/* Listens to m's recharge start, change and end and runs the config's hooks for them; a hook
+ * still running after the config's hook-timeout is killed, with every process of its session. */
 int hooks_new(Manager *m, Hooks **ret);
 /* Stops watching the hooks still running; they go on in their own session. */
 Hooks *hooks_free(Hooks *h);

@@ -74,9 +74,6 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGCHLD); /* hooks: sd-event child sources need it blocked */
-#ifdef RECHARGED_TEST_HOOKS
-        sigaddset(&mask, SIGUSR1);
-#endif
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
                 log_error_errno(-errno, "Failed to block signals: %m");
                 return EXIT_FAILURE;

@@ -12,28 +12,29 @@
 #include "log.h"
 #include "manager.h"
 
-#ifdef RECHARGED_TEST_HOOKS
-/* Test builds only: the wall clock runs RECHARGED_TEST_CLOCK_FILE's seconds ahead (or behind);
- * SIGUSR1 re-reads it and acts as a clock jump. */
-void manager_read_test_clock(Manager *m) {
-        const char *p = getenv("RECHARGED_TEST_CLOCK_FILE");
-        _cleanup_(fclosep) FILE *f = NULL;
-        long long s = 0;
-
-        if (!p || !(f = fopen(p, "re")))
-                return;
-        if (fscanf(f, "%lld", &s) == 1)
-                m->clock_offset = (int64_t) s * (int64_t) USEC_PER_SEC;
-        log_debug("Test clock offset: %lld s.", s);
-}
-#else
-void manager_read_test_clock(Manager *m) {
-}
-#endif
-
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        manager_recompute(userdata, false);
+        manager_tick(userdata, manager_clock(), false);
         return 0;
+}
+
+/* After every change: the one timer goes to the manager's next wake-up. */
+static void on_change(Manager *m, const ManagerChange *c, void *userdata) {
+        int r;
+
+        if (!m->timer)
+                return;
+        if (m->wakeup == 0) {
+                log_debug("Nothing due: the timer is off.");
+                (void) sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
+                return;
+        }
+        r = sd_event_source_set_time(m->timer, m->wakeup);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the timer: %m");
+        else
+                log_debug("Next wake-up in %.3f s.", m->wakeup > c->now ? (double) (m->wakeup - c->now) / USEC_PER_SEC : 0.0);
 }
 
 static int clock_watch_setup(Manager *m);
@@ -45,8 +46,7 @@ static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *u
         m->clock_watch = sd_event_source_disable_unref(m->clock_watch);
         m->clock_fd = safe_close(m->clock_fd);
         (void) clock_watch_setup(m);
-        manager_read_test_clock(m);
-        manager_recompute(m, true);
+        manager_tick(m, manager_clock(), true);
         return 0;
 }
 
@@ -71,8 +71,7 @@ static int clock_watch_setup(Manager *m) {
 
 static int on_etc_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         Manager *m = userdata;
-        _cleanup_(tz_freep) Tz *tz = NULL;
-        _cleanup_(engine_freep) Engine *engine = NULL;
+        Tz *tz = NULL;
         int r;
 
         if (ev->len == 0 || !streq(ev->name, "localtime"))
@@ -84,16 +83,7 @@ static int on_etc_change(sd_event_source *s, const struct inotify_event *ev, voi
                 log_debug_errno(r, "/etc/localtime changed but cannot be read yet: %m");
                 return 0;
         }
-        r = engine_new(m->config, tz, &engine);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to apply the new time zone, ignoring: %m"), 0;
-
-        log_info("The time zone changed to %s.", tz_name(tz));
-        engine_free(m->engine);
-        tz_free(m->tz);
-        m->engine = TAKE_PTR(engine);
-        m->tz = TAKE_PTR(tz);
-        manager_recompute(m, true);
+        (void) manager_set_zone(m, tz, manager_clock());
         return 0;
 }
 
@@ -106,10 +96,8 @@ static int on_prepare_for_sleep(sd_bus_message *message, void *userdata, sd_bus_
                 return log_debug_errno(r, "Failed to read PrepareForSleep, ignoring: %m"), 0;
         if (b)
                 log_debug("The system is going to sleep.");
-        else {
-                manager_read_test_clock(m);
-                manager_recompute(m, true);
-        }
+        else
+                manager_tick(m, manager_clock(), true);
         return 0;
 }
 
@@ -143,22 +131,11 @@ static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, v
 
 static int on_hangup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         log_info("Received SIGHUP: reloading the configuration.");
-        (void) manager_reload(userdata, NULL);
+        (void) manager_reload(userdata, manager_clock(), NULL);
         return 0;
 }
-
-#ifdef RECHARGED_TEST_HOOKS
-static int on_usr1(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        Manager *m = userdata;
-
-        manager_read_test_clock(m);
-        manager_recompute(m, true);
-        return 0;
-}
-#endif
 
 int manager_start(Manager *m) {
-        usec_t now;
         int r;
 
         r = sd_event_add_signal(m->event, &m->sig_term, SIGTERM, on_terminate, m);
@@ -166,10 +143,6 @@ int manager_start(Manager *m) {
                 r = sd_event_add_signal(m->event, &m->sig_int, SIGINT, on_terminate, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, on_hangup, m);
-#ifdef RECHARGED_TEST_HOOKS
-        if (r >= 0)
-                r = sd_event_add_signal(m->event, &m->sig_usr1, SIGUSR1, on_usr1, m);
-#endif
         if (r < 0)
                 return log_error_errno(r, "Failed to set up signal handling: %m");
 
@@ -178,6 +151,9 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to create the timer: %m");
         (void) sd_event_source_set_enabled(m->timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(m->timer, "next-event");
+        r = manager_add_listener(m, LISTENER_TIMER, on_change, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to follow the schedule's changes: %m");
 
         (void) clock_watch_setup(m);
         if (!getenv("TZ")) {
@@ -199,17 +175,5 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
-        r = manager_load_state(m);
-        if (r < 0)
-                return r;
-
-        now = manager_now(m);
-        manager_record_missed_while_off(m, now);
-        m->processed_to = now;
-        manager_expire(m, now);
-        manager_reconcile(m, now, true);
-        manager_publish(m, now);
-        log_info("Ready: the schedule from %s, %zu entries, time zone %s.",
-                 m->config->path ?: "the built-in default", m->config->n_entries, tz_name(m->tz));
-        return 0;
+        return manager_begin(m, manager_clock());
 }

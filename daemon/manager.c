@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* manager.c: the daemon's state: config, zone, engine and overlay, persistence, the one path of
- * every state change, and reload. */
+/* manager.c: the daemon's state: config, zone, engine and overlay, persistence, and the one path
+ * of every change: validate → pure change → sync → one save → one change set out. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "bus.h"
 #include "log.h"
 #include "manager.h"
 #include "names.h"
@@ -13,13 +12,12 @@
 /* After our headers: GLib #undefs and redefines MIN/MAX quietly, the reverse warns. */
 #include <glib.h>
 
-usec_t manager_now(const Manager *m) {
+usec_t manager_clock(void) {
         struct timespec ts;
 
         (void) clock_gettime(CLOCK_REALTIME, &ts);
-        return (usec_t) ((int64_t) ts.tv_sec * (int64_t) USEC_PER_SEC + ts.tv_nsec / 1000 + m->clock_offset);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
-
 
 static void overlay_done(Overlay *o) {
         free(o->entries);
@@ -47,11 +45,17 @@ static int overlay_copy(const Overlay *o, Overlay *ret) {
         return 0;
 }
 
+static void active_free_all(ActiveRecharge *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                state_active_done(&v[i]);
+        free(v);
+}
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
-        bus_done(m);
+        m->bus = sd_bus_flush_close_unref(m->bus);
         sd_bus_slot_unref(m->sleep_slot);
         sd_bus_flush_close_unref(m->system_bus);
         sd_event_source_disable_unref(m->timer);
@@ -61,23 +65,23 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
-        sd_event_source_disable_unref(m->sig_usr1);
         sd_event_unref(m->event);
 
-        free(m->status.entry);
-        free(m->status.message);
-        free(m->status.status_text);
-        free(m->status.next_entry);
+        manager_status_done(&m->status);
         free(m->entry_live);
         free(m->entry_objects);
-        free(m->active);
+        active_free_all(m->active, m->n_active);
+        for (size_t i = 0; i < m->n_silence; i++) {
+                free(m->silence[i].server);
+                free(m->silence[i].before);
+        }
 
         engine_free(m->engine);
         overlay_done(&m->overlay);
         config_free(m->config);
         tz_free(m->tz);
         free(m->manual_message);
-        state_free(m->state);
+        free(m->saved);
 
         free(m->config_override);
         free(m->state_dir);
@@ -112,6 +116,7 @@ int manager_new(const char *config_override, Manager **ret) {
                 return log_oom();
         m->clock_fd = -1;
         m->status.source = m->status.next_event = "";
+        m->status.presence = "unknown";
         if (config_override) {
                 m->config_override = strdup(config_override);
                 if (!m->config_override)
@@ -120,7 +125,6 @@ int manager_new(const char *config_override, Manager **ret) {
         r = manager_paths(m);
         if (r < 0)
                 return r;
-        manager_read_test_clock(m);
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the event loop: %m");
@@ -164,8 +168,8 @@ int manager_load_config(Manager *m) {
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to load the configuration: %m");
-        log_debug("Schedule loaded from %s: %zu entries.", m->config->path ?: "the built-in default",
-                  m->config->n_entries);
+        log_debug("Schedule loaded from %s: %zu %s.", m->config->path ?: "the built-in default",
+                  m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries");
 
         r = load_tz(&m->tz);
         if (r < 0)
@@ -182,418 +186,163 @@ int manager_load_config(Manager *m) {
                 return log_oom();
         for (size_t i = 0; i < m->config->n_entries; i++)
                 m->entry_objects[i] = (EntryObject) { m, i };
+        m->status.time_zone = tz_name(m->tz);
         return 0;
 }
 
-/* A State that says what overlay o and the manual message say, keeping the records we do not
- * own (what silencing changed on notification servers). */
-static int state_build(Manager *m, const Config *c, const Overlay *o, const char *message, State **ret) {
+/* ---- the state file: one writer ---- */
+
+/* A State that says what the manager holds now. */
+static int state_build(Manager *m, State **ret) {
         _cleanup_(state_freep) State *s = NULL;
         int r;
 
         s = calloc(1, sizeof(State));
         if (!s)
                 return -ENOMEM;
-        for (size_t k = 0; m->state && k < m->state->n_silence; k++) {
-                s->silence[k].server = strdup(m->state->silence[k].server);
-                s->silence[k].before = strdup(m->state->silence[k].before);
+        for (size_t k = 0; k < m->n_silence; k++) {
+                s->silence[k].server = strdup(m->silence[k].server);
+                s->silence[k].before = strdup(m->silence[k].before);
                 s->n_silence++;
                 if (!s->silence[k].server || !s->silence[k].before)
                         return -ENOMEM;
         }
-        r = state_from_overlay(s, c, o);
+        r = state_from_overlay(s, m->config, &m->overlay);
         if (r < 0)
                 return r;
-        s->processed = m->processed_to;
-        if (o->manual_since != 0) {
-                s->manual_message = strdup(message ?: "");
+        s->processed = m->processed_mark;
+        if (m->overlay.manual_since != 0) {
+                s->manual_message = strdup(m->manual_message ?: "");
                 if (!s->manual_message)
                         return -ENOMEM;
         }
+        r = state_active_copy(m->active, m->n_active, &s->active);
+        if (r < 0)
+                return r;
+        s->n_active = m->n_active;
         *ret = TAKE_PTR(s);
         return 0;
 }
 
-/* Writes o (and message) to the state file; only on success does it become the manager's. */
-static int commit(Manager *m, Overlay *o, char **message, sd_bus_error *error) {
+/* Writes the state if it differs from what the file holds: the one place that writes it. */
+int manager_commit(Manager *m) {
         _cleanup_(state_freep) State *s = NULL;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        r = state_build(m, m->config, o, *message, &s);
+        r = state_build(m, &s);
+        if (r >= 0)
+                r = state_format(s, &text);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to prepare the state: %m");
+                return r;
+        if (m->saved && streq(m->saved, text))
+                return 0;
         r = state_save(m->state_path, s);
-        if (r < 0) {
-                log_error_errno(r, "Failed to save the state to '%s': %m", m->state_path);
-                return sd_bus_error_set_errnof(error, r,
-                                               "Cannot save the state to '%s': %m. Nothing was changed; "
-                                               "check that the folder is writable and the disk is not full.",
-                                               m->state_path);
-        }
-
-        state_free(m->state);
-        m->state = TAKE_PTR(s);
-        overlay_done(&m->overlay);
-        m->overlay = *o;
-        *o = (Overlay) {};
-        free(m->manual_message);
-        m->manual_message = TAKE_PTR(*message);
-        return 0;
+        if (r < 0)
+                return r;
+        free(m->saved);
+        m->saved = TAKE_PTR(text);
+        m->saves++;
+        return 1;
 }
 
 int manager_save(Manager *m) {
-        _cleanup_(state_freep) State *s = NULL;
         int r;
 
-        r = state_build(m, m->config, &m->overlay, m->manual_message, &s);
-        if (r < 0)
-                return log_error_errno(r, "Failed to prepare the state: %m");
-        r = state_save(m->state_path, s);
+        r = manager_commit(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to save the state to '%s': %m", m->state_path);
-        state_free(m->state);
-        m->state = TAKE_PTR(s);
         return 0;
 }
 
-/* A manual recharge or a pause whose end has come is cleared from the state. */
-void manager_expire(Manager *m, usec_t now) {
-        Overlay *o = &m->overlay;
-        bool changed = false;
+/* What a change may undo when the save fails: everything sync and the pure changes touch. */
+typedef struct Snapshot {
+        Overlay overlay;
+        char *manual_message;
+        ActiveRecharge *active;
+        size_t n_active;
+        usec_t processed_to, processed_mark;
+} Snapshot;
 
-        if (o->manual_since != 0 && o->manual_until != 0 && o->manual_until <= now) {
-                o->manual_since = o->manual_until = 0;
-                free(m->manual_message);
-                m->manual_message = NULL;
-                changed = true;
-        }
-        if (o->paused_since != 0 && o->paused_until != USEC_INFINITY && o->paused_until <= now) {
-                log_info("The pause is over: the schedule runs again.");
-                o->paused_since = o->paused_until = 0;
-                changed = true;
-        }
-        if (changed)
-                (void) manager_save(m);
-}
-
-int manager_entry_by_name(Manager *m, const char *name, sd_bus_error *error) {
-        int i;
-
-        i = config_find_entry(m->config, name ?: "");
-        if (i < 0)
-                return sd_bus_error_setf(error, RECHARGED_ERROR_NO_SUCH_ENTRY,
-                                         "There is no entry '%.64s' in the schedule (ListEntries shows them).",
-                                         name ?: "");
-        return i;
-}
-
-static usec_t planned_length(const Entry *e) {
-        if (e->type != ENTRY_RECHARGE)
-                return 0;
-        if (!e->has_end)
-                return e->duration;
-        return (usec_t) ((e->end + (e->end <= e->start ? 86400 : 0)) - e->start) * USEC_PER_SEC;
-}
-
-static int check_duration(usec_t d, const char *what, sd_bus_error *error) {
-        if (d > RECHARGED_DURATION_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "The %s is too long: at most a year (%llu µs) is accepted.", what,
-                                         (unsigned long long) RECHARGED_DURATION_MAX);
-        return 0;
-}
-
-int manager_act(Manager *m, const Action *a, sd_bus_error *error) {
-        _cleanup_(overlay_done) Overlay o = {};
-        _cleanup_free_ char *message = NULL;
-        usec_t now = manager_now(m), when = 0, until = 0;
-        const Entry *e = NULL;
-        int i = -1, r;
-
-        /* Validate everything before anything changes. */
-        if (a->kind == ACTION_SKIP || a->kind == ACTION_SNOOZE || a->kind == ACTION_START_NOW || a->kind == ACTION_DONE) {
-                i = manager_entry_by_name(m, a->entry, error);
-                if (i < 0)
-                        return i;
-                e = &m->config->entries[i];
-        }
-        r = check_duration(a->duration, a->kind == ACTION_PAUSE ? "pause" : a->kind == ACTION_SNOOZE ? "snooze" : "duration", error);
-        if (r < 0)
-                return r;
-        if (a->kind == ACTION_RECHARGE) {
-                const char *msg = a->message ?: "";
-                if (strlen(msg) > RECHARGED_MESSAGE_MAX)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "The message is too long: %zu bytes, at most %d are accepted.",
-                                                 strlen(msg), RECHARGED_MESSAGE_MAX);
-                if (!g_utf8_validate(msg, -1, NULL))
-                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The message is not valid UTF-8 text.");
-        }
-        if ((a->kind == ACTION_SNOOZE || a->kind == ACTION_EXTEND) && a->duration == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s needs a duration above 0.",
-                                         a->kind == ACTION_SNOOZE ? "Snooze" : "Extend");
-        if (a->kind == ACTION_DONE && e->type != ENTRY_SELFCARE)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%s' is a recharge block, not a self-care reminder: only reminders can be marked done.",
-                                         e->name);
-        if (a->kind == ACTION_START_NOW && e->type != ENTRY_RECHARGE)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%s' is a self-care reminder, not a recharge block: it cannot be started.", e->name);
-
-        /* Catch up, so the change applies to the present as the user sees it. */
-        manager_process(m, now, now);
-
-        r = overlay_copy(&m->overlay, &o);
-        if (r < 0)
-                return sd_bus_error_set_errno(error, r);
-        if (m->manual_message) {
-                message = strdup(m->manual_message);
-                if (!message)
-                        return sd_bus_error_set_errno(error, -ENOMEM);
-        }
-
-        switch (a->kind) {
-        case ACTION_RECHARGE:
-                o.manual_since = now;
-                o.manual_until = a->duration > 0 ? now + a->duration : 0;
-                free(message);
-                message = strdup(a->message ?: "");
-                if (!message)
-                        return sd_bus_error_set_errno(error, -ENOMEM);
-                break;
-
-        case ACTION_STOP:
-                r = engine_stop(m->engine, &o, now);
-                if (r == -ESRCH)
-                        return sd_bus_error_set(error, RECHARGED_ERROR_NOT_RECHARGING, "Nothing is recharging right now.");
-                if (r < 0)
-                        goto fail;
-                break;
-
-        case ACTION_EXTEND:
-                r = engine_extend(m->engine, &o, now, a->duration, &until);
-                if (r == -ESRCH)
-                        return sd_bus_error_set(error, RECHARGED_ERROR_NOT_RECHARGING,
-                                                "Nothing is recharging right now, so there is nothing to extend.");
-                if (r == -EOPNOTSUPP)
-                        return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
-                                                "The current recharge has no end (it lasts until Stop): it cannot be extended.");
-                if (r < 0)
-                        goto fail;
-                break;
-
-        case ACTION_SKIP:
-                r = engine_skip(m->engine, &o, i, now, &when);
-                if (r < 0)
-                        goto fail;
-                break;
-
-        case ACTION_SNOOZE:
-                r = engine_snooze(m->engine, &o, i, now, a->duration, &when);
-                if (r < 0)
-                        goto fail;
-                break;
-
-        case ACTION_START_NOW:
-                r = engine_start_now(m->engine, &o, i, now, &when);
-                if (r < 0)
-                        goto fail;
-                break;
-
-        case ACTION_DONE:
-                r = engine_done(m->engine, &o, i, now, &when);
-                if (r == -ENOENT)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "No reminder of '%s' has been shown lately, so there is nothing to mark done.",
-                                                 e->name);
-                if (r < 0)
-                        goto fail;
-                break;
-
-        case ACTION_PAUSE:
-                if (o.paused_since == 0 || o.paused_since > now)
-                        o.paused_since = now;
-                o.paused_until = a->duration > 0 ? now + a->duration : USEC_INFINITY;
-                break;
-
-        case ACTION_RESUME:
-                o.paused_since = o.paused_until = 0;
-                break;
-
-        default:
-                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED, "Unknown action.");
-        }
-
-        engine_prune(m->engine, &o, now);
-        if (o.manual_since == 0) {
-                free(message);
-                message = NULL;
-        }
-
-        r = commit(m, &o, &message, error);
-        if (r < 0)
-                return r;
-
-        log_info("Applied and saved: %s%s%s%s.", action_to_string(a->kind), e ? " '" : "", e ? e->name : "", e ? "'" : "");
-        if (a->kind == ACTION_SKIP && e->type == ENTRY_RECHARGE)
-                manager_record(m, HISTORY_SKIPPED, now, false, e->name, when, planned_length(e), 0);
-        else if (a->kind == ACTION_DONE)
-                manager_record(m, HISTORY_REMINDER_DONE, now, false, e->name, when, 0, 0);
-
-        /* Announce what the change started or ended, then what it released at this instant. */
-        manager_reconcile(m, now, false);
-        manager_process(m, now + 1, now);
-        manager_publish(m, now);
-        return 0;
-
-fail:
-        switch (r) {
-        case -ENOENT:
-                if (e && !e->enabled)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "'%s' is disabled in the configuration, so there is nothing to %s.",
-                                                 e->name, action_to_string(a->kind));
-                if (m->overlay.paused_since != 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "The schedule is paused, so '%s' has no coming occurrence to %s; "
-                                                 "Resume first.", e ? e->name : "", action_to_string(a->kind));
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "'%s' has no coming occurrence, so there is nothing to %s.",
-                                         e ? e->name : "", action_to_string(a->kind));
-        case -ENOSPC:
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "'%s' already has %d changes pending: wait until some have passed.",
-                                         e ? e->name : "", OVERRIDES_MAX);
-        default:
-                return sd_bus_error_set_errnof(error, r, "Failed to %s: %m", action_to_string(a->kind));
-        }
-}
-
-static int64_t local_day_of(usec_t t, void *userdata) {
-        Manager *m = userdata;
-        return local_day(tz_to_local(m->tz, (int64_t) (t / USEC_PER_SEC)));
-}
-
-int manager_stats(Manager *m, usec_t since, Stats *ret) {
-        return history_stats(m->history_path, since, manager_now(m) + 1, local_day_of, m, ret);
-}
-
-/* Emits what a reload changed about the entry objects: removed, added, changed. */
-static void announce_entries(Manager *m, const Config *old) {
-        for (size_t i = 0; old && i < old->n_entries; i++)
-                if (config_find_entry(m->config, old->entries[i].name) < 0)
-                        bus_emit_entry_removed(m, old->entries[i].name);
-        for (size_t i = 0; i < m->config->n_entries; i++) {
-                int j = old ? config_find_entry(old, m->config->entries[i].name) : -1;
-                if (j < 0)
-                        bus_emit_entry_added(m, i);
-                else
-                        bus_emit_entry_rule_changed(m, &old->entries[j], i);
-        }
-}
-
-int manager_reload(Manager *m, sd_bus_error *error) {
-        _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(tz_freep) Tz *tz = NULL;
-        _cleanup_(engine_freep) Engine *engine = NULL;
-        _cleanup_(overlay_done) Overlay o = {};
-        _cleanup_(state_freep) State *s = NULL;
-        _cleanup_strv_free_ char **errors = NULL, **dropped = NULL;
-        _cleanup_free_ EntryLive *live = NULL;
-        _cleanup_free_ EntryObject *objects = NULL;
-        usec_t now = manager_now(m);
+static int snapshot_take(Manager *m, Snapshot *ret) {
+        Snapshot s = { .processed_to = m->processed_to, .processed_mark = m->processed_mark, .n_active = m->n_active };
         int r;
 
-        r = load_config(m, &c, &errors);
-        if (r == -EINVAL) {
-                _cleanup_free_ char *text = NULL;
-                size_t len = 0;
-
-                log_warning("Reload refused, the running schedule stays:");
-                for (char **e = errors; e && *e; e++)
-                        log_warning("%s", *e);
-                for (char **e = errors; e && *e; e++)
-                        len += strlen(*e) + 1;
-                text = calloc(len + 1, 1);
-                if (!text)
-                        return sd_bus_error_set_errno(error, -ENOMEM);
-                for (char **e = errors; e && *e; e++) {
-                        if (e != errors)
-                                strcat(text, "\n");
-                        strcat(text, *e);
-                }
-                return sd_bus_error_set(error, RECHARGED_ERROR_INVALID_CONFIG, text);
-        }
-        if (r < 0) {
-                log_warning_errno(r, "Reload failed, the running schedule stays: %m");
-                return sd_bus_error_set_errnof(error, r, "Failed to load the configuration: %m");
-        }
-
-        r = load_tz(&tz);
-        if (r >= 0)
-                r = engine_new(c, tz, &engine);
-        if (r >= 0)
-                r = overlay_new(c->n_entries, &o);
-        if (r >= 0)
-                r = state_build(m, m->config, &m->overlay, m->manual_message, &s);
-        if (r >= 0)
-                r = state_to_overlay(s, c, &o, &dropped);
+        r = overlay_copy(&m->overlay, &s.overlay);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to apply the new configuration: %m");
-        live = calloc(c->n_entries + 1, sizeof(EntryLive));
-        objects = calloc(c->n_entries + 1, sizeof(EntryObject));
-        if (!live || !objects)
-                return sd_bus_error_set_errno(error, -ENOMEM);
-
-        /* Catch up with the old schedule first: what was due before the reload happened. */
-        manager_process(m, now, now);
-
-        for (char **d = dropped; d && *d; d++)
-                log_info("Entry '%s' is gone from the configuration: its skips and snoozes are dropped.", *d);
-
-        for (size_t i = 0; i < c->n_entries; i++) {
-                int j = config_find_entry(m->config, c->entries[i].name);
-                objects[i] = (EntryObject) { m, i };
-                if (j >= 0)
-                        live[i] = m->entry_live[j]; /* so only real changes are signalled */
+                return r;
+        r = state_active_copy(m->active, m->n_active, &s.active);
+        if (r < 0) {
+                overlay_done(&s.overlay);
+                return r;
         }
-
-        Config *old_config = TAKE_PTR(m->config);
-        Engine *old_engine = TAKE_PTR(m->engine);
-        Tz *old_tz = TAKE_PTR(m->tz);
-        m->config = TAKE_PTR(c);
-        m->engine = TAKE_PTR(engine);
-        m->tz = TAKE_PTR(tz);
-        overlay_done(&m->overlay);
-        m->overlay = o;
-        o = (Overlay) {};
-        free(m->entry_live);
-        m->entry_live = TAKE_PTR(live);
-        free(m->entry_objects);
-        m->entry_objects = TAKE_PTR(objects);
-
-        /* New entries are announced with their current times, not zeros. */
-        for (size_t i = 0; i < m->config->n_entries; i++)
-                if (config_find_entry(old_config, m->config->entries[i].name) < 0)
-                        (void) manager_entry_live(m, i, now, &m->entry_live[i]);
-        announce_entries(m, old_config);
-        engine_free(old_engine);
-        config_free(old_config);
-        tz_free(old_tz);
-
-        if (dropped)
-                (void) manager_save(m);
-
-        log_info("Schedule reloaded from %s: %zu entries.", m->config->path ?: "the built-in default",
-                 m->config->n_entries);
-        manager_reconcile(m, now, false);
-        m->processed_to = now; /* the new schedule's events at this instant are still to come */
-        manager_process(m, now + 1, now);
-        manager_publish(m, now);
+        if (m->manual_message) {
+                s.manual_message = strdup(m->manual_message);
+                if (!s.manual_message) {
+                        overlay_done(&s.overlay);
+                        active_free_all(s.active, s.n_active);
+                        return -ENOMEM;
+                }
+        }
+        *ret = s;
         return 0;
 }
 
-int manager_load_state(Manager *m) {
+static void snapshot_done(Snapshot *s) {
+        overlay_done(&s->overlay);
+        active_free_all(s->active, s->n_active);
+        free(s->manual_message);
+        *s = (Snapshot) {};
+}
+
+static void snapshot_restore(Manager *m, Snapshot *s) {
+        overlay_done(&m->overlay);
+        m->overlay = s->overlay;
+        active_free_all(m->active, m->n_active);
+        m->active = s->active;
+        m->n_active = s->n_active;
+        free(m->manual_message);
+        m->manual_message = s->manual_message;
+        m->processed_to = s->processed_to;
+        m->processed_mark = s->processed_mark;
+        *s = (Snapshot) {};
+}
+
+static void history_write(Manager *m, ManagerChange *c) {
+        int r;
+
+        if (c->n_history == 0)
+                return;
+        r = history_append_many(m->history_path, c->history, c->n_history);
+        if (r < 0)
+                log_warning_errno(r, "Failed to append %zu %s to the history '%s', ignoring: %m", c->n_history,
+                                  c->n_history == 1 ? "line" : "lines", m->history_path);
+}
+
+/* Time passing cannot be refused: a failed save is logged and tried again at the next change. */
+static void finish(Manager *m, ManagerChange *c, usec_t now) {
+        int r;
+
+        r = manager_commit(m);
+        if (r < 0)
+                log_error_errno(r, "Failed to save the state to '%s', trying again at the next change: %m",
+                                m->state_path);
+        history_write(m, c);
+        manager_publish(m, now, c);
+        manager_emit(m, c);
+}
+
+void manager_tick(Manager *m, usec_t now, bool clock_changed) {
+        _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
+
+        if (clock_changed)
+                log_info("The clock changed or the system woke up: catching up with the schedule.");
+        manager_sync(m, now, &c);
+        finish(m, &c, now);
+}
+
+int manager_begin(Manager *m, usec_t now) {
+        _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
         _cleanup_(state_freep) State *s = NULL;
         _cleanup_strv_free_ char **dropped = NULL;
         int r;
@@ -605,13 +354,18 @@ int manager_load_state(Manager *m) {
                 return log_oom();
         else if (r < 0) {
                 _cleanup_free_ char *aside = NULL;
-                int k = state_move_aside(m->state_path, manager_now(m), &aside);
+                int k = state_move_aside(m->state_path, now, &aside);
                 if (k >= 0)
                         log_error_errno(r, "The state file '%s' is damaged or unreadable (%m): moved it to '%s' "
                                            "and starting with an empty state.", m->state_path, aside);
                 else
                         log_error_errno(r, "The state file '%s' is damaged or unreadable (%m) and could not be "
                                            "moved aside: starting with an empty state.", m->state_path);
+        } else {
+                /* What the file says already: nothing to write until something changes. */
+                r = state_format(s, &m->saved);
+                if (r < 0)
+                        return log_oom();
         }
         if (!s) {
                 s = calloc(1, sizeof(State));
@@ -629,6 +383,492 @@ int manager_load_state(Manager *m) {
                 if (!m->manual_message)
                         return log_oom();
         }
-        m->state = TAKE_PTR(s);
+        for (size_t i = 0; i < s->n_silence; i++) {
+                m->silence[i] = s->silence[i];
+                s->silence[i] = (StateSilence) {};
+        }
+        m->n_silence = s->n_silence;
+        s->n_silence = 0;
+        /* Recharges announced before: an entry gone from the config ends at once (sync). */
+        m->active = TAKE_PTR(s->active);
+        m->n_active = s->n_active;
+        s->n_active = 0;
+
+        /* What passed while not running: from the mark the last run left, at most CATCH_UP_MAX. */
+        if (s->processed != 0 && s->processed < now)
+                m->processed_to = MAX(s->processed, now > CATCH_UP_MAX ? now - CATCH_UP_MAX : 0);
+        else
+                m->processed_to = now;
+        /* A first start marks where this run began; a restart keeps the mark until an event moves it. */
+        m->processed_mark = s->processed != 0 ? s->processed : now;
+
+        manager_sync(m, now, &c);
+        finish(m, &c, now);
+        log_info("Ready: the schedule from %s, %zu %s, time zone %s.", m->config->path ?: "the built-in default",
+                 m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries", tz_name(m->tz));
         return 0;
+}
+
+/* ---- actions ---- */
+
+int manager_entry_by_name(Manager *m, const char *name, sd_bus_error *error) {
+        _cleanup_free_ char *shown = NULL;
+        int i;
+
+        i = config_find_entry(m->config, name ?: "");
+        if (i >= 0)
+                return i;
+        shown = text_escape_cut(name ?: "", RECHARGED_ENTRY_NAME_MAX);
+        return sd_bus_error_setf(error, RECHARGED_ERROR_NO_SUCH_ENTRY,
+                                 "There is no entry '%s' in the schedule (ListEntries shows them).", shown ?: "");
+}
+
+static usec_t planned_length(const Entry *e) {
+        if (e->type != ENTRY_RECHARGE)
+                return 0;
+        if (!e->has_end)
+                return e->duration;
+        return (usec_t) ((e->end + (e->end <= e->start ? 86400 : 0)) - e->start) * USEC_PER_SEC;
+}
+
+static int check_duration(usec_t d, const char *what, sd_bus_error *error) {
+        if (d > RECHARGED_DURATION_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The %s is too long: at most a year (366 days) is accepted.", what);
+        return 0;
+}
+
+static bool has_control(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+                        return true;
+                /* C1 controls, U+0080…U+009F, are C2 80…C2 9F in UTF-8. */
+                if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+                        return true;
+        }
+        return false;
+}
+
+/* Everything a call can be refused for that needs no change to try. */
+static int validate(Manager *m, const Action *a, usec_t now, const Entry **ret_entry, int *ret_index,
+                    sd_bus_error *error) {
+        const Entry *e = NULL;
+        int i = -1, r;
+
+        if (a->kind == ACTION_SKIP || a->kind == ACTION_SNOOZE || a->kind == ACTION_START_NOW || a->kind == ACTION_DONE) {
+                i = manager_entry_by_name(m, a->entry, error);
+                if (i < 0)
+                        return i;
+                e = &m->config->entries[i];
+        }
+        r = check_duration(a->duration, a->kind == ACTION_PAUSE ? "pause" : a->kind == ACTION_SNOOZE ? "snooze" : "duration", error);
+        if (r < 0)
+                return r;
+        if (a->kind == ACTION_RECHARGE) {
+                const char *msg = a->message ?: "";
+                if (strlen(msg) > RECHARGED_MESSAGE_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "The message is too long: %zu bytes, at most %d are accepted.",
+                                                 strlen(msg), RECHARGED_MESSAGE_MAX);
+                if (!g_utf8_validate(msg, -1, NULL))
+                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The message is not valid UTF-8 text.");
+                if (has_control(msg))
+                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                "The message has control characters (a newline, an escape): "
+                                                "only printable text and tabs are accepted.");
+        }
+        if ((a->kind == ACTION_SNOOZE || a->kind == ACTION_EXTEND) && a->duration == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s needs a duration above 0.",
+                                         a->kind == ACTION_SNOOZE ? "Snooze" : "Extend");
+        if (a->kind == ACTION_DONE && e->type != ENTRY_SELFCARE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "'%s' is a recharge block, not a self-care reminder: only reminders can be marked done.",
+                                         e->name);
+        if (a->kind == ACTION_START_NOW && e->type != ENTRY_RECHARGE)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "'%s' is a self-care reminder, not a recharge block: it cannot be started.", e->name);
+        if (a->kind == ACTION_RESUME && m->overlay.paused_since == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The schedule is not paused: nothing to resume.");
+
+        *ret_entry = e;
+        *ret_index = i;
+        return 0;
+}
+
+static int refuse(Manager *m, const Action *a, const Entry *e, usec_t now, usec_t when, int r, sd_bus_error *error) {
+        _cleanup_free_ char *at = NULL;
+
+        switch (r) {
+        case -ENOENT:
+                if (a->kind == ACTION_DONE)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "No reminder of '%s' has been shown lately, so there is nothing to mark done.",
+                                                 e->name);
+                if (e && !e->enabled)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "'%s' is disabled in the configuration, so there is nothing to %s.",
+                                                 e->name, action_to_string(a->kind));
+                if (m->overlay.paused_since != 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "The schedule is paused, so '%s' has no coming occurrence to %s; "
+                                                 "Resume first.", e ? e->name : "", action_to_string(a->kind));
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "'%s' has no coming occurrence, so there is nothing to %s.",
+                                         e ? e->name : "", action_to_string(a->kind));
+        case -EALREADY:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The last reminder of '%s' is marked done already.", e->name);
+        case -ERANGE:
+                at = manager_format_local(m, when);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "'%s' starts at %s, more than %llu min from now: a block can be started early "
+                                         "from its heads-up on. For a recharge now, use Recharge.",
+                                         e->name, at ?: "?",
+                                         (unsigned long long) (MAX(m->config->heads_up, START_NOW_AHEAD_MIN) / USEC_PER_MINUTE));
+        case -ESRCH:
+                return sd_bus_error_set(error, RECHARGED_ERROR_NOT_RECHARGING,
+                                        a->kind == ACTION_EXTEND ? "Nothing is recharging right now, so there is nothing to extend."
+                                                                 : "Nothing is recharging right now.");
+        case -EOPNOTSUPP:
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                        "The current recharge has no end (it lasts until Stop): it cannot be extended.");
+        case -EOVERFLOW:
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "The recharge would last more than a year: it cannot be extended that far.");
+        case -ENOSPC:
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "'%s' already has %d changes pending: wait until some have passed.",
+                                         e ? e->name : "", OVERRIDES_MAX);
+        default:
+                return sd_bus_error_set_errnof(error, r, "Failed to %s: %m", action_to_string(a->kind));
+        }
+}
+
+/* The pure change of a on the overlay at now (and the manual message). */
+static int apply(Manager *m, const Action *a, int i, usec_t now, usec_t *ret_when) {
+        Overlay *o = &m->overlay;
+        usec_t until;
+        EngineStatus st;
+        int r;
+
+        switch (a->kind) {
+        case ACTION_RECHARGE: {
+                char *msg = strdup(a->message ?: "");
+                if (!msg)
+                        return -ENOMEM;
+                o->manual_since = now;
+                o->manual_until = a->duration > 0 ? now + a->duration : 0;
+                free(m->manual_message);
+                m->manual_message = msg;
+                return 0;
+        }
+        case ACTION_STOP:
+                return engine_stop(m->engine, o, now);
+        case ACTION_EXTEND:
+                r = engine_at(m->engine, o, now, &st);
+                if (r < 0)
+                        return r;
+                if (st.recharging && st.until != 0 && st.until + a->duration - st.since > RECHARGE_LENGTH_MAX)
+                        return -EOVERFLOW;
+                return engine_extend(m->engine, o, now, a->duration, &until);
+        case ACTION_SKIP:
+                return engine_skip(m->engine, o, i, now, ret_when);
+        case ACTION_SNOOZE:
+                return engine_snooze(m->engine, o, i, now, a->duration, ret_when);
+        case ACTION_START_NOW:
+                return engine_start_now(m->engine, o, i, now, MAX(m->config->heads_up, START_NOW_AHEAD_MIN), ret_when);
+        case ACTION_DONE:
+                return engine_done(m->engine, o, i, now, ret_when);
+        case ACTION_PAUSE:
+                if (o->paused_since == 0 || o->paused_since > now)
+                        o->paused_since = now;
+                o->paused_until = a->duration > 0 ? now + a->duration : USEC_INFINITY;
+                return 0;
+        case ACTION_RESUME:
+                o->paused_since = o->paused_until = 0;
+                return 0;
+        default:
+                return -EOPNOTSUPP;
+        }
+}
+
+int manager_act(Manager *m, const Action *a, usec_t now, sd_bus_error *error) {
+        _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = a->kind };
+        _cleanup_(snapshot_done) Snapshot snap = {};
+        const Entry *e = NULL;
+        usec_t when = 0;
+        int i = -1, r;
+
+        r = validate(m, a, now, &e, &i, error);
+        if (r < 0)
+                return r;
+        if (e)
+                snprintf(c.action_entry, sizeof c.action_entry, "%s", e->name);
+
+        r = snapshot_take(m, &snap);
+        if (r < 0)
+                return sd_bus_error_set_errno(error, r);
+
+        /* The change applies to the present as the person sees it: what fell due before it first. */
+        manager_catch_up(m, now, &c);
+        r = apply(m, a, i, now, &when);
+        if (r < 0) {
+                snapshot_restore(m, &snap);
+                return refuse(m, a, e, now, when, r, error);
+        }
+        if (a->kind == ACTION_SKIP && e->type == ENTRY_RECHARGE)
+                manager_record(&c, HISTORY_SKIPPED, now, false, e->name, when, planned_length(e), 0);
+        else if (a->kind == ACTION_DONE)
+                manager_record(&c, HISTORY_REMINDER_DONE, now, false, e->name, when, 0, 0);
+        /* What the change itself ended was stopped, not completed: reconcile before the events
+         * at this instant (a stop's end, the reminders it releases) are handled. */
+        manager_reconcile(m, &c, now);
+        manager_sync(m, now, &c);
+
+        r = manager_commit(m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to save the state to '%s': %m", m->state_path);
+                snapshot_restore(m, &snap);
+                return sd_bus_error_set_errnof(error, r,
+                                               "Cannot save the state to '%s': %m. Nothing was changed; "
+                                               "check that the folder is writable and the disk is not full.",
+                                               m->state_path);
+        }
+        log_info("Applied and saved: %s%s%s%s.", action_to_string(a->kind), e ? " '" : "", e ? e->name : "", e ? "'" : "");
+        history_write(m, &c);
+        manager_publish(m, now, &c);
+        manager_emit(m, &c);
+        return 0;
+}
+
+/* ---- reload and zone ---- */
+
+static int join_errors(char **errors, char **ret) {
+        size_t len = 0;
+        char *text;
+
+        for (char **e = errors; e && *e; e++)
+                len += strlen(*e) + 1;
+        text = calloc(len + 1, 1);
+        if (!text)
+                return -ENOMEM;
+        for (char **e = errors; e && *e; e++) {
+                if (e != errors)
+                        strcat(text, "\n");
+                strcat(text, *e);
+        }
+        *ret = text;
+        return 0;
+}
+
+/* Swaps in config c and engine (the overlay is carried over by entry name). */
+static int swap_schedule(Manager *m, Config **c, Tz **tz, Engine **engine, Overlay *o, EntryLive **live,
+                         EntryObject **objects) {
+        config_free(m->config);
+        m->config = TAKE_PTR(*c);
+        engine_free(m->engine);
+        m->engine = TAKE_PTR(*engine);
+        if (tz && *tz) {
+                tz_free(m->tz);
+                m->tz = TAKE_PTR(*tz);
+                m->status.time_zone = tz_name(m->tz);
+        }
+        overlay_done(&m->overlay);
+        m->overlay = *o;
+        *o = (Overlay) {};
+        free(m->entry_live);
+        m->entry_live = TAKE_PTR(*live);
+        free(m->entry_objects);
+        m->entry_objects = TAKE_PTR(*objects);
+        return 0;
+}
+
+int manager_reload(Manager *m, usec_t now, sd_bus_error *error) {
+        _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
+        _cleanup_(config_freep) Config *nc = NULL, *old = NULL;
+        _cleanup_(tz_freep) Tz *tz = NULL;
+        _cleanup_(engine_freep) Engine *engine = NULL;
+        _cleanup_(overlay_done) Overlay o = {};
+        _cleanup_(state_freep) State *s = NULL;
+        _cleanup_strv_free_ char **errors = NULL, **dropped = NULL;
+        _cleanup_free_ EntryLive *live = NULL;
+        _cleanup_free_ EntryObject *objects = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        /* A file that was there at start and is gone now is a mistake, not a wish for the
+         * built-in schedule: refused like a bad one, so the answered skips and snoozes stay. */
+        r = config_find(m->config_override, &path);
+        if (r >= 0 && !path && m->config->path) {
+                log_warning("Reload refused, the running schedule stays: '%s' is gone.", m->config->path);
+                return sd_bus_error_setf(error, RECHARGED_ERROR_INVALID_CONFIG,
+                                         "%s: the file is gone; the running schedule stays.", m->config->path);
+        }
+
+        r = load_config(m, &nc, &errors);
+        if (r == -EINVAL) {
+                _cleanup_free_ char *text = NULL;
+
+                log_warning("Reload refused, the running schedule stays:");
+                for (char **e = errors; e && *e; e++)
+                        log_warning("%s", *e);
+                if (join_errors(errors, &text) < 0)
+                        return sd_bus_error_set_errno(error, -ENOMEM);
+                return sd_bus_error_set(error, RECHARGED_ERROR_INVALID_CONFIG, text);
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Reload refused, the running schedule stays: %m");
+                return sd_bus_error_setf(error, RECHARGED_ERROR_INVALID_CONFIG,
+                                         "%s: %s; the running schedule stays.",
+                                         m->config_override ?: m->config->path ?: "the configuration", strerror(-r));
+        }
+
+        r = load_tz(&tz);
+        if (r >= 0)
+                r = engine_new(nc, tz, &engine);
+        if (r >= 0)
+                r = overlay_new(nc->n_entries, &o);
+        if (r >= 0)
+                r = state_build(m, &s);
+        if (r >= 0)
+                r = state_to_overlay(s, nc, &o, &dropped);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to apply the new configuration: %m");
+        live = calloc(nc->n_entries + 1, sizeof(EntryLive));
+        objects = calloc(nc->n_entries + 1, sizeof(EntryObject));
+        if (!live || !objects)
+                return sd_bus_error_set_errno(error, -ENOMEM);
+
+        /* What was due under the old schedule happened before the reload. */
+        manager_catch_up(m, now, &c);
+
+        for (char **d = dropped; d && *d; d++)
+                log_info("Entry '%s' is gone from the configuration: its skips and snoozes are dropped.", *d);
+        for (size_t i = 0; i < nc->n_entries; i++) {
+                int j = config_find_entry(m->config, nc->entries[i].name);
+                objects[i] = (EntryObject) { m, i };
+                if (j >= 0)
+                        live[i] = m->entry_live[j]; /* so only real changes are signalled */
+        }
+
+        old = TAKE_PTR(m->config); /* kept until the listeners heard what changed */
+        swap_schedule(m, &nc, &tz, &engine, &o, &live, &objects);
+        c.old_config = old;
+
+        /* New entries are announced with their current times, not zeros. */
+        for (size_t i = 0; i < m->config->n_entries; i++)
+                if (config_find_entry(old, m->config->entries[i].name) < 0)
+                        (void) manager_entry_live(m, i, now, &m->entry_live[i]);
+
+        log_info("Schedule reloaded from %s: %zu %s.", m->config->path ?: "the built-in default",
+                 m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries");
+        manager_sync(m, now, &c);
+        finish(m, &c, now);
+        return 0;
+}
+
+int manager_set_zone(Manager *m, Tz *tz, usec_t now) {
+        _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
+        _cleanup_(engine_freep) Engine *engine = NULL;
+        int r;
+
+        r = engine_new(m->config, tz, &engine);
+        if (r < 0) {
+                tz_free(tz);
+                return log_warning_errno(r, "Failed to apply the new time zone, ignoring: %m");
+        }
+        /* What was due in the old zone happened before the change. */
+        manager_catch_up(m, now, &c);
+        log_info("The time zone changed to %s.", tz_name(tz));
+        engine_free(m->engine);
+        m->engine = TAKE_PTR(engine);
+        tz_free(m->tz);
+        m->tz = tz;
+        m->status.time_zone = tz_name(m->tz);
+        manager_sync(m, now, &c);
+        finish(m, &c, now);
+        return 0;
+}
+
+/* ---- what listeners tell the manager ---- */
+
+void manager_set_note(Manager *m, bool manual, const char *entry, usec_t of, uint32_t id) {
+        int r;
+
+        for (size_t k = 0; k < m->n_active; k++) {
+                ActiveRecharge *a = &m->active[k];
+                if (a->manual != manual || !streq(a->entry, entry ?: "") || (!manual && a->of != of))
+                        continue;
+                if (a->note == id)
+                        return;
+                a->note = id;
+                r = manager_commit(m);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to save the notification id, ignoring: %m");
+                return;
+        }
+}
+
+const char *manager_get_silence(const Manager *m, const char *server) {
+        for (size_t i = 0; i < m->n_silence; i++)
+                if (streq(m->silence[i].server, server))
+                        return m->silence[i].before;
+        return NULL;
+}
+
+int manager_set_silence(Manager *m, const char *server, const char *before) {
+        StateSilence old = {};
+        size_t i;
+        int r;
+
+        for (i = 0; i < m->n_silence; i++)
+                if (streq(m->silence[i].server, server))
+                        break;
+        if (!before) {
+                if (i == m->n_silence)
+                        return 0;
+                old = m->silence[i];
+                memmove(&m->silence[i], &m->silence[i + 1], (m->n_silence - i - 1) * sizeof(StateSilence));
+                m->n_silence--;
+                r = manager_commit(m);
+                if (r < 0) {
+                        /* Keep the record: the next start puts the server back. */
+                        memmove(&m->silence[i + 1], &m->silence[i], (m->n_silence - i) * sizeof(StateSilence));
+                        m->silence[i] = old;
+                        m->n_silence++;
+                        return r;
+                }
+                free(old.server);
+                free(old.before);
+                return 0;
+        }
+        /* The first record of a server stays: it is what was there before us. */
+        if (i < m->n_silence)
+                return 0;
+        if (m->n_silence >= STATE_SILENCE_MAX)
+                return -ENOSPC;
+        m->silence[i] = (StateSilence) { .server = strdup(server), .before = strdup(before) };
+        m->n_silence++;
+        if (!m->silence[i].server || !m->silence[i].before)
+                r = -ENOMEM;
+        else
+                r = manager_commit(m);
+        if (r < 0) {
+                free(m->silence[i].server);
+                free(m->silence[i].before);
+                m->n_silence--;
+                return r;
+        }
+        return 0;
+}
+
+/* ---- stats ---- */
+
+static int64_t local_day_of(usec_t t, void *userdata) {
+        Manager *m = userdata;
+        return local_day(tz_to_local(m->tz, (int64_t) (t / USEC_PER_SEC)));
+}
+
+int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret) {
+        return history_stats(m->history_path, since, now + 1, local_day_of, m, ret);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* manager.h: the daemon's state machine: config, zone, engine and overlay, the one timer, clock
- * and sleep watches, persistence, and the one path every state change takes. */
+/* manager.h: the daemon's state machine: config, zone, engine and overlay, what is on, and the
+ * one path every change takes: validate → pure change → sync(now) → one save → one change set
+ * handed to the listeners. Time always comes in as an argument: the clock is read by the callers
+ * at the boundary (timer, method handler, notification action), so tests drive it in-process. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,8 +16,8 @@
 #include "history.h"
 #include "mode.h"
 #include "state.h"
+#include "status-props.h"
 #include "tz.h"
-
 
 /* What the root object shows: a snapshot taken after every change, so every reader (property,
  * GetStatus, PropertiesChanged) sees the same values. */
@@ -31,25 +33,9 @@ typedef struct ManagerStatus {
         const char *next_event;  /* event_kind_to_string() or "" */
         usec_t next_event_time;
         usec_t paused_until;
+        const char *time_zone;   /* the zone's name, owned by the Tz */
+        const char *presence;    /* "active", "idle", "locked", "unknown" (static) */
 } ManagerStatus;
-
-/* Root properties in the order of the contract; a bit per property in a change mask. */
-typedef enum StatusProperty {
-        PROP_MODE,
-        PROP_DO_NOT_DISTURB,
-        PROP_SOURCE,
-        PROP_ENTRY,
-        PROP_SINCE,
-        PROP_UNTIL,
-        PROP_MESSAGE,
-        PROP_STATUS_TEXT,
-        PROP_NEXT_ENTRY,
-        PROP_NEXT_EVENT,
-        PROP_NEXT_EVENT_TIME,
-        PROP_PAUSED_UNTIL,
-        _PROP_MAX,
-} StatusProperty;
-extern const char * const status_property_names[_PROP_MAX];
 
 /* The time-dependent properties of an entry object, cached to emit PropertiesChanged. */
 typedef struct EntryLive {
@@ -57,10 +43,11 @@ typedef struct EntryLive {
         usec_t next_start, next_end;
 } EntryLive;
 
-/* What happened, for whoever listens: the bus signals today, notifications and hooks later. */
+/* What happened, in time order, for whoever listens. */
 typedef enum ManagerEventKind {
         MANAGER_EVENT_RECHARGE_STARTED,
         MANAGER_EVENT_RECHARGE_ENDED,
+        MANAGER_EVENT_RECHARGE_CHANGED,  /* its end moved (Extend) */
         MANAGER_EVENT_HEADS_UP,
         MANAGER_EVENT_REMINDER_DUE,
         _MANAGER_EVENT_MAX,
@@ -68,28 +55,57 @@ typedef enum ManagerEventKind {
 
 typedef struct ManagerEvent {
         ManagerEventKind kind;
+        bool manual;
         const char *source;      /* "schedule" / "manual" (recharges) */
-        const char *entry;       /* entry name, "" for manual */
-        const char *message;
+        char entry[RECHARGED_ENTRY_NAME_MAX + 1]; /* entry name, "" for manual */
+        char *message;           /* the recharge's or the entry's message (owned by the change) */
         const char *how;         /* RECHARGE_ENDED: "completed" or "stopped" */
-        usec_t start;            /* HEADS_UP: when the block starts; STARTED: since */
-        usec_t until;            /* STARTED: planned end, 0 open-ended */
-        bool dnd;                /* STARTED: with do-not-disturb */
-        bool late;               /* STARTED: started after the planned time (resume, clock jump) */
+        usec_t of;               /* the occurrence's identity (planned start / due time), 0 manual */
+        usec_t start;            /* recharges: since; HEADS_UP: when the block starts; REMINDER: due */
+        usec_t until;            /* recharges, HEADS_UP: the (planned) end, 0 open-ended */
+        bool dnd;                /* recharges: with do-not-disturb */
+        bool late;               /* STARTED/ENDED: not at its time (restart, resume, clock jump) */
+        bool held;               /* REMINDER_DUE: released at the end of a dnd recharge */
+        bool recharging;         /* ENDED: another recharge goes on; HEADS_UP: one is on now */
+        uint32_t note;           /* ENDED/CHANGED: the start notification's id, 0 unknown */
 } ManagerEvent;
 
-typedef struct Manager Manager;
-typedef void (*ManagerEventFunc)(Manager *m, const ManagerEvent *ev, void *userdata);
-#define MANAGER_LISTENERS_MAX 8
+typedef struct ManagerLiveChange {
+        size_t index;
+        EntryLive old;           /* the new one is Manager.entry_live[index] */
+} ManagerLiveChange;
 
-/* A recharge we announced as started and not yet as ended. */
-typedef struct ActiveRecharge {
-        char entry[RECHARGED_ENTRY_NAME_MAX + 1]; /* "" for the manual one */
-        bool manual;
-        usec_t of, start, end;
-        usec_t began;            /* when it really began for the user (late start: the moment) */
-} ActiveRecharge;
-#define ACTIVE_MAX (RECHARGED_ENTRIES_MAX + 1)
+/* One change, as the listeners get it: every event in time order, then what it changed. */
+typedef struct ManagerChange {
+        usec_t now;
+        ManagerEvent *events;
+        size_t n_events;
+        uint64_t status_mask;    /* a bit per StatusProperty */
+        ManagerLiveChange *live;
+        size_t n_live;
+        const Config *old_config; /* a reload: the schedule before (entries added, removed, changed) */
+        ActionKind action;       /* what a caller asked, _ACTION_INVALID for time passing */
+        char action_entry[RECHARGED_ENTRY_NAME_MAX + 1];
+        HistoryEvent *history;   /* lines to append, written once after the save */
+        size_t n_history;
+} ManagerChange;
+
+typedef struct Manager Manager;
+typedef void (*ManagerListenFunc)(Manager *m, const ManagerChange *c, void *userdata);
+
+/* Listeners hear a change in this order, whatever order they were added in. */
+typedef enum ManagerListener {
+        LISTENER_TIMER,
+        LISTENER_BUS,
+        LISTENER_NOTIFY,
+        LISTENER_SILENCE,
+        LISTENER_HOOKS,
+        LISTENER_TEST,
+        _LISTENER_MAX,
+} ManagerListener;
+
+/* A recharge we announced as started and not yet as ended: the state's record. */
+typedef StateActive ActiveRecharge;
 
 /* The per-entry bus objects need a stable pointer back to the manager and the index. */
 typedef struct EntryObject {
@@ -97,13 +113,21 @@ typedef struct EntryObject {
         size_t index;
 } EntryObject;
 
-
 typedef struct Action {
         ActionKind kind;
         const char *entry;       /* entry name as given */
         usec_t duration;
         const char *message;
 } Action;
+
+/* StartNow is accepted from the heads-up on, and at least this long before the start. */
+#define START_NOW_AHEAD_MIN USEC_PER_HOUR
+/* After a long sleep or a clock jump, what passed is recorded as missed this far back at most. */
+#define CATCH_UP_MAX (7 * USEC_PER_DAY)
+/* An event this late was slept through or jumped over: recorded, not shown. */
+#define LATE_MAX (60 * USEC_PER_SEC)
+/* Extends add up to at most this past the recharge's start. */
+#define RECHARGE_LENGTH_MAX RECHARGED_DURATION_MAX
 
 struct Manager {
         sd_event *event;
@@ -115,7 +139,7 @@ struct Manager {
         sd_event_source *clock_watch;
         int clock_fd;
         sd_event_source *tz_watch;
-        sd_event_source *sig_term, *sig_int, *sig_hup, *sig_usr1;
+        sd_event_source *sig_term, *sig_int, *sig_hup;
 
         char *config_override;   /* --config */
         Config *config;
@@ -123,26 +147,27 @@ struct Manager {
         Engine *engine;
         Overlay overlay;
         char *manual_message;
-        State *state;            /* as last saved; keeps the silence records of issue 5 */
-
-        char *state_dir, *state_path, *history_path;
-
-        usec_t processed_to;     /* events before this instant are handled */
         ActiveRecharge *active;
         size_t n_active;
+        StateSilence silence[STATE_SILENCE_MAX]; /* what silencing changed on servers */
+        size_t n_silence;
+        usec_t processed_to;     /* events before this instant are handled */
+        usec_t processed_mark;   /* what the state file says of it: moved when events are handled */
+        char *saved;             /* the state file's text as last written, NULL before */
+        unsigned saves;          /* how often it was written: one save per change, tests check */
+
+        char *state_dir, *state_path, *history_path;
 
         ManagerStatus status;
         bool published;          /* a first snapshot was taken */
         EntryLive *entry_live;
         EntryObject *entry_objects;
+        usec_t wakeup;           /* when the timer should fire next, 0 never */
 
         struct {
-                ManagerEventFunc func;
+                ManagerListenFunc func;
                 void *userdata;
-        } listeners[MANAGER_LISTENERS_MAX];
-        size_t n_listeners;
-
-        int64_t clock_offset;    /* µs, test builds only (RECHARGED_TEST_CLOCK_FILE) */
+        } listeners[_LISTENER_MAX];
 };
 
 int manager_new(const char *config_override, Manager **ret);
@@ -153,42 +178,57 @@ static inline void manager_freep(Manager **m) {
 
 /* Loads the config for the first time; -EINVAL with the lines logged on a bad file. */
 int manager_load_config(Manager *m);
-/* Reads the state, sets up the timers, signals and watches, connects the bus. */
+/* Reads the state file and brings everything in line with now: what passed while not running
+ * is recorded (missed, or shown when only just due), what is on carries on. One save. */
+int manager_begin(Manager *m, usec_t now);
+/* Sets up the timers, signals and watches, connects the bus, then manager_begin() (daemon). */
 int manager_start(Manager *m);
 
-/* The current instant: CLOCK_REALTIME (plus the test offset in test builds). */
-usec_t manager_now(const Manager *m);
+/* CLOCK_REALTIME, for the callers at the boundary. */
+usec_t manager_clock(void);
 
 /* The one path of every state change. On failure the state is exactly as before and error
  * (may be NULL) says why in words a person understands. */
-int manager_act(Manager *m, const Action *a, sd_bus_error *error);
-/* Re-reads the config; a bad file changes nothing (error: InvalidConfig with the lines). */
-int manager_reload(Manager *m, sd_bus_error *error);
-/* Saves the state now (SIGTERM). */
+int manager_act(Manager *m, const Action *a, usec_t now, sd_bus_error *error);
+/* Time passed (the timer, a clock change, a resume): handles what fell due up to now. */
+void manager_tick(Manager *m, usec_t now, bool clock_changed);
+/* Re-reads the config; a bad or missing file changes nothing (error: InvalidConfig). */
+int manager_reload(Manager *m, usec_t now, sd_bus_error *error);
+/* The local time zone changed: tz is taken. */
+int manager_set_zone(Manager *m, Tz *tz, usec_t now);
+/* Saves the state now if it differs from the file (SIGTERM). */
 int manager_save(Manager *m);
 
-/* Brings everything up to date with the clock: handles due events, re-arms the timer, publishes
- * the status. clock_changed: the wall clock jumped or we resumed; events long past are missed. */
-void manager_recompute(Manager *m, bool clock_changed);
+/* The notifier learned the id of a recharge's start notification: kept in the state, so the end
+ * replaces it after a restart too. */
+void manager_set_note(Manager *m, bool manual, const char *entry, usec_t of, uint32_t id);
+/* Silencing records what it changed on a server (before: the value to put back), or drops the
+ * record (before NULL). Saved before it returns: ≥ 0 only once on disk. */
+int manager_set_silence(Manager *m, const char *server, const char *before);
+const char *manager_get_silence(const Manager *m, const char *server);
 
-int manager_add_listener(Manager *m, ManagerEventFunc func, void *userdata);
+int manager_add_listener(Manager *m, ManagerListener slot, ManagerListenFunc func, void *userdata);
+void manager_remove_listener(Manager *m, ManagerListener slot);
 
 /* Entry helpers for the bus. */
 int manager_entry_by_name(Manager *m, const char *name, sd_bus_error *error);
 int manager_entry_live(Manager *m, size_t i, usec_t now, EntryLive *ret);
-int manager_stats(Manager *m, usec_t since, Stats *ret);
+int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret);
 char *manager_format_local(const Manager *m, usec_t t); /* "HH:MM" local, "" for 0 */
 
 /* Internal to manager*.c. */
-int manager_load_state(Manager *m);
-/* Test builds: re-reads RECHARGED_TEST_CLOCK_FILE into clock_offset; a no-op otherwise. */
-void manager_read_test_clock(Manager *m);
-void manager_process(Manager *m, usec_t to, usec_t now);
-void manager_record_missed_while_off(Manager *m, usec_t now);
-void manager_reconcile(Manager *m, usec_t now, bool startup);
-void manager_publish(Manager *m, usec_t now);
-void manager_expire(Manager *m, usec_t now);
-void manager_record(Manager *m, HistoryKind kind, usec_t time, bool manual, const char *entry, usec_t of,
+/* Handles what fell due before now (not at now): ahead of a change that applies at now. */
+void manager_catch_up(Manager *m, usec_t now, ManagerChange *c);
+/* Ends what is no longer on (a change ended it: "stopped"), starts what is on, says what moved. */
+void manager_reconcile(Manager *m, ManagerChange *c, usec_t now);
+/* Handles everything due up to now, ends and starts what the engine says, once each. */
+void manager_sync(Manager *m, usec_t now, ManagerChange *c);
+void manager_publish(Manager *m, usec_t now, ManagerChange *c);
+void manager_emit(Manager *m, ManagerChange *c);
+void manager_change_done(ManagerChange *c);
+void manager_status_done(ManagerStatus *s); /* frees the strings, keeps the rest */
+int manager_commit(Manager *m);
+void manager_record(ManagerChange *c, HistoryKind kind, usec_t time, bool manual, const char *entry, usec_t of,
                     usec_t planned, usec_t kept);
 
 static inline void fclosep(FILE **f) {

@@ -92,8 +92,8 @@ struct RechargeNote {
         bool used;
         bool manual;
         char entry[RECHARGED_ENTRY_NAME_MAX + 1];
+        usec_t of;               /* the occurrence, for the manager's record of the id */
         uint32_t id;             /* the start notification, 0 while unknown or once closed */
-        char *what;              /* what the start said it was: a manual one's message is gone by its end */
         Request *start;          /* its Notify, still in flight */
         Request *end;            /* the end, waiting for that reply to learn the id */
 };
@@ -168,7 +168,7 @@ static int request_new(Notifier *n, NotifyKind kind, const ManagerEvent *ev, Req
         q->notifier = n;
         q->kind = kind;
         q->manual = ev && streq_ptr(ev->source, "manual");
-        snprintf(q->entry, sizeof q->entry, "%s", ev && ev->entry ? ev->entry : "");
+        snprintf(q->entry, sizeof q->entry, "%s", ev ? ev->entry : "");
         q->urgency = NOTIFY_URGENCY_NORMAL;
         q->expire_ms = -1;
         *ret = q;
@@ -283,11 +283,10 @@ static void note_free(RechargeNote *r) {
         if (r->start)
                 r->start->note = NULL;
         request_free(r->end);
-        free(r->what);
         *r = (RechargeNote) {};
 }
 
-static RechargeNote *note_new(Notifier *n, bool manual, const char *entry) {
+static RechargeNote *note_new(Notifier *n, bool manual, const char *entry, usec_t of) {
         RechargeNote *r = note_find(n, manual, entry);
 
         /* Started again without having ended (cannot happen, but if it did): forget the old. */
@@ -297,7 +296,7 @@ static RechargeNote *note_new(Notifier *n, bool manual, const char *entry) {
                 r = &n->recharges[k];
                 if (r->used)
                         continue;
-                *r = (RechargeNote) { .used = true, .manual = manual };
+                *r = (RechargeNote) { .used = true, .manual = manual, .of = of };
                 snprintf(r->entry, sizeof r->entry, "%s", entry ?: "");
                 return r;
         }
@@ -310,6 +309,9 @@ static void note_start_done(Notifier *n, RechargeNote *r, uint32_t id) {
 
         r->start = NULL;
         r->id = id;
+        /* Kept in the state: after a restart the end still replaces it. */
+        if (id != 0)
+                manager_set_note(n->manager, r->manual, r->entry, r->of, id);
         if (!r->end)
                 return;
         end = TAKE_PTR(r->end);
@@ -541,7 +543,7 @@ static int on_action_invoked(sd_bus_message *msg, void *userdata, sd_bus_error *
         log_info("Notification action '%s' on the %s of %s%s%s.", key, kind_info[copy.kind].name,
                  copy.manual ? "the manual recharge" : "'", copy.manual ? "" : copy.entry, copy.manual ? "" : "'");
         /* The same path as the bus methods: validated, saved, recorded and announced alike. */
-        r = manager_act(n->manager, &a, &error);
+        r = manager_act(n->manager, &a, manager_clock(), &error);
         if (r < 0)
                 log_warning("The notification's '%s' could not be done: %s", key,
                             error.message ?: "unknown error");
@@ -599,10 +601,9 @@ static const char *what_of(const ManagerEvent *ev) {
         return NULL;
 }
 
-static int build_heads_up(Notifier *n, const ManagerEvent *ev, Request *q) {
+static int build_heads_up(Notifier *n, const ManagerEvent *ev, usec_t now, Request *q) {
         Manager *m = n->manager;
         _cleanup_free_ char *from = manager_format_local(m, ev->start), *to = manager_format_local(m, ev->until);
-        usec_t now = manager_now(m);
 
         if (!from || !to)
                 return -ENOMEM;
@@ -634,8 +635,8 @@ static int build_start(Notifier *n, const ManagerEvent *ev, Request *q) {
         return 0;
 }
 
-static int build_end(Notifier *n, const ManagerEvent *ev, const RechargeNote *note, Request *q) {
-        const char *what = what_of(ev) ?: note && !isempty(note->what) ? note->what : isempty(ev->entry) ? NULL : ev->entry;
+static int build_end(Notifier *n, const ManagerEvent *ev, Request *q) {
+        const char *what = what_of(ev) ?: isempty(ev->entry) ? NULL : ev->entry;
 
         q->summary = strdup("Time to reconnect");
         if (!q->summary)
@@ -655,15 +656,37 @@ static int build_reminder(Notifier *n, const ManagerEvent *ev, Request *q) {
         return 0;
 }
 
+/* Our own notification that is no longer true goes: a heads-up once its block began, a
+ * reminder or heads-up once its action was taken (here or from the command line). */
+static void close_shown(Notifier *n, const char *entry, NotifyKind kind) {
+        for (size_t k = 0; k < NOTIFY_SHOWN_MAX; k++) {
+                Shown *s = &n->shown[k];
+                Request *q = NULL;
+
+                if (s->id == 0 || s->kind != kind || !streq(s->entry, entry))
+                        continue;
+                if (request_new(n, NOTIFY_CLOSE, NULL, &q) < 0) {
+                        log_oom();
+                        return;
+                }
+                q->replaces_id = s->id;
+                log_debug("Closing notification %" PRIu32 ": its moment has passed.", s->id);
+                s->id = 0;
+                (void) send_request(n, q);
+        }
+}
+
 static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
-        bool manual = streq_ptr(ev->source, "manual");
-        RechargeNote *note = note_find(n, manual, ev->entry);
+        RechargeNote *note = note_find(n, ev->manual, ev->entry);
+        /* The nudge to reconnect only when the person is really back: not while another
+         * recharge goes on, not for an end long past (a restart, a wake-up). */
+        bool nudge = n->manager->config->reconnect && !ev->recharging && !ev->late;
         Request *q = NULL;
         int r;
 
-        r = request_new(n, n->manager->config->reconnect ? NOTIFY_END : NOTIFY_CLOSE, ev, &q);
+        r = request_new(n, nudge ? NOTIFY_END : NOTIFY_CLOSE, ev, &q);
         if (r >= 0 && q->kind == NOTIFY_END)
-                r = build_end(n, ev, note, q);
+                r = build_end(n, ev, q);
         if (r < 0) {
                 request_free(q);
                 log_oom();
@@ -677,7 +700,8 @@ static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
                 note->end = q;
                 return;
         }
-        q->replaces_id = note ? note->id : 0;
+        /* The id from this run, else the one the state kept across a restart. */
+        q->replaces_id = note && note->id ? note->id : ev->note;
         if (note)
                 note_free(note);
         if (q->kind == NOTIFY_CLOSE && q->replaces_id == 0) {
@@ -687,37 +711,67 @@ static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
         (void) send_request(n, q);
 }
 
-static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata) {
-        Notifier *n = userdata;
+/* An end that moved: the start notification says the new one, in place. */
+static void on_recharge_changed(Notifier *n, const ManagerEvent *ev) {
+        RechargeNote *note = note_find(n, ev->manual, ev->entry);
         Request *q = NULL;
         int r;
 
-        watch_signals(n);
+        if (note && note->start)
+                return; /* not shown yet: it will be, with the end it had; rare enough */
+        r = request_new(n, NOTIFY_START, ev, &q);
+        if (r >= 0)
+                r = build_start(n, ev, q);
+        if (r < 0) {
+                request_free(q);
+                log_oom();
+                return;
+        }
+        q->replaces_id = note && note->id ? note->id : ev->note;
+        if (!note) {
+                /* Known only from the state (a restart): track it again, for the end. */
+                q->note = note_new(n, ev->manual, ev->entry, ev->of);
+                if (q->note)
+                        q->note->start = q;
+        }
+        (void) send_request(n, q);
+}
+
+static void on_event(Notifier *n, const ManagerEvent *ev, usec_t now) {
+        Request *q = NULL;
+        int r;
 
         switch (ev->kind) {
         case MANAGER_EVENT_HEADS_UP:
+                if (ev->recharging) {
+                        /* "Let the people around you know" means nothing in the middle of a recharge. */
+                        log_debug("Heads-up for '%s' not shown: a recharge is on.", ev->entry);
+                        return;
+                }
                 r = request_new(n, NOTIFY_HEADS_UP, ev, &q);
                 if (r >= 0)
-                        r = build_heads_up(n, ev, q);
+                        r = build_heads_up(n, ev, now, q);
                 break;
         case MANAGER_EVENT_RECHARGE_STARTED:
+                if (!ev->manual)
+                        close_shown(n, ev->entry, NOTIFY_HEADS_UP);
                 r = request_new(n, NOTIFY_START, ev, &q);
                 if (r >= 0)
                         r = build_start(n, ev, q);
                 if (r >= 0) {
-                        q->note = note_new(n, q->manual, ev->entry);
-                        if (q->note) {
+                        q->note = note_new(n, q->manual, ev->entry, ev->of);
+                        if (q->note)
                                 q->note->start = q;
-                                q->note->what = strdup(what_of(ev) ?: "");
-                                if (!q->note->what)
-                                        r = -ENOMEM;
-                        }
                 }
                 break;
         case MANAGER_EVENT_RECHARGE_ENDED:
                 on_recharge_ended(n, ev);
                 return;
+        case MANAGER_EVENT_RECHARGE_CHANGED:
+                on_recharge_changed(n, ev);
+                return;
         case MANAGER_EVENT_REMINDER_DUE:
+                close_shown(n, ev->entry, NOTIFY_REMINDER); /* the one before, if still there */
                 r = request_new(n, NOTIFY_REMINDER, ev, &q);
                 if (r >= 0)
                         r = build_reminder(n, ev, q);
@@ -735,6 +789,20 @@ static void on_manager_event(Manager *m, const ManagerEvent *ev, void *userdata)
         (void) send_request(n, q);
 }
 
+static void on_manager_change(Manager *m, const ManagerChange *c, void *userdata) {
+        Notifier *n = userdata;
+
+        watch_signals(n);
+        /* An action taken answers the notification it came from, wherever it was taken. */
+        if (c->action == ACTION_DONE || c->action == ACTION_SNOOZE || c->action == ACTION_SKIP ||
+            c->action == ACTION_START_NOW) {
+                close_shown(n, c->action_entry, NOTIFY_REMINDER);
+                close_shown(n, c->action_entry, NOTIFY_HEADS_UP);
+        }
+        for (size_t k = 0; k < c->n_events; k++)
+                on_event(n, &c->events[k], c->now);
+}
+
 int notifier_new(Manager *m, Notifier **ret) {
         Notifier *n;
         int r;
@@ -747,7 +815,7 @@ int notifier_new(Manager *m, Notifier **ret) {
         if (!n)
                 return log_oom();
         n->manager = m;
-        r = manager_add_listener(m, on_manager_event, n);
+        r = manager_add_listener(m, LISTENER_NOTIFY, on_manager_change, n);
         if (r < 0) {
                 free(n);
                 return log_error_errno(r, "Failed to listen for the schedule's events: %m");
@@ -759,6 +827,7 @@ int notifier_new(Manager *m, Notifier **ret) {
 Notifier *notifier_free(Notifier *n) {
         if (!n)
                 return NULL;
+        manager_remove_listener(n->manager, LISTENER_NOTIFY);
         for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
                 note_free(&n->recharges[k]);
         while (n->pending) {

@@ -47,55 +47,21 @@ static Server server_from_record(const char *name) {
 /* ---- the records in the state file: what a server was before we changed it ---- */
 
 const char *silence_record_get(Silence *s, Server k) {
-        const State *st = s->manager->state;
-
-        for (size_t i = 0; st && i < st->n_silence; i++)
-                if (streq(st->silence[i].server, server_table[k].record))
-                        return st->silence[i].before;
-        return NULL;
+        return manager_get_silence(s->manager, server_table[k].record);
 }
 
-static void record_remove_at(State *st, size_t i) {
-        free(st->silence[i].server);
-        free(st->silence[i].before);
-        memmove(&st->silence[i], &st->silence[i + 1], (st->n_silence - i - 1) * sizeof(StateSilence));
-        st->n_silence--;
-}
-
-/* Written to disk before the server is changed, so a crash can be undone at the next start. The
- * first record of a server stays: it is what was there before us. */
+/* Written to disk (by the manager, the one writer of the state) before the server is changed, so
+ * a crash can be undone at the next start. The first record of a server stays. */
 static int record_put(Silence *s, Server k, const char *before) {
-        State *st = s->manager->state;
-        int r;
-
-        if (silence_record_get(s, k))
-                return 0;
-        if (st->n_silence >= STATE_SILENCE_MAX)
-                return -ENOSPC;
-        st->silence[st->n_silence] = (StateSilence) {
-                .server = strdup(server_table[k].record),
-                .before = strdup(before),
-        };
-        st->n_silence++;
-        if (!st->silence[st->n_silence - 1].server || !st->silence[st->n_silence - 1].before) {
-                record_remove_at(st, st->n_silence - 1);
-                return -ENOMEM;
-        }
-        r = manager_save(s->manager); /* on success m->state is a new State with the record */
-        if (r < 0)
-                record_remove_at(st, st->n_silence - 1);
-        return r;
+        return manager_set_silence(s->manager, server_table[k].record, before);
 }
 
 static void record_drop_name(Silence *s, const char *name) {
-        State *st = s->manager->state;
+        int r;
 
-        for (size_t i = 0; i < st->n_silence; i++)
-                if (streq(st->silence[i].server, name)) {
-                        record_remove_at(st, i);
-                        (void) manager_save(s->manager); /* logs; the next start tries again */
-                        return;
-                }
+        r = manager_set_silence(s->manager, name, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to drop the record of '%s' from the state, the next start tries again: %m", name);
 }
 
 static void record_drop(Silence *s, Server k) {
@@ -380,15 +346,18 @@ static void silence_update(Silence *s) {
                 return detect(s);
 
         /* What we changed on servers we do not hold now: a crash's leftovers, a server replaced. */
-        if (s->stuck || !m->state)
+        if (s->stuck)
                 return;
-        for (size_t i = 0; i < m->state->n_silence; i++) {
-                Server k = server_from_record(m->state->silence[i].server);
+        for (size_t i = 0; i < m->n_silence; i++) {
+                Server k = server_from_record(m->silence[i].server);
 
                 if (k < 0) {
+                        _cleanup_free_ char *name = strdup(m->silence[i].server);
+                        if (!name)
+                                return (void) log_oom();
                         log_warning("The state file names a notification server recharged does not know ('%s'): "
-                                    "dropping that record.", m->state->silence[i].server);
-                        record_drop_name(s, m->state->silence[i].server);
+                                    "dropping that record.", name);
+                        record_drop_name(s, name);
                         return silence_update(s);
                 }
                 if (k != s->held)
@@ -396,9 +365,9 @@ static void silence_update(Silence *s) {
         }
 }
 
-static int on_post(sd_event_source *es, void *userdata) {
+/* Told by the manager, after each change, whether a dnd recharge is on. */
+static void on_manager_change(Manager *m, const ManagerChange *c, void *userdata) {
         silence_update(userdata);
-        return 0;
 }
 
 static int on_owner_changed(sd_bus_message *message, void *userdata, sd_bus_error *unused) {
@@ -408,7 +377,8 @@ static int on_owner_changed(sd_bus_message *message, void *userdata, sd_bus_erro
         if (sd_bus_message_read(message, "sss", &name, &old_owner, &new_owner) < 0)
                 return 0;
         log_debug("%s changed hands ('%s' → '%s').", name, old_owner, new_owner);
-        s->server_changed = true; /* silence_update() runs after this dispatch */
+        s->server_changed = true;
+        silence_update(s);
         return 0;
 }
 
@@ -460,7 +430,7 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
 Silence *silence_free(Silence *s) {
         if (!s)
                 return NULL;
-        sd_event_source_disable_unref(s->post);
+        manager_remove_listener(s->manager, LISTENER_SILENCE);
         sd_event_source_disable_unref(s->exit);
         sd_event_source_disable_unref(s->settle);
         sd_bus_slot_unref(s->owner_watch);
@@ -482,13 +452,11 @@ int silence_new(Manager *m, Silence **ret) {
         s->manager = m;
         s->held = s->job = _SERVER_INVALID;
 
-        /* After every dispatch (a method silence_call, the timer, a reload, a reply): cheap when idle. */
-        r = sd_event_add_post(m->event, &s->post, on_post, s);
+        r = manager_add_listener(m, LISTENER_SILENCE, on_manager_change, s);
         if (r >= 0)
                 r = sd_event_add_exit(m->event, &s->exit, on_loop_exit, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up silencing notifications: %m");
-        (void) sd_event_source_set_description(s->post, "silence");
         /* Before sd-bus flushes and the GLib loop quits (both at later priorities). */
         (void) sd_event_source_set_priority(s->exit, SD_EVENT_PRIORITY_IMPORTANT);
 

@@ -44,7 +44,7 @@ extern const ServerInfo server_table[_SERVER_MAX];
 
 struct Silence {
         Manager *manager;
-        sd_event_source *post, *exit;
+        sd_event_source *exit;
         sd_bus_slot *owner_watch;
         sd_bus_slot *call;       /* the one call in flight */
         sd_event_source *settle; /* or the one wait before a call (mako) */

@@ -27,7 +27,10 @@
  *   entry "<name>" done <of>
  *   override "<name>" <of> <start> <end>
  *   silence "<server>" "<before>"
+ *   active manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>"
  *
+ * Version 2 added `shown <of>` at the end of an entry line (the reminder shown last) and the
+ * active records; a version 1 file is read as one without them.
  * The version line comes first and exactly once; processed, paused and manual at most once; every entry of
  * the State has an `entry` line (done 0 when none), its overrides follow it and must name an
  * entry declared before. Blank lines are allowed; every line, the last too, ends with a newline
@@ -35,7 +38,7 @@
  * -EBADMSG: a later format that adds records says so with a new version number.
  */
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 
 static void fclosep(FILE **f) {
         if (*f)
@@ -55,9 +58,43 @@ static bool word_is(const char *w, size_t n, const char *literal) {
         return strlen(literal) == n && memcmp(w, literal, n) == 0;
 }
 
+void state_active_done(StateActive *a) {
+        free(a->entry);
+        free(a->message);
+        *a = (StateActive) {};
+}
+
+int state_active_copy(const StateActive *v, size_t n, StateActive **ret) {
+        StateActive *c;
+
+        if (n == 0) {
+                *ret = NULL;
+                return 0;
+        }
+        c = calloc(n, sizeof(StateActive));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                c[i] = v[i];
+                c[i].entry = strdup(v[i].entry ?: "");
+                c[i].message = strdup(v[i].message ?: "");
+                if (!c[i].entry || !c[i].message) {
+                        for (size_t k = 0; k <= i; k++)
+                                state_active_done(&c[k]);
+                        free(c);
+                        return -ENOMEM;
+                }
+        }
+        *ret = c;
+        return 0;
+}
+
 State *state_free(State *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < s->n_active; i++)
+                state_active_done(&s->active[i]);
+        free(s->active);
         free(s->manual_message);
         for (size_t i = 0; i < s->n_entries; i++)
                 free(s->entries[i].name);
@@ -101,8 +138,12 @@ static bool string_ok(const char *s, bool may_be_empty) {
 static int state_verify(const State *s) {
         int r;
 
-        if (s->n_entries > STATE_ENTRIES_MAX || s->n_silence > STATE_SILENCE_MAX)
+        if (s->n_entries > STATE_ENTRIES_MAX || s->n_silence > STATE_SILENCE_MAX || s->n_active > STATE_ACTIVE_MAX)
                 return -EINVAL;
+        for (size_t i = 0; i < s->n_active; i++)
+                if (!string_ok(s->active[i].entry, s->active[i].manual) || !string_ok(s->active[i].message, true) ||
+                    s->active[i].manual != !*s->active[i].entry)
+                        return -EINVAL;
         if (s->n_entries > 0 && !s->entries)
                 return -EINVAL;
         if (s->manual_message && !string_ok(s->manual_message, true))
@@ -149,7 +190,7 @@ int state_format(const State *s, char **ret_text) {
 
                 fputs("entry ", f);
                 (void) text_quote(f, e->name);
-                fprintf(f, " done %" PRIu64 "\n", e->overlay.done);
+                fprintf(f, " done %" PRIu64 " shown %" PRIu64 "\n", e->overlay.done, e->overlay.shown);
                 for (size_t k = 0; k < e->overlay.n_overrides; k++) {
                         const Override *v = &e->overlay.overrides[k];
 
@@ -163,6 +204,17 @@ int state_format(const State *s, char **ret_text) {
                 (void) text_quote(f, s->silence[i].server);
                 fputc(' ', f);
                 (void) text_quote(f, s->silence[i].before);
+                fputc('\n', f);
+        }
+
+        for (size_t i = 0; i < s->n_active; i++) {
+                const StateActive *a = &s->active[i];
+
+                fprintf(f, "active %s ", a->manual ? "manual" : "schedule");
+                (void) text_quote(f, a->entry);
+                fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 " ", a->of, a->start, a->end,
+                        a->began, a->note);
+                (void) text_quote(f, a->message);
                 fputc('\n', f);
         }
 
@@ -189,7 +241,8 @@ static StateEntry *state_find_entry(State *s, const char *name) {
 
 typedef struct ParseContext {
         State *state;
-        size_t allocated;
+        unsigned version;
+        size_t allocated, allocated_active;
         bool have_processed, have_paused, have_manual;
 } ParseContext;
 
@@ -238,7 +291,7 @@ static int parse_record(ParseContext *ctx, const char *p) {
 
         } else if (word_is(word, len, "entry")) {
                 _cleanup_free_ char *name = NULL;
-                usec_t done;
+                usec_t done, shown = 0;
 
                 r = text_read_string(&p, STATE_STRING_MAX, &name);
                 if (r < 0)
@@ -253,6 +306,16 @@ static int parse_record(ParseContext *ctx, const char *p) {
                 r = text_read_u64(&p, &done);
                 if (r < 0)
                         return r;
+                if (ctx->version >= 2) {
+                        r = text_read_word(&p, &word, &len);
+                        if (r < 0)
+                                return r;
+                        if (!word_is(word, len, "shown"))
+                                return -EBADMSG;
+                        r = text_read_u64(&p, &shown);
+                        if (r < 0)
+                                return r;
+                }
                 r = text_read_end(&p);
                 if (r < 0)
                         return r;
@@ -270,6 +333,7 @@ static int parse_record(ParseContext *ctx, const char *p) {
                 s->entries[s->n_entries++] = (StateEntry) {
                         .name = TAKE_PTR(name),
                         .overlay.done = done,
+                        .overlay.shown = shown,
                 };
 
         } else if (word_is(word, len, "override")) {
@@ -316,12 +380,58 @@ static int parse_record(ParseContext *ctx, const char *p) {
                         .before = TAKE_PTR(before),
                 };
 
+        } else if (word_is(word, len, "active") && ctx->version >= 2) {
+                _cleanup_(state_active_done) StateActive a = {};
+                uint64_t note;
+
+                r = text_read_word(&p, &word, &len);
+                if (r < 0)
+                        return r;
+                if (word_is(word, len, "manual"))
+                        a.manual = true;
+                else if (!word_is(word, len, "schedule"))
+                        return -EBADMSG;
+                r = text_read_string(&p, STATE_STRING_MAX, &a.entry);
+                if (r < 0)
+                        return r;
+                if (a.manual != !*a.entry)
+                        return -EBADMSG;
+                r = text_read_u64(&p, &a.of);
+                if (r >= 0)
+                        r = text_read_u64(&p, &a.start);
+                if (r >= 0)
+                        r = text_read_u64(&p, &a.end);
+                if (r >= 0)
+                        r = text_read_u64(&p, &a.began);
+                if (r >= 0)
+                        r = text_read_u64(&p, &note);
+                if (r >= 0 && note > UINT32_MAX)
+                        r = -EBADMSG;
+                if (r >= 0)
+                        r = text_read_string(&p, STATE_STRING_MAX, &a.message);
+                if (r < 0)
+                        return r;
+                a.note = (uint32_t) note;
+                if (s->n_active >= STATE_ACTIVE_MAX)
+                        return -EBADMSG;
+                if (s->n_active >= ctx->allocated_active) {
+                        size_t n = MAX(ctx->allocated_active * 2, (size_t) 4);
+                        StateActive *v = reallocarray(s->active, n, sizeof(StateActive));
+                        if (!v)
+                                return -ENOMEM;
+                        s->active = v;
+                        ctx->allocated_active = n;
+                }
+                s->active[s->n_active++] = a;
+                a = (StateActive) {};
+
         } else
                 return -EBADMSG;
 
         return text_read_end(&p);
 }
 
+/* The version of the file (1 or 2), or -EBADMSG. */
 static int parse_version(const char *p) {
         const char *word;
         uint64_t v;
@@ -336,9 +446,12 @@ static int parse_version(const char *p) {
         r = text_read_u64(&p, &v);
         if (r < 0)
                 return r;
-        if (v != STATE_VERSION)
+        if (v < 1 || v > STATE_VERSION)
                 return -EBADMSG;
-        return text_read_end(&p);
+        r = text_read_end(&p);
+        if (r < 0)
+                return r;
+        return (int) v;
 }
 
 int state_parse(const char *text, State **ret) {
@@ -360,6 +473,8 @@ int state_parse(const char *text, State **ret) {
 
                 if (first) {
                         r = parse_version(line);
+                        if (r > 0)
+                                ctx.version = (unsigned) r;
                         first = false;
                 } else if (text_read_end(&p) >= 0)
                         r = 0; /* a blank line */
@@ -639,7 +754,7 @@ int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dr
 }
 
 static bool entry_overlay_worth_keeping(const EntryOverlay *eo) {
-        return eo->n_overrides > 0 || eo->done != 0;
+        return eo->n_overrides > 0 || eo->done != 0 || eo->shown != 0;
 }
 
 int state_from_overlay(State *s, const Config *c, const Overlay *o) {

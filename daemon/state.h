@@ -31,6 +31,19 @@ typedef struct StateSilence {
         char *before;
 } StateSilence;
 
+/* A recharge we announced as started and not yet as ended, with what its end needs: so a
+ * restart neither starts it again nor loses its message or the notification its end replaces. */
+typedef struct StateActive {
+        bool manual;
+        char *entry;                     /* "" for the manual one */
+        usec_t of;                       /* the block's occurrence (its planned start), 0 manual */
+        usec_t start, end;               /* as it stands; end 0: until Stop */
+        usec_t began;                    /* when it really began for the user (a late start: then) */
+        uint32_t note;                   /* our start notification's id, 0 none or unknown */
+        char *message;
+} StateActive;
+#define STATE_ACTIVE_MAX (RECHARGED_ENTRIES_MAX + 1)
+
 typedef struct State {
         usec_t processed;                /* every event before this was handled (0: unknown) */
         usec_t paused_since, paused_until;
@@ -40,7 +53,13 @@ typedef struct State {
         size_t n_entries;
         StateSilence silence[STATE_SILENCE_MAX];
         size_t n_silence;
+        StateActive *active;
+        size_t n_active;
 } State;
+
+void state_active_done(StateActive *a);
+/* A deep copy of n records into *ret (NULL when n is 0). */
+int state_active_copy(const StateActive *v, size_t n, StateActive **ret);
 
 State *state_free(State *s);
 static inline void state_freep(State **s) {

@@ -89,6 +89,8 @@ is "$(prop Until)" 0 "Until is 0"
 is "$(prop Message)" "" "Message is empty"
 is "$(prop StatusText)" "" "StatusText is empty while available"
 is "$(prop PausedUntil)" 0 "PausedUntil is 0"
+is "$(prop TimeZone)" UTC "TimeZone is the daemon's zone (TZ=UTC here)"
+is "$(prop Presence)" unknown "Presence is unknown without logind"
 is "recharged $(prop Version)" "$version" "Version is the package version, as --version says"
 next=$(prop NextEventTime)
 [ "$next" -gt "$(now_us)" ]
@@ -102,10 +104,10 @@ is "$(echo "$up" | jq -r '.[0] | map(select(.[3] == '"$next"')) | .[0][2]')" "$(
 
 st=$(status_json)
 is "$(echo "$st" | jq -r 'keys | sort | join(" ")')" \
-   "DoNotDisturb Entry Message Mode NextEntry NextEvent NextEventTime PausedUntil Since Source StatusText Until Version" \
+   "DoNotDisturb Entry Message Mode NextEntry NextEvent NextEventTime PausedUntil Presence Since Source StatusText TimeZone Until Version" \
    "GetStatus returns every property"
 same=0
-for p in Mode DoNotDisturb Source Entry Since Until Message StatusText NextEntry NextEvent NextEventTime PausedUntil Version; do
+for p in Mode DoNotDisturb Source Entry Since Until Message StatusText NextEntry NextEvent NextEventTime PausedUntil TimeZone Presence Version; do
         [ "$(echo "$st" | jq -r ".$p")" = "$(prop $p)" ] || { same=1; diag "GetStatus $p differs"; }
 done
 ok $same "GetStatus values equal the properties"
@@ -178,8 +180,8 @@ is "$(echo "$ev" | jq '[.[0][] | .[3]] | . == sort')" true "Upcoming: events in 
 is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "off")] | length')" 0 "Upcoming: a disabled entry never fires"
 
 stats=$(busctl --user call "$BUS" "$OBJ" "$IFACE" GetStats t 0 --json=short | jq -c '.data[0] | map_values(.data)')
-is "$(echo "$stats" | jq -r 'keys | sort | join(" ")')" "Completed Kept Missed Planned RemindersDone RemindersShown Since Skipped Stopped Streak Until" "GetStats returns every figure"
-is "$(echo "$stats" | jq -c '[.Completed, .Stopped, .Skipped, .Missed, .RemindersDone]')" "[0,0,0,0,0]" "GetStats is all zero on a fresh history"
+is "$(echo "$stats" | jq -r 'keys | sort | join(" ")')" "Completed Kept Manual ManualKept Missed Planned RemindersDone RemindersMissed RemindersShown Since Skipped Stopped Streak Until" "GetStats returns every figure"
+is "$(echo "$stats" | jq -c '[.Completed, .Stopped, .Skipped, .Missed, .RemindersDone, .RemindersMissed, .Manual, .ManualKept]')" "[0,0,0,0,0,0,0,0]" "GetStats is all zero on a fresh history"
 
 # ---- refusals: each one leaves the state exactly as it was ----
 before=$(status_json)
@@ -199,6 +201,11 @@ is "$(call_error Recharge $((year + 1)) "''")" org.freedesktop.DBus.Error.Invali
 grep -q "at most a year" "$T/error"
 ok $? "the message says the limit"
 is "$(call_error Recharge 60000000 "'$big'")" org.freedesktop.DBus.Error.InvalidArgs "a message over 1024 bytes: InvalidArgs"
+is "$(call_error Recharge 60000000 "'two\\nlines'")" org.freedesktop.DBus.Error.InvalidArgs "a message with a newline: InvalidArgs"
+grep -q "control characters" "$T/error"
+ok $? "…the message says why"
+is "$(call_error Recharge 60000000 "'title\\u001b]0;pwned\\u0007'")" org.freedesktop.DBus.Error.InvalidArgs "a message with a terminal escape: InvalidArgs"
+is "$(call_error Recharge 60000000 "'c1\\u009b2J'")" org.freedesktop.DBus.Error.InvalidArgs "a message with a C1 control (CSI): InvalidArgs"
 is "$(call_error Pause $((year + 1)))" org.freedesktop.DBus.Error.InvalidArgs "Pause over a year: InvalidArgs"
 is "$(call_error Snooze stretch $((year + 1)))" org.freedesktop.DBus.Error.InvalidArgs "Snooze over a year: InvalidArgs"
 is "$(call_error Snooze focus 0)" org.freedesktop.DBus.Error.InvalidArgs "Snooze of 0: InvalidArgs"

@@ -70,10 +70,10 @@ daemon_stop
 printf '%s' "$(tail -1 "$HISTORY" | head -c 20)" >>"$HISTORY"
 daemon_start || { tap_done; exit 1; }
 stats=$(busctl --user call "$BUS" "$OBJ" "$IFACE" GetStats t 0 --json=short | jq -c '.data[0] | map_values(.data)')
-is "$(echo "$stats" | jq .Stopped)" 1 "a truncated last history line is ignored, the rest is kept"
+is "$(echo "$stats" | jq .Manual)" 1 "a truncated last history line is ignored, the rest is kept"
 call Recharge ts $((60 * S)) "" >/dev/null
 call Stop >/dev/null
-is "$(busctl --user call "$BUS" "$OBJ" "$IFACE" GetStats t 0 --json=short | jq '.data[0].Stopped.data')" 2 \
+is "$(busctl --user call "$BUS" "$OBJ" "$IFACE" GetStats t 0 --json=short | jq '.data[0].Manual.data')" 2 \
    "new history lines after a truncated one are read"
 call Resume >/dev/null
 daemon_stop

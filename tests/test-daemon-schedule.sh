@@ -137,6 +137,7 @@ is "$(changed_props)" "$want" "PropertiesChanged after Extend named exactly what
 mark
 call Stop >/dev/null
 ok $? "Stop is accepted"
+wait_count RechargeEnded 2 5
 is "$(signals_since_mark | jq -c 'select(.member == "RechargeEnded") | .data' | sort | tr '\n' ' ')" \
    '["manual","","stopped"] ["schedule","block","stopped"] ' "Stop ends both, each with 'stopped'"
 is "$(prop Mode)" available "Mode is available after Stop"

@@ -368,13 +368,18 @@ static void test_snooze(void) {
         ok(engine_snooze(f.e, &f.o, 0, L(f.tz, "2026-11-24 08:00"), 10 * USEC_PER_MINUTE, &when) == 0 &&
                    when == L(f.tz, "2026-11-24 09:10"),
            "snooze a reminder before any was shown: the next one moves");
+        ok(engine_done(f.e, &f.o, 0, L(f.tz, "2026-11-24 09:11"), &when) == -ENOENT,
+           "done before any reminder was shown to the person: -ENOENT");
+        f.o.entries[0].shown = L(f.tz, "2026-11-24 09:00"); /* the manager says it showed the 09:00 one */
         engine_snooze(f.e, &f.o, 0, L(f.tz, "2026-11-24 09:11"), 10 * USEC_PER_MINUTE, &when);
         ok(when == L(f.tz, "2026-11-24 09:21"), "snooze the reminder just shown: it comes back in 10 min");
         got = events_str(&f, L(f.tz, "2026-11-24 09:12"), L(f.tz, "2026-11-24 12:01"));
         is_str(got, "reminder r 09:21:00; reminder r 10:30:00; reminder r 12:00:00", "snoozed reminder: moved, not duplicated");
         free(got);
-        ok(engine_done(f.e, &f.o, 0, L(f.tz, "2026-11-24 09:25"), &when) == 0 && when == L(f.tz, "2026-11-24 09:21"),
-           "done: marks the one shown last");
+        ok(engine_done(f.e, &f.o, 0, L(f.tz, "2026-11-24 09:25"), &when) == 0 && when == L(f.tz, "2026-11-24 09:00"),
+           "done: marks the one shown last (by its planned time)");
+        ok(engine_done(f.e, &f.o, 0, L(f.tz, "2026-11-24 09:25"), &when) == -EALREADY,
+           "done twice on the same reminder: -EALREADY, counted once");
         engine_snooze(f.e, &f.o, 0, L(f.tz, "2026-11-24 09:26"), 10 * USEC_PER_MINUTE, &when);
         ok(when == L(f.tz, "2026-11-24 10:40"), "snooze after done: the next one moves");
         fx_done(&f);
@@ -430,10 +435,17 @@ static void test_start_now(void) {
         Fixture f;
         EngineStatus s;
         fx_init(&f, "UTC", BLOCK_CONF);
-        ok(engine_start_now(f.e, &f.o, 0, L(f.tz, "2026-11-24 06:52"), NULL) == 0, "start now from a heads-up");
+        usec_t when = 0;
+        ok(engine_start_now(f.e, &f.o, 0, L(f.tz, "2026-11-24 05:59"), USEC_PER_HOUR, &when) == -ERANGE &&
+                   when == L(f.tz, "2026-11-24 07:00"),
+           "start now more than `ahead` before the block: -ERANGE, with the block's start");
+        ok(f.o.entries[0].n_overrides == 0, "a refused start now changes nothing");
+        ok(engine_start_now(f.e, &f.o, 0, L(f.tz, "2026-11-24 06:52"), USEC_PER_HOUR, NULL) == 0, "start now from a heads-up");
         engine_at(f.e, &f.o, L(f.tz, "2026-11-24 06:52"), &s);
-        ok(s.recharging && s.since == L(f.tz, "2026-11-24 06:52") && s.until == L(f.tz, "2026-11-24 07:45"),
-           "start now: on at once, keeps the planned end");
+        ok(s.recharging && s.since == L(f.tz, "2026-11-24 06:52") && s.until == L(f.tz, "2026-11-24 07:37"),
+           "start now: on at once, keeps its length (45 min)");
+        ok(engine_start_now(f.e, &f.o, 0, L(f.tz, "2026-11-24 06:53"), USEC_PER_HOUR, NULL) == -ERANGE,
+           "start now while it is on: the next one is a day away, refused");
         fx_done(&f);
 }
 

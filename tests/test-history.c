@@ -199,7 +199,7 @@ static void write_history(const char *path) {
         /* Day 103: no block, a reminder: neither breaks nor extends. */
         EV(T(103, 9, 0), "reminder-shown", "-", "stretch", T(103, 9, 0), 0, 0);
         EV(T(103, 9, 5), "reminder-done", "-", "stretch", T(103, 9, 0), 0, 0);
-        /* Day 104: two blocks kept, and a manual recharge (kept counts, planned does not). */
+        /* Day 104: two blocks kept, and a manual recharge (counted apart: Manual, ManualKept). */
         EV(T(104, 7, 0), "started", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 0);
         EV(T(104, 7, 45), "completed", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 45 * MIN_);
         EV(T(104, 12, 0), "started", "schedule", "lunch", T(104, 12, 0), 60 * MIN_, 0);
@@ -212,7 +212,7 @@ static void write_history(const char *path) {
                 fputc('x', f);
         fputs("\" 1 1 1\n", f);
         fwrite("1 completed schedule \"a\0\" 1 1 1\n", 1, 32, f);
-        /* Day 105: no block; but tomorrow's (day 107's) block is skipped ahead of time. */
+        /* Day 105: no block; but day 107's block is skipped ahead of time: it counts on day 107. */
         EV(T(105, 20, 0), "skipped", "schedule", "morning", T(107, 7, 0), 45 * MIN_, 0);
         /* Day 106, today: one kept, one still in progress (recorded: only its start). */
         EV(T(106, 7, 0), "started", "schedule", "morning", T(106, 7, 0), 45 * MIN_, 0);
@@ -233,11 +233,14 @@ static void test_stats(const char *tmp) {
                 usec_t since, until;
                 Stats want;
         } table[] = {
+                /* The skip of day 107's block, made on day 105, counts on day 107: not yet. */
                 { "days 100-106", T(100, 0, 0), T(107, 0, 0),
-                  { .planned = 390 * MIN_, .kept = 290 * MIN_, .completed = 6, .stopped = 1, .skipped = 1,
-                    .reminders_shown = 1, .reminders_done = 1, .streak = 3 } },
+                  { .planned = 345 * MIN_, .kept = 260 * MIN_, .completed = 5, .stopped = 1, .manual = 1,
+                    .manual_kept = 30 * MIN_, .reminders_shown = 1, .reminders_done = 1, .reminders_missed = 1,
+                    .streak = 3 } },
                 { "days 104-106: the streak does not depend on since", T(104, 0, 0), T(107, 0, 0),
-                  { .planned = 255 * MIN_, .kept = 180 * MIN_, .completed = 4, .skipped = 1, .streak = 3 } },
+                  { .planned = 210 * MIN_, .kept = 150 * MIN_, .completed = 3, .manual = 1, .manual_kept = 30 * MIN_,
+                    .reminders_missed = 1, .streak = 3 } },
                 { "until the end of day 102", T(100, 0, 0), T(103, 0, 0),
                   { .planned = 135 * MIN_, .kept = 110 * MIN_, .completed = 2, .stopped = 1, .streak = 1 } },
                 { "until day 101, 07:30: the stopped day is today", T(100, 0, 0), T(101, 7, 30),
@@ -248,8 +251,9 @@ static void test_stats(const char *tmp) {
                   { .reminders_shown = 1, .reminders_done = 1, .streak = 1 } },
                 { "an empty window", T(104, 0, 0), T(104, 0, 0), { .streak = 1 } },
                 { "the whole file", 0, UINT64_MAX,
-                  { .planned = 534 * MIN_, .kept = 300 * MIN_, .completed = 6, .stopped = 2, .skipped = 1,
-                    .reminders_shown = 1, .reminders_done = 1, .streak = 0 } }, /* today is far ahead */
+                  { .planned = 534 * MIN_, .kept = 270 * MIN_, .completed = 5, .stopped = 2, .skipped = 1, .manual = 1,
+                    .manual_kept = 30 * MIN_, .reminders_shown = 1, .reminders_done = 1, .reminders_missed = 1,
+                    .streak = 0 } }, /* today is far ahead */
         };
 
         write_history(path);
@@ -270,6 +274,9 @@ static void test_stats(const char *tmp) {
                 is_int(s.missed, w->missed, "…missed");
                 is_int(s.reminders_shown, w->reminders_shown, "…reminders shown");
                 is_int(s.reminders_done, w->reminders_done, "…reminders done");
+                is_int(s.reminders_missed, w->reminders_missed, "…reminders missed");
+                is_int(s.manual, w->manual, "…manual recharges, apart from blocks");
+                is_int(s.manual_kept / MIN_, w->manual_kept / MIN_, "…their minutes");
                 is_int(s.streak, w->streak, "…streak");
                 ok(calls > 0, "…local_day_of was asked");
         }

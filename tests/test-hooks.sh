@@ -5,8 +5,7 @@
 # session, /dev/null stdin, none of the daemon's fds), hooks that fail, hang or flood their
 # output without holding up the bus, and hooks refused for a config others can write.
 #
-# The time limit is 30 s; daemon/recharged-test reads RECHARGED_TEST_HOOK_TIMEOUT_SEC (test
-# builds only) so the hanging hook is killed after 2 s here.
+# The time limit is 30 s by default; the config's hook-timeout makes it 2 s here.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -15,8 +14,6 @@ hms() { date -u -d "@$1" +%H:%M:%S; }
 S=1000000
 export HOOK_OUT="$T/hook-out"
 mkdir -p "$HOOK_OUT"
-export RECHARGED_TEST_HOOK_TIMEOUT_SEC=2
-DAEMON_BIN=$RECHARGED_TEST
 
 # The hook: what it does is chosen by $HOOK_OUT/mode, so one daemon serves every case.
 cat >"$T/hook.sh" <<'EOF'
@@ -66,6 +63,7 @@ cat >"$CONF" <<EOF
 heads-up = 0
 on-start = $T/hook.sh
 on-end = $T/hook.sh
+hook-timeout = 2s
 
 [blk]
 type = recharge
@@ -106,8 +104,7 @@ ok $? "the finished hook was reaped (no zombie left)"
 
 # ---- a message full of shell metacharacters, from the bus ----
 rm -f "$HOOK_OUT"/*
-msg='$(touch '"$T"'/pwned1); `touch '"$T"'/pwned2`; "quotes" '\''single'\'' \\ ;|& $HOME * ~ > '"$T"'/pwned3
-second line'
+msg='$(touch '"$T"'/pwned1); `touch '"$T"'/pwned2`; "quotes" '\''single'\'' \\ ;|& $HOME * ~ > '"$T"'/pwned3	tabbed'
 call Recharge ts $((3600 * S)) "$msg" >/dev/null
 ok $? "Recharge with a message full of shell metacharacters is accepted"
 until_s=$(($(prop Until) / S))
@@ -128,6 +125,7 @@ is "$(grep -c RECHARGED_HOW=stopped "$HOOK_OUT/end.env")" 1 "…and says it was 
 
 # ---- a hook that fails ----
 echo fail >"$HOOK_OUT/mode"
+log_mark
 call Recharge ts $((3600 * S)) "fail" >/dev/null
 wait_log "Hook on-start \('$T/hook.sh'\) failed with exit status 3" 5
 ok $? "a failing hook is logged with its exit status"
@@ -139,6 +137,7 @@ wait_log "Hook on-end \('$T/hook.sh'\) failed" 5
 
 # ---- a hook that hangs ----
 echo hang >"$HOOK_OUT/mode"
+log_mark
 call Recharge ts $((3600 * S)) "hang" >/dev/null
 wait_file "$HOOK_OUT/hang.child" 5
 ok $? "a hanging hook is running"
@@ -160,6 +159,7 @@ wait_log "Hook on-end .* still ran after 2 s" 6
 
 # ---- a hook that floods its output ----
 echo flood >"$HOOK_OUT/mode"
+log_mark
 lines_before=$(wc -l <"$LOG")
 call Recharge ts $((3600 * S)) "flood" >/dev/null
 wait_log "Hook on-start printed more than 50 lines" 5
@@ -177,6 +177,7 @@ rm -f "$HOOK_OUT/mode"
 # ---- refused when others can write the config ----
 rm -f "$HOOK_OUT"/start.* "$HOOK_OUT"/end.*
 chmod 0666 "$CONF"
+log_mark
 call Reload >/dev/null
 call Recharge ts $((3600 * S)) "refused" >/dev/null
 wait_log "Not running hook on-start: '$CONF' or its folder is writable by others than its owner" 3
@@ -190,6 +191,7 @@ chmod 0644 "$CONF"
 chmod 0777 "$(dirname "$CONF")"
 call Reload >/dev/null
 n=$(grep -c "Not running hook on-start" "$LOG")
+log_mark
 call Recharge ts $((3600 * S)) "refused" >/dev/null
 call Stop >/dev/null
 wait_log "Not running hook on-end" 3

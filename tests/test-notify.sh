@@ -144,19 +144,29 @@ ok $? "…recorded in history as a skip with the occurrence and its planned leng
 notify_action "$(id_of "Recharge soon: Start me")" start-now
 wait_prop Mode '"recharging"' 5
 ok $? "Start now starts the block"
-is "$(prop Entry) $(prop Until)" "hn $(((start + 1800) * S))" "…as StartNow(hn) does: its planned end is kept"
+is "$(prop Entry) $(( $(prop Until) - $(prop Since) ))" "hn $((1800 * S))" "…as StartNow(hn) does: it keeps its length"
 
 c=$(notify_wait 4 5)
 ok $? "the started block's notification follows"
 is "$(echo "$c" | jq -c '[.summary, .body, .actions]')" \
-   "[\"Recharging: Start me\",\"Until $(hm $((start + 1800))).\",[\"extend\",\"Extend 15 min\",\"stop\",\"End now\"]]" \
+   "[\"Recharging: Start me\",\"Until $(hm $(( $(prop Until) / S ))).\",[\"extend\",\"Extend 15 min\",\"stop\",\"End now\"]]" \
    "start: what, until when, Extend 15 min · End now"
 start_id=$(echo "$c" | jq .id)
+for i in $(seq 100); do [ "$(notify_mock_calls CloseNotification)" -ge 3 ] && break; sleep 0.05; done
+closed=$(busctl --user call "$NOTIFY_NAME" "$NOTIFY_PATH" org.freedesktop.DBus.Mock GetMethodCalls s CloseNotification --json=short |
+         jq -c '[.data[0][][1][0].data] | sort')
+is "$closed" "$(printf '%s\n' "$(id_of "Recharge soon: Snooze me")" "$(id_of "Recharge soon: Skip me")" \
+                "$(id_of "Recharge soon: Start me")" | jq -s -c 'sort')" \
+   "each heads-up is closed once its action was taken (snooze, skip, start now), once each"
 
 until=$(prop Until)
 notify_action "$start_id" extend
 wait_prop Until $((until + 900 * S)) 5
 ok $? "Extend 15 min lengthens the recharge by 15 min, as Extend(15 min) does"
+c=$(notify_wait 5 5)
+is "$(echo "$c" | jq -c '[.replaces, .summary, .body]')" \
+   "[$start_id,\"Recharging: Start me\",\"Until $(hm $(( (until + 900 * S) / S ))).\"]" \
+   "the start notification is updated in place with the new end"
 
 # A signal that does not come from the notification server is not a click.
 gdbus emit --session --object-path "$NOTIFY_PATH" --signal "$NOTIFY_NAME.ActionInvoked" "$start_id" stop >/dev/null
@@ -170,7 +180,7 @@ ok $? "End now ends the recharge"
 is "$(wait_signal RechargeEnded 3)" '["schedule","hn","stopped"]' "…as Stop does: RechargeEnded(stopped)"
 grep -q ' stopped schedule "hn" ' "$HISTORY"
 ok $? "…recorded in history as stopped"
-c=$(notify_wait 5 5)
+c=$(notify_wait 6 5)
 is "$(echo "$c" | jq -c '[.replaces, .summary, .body]')" "[$start_id,\"Time to reconnect\",\"'Start me' is over. Welcome back.\"]" \
    "the end replaces the start notification"
 daemon_stop

@@ -97,6 +97,7 @@ static State *rnd_state(void) {
                 if (asprintf(&e->name, "%zu:%s", i, tail) < 0)
                         abort();
                 e->overlay.done = rnd() % 2 ? 0 : rnd_time();
+                e->overlay.shown = rnd() % 2 ? 0 : rnd_time();
                 e->overlay.n_overrides = rnd() % (OVERRIDES_MAX + 1);
                 for (size_t k = 0; k < e->overlay.n_overrides; k++)
                         e->overlay.overrides[k] = (Override) { rnd_time(), rnd_time(), rnd_time() };
@@ -106,6 +107,20 @@ static State *rnd_state(void) {
                 s->silence[i].server = rnd_string(1, STATE_STRING_MAX, 0);
                 s->silence[i].before = rnd_string(0, STATE_STRING_MAX, 0);
         }
+        s->n_active = rnd() % 4;
+        s->active = calloc(MAX(s->n_active, (size_t) 1), sizeof(StateActive));
+        for (size_t i = 0; i < s->n_active; i++) {
+                StateActive *a = &s->active[i];
+
+                a->manual = rnd() % 2;
+                a->entry = a->manual ? strdup("") : rnd_string(1, STATE_STRING_MAX, 0);
+                a->of = rnd_time();
+                a->start = rnd_time();
+                a->end = rnd_time();
+                a->began = rnd_time();
+                a->note = (uint32_t) rnd();
+                a->message = rnd_string(0, STATE_STRING_MAX, 0);
+        }
         return s;
 }
 
@@ -113,12 +128,19 @@ static bool state_equal(const State *a, const State *b) {
         if (a->processed != b->processed || a->paused_since != b->paused_since || a->paused_until != b->paused_until ||
             a->manual_since != b->manual_since || a->manual_until != b->manual_until ||
             !streq_ptr(a->manual_message, b->manual_message) || a->n_entries != b->n_entries ||
-            a->n_silence != b->n_silence)
+            a->n_silence != b->n_silence || a->n_active != b->n_active)
                 return false;
+        for (size_t i = 0; i < a->n_active; i++) {
+                const StateActive *x = &a->active[i], *y = &b->active[i];
+
+                if (x->manual != y->manual || !streq(x->entry, y->entry) || x->of != y->of || x->start != y->start ||
+                    x->end != y->end || x->began != y->began || x->note != y->note || !streq(x->message, y->message))
+                        return false;
+        }
         for (size_t i = 0; i < a->n_entries; i++) {
                 const EntryOverlay *x = &a->entries[i].overlay, *y = &b->entries[i].overlay;
 
-                if (!streq(a->entries[i].name, b->entries[i].name) || x->done != y->done ||
+                if (!streq(a->entries[i].name, b->entries[i].name) || x->done != y->done || x->shown != y->shown ||
                     x->n_overrides != y->n_overrides)
                         return false;
                 for (size_t k = 0; k < x->n_overrides; k++)
@@ -166,7 +188,12 @@ static void test_known_text(void) {
                                 .n_overrides = 2,
                         },
                 },
-                { .name = (char *) "stretch", .overlay.done = 1700010000000000 },
+                { .name = (char *) "stretch", .overlay.done = 1700010000000000, .overlay.shown = 1700010000000000 },
+        };
+        StateActive active[] = {
+                { .manual = false, .entry = (char *) "morning", .of = 1700006400000000, .start = 1700006400000000,
+                  .end = 1700009100000000, .began = 1700006460000000, .note = 42, .message = (char *) "Coffee" },
+                { .manual = true, .entry = (char *) "", .start = 1700000100000000, .message = (char *) "Tea" },
         };
         State s = {
                 .processed = 1699999999000000,
@@ -179,18 +206,22 @@ static void test_known_text(void) {
                 .n_entries = ELEMENTSOF(entries),
                 .silence = { { (char *) "dunst", (char *) "0" }, { (char *) "mako", (char *) "default\tdo-not-disturb" } },
                 .n_silence = 2,
+                .active = active,
+                .n_active = ELEMENTSOF(active),
         };
         const char *want =
-                "recharged-state 1\n"
+                "recharged-state 2\n"
                 "processed 1699999999000000\n"
                 "paused 1700000000000000 18446744073709551615\n"
                 "manual 1700000100000000 0 \"Tea \\\"alone\\\"\\n\\tback at 5\\\\6\\x01\\x7f caf\xc3\xa9\"\n"
-                "entry \"morning\" done 0\n"
+                "entry \"morning\" done 0 shown 0\n"
                 "override \"morning\" 1700006400000000 0 0\n"
                 "override \"morning\" 1700092800000000 1700093400000000 1700096100000000\n"
-                "entry \"stretch\" done 1700010000000000\n"
+                "entry \"stretch\" done 1700010000000000 shown 1700010000000000\n"
                 "silence \"dunst\" \"0\"\n"
-                "silence \"mako\" \"default\\tdo-not-disturb\"\n";
+                "silence \"mako\" \"default\\tdo-not-disturb\"\n"
+                "active schedule \"morning\" 1700006400000000 1700006400000000 1700009100000000 1700006460000000 42 \"Coffee\"\n"
+                "active manual \"\" 0 1700000100000000 0 0 0 \"Tea\"\n";
         _cleanup_free_ char *text = NULL;
         _cleanup_(state_freep) State *back = NULL;
         State empty = {};
@@ -202,7 +233,14 @@ static void test_known_text(void) {
 
         text = (free(text), NULL);
         is_int(state_format(&empty, &text), 0, "format an empty state");
-        is_str(text, "recharged-state 1\n", "an empty state is only the version line");
+        is_str(text, "recharged-state 2\n", "an empty state is only the version line");
+
+        /* A file of version 1 (before `shown` and the active records) is still read. */
+        _cleanup_(state_freep) State *old = NULL;
+        is_int(state_parse("recharged-state 1\nentry \"stretch\" done 5\nmanual 1 0 \"x\"\n", &old), 0,
+               "a version 1 file is read");
+        ok(old && old->n_entries == 1 && old->entries[0].overlay.done == 5 && old->entries[0].overlay.shown == 0 &&
+                   old->n_active == 0, "…as one without shown reminders or active records");
 }
 
 static char *repeat(const char *prefix, const char *unit, size_t n, const char *suffix) {
@@ -259,7 +297,16 @@ static void test_malformed(void) {
                 "",
                 "recharged-state 1",                       /* no newline: cut */
                 V "paused 1 2",                            /* last line cut */
-                "recharged-state 2\n",                     /* a later version */
+                "recharged-state 3\n",                     /* a later version */
+                "recharged-state 0\n",
+                V "active manual \"\" 0 1 0 0 0 \"x\"\n",   /* active records came with version 2 */
+                V "entry \"a\" done 0 shown 1\n",          /* …and so did shown */
+                "recharged-state 2\nentry \"a\" done 0\n",  /* version 2 needs shown */
+                "recharged-state 2\nactive manual \"x\" 0 1 0 0 0 \"m\"\n",  /* a manual one names no entry */
+                "recharged-state 2\nactive schedule \"\" 0 1 0 0 0 \"m\"\n", /* a block does */
+                "recharged-state 2\nactive sometimes \"a\" 0 1 0 0 0 \"m\"\n",
+                "recharged-state 2\nactive schedule \"a\" 0 1 0 0 4294967296 \"m\"\n", /* id over 32 bits */
+                "recharged-state 2\nactive schedule \"a\" 0 1 0 0 1\n",  /* no message */
                 "recharged-state\n",
                 "recharged-state 1 x\n",
                 "recharged-state 01x\n",

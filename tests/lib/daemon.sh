@@ -6,7 +6,6 @@
 : "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 RECHARGED=${RECHARGED:-$top_builddir/daemon/recharged}
-RECHARGED_TEST=${RECHARGED_TEST:-$top_builddir/daemon/recharged-test}
 BUS=org.recharged.Recharged1
 OBJ=/org/recharged/Recharged1
 IFACE=org.recharged.Recharged1
@@ -180,6 +179,16 @@ wait_for() {
         done
 }
 
+# wait_count MEMBER N [SECONDS]: waits until N signals named MEMBER came after the mark (the
+# monitor writes its log a little after the bus delivered them).
+wait_count() {
+        local deadline=$(($(date +%s%N) + ${3:-10} * 1000000000))
+        while [ "$(count_signals "$1")" -lt "$2" ]; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.05
+        done
+}
+
 # wait_signal MEMBER [SECONDS]: the data of the next signal named MEMBER after the mark.
 wait_signal() {
         wait_for ".member == \"$1\"" "${2:-10}" | jq -c '.data'
@@ -289,15 +298,22 @@ notify_action() {
                 "$NOTIFY_NAME" ActionInvoked us "[<uint32 $1>, <'$2'>]" >/dev/null
 }
 
-# wait_log PATTERN [SECONDS]: waits until the daemon's log has a line matching PATTERN (grep -E).
+# wait_log PATTERN [SECONDS]: waits until a line of the daemon's log written after the last log_mark
+# matches PATTERN (grep -E).
 wait_log() {
         local limit=${2:-10} deadline
         deadline=$(($(date +%s%N) + limit * 1000000000))
-        until grep -qE -- "$1" "$LOG"; do
+        until tail -n "+$((${LOG_MARK:-0} + 1))" "$LOG" 2>/dev/null | grep -qE -- "$1"; do
                 [ "$(date +%s%N)" -lt "$deadline" ] || return 1
                 sleep 0.05
         done
 }
+
+# log_mark: from now on wait_log reads only the lines written after this point, so a line an
+# earlier step wrote never answers for a later one. test_setup and daemon_start set no mark:
+# call it right before the action whose line you wait for.
+log_mark() { LOG_MARK=$(wc -l <"$LOG" 2>/dev/null || echo 0); }
+wait_log_after_mark() { wait_log "$@"; }
 
 # max_call_ms COUNT: calls GetStatus COUNT times; prints the slowest in milliseconds.
 max_call_ms() {

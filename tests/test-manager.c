@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/* test-manager.c: the daemon's state machine in-process, with the clock passed in: sequences of
+ * (instant, action) → the events listeners hear, the status, the state file and the history,
+ * in milliseconds and without a bus. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "log.h"
+#include "manager.h"
+#include "names.h"
+#include "tap.h"
+
+#include <glib.h>
+
+static char *tmp;
+static Tz *test_tz;
+static char events[16384];
+
+/* A local wall-clock time on the test's day, "HH:MM[:SS]", or "+N HH:MM[:SS]" N days later.
+ * The test's day is Monday 2026-11-23 (Europe/Berlin, no DST change near). */
+static usec_t at(const char *s) {
+        int days = 0, h, mi, se = 0;
+
+        if (s[0] == '+') {
+                days = atoi(s + 1);
+                s = strchr(s, ' ') + 1;
+        }
+        if (sscanf(s, "%d:%d:%d", &h, &mi, &se) < 2)
+                abort();
+        int64_t local = (days_from_civil(2026, 11, 23) + days) * 86400 + h * 3600 + mi * 60 + se;
+        return (usec_t) tz_from_local(test_tz, local) * USEC_PER_SEC;
+}
+
+static void hms(usec_t t, char buf[static 16]) {
+        int64_t local = tz_to_local(test_tz, (int64_t) (t / USEC_PER_SEC));
+        int64_t sec = local - local_day(local) * 86400;
+        snprintf(buf, 16, "%02d:%02d:%02d", (int) (sec / 3600), (int) (sec / 60 % 60), (int) (sec % 60));
+}
+
+static const char * const kind_names[_MANAGER_EVENT_MAX] = {
+        [MANAGER_EVENT_RECHARGE_STARTED] = "start",
+        [MANAGER_EVENT_RECHARGE_ENDED] = "end",
+        [MANAGER_EVENT_RECHARGE_CHANGED] = "changed",
+        [MANAGER_EVENT_HEADS_UP] = "heads-up",
+        [MANAGER_EVENT_REMINDER_DUE] = "reminder",
+};
+
+/* Every event a listener hears, one line each: "HH:MM:SS kind entry[ how][ flags]". */
+static void recorder(Manager *m, const ManagerChange *c, void *userdata) {
+        for (size_t k = 0; k < c->n_events; k++) {
+                const ManagerEvent *ev = &c->events[k];
+                char t[16], line[256];
+
+                hms(c->now, t);
+                snprintf(line, sizeof line, "%s %s %s%s%s%s%s%s%s; ", t, kind_names[ev->kind],
+                         ev->manual ? "(manual)" : ev->entry, ev->how ? " " : "", ev->how ?: "",
+                         ev->late ? " late" : "", ev->held ? " held" : "", ev->recharging ? " recharging" : "",
+                         ev->kind == MANAGER_EVENT_RECHARGE_STARTED && ev->message && *ev->message ? "" : "");
+                strncat(events, line, sizeof events - strlen(events) - 1);
+        }
+}
+
+/* What the listeners heard since the last call, and forget it. */
+static char *heard(void) {
+        char *s = strdup(events);
+        size_t n = strlen(s);
+
+        if (n >= 2 && s[n - 2] == ';')
+                s[n - 2] = '\0';
+        events[0] = '\0';
+        return s;
+}
+
+static Manager *start(const char *conf, usec_t now) {
+        _cleanup_free_ char *path = path_join(tmp, "recharged.conf");
+        Manager *m = NULL;
+        FILE *f = fopen(path, "we");
+
+        if (!f)
+                abort();
+        fputs(conf, f);
+        fclose(f);
+        if (manager_new(path, &m) < 0 || manager_load_config(m) < 0)
+                abort();
+        if (manager_add_listener(m, LISTENER_TEST, recorder, NULL) < 0)
+                abort();
+        if (manager_begin(m, now) < 0)
+                abort();
+        return m;
+}
+
+/* What the timer would do: every wake-up due up to t, then nothing until t. */
+static void run_until(Manager *m, usec_t t) {
+        for (unsigned guard = 0; m->wakeup != 0 && m->wakeup <= t; guard++) {
+                if (guard > 100000)
+                        abort();
+                manager_tick(m, m->wakeup, false);
+        }
+}
+
+static int act(Manager *m, usec_t now, ActionKind kind, const char *entry, usec_t d, const char *msg, char **ret_error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        run_until(m, now);
+        r = manager_act(m, &(Action) { .kind = kind, .entry = entry, .duration = d, .message = msg }, now, &e);
+        if (ret_error)
+                *ret_error = r < 0 && e.message ? strdup(e.message) : NULL;
+        return r;
+}
+
+/* The history's lines since the last call, as "kind entry" pairs. */
+static size_t history_seen;
+static char *history_news(void) {
+        _cleanup_free_ char *path = path_join(tmp, "state/recharged/history"), *all = read_all(path);
+        char *out = calloc(1, 8192);
+        size_t line = 0;
+
+        for (char *p = all, *nl; p && *p; p = nl + 1, line++) {
+                HistoryEvent ev;
+
+                nl = strchr(p, '\n');
+                if (!nl)
+                        break;
+                *nl = '\0';
+                if (line < history_seen || history_parse_line(p, &ev) < 0)
+                        continue;
+                if (*out)
+                        strcat(out, "; ");
+                strcat(out, history_kind_to_string(ev.kind));
+                strcat(out, " ");
+                strcat(out, *ev.entry ? ev.entry : ev.source);
+        }
+        history_seen = line;
+        return out;
+}
+
+static void reset_files(void) {
+        _cleanup_free_ char *st = path_join(tmp, "state/recharged/state"), *hi = path_join(tmp, "state/recharged/history");
+
+        unlink(st);
+        unlink(hi);
+        history_seen = 0;
+        events[0] = '\0';
+}
+
+#define CHECK_HEARD(want, ...)                                  \
+        do {                                                    \
+                _cleanup_free_ char *_h = heard();              \
+                is_str(_h, want, __VA_ARGS__);                  \
+        } while (0)
+#define CHECK_HISTORY(want, ...)                                \
+        do {                                                    \
+                _cleanup_free_ char *_h = history_news();       \
+                is_str(_h, want, __VA_ARGS__);                  \
+        } while (0)
+
+static const char block_conf[] =
+        "[general]\nheads-up = 10min\n\n"
+        "[evening]\ntype = recharge\nstart = 21:00\nend = 22:00\nmessage = Read\n\n"
+        "[stretch]\ntype = selfcare\nat = 10:00, 15:00\nmessage = Stand up\n";
+
+static void test_a_day(void) {
+        Manager *m;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        CHECK_HEARD("", "nothing happens at start-up in the morning");
+        is_int(m->wakeup, at("10:00"), "the timer is set for the first reminder");
+        run_until(m, at("23:00"));
+        CHECK_HEARD("10:00:00 reminder stretch; 15:00:00 reminder stretch; 20:50:00 heads-up evening; "
+                    "21:00:00 start evening; 22:00:00 end evening completed",
+                    "a day: each event once, in time order, at its time");
+        CHECK_HISTORY("reminder-shown stretch; reminder-shown stretch; started evening; completed evening",
+                      "…and the history has each once");
+        is_str(mode_to_string(m->status.mode), "available", "available after the block");
+        manager_free(m);
+}
+
+static void test_done(void) {
+        Manager *m;
+        char *err = NULL;
+        Stats st;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        is_int(act(m, at("09:00"), ACTION_DONE, "stretch", 0, NULL, &err), -EINVAL, "Done before any reminder was shown: refused");
+        ok(err && strstr(err, "has been shown"), "…saying none was shown (%s)", err);
+        free(err);
+        is_int(act(m, at("10:05"), ACTION_DONE, "stretch", 0, NULL, NULL), 0, "Done after the 10:00 reminder was shown");
+        is_int(act(m, at("10:06"), ACTION_DONE, "stretch", 0, NULL, &err), -EINVAL, "Done again on the same reminder: refused");
+        ok(err && strstr(err, "done already"), "…saying it is done already (%s)", err);
+        free(err);
+        run_until(m, at("15:00"));
+        is_int(act(m, at("15:01"), ACTION_DONE, "stretch", 0, NULL, NULL), 0, "the next one shown can be marked done");
+        is_int(manager_stats(m, 0, at("16:00"), &st), 0, "stats");
+        ok(st.reminders_shown == 2 && st.reminders_done == 2, "2 done of 2 shown, never more done than shown (%u of %u)",
+           st.reminders_done, st.reminders_shown);
+        manager_free(m);
+
+        /* Shown ones only: a reminder that passed while the daemon was off was never shown. */
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        manager_free(m);
+        m = start(block_conf, at("10:30"));
+        CHECK_HISTORY("reminder-missed stretch", "a reminder due while not running is recorded as missed");
+        is_int(act(m, at("10:31"), ACTION_DONE, "stretch", 0, NULL, NULL), -EINVAL, "…and cannot be marked done");
+        manager_free(m);
+}
+
+static void test_start_now(void) {
+        Manager *m;
+        char *err = NULL;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        is_int(act(m, at("12:00"), ACTION_START_NOW, "evening", 0, NULL, &err), -EINVAL,
+               "StartNow nine hours before the block: refused");
+        ok(err && strstr(err, "21:00"), "…naming when it starts (%s)", err);
+        free(err);
+        is_str(mode_to_string(m->status.mode), "available", "…nothing started");
+        is_int(act(m, at("20:52"), ACTION_START_NOW, "evening", 0, NULL, NULL), 0, "StartNow from the heads-up on");
+        CHECK_HEARD("10:00:00 reminder stretch; 15:00:00 reminder stretch; 20:50:00 heads-up evening; "
+                    "20:52:00 start evening", "it starts at once");
+        is_int(m->status.until - m->status.since, USEC_PER_HOUR, "…and keeps its own length (1 h)");
+        run_until(m, at("23:00"));
+        CHECK_HEARD("21:52:00 end evening completed", "it ends an hour later, completed");
+        manager_free(m);
+}
+
+static void test_one_save_per_change(void) {
+        Manager *m;
+        unsigned before;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        before = m->saves;
+        is_int(act(m, at("08:01"), ACTION_RECHARGE, NULL, 20 * USEC_PER_MINUTE, "Tea", NULL), 0, "Recharge 20 min");
+        is_int(m->saves - before, 1, "one state save for a Recharge");
+        before = m->saves;
+        is_int(act(m, at("08:02"), ACTION_EXTEND, NULL, 5 * USEC_PER_MINUTE, NULL, NULL), 0, "Extend");
+        is_int(m->saves - before, 1, "one state save for an Extend");
+        before = m->saves;
+        is_int(act(m, at("08:03"), ACTION_STOP, NULL, 0, NULL, NULL), 0, "Stop");
+        is_int(m->saves - before, 1, "one state save for a Stop");
+        before = m->saves;
+        ok(act(m, at("08:03"), ACTION_STOP, NULL, 0, NULL, NULL) < 0, "a refused Stop");
+        is_int(m->saves - before, 0, "no save for a refused call");
+        before = m->saves;
+        manager_tick(m, at("08:04"), false);
+        is_int(m->saves - before, 0, "no save when time passes and nothing is due");
+        CHECK_HEARD("08:01:00 start (manual); 08:02:00 changed (manual); 08:03:00 end (manual) stopped",
+                    "start, the moved end, the stop: each heard once");
+        manager_free(m);
+
+        /* A start-up with nothing new writes nothing. */
+        m = start(block_conf, at("08:05"));
+        is_int(m->saves, 0, "a restart that changes nothing writes no state");
+        manager_free(m);
+}
+
+static void test_stats(void) {
+        Manager *m;
+        Stats st;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        is_int(act(m, at("08:00"), ACTION_SKIP, "evening", 0, NULL, NULL), 0, "Skip of tonight's block, this morning");
+        is_int(act(m, at("08:01"), ACTION_SKIP, "evening", 0, NULL, NULL), 0, "…and of tomorrow's");
+        is_int(manager_stats(m, at("00:00"), at("09:00"), &st), 0, "stats this morning");
+        is_int(st.skipped, 0, "a skip counts on its block's day, when it comes: none yet");
+        is_int(st.streak, 0, "…and the streak is not broken by them yet");
+        is_int(act(m, at("09:00"), ACTION_RECHARGE, NULL, 40 * USEC_PER_SEC, "short", NULL), 0, "a 40 s manual recharge");
+        run_until(m, at("09:01"));
+        is_int(manager_stats(m, at("00:00"), at("23:59"), &st), 0, "stats tonight");
+        is_int(st.skipped, 1, "tonight's skip counts tonight");
+        is_int(st.completed + st.stopped, 0, "the manual recharge is no block: neither completed nor stopped");
+        is_int(st.manual, 1, "…it is counted apart");
+        is_int(st.manual_kept, 40 * USEC_PER_SEC, "…with its 40 s");
+        is_int(st.planned, USEC_PER_HOUR, "planned: the skipped hour only");
+        manager_free(m);
+}
+
+static void test_restart(void) {
+        Manager *m;
+
+        /* Just due when the daemon went away: shown at the restart, not lost. */
+        reset_files();
+        m = start(block_conf, at("09:59"));
+        manager_free(m);
+        m = start(block_conf, at("10:00:40"));
+        CHECK_HEARD("10:00:40 reminder stretch", "a reminder due 40 s before the restart is shown");
+        CHECK_HISTORY("reminder-shown stretch", "…and recorded as shown");
+        manager_free(m);
+
+        /* Long past: recorded as missed, shown to nobody. */
+        m = start(block_conf, at("23:00"));
+        CHECK_HEARD("", "what passed long ago is not shown as a burst");
+        CHECK_HISTORY("reminder-missed stretch; missed evening", "…but recorded as missed");
+        manager_free(m);
+
+        /* A restart in the middle of a block: it goes on quietly, its end is heard with its message. */
+        reset_files();
+        m = start(block_conf, at("20:00"));
+        run_until(m, at("21:10"));
+        manager_set_note(m, false, "evening", at("21:00"), 77);
+        (void) heard();
+        manager_free(m);
+        m = start(block_conf, at("21:20"));
+        CHECK_HEARD("", "after a restart during a block it is not started again");
+        is_str(mode_to_string(m->status.mode), "recharging", "…it is still on");
+        run_until(m, at("22:30"));
+        ok(m->n_active == 0, "…and ends at its time");
+        CHECK_HEARD("22:00:00 end evening completed", "the end is heard once");
+        manager_free(m);
+
+        /* The end carries what the start had: the manual message and the notification id. */
+        reset_files();
+        m = start(block_conf, at("12:00"));
+        act(m, at("12:00"), ACTION_RECHARGE, NULL, 30 * USEC_PER_MINUTE, "Garden", NULL);
+        manager_set_note(m, true, "", 0, 42);
+        manager_free(m);
+        events[0] = '\0';
+        m = start(block_conf, at("12:10"));
+        ok(m->n_active == 1 && m->active[0].note == 42 && streq(m->active[0].message, "Garden"),
+           "the active recharge, its message and its notification id survive a restart");
+        manager_free(m);
+}
+
+static void capture_end(Manager *m, const ManagerChange *c, void *userdata) {
+        for (size_t k = 0; k < c->n_events; k++)
+                if (c->events[k].kind == MANAGER_EVENT_RECHARGE_ENDED)
+                        *(ManagerEvent *) userdata = c->events[k];
+}
+
+static void test_end_carries(void) {
+        ManagerEvent end = {};
+        Manager *m;
+
+        reset_files();
+        m = start(block_conf, at("12:00"));
+        act(m, at("12:00"), ACTION_RECHARGE, NULL, 30 * USEC_PER_MINUTE, "Garden", NULL);
+        manager_set_note(m, true, "", 0, 42);
+        manager_free(m);
+        m = start(block_conf, at("12:10"));
+        manager_add_listener(m, LISTENER_HOOKS, capture_end, &end);
+        run_until(m, at("13:00"));
+        is_int(end.note, 42, "the end after a restart knows the start notification it replaces");
+        is_str(end.how, "completed", "…and how it ended");
+        ok(end.start == at("12:00") && end.until == at("12:30"), "…and its since and until");
+        manager_free(m);
+}
+
+static void test_overlap(void) {
+        static const char conf[] =
+                "[general]\nheads-up = 10min\n\n"
+                "[a]\ntype = recharge\nstart = 10:00\nend = 11:00\n\n"
+                "[b]\ntype = recharge\nstart = 10:30\nend = 11:30\n";
+        Manager *m;
+
+        reset_files();
+        m = start(conf, at("09:00"));
+        run_until(m, at("12:00"));
+        CHECK_HEARD("09:50:00 heads-up a; 10:00:00 start a; 10:20:00 heads-up b recharging; 10:30:00 start b; "
+                    "11:00:00 end a completed recharging; 11:30:00 end b completed",
+                    "overlapping blocks: b's heads-up and a's end say another recharge is on");
+        manager_free(m);
+}
+
+static void test_pause_and_manual(void) {
+        Manager *m;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        act(m, at("08:00"), ACTION_PAUSE, NULL, 0, NULL, NULL);
+        act(m, at("08:01"), ACTION_RECHARGE, NULL, 0, "", NULL);
+        is_str(mode_to_string(m->status.mode), "recharging", "a manual recharge during a pause: recharging");
+        is_int(m->status.paused_until, USEC_INFINITY, "…and the pause still shows (PausedUntil)");
+        act(m, at("08:02"), ACTION_STOP, NULL, 0, NULL, NULL);
+        is_str(mode_to_string(m->status.mode), "paused", "after Stop: paused again");
+        is_int(act(m, at("08:03"), ACTION_RESUME, NULL, 0, NULL, NULL), 0, "Resume");
+        is_int(act(m, at("08:04"), ACTION_RESUME, NULL, 0, NULL, NULL), -EINVAL, "Resume when not paused: refused");
+        manager_free(m);
+}
+
+static void test_clock(void) {
+        static const char conf[] =
+                "[general]\nheads-up = 5min\n\n"
+                "[passed]\ntype = recharge\nstart = 10:00\nduration = 10min\n\n"
+                "[rem]\ntype = selfcare\nat = 10:20\n\n"
+                "[during]\ntype = recharge\nstart = 10:30\nduration = 1h\n";
+        Manager *m;
+
+        reset_files();
+        m = start(conf, at("09:00"));
+        /* The clock jumps from 09:00 to 10:40 (or the machine slept). */
+        manager_tick(m, at("10:40"), true);
+        CHECK_HEARD("10:40:00 start during late", "a jump forward: the block in progress starts at once, late");
+        CHECK_HISTORY("missed passed; reminder-missed rem; started during",
+                      "…what passed entirely is recorded as missed, nothing else is heard");
+        is_int(m->status.since, at("10:30"), "…with its planned Since");
+        /* Back to 09:00: the block is not ended by the clock going back. */
+        manager_tick(m, at("09:00"), true);
+        CHECK_HEARD("", "a jump back ends nothing");
+        is_int(m->status.next_event_time, at("09:55"), "…and the passed heads-up is the next event again");
+        manager_free(m);
+
+        /* A fresh manual recharge and the clock 30 s back: it goes on. */
+        reset_files();
+        m = start(conf, at("08:00"));
+        act(m, at("08:00"), ACTION_RECHARGE, NULL, 30 * USEC_PER_MINUTE, "", NULL);
+        manager_tick(m, at("07:59:30"), true);
+        is_str(mode_to_string(m->status.mode), "recharging", "a jump back of 30 s during a manual recharge: still on");
+        CHECK_HEARD("08:00:00 start (manual)", "…not ended and started again");
+        CHECK_HISTORY("started manual", "…and the history has one start, no stop");
+        manager_free(m);
+
+        /* A year's jump: bounded work, a week recorded at most. */
+        reset_files();
+        m = start(conf, at("09:00"));
+        manager_tick(m, at("+365 09:00"), true);
+        _cleanup_free_ char *path = path_join(tmp, "state/recharged/history"), *all = read_all(path);
+        size_t lines = 0;
+        for (char *p = all; p && *p; p++)
+                lines += *p == '\n';
+        ok(lines > 0 && lines <= 7 * 3, "a 365-day jump records a week of missed events at most (%zu lines)", lines);
+        manager_free(m);
+}
+
+static void test_reload_and_refusals(void) {
+        Manager *m;
+        char *err = NULL;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        ok(act(m, at("08:00"), ACTION_SKIP, "nosuch\x1b[2J", 0, NULL, &err) < 0, "Skip of an unknown entry: refused");
+        ok(err && !strchr(err, '\x1b') && strstr(err, "\\x1b"), "…the name's control characters are escaped (%s)", err);
+        free(err);
+        is_int(act(m, at("08:00"), ACTION_RECHARGE, NULL, 60 * USEC_PER_SEC, "two\nlines", NULL), -EINVAL,
+               "a message with a newline is refused");
+        _cleanup_free_ char *long_name = strdup("ééééééééééééééééééééééééééééééééééééééééééééééééé");
+        ok(act(m, at("08:00"), ACTION_SKIP, long_name, 0, NULL, &err) < 0, "a long multibyte name gets an answer");
+        ok(err && g_utf8_validate(err, -1, NULL), "…in valid UTF-8, cut on a character boundary");
+        free(err);
+        manager_free(m);
+}
+
+int main(void) {
+        char template[] = "/tmp/test-manager.XXXXXX";
+        _cleanup_free_ char *state = NULL;
+
+        tmp = mkdtemp(template);
+        if (!tmp)
+                return 99;
+        state = path_join(tmp, "state");
+        setenv("XDG_STATE_HOME", state, 1);
+        setenv("TZ", "Europe/Berlin", 1);
+        if (tz_load("Europe/Berlin", &test_tz) < 0)
+                return 99;
+        log_set_max_level(LOG_WARNING);
+
+        test_a_day();
+        test_done();
+        test_start_now();
+        test_one_save_per_change();
+        test_stats();
+        test_restart();
+        test_end_carries();
+        test_overlap();
+        test_pause_and_manual();
+        test_clock();
+        test_reload_and_refusals();
+
+        tz_free(test_tz);
+        reset_files();
+        return tap_done();
+}
