@@ -74,6 +74,12 @@ static inline void engine_freep(Engine **e) {
  * cleanly: range(a, c) is range(a, b) followed by range(b, c). -EINVAL when to < from. */
 int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n);
 
+/* About how many events range(from, to) holds, without computing them: the events each weekday
+ * plans (starts, ends, heads-ups, reminders of enabled entries), whole days exactly and the two
+ * partial days in proportion, rounded up. It does not see overrides, pauses, the manual recharge
+ * or reminders collapsed by holding, so it can be off by those. Constant time for any range. */
+uint64_t engine_count_estimate(const Engine *e, usec_t from, usec_t to);
+
 /* The first event with time > after (strictly). -ENOENT when nothing happens within 400 days. */
 int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret);
 
