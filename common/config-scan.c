@@ -288,7 +288,13 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
                 return;
         }
         s = &p->sections[p->n_sections];
-        *s = (Section) { .name = strdup(name), .line = line, .last_line = line, .general = streq(name, "general") };
+        *s = (Section) {
+                .name = strdup(name),
+                .line = line,
+                .last_line = line,
+                .offset = p->line_offset,
+                .general = streq(name, "general"),
+        };
         if (!s->name) {
                 p->oom = true;
                 return;
@@ -454,8 +460,10 @@ void scan_text(Parser *p, const char *text, size_t len) {
                 if (p->n_dropped > 0 || p->n_entries > RECHARGED_ENTRIES_MAX || p->oom)
                         return;
                 lineno++;
-                if (!continued)
+                if (!continued) {
                         first = lineno;
+                        p->line_offset = (size_t) (s - text);
+                }
                 memcpy(buf + last, s, MIN(n, CONFIG_LINE_MAX - last));
                 s = nl ? nl + 1 : end;
                 if (total > CONFIG_LINE_MAX) {

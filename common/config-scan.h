@@ -53,6 +53,7 @@ typedef struct Section {
         char *name;                 /* lower case */
         unsigned line;              /* of its (first) header */
         unsigned last_line;         /* of its last key, where "missing" errors sort */
+        size_t offset;              /* where its header line begins in the text */
         bool general;
         bool skip;                  /* not validated: a misspelt [general] */
         unsigned key_line[_KEY_MAX]; /* 0 when the key is not there */
@@ -75,6 +76,7 @@ typedef struct Parser {
          * costs the same for the first and the 4096th, so the scan stays linear. */
         size_t *by_name;
         size_t by_name_size;        /* a power of two, at least twice n_sections */
+        size_t line_offset;         /* where the logical line being scanned begins */
         Problem *problems;
         size_t n_problems, n_dropped;
         bool oom;
