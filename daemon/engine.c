@@ -723,6 +723,41 @@ int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret) {
         }
 }
 
+int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t i, usec_t now, usec_t *ret_start,
+                            usec_t *ret_end, usec_t *ret_of) {
+        if (i >= e->config->n_entries)
+                return -EINVAL;
+        if (!e->config->entries[i].enabled)
+                return -ENOENT;
+
+        /* The same windows and order as engine_entry_next(), so the two always agree. */
+        for (usec_t span = 2 * USEC_PER_DAY; span <= 16 * USEC_PER_DAY; span *= 2) {
+                OccBuf b = {};
+                int r = gen_window(e, o, now > USEC_PER_DAY ? now - USEC_PER_DAY : 0, now + span, (int) i, &b);
+                if (r < 0) {
+                        free(b.v);
+                        return r;
+                }
+                if (b.n > 1)
+                        qsort(b.v, b.n, sizeof(Occ), cmp_held);
+                for (size_t k = 0; k < b.n; k++) {
+                        const Occ *occ = &b.v[k];
+                        if (occ->reminder ? occ->start <= now : occ->end <= now)
+                                continue;
+                        if (ret_start)
+                                *ret_start = occ->start;
+                        if (ret_end)
+                                *ret_end = occ->reminder ? 0 : occ->end;
+                        if (ret_of)
+                                *ret_of = occ->of;
+                        free(b.v);
+                        return 0;
+                }
+                free(b.v);
+        }
+        return -ENOENT;
+}
+
 /* Whether recharge a counts over b: the later end wins (open-ended is latest); on a tie a
  * scheduled block wins over the manual recharge, then the first entry by name. */
 static bool counts_over(const Occ *a, const Occ *b) {

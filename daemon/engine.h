@@ -103,6 +103,12 @@ int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
  * reminder's next due time after now (end 0). -ENOENT when it never comes (disabled). */
 int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start, usec_t *ret_end);
 
+/* engine_entry_next() with the occurrence's identity too (ret_of: its planned start, before any
+ * override), for one entry's work: finding it among a range of every entry's events cost a
+ * whole schedule's occurrences per block. Any ret_* may be NULL. */
+int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
+                            usec_t *ret_end, usec_t *ret_of);
+
 /* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
  * ret_when (may be NULL) gets the instant affected. */
 

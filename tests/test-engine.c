@@ -796,6 +796,24 @@ static void test_entry_next_oracle(void) {
                                 int r1 = engine_entry_next(f.e, &f.o, i, now, &s1, &e1);
                                 int r2 = entry_next_oracle(f.e, &f.o, i, now, &s2, &e2);
                                 n_calls++;
+                                /* …and the occurrence with its identity agrees, the identity
+                                 * being the one range() gives its start. */
+                                usec_t s3 = 3, e3 = 3, of = 3, want_of = s1;
+                                int r3 = engine_entry_occurrence(f.e, &f.o, i, now, &s3, &e3, &of);
+                                if (r1 >= 0 && e1 != 0 && s1 > 0) {
+                                        _cleanup_free_ Event *v = NULL;
+                                        size_t nv = 0;
+                                        engine_range(f.e, &f.o, s1, s1 + 1, &v, &nv);
+                                        for (size_t x = 0; x < nv; x++)
+                                                if (v[x].kind == EVENT_START && v[x].entry == (int) i)
+                                                        want_of = v[x].of;
+                                }
+                                if (r3 != r1 || (r1 >= 0 && (s3 != s1 || e3 != e1 || (e1 != 0 && of != want_of)))) {
+                                        if (++bad < 3)
+                                                diag("entry %zu at %" PRIu64 ": occurrence %d %" PRIu64 "-%" PRIu64 " of %" PRIu64
+                                                     ", entry_next %d %" PRIu64 "-%" PRIu64 " of %" PRIu64 ":\n%s",
+                                                     i, now, r3, s3, e3, of, r1, s1, e1, want_of, text);
+                                }
                                 if (r1 != r2 || (r1 >= 0 && (s1 != s2 || e1 != e2))) {
                                         if (++bad < 3)
                                                 diag("entry %zu at %" PRIu64 ": %d %" PRIu64 "-%" PRIu64 ", oracle %d %" PRIu64
@@ -805,7 +823,7 @@ static void test_entry_next_oracle(void) {
                 }
                 fx_done(&f);
         }
-        ok(bad == 0, "entry_next() of one entry equals the full generation's in %u calls", n_calls);
+        ok(bad == 0, "entry_next() and entry_occurrence() of one entry equal the full generation's in %u calls", n_calls);
 }
 
 /* engine_count_estimate(): each weekday's planned events, partial days in proportion. */
