@@ -66,7 +66,9 @@ c1=$(ctx) u1=$(cpu)
 echo "context switches: $((c1 - c0)); CPU: $(((u1 - u0) / 1000)) µs over ${IDLE_SECONDS}s"
 if command -v strace >/dev/null; then
         timeout "$IDLE_SECONDS" strace -f -c -o "$T/strace.txt" -p "$DAEMON_PID" 2>/dev/null
-        echo "syscalls over another ${IDLE_SECONDS}s (strace -c): $(awk '/total/ { print $4 }' "$T/strace.txt")"
+        # strace prints no total line when there was no syscall at all.
+        sc=$(awk '/total/ { print $4 }' "$T/strace.txt")
+        echo "syscalls over another ${IDLE_SECONDS}s (strace -c): ${sc:-0}"
 else
         echo "syscalls: strace not installed"
 fi
