@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* bench-engine.c: how the engine's cost grows: range() over a year for 10, 100 and 1000 entries,
- * and next() calls per second. Not a test: prints figures. */
+/* bench-engine.c: how the pure core's cost grows with the schedule: range() over a year, next()
+ * calls per second, and curves over 10, 100, 1000 and 4096 entries of config parse, every entry's
+ * next occurrence (what a boundary and ListEntries do), a week of events (Upcoming) and the
+ * count estimate; each as time per entry and its ratio to 10 entries, so linear reads 1.0x.
+ * Not a test: prints figures. `bench-engine ZONE curves` prints only the curves. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +42,82 @@ static char *make_config(unsigned n) {
         return buf;
 }
 
+/* Best of reps runs of one step, in seconds. */
+#define BEST_OF(reps, best, ...)                                        \
+        do {                                                            \
+                best = 1e9;                                             \
+                for (unsigned _r = 0; _r < (reps); _r++) {              \
+                        double _t0 = now_sec();                         \
+                        __VA_ARGS__;                                         \
+                        double _dt = now_sec() - _t0;                   \
+                        best = _dt < best ? _dt : best;                 \
+                }                                                       \
+        } while (0)
+
+static int curves(const Tz *tz) {
+        static const unsigned sizes[] = { 10, 100, 1000, 4096 };
+        const usec_t now = 1767225600ULL * USEC_PER_SEC + 9 * USEC_PER_HOUR + 7 * USEC_PER_MINUTE; /* a Thursday */
+        double base[4] = {};
+
+        printf("\ncurves: µs per entry (ratio to 10 entries; 1.0x is linear)\n");
+        printf("%8s %22s %22s %22s %22s\n", "entries", "config parse", "entry_next, all", "range, one week", "count estimate");
+        for (size_t s = 0; s < ELEMENTSOF(sizes); s++) {
+                unsigned n = sizes[s];
+                _cleanup_free_ char *text = make_config(n);
+                Config *c = NULL;
+                Engine *e = NULL;
+                double t[4];
+                unsigned reps = n >= 1000 ? 3 : 20;
+                int r = 0;
+
+                BEST_OF(reps, t[0], {
+                        _cleanup_strv_free_ char **errors = NULL;
+                        config_free(c);
+                        c = NULL;
+                        r = config_load_string(text, strlen(text), "bench.conf", &c, &errors);
+                });
+                if (r < 0 || engine_new(c, tz, &e) < 0) {
+                        fprintf(stderr, "bad bench config\n");
+                        return 1;
+                }
+                BEST_OF(reps, t[1], {
+                        for (size_t i = 0; i < c->n_entries; i++) {
+                                usec_t a, b;
+                                (void) engine_entry_next(e, NULL, i, now, &a, &b);
+                        }
+                });
+                BEST_OF(reps, t[2], {
+                        Event *v = NULL;
+                        size_t k;
+                        (void) engine_range(e, NULL, now, now + USEC_PER_WEEK, &v, &k);
+                        free(v);
+                });
+                BEST_OF(reps * 100, t[3], { (void) engine_count_estimate(e, now, now + USEC_PER_WEEK); });
+                printf("%8u", n);
+                for (int k = 0; k < 4; k++) {
+                        double per = t[k] * 1e6 / n;
+                        if (s == 0)
+                                base[k] = per;
+                        printf(" %10.3f (%6.2fx) ", per, per / base[k]);
+                }
+                printf("\n");
+                engine_free(e);
+                config_free(c);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv) {
         const char *zone = argc > 1 ? argv[1] : "Europe/Berlin";
         Tz *tz = NULL;
         if (tz_load(zone, &tz) < 0) {
                 fprintf(stderr, "cannot load %s\n", zone);
                 return 1;
+        }
+        if (argc > 2 && streq(argv[2], "curves")) {
+                int r = curves(tz);
+                tz_free(tz);
+                return r;
         }
         const usec_t from = 1767225600ULL * USEC_PER_SEC; /* 2026-01-01 */
         const usec_t to = from + 365 * USEC_PER_DAY;
@@ -96,6 +169,7 @@ int main(int argc, char **argv) {
                 engine_free(e);
                 config_free(c);
         }
+        int r = curves(tz);
         tz_free(tz);
-        return 0;
+        return r;
 }

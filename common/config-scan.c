@@ -188,9 +188,63 @@ void parser_done(Parser *p) {
                         free(p->sections[i].value[k]);
         }
         free(p->sections);
+        free(p->by_name);
         for (size_t i = 0; i < p->n_problems; i++)
                 free(p->problems[i].text);
         free(p->problems);
+}
+
+/* ---- sections by name ---- */
+
+static size_t name_hash(const char *s, size_t n) {
+        size_t h = 14695981039346656037ULL; /* FNV-1a */
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) s[i]) * 1099511628211ULL;
+        return h;
+}
+
+long scan_find_section(const Parser *p, const char *name, size_t n) {
+        if (p->by_name_size == 0)
+                return -1;
+        for (size_t h = name_hash(name, n) & (p->by_name_size - 1);; h = (h + 1) & (p->by_name_size - 1)) {
+                size_t i = p->by_name[h];
+                if (i == 0)
+                        return -1;
+                if (strncmp(p->sections[i - 1].name, name, n) == 0 && p->sections[i - 1].name[n] == 0)
+                        return (long) i - 1;
+        }
+}
+
+static void by_name_put(size_t *t, size_t size, const char *name, size_t i) {
+        size_t h = name_hash(name, strlen(name)) & (size - 1);
+        while (t[h] != 0)
+                h = (h + 1) & (size - 1);
+        t[h] = i + 1;
+}
+
+/* Room for one more section: the array grows by doubling and the name table stays at most half
+ * full, so adding the n-th section costs the same as the first. */
+static int sections_grow(Parser *p) {
+        if (p->n_sections >= p->cap_sections) {
+                size_t cap = p->cap_sections ? p->cap_sections * 2 : 16;
+                Section *s = realloc(p->sections, cap * sizeof(Section));
+                if (!s)
+                        return -ENOMEM;
+                p->sections = s;
+                p->cap_sections = cap;
+        }
+        if (2 * (p->n_sections + 1) > p->by_name_size) {
+                size_t size = p->by_name_size ? p->by_name_size * 2 : 32;
+                size_t *t = calloc(size, sizeof(size_t));
+                if (!t)
+                        return -ENOMEM;
+                for (size_t i = 0; i < p->n_sections; i++)
+                        by_name_put(t, size, p->sections[i].name, i);
+                free(p->by_name);
+                p->by_name = t;
+                p->by_name_size = size;
+        }
+        return 0;
 }
 
 /* ---- the scan ---- */
@@ -216,12 +270,12 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
                            RECHARGED_ENTRY_NAME_MAX - 1);
                 return;
         }
-        for (size_t i = 0; i < p->n_sections; i++)
-                if (streq(p->sections[i].name, name)) {
-                        scan_error(p, line, 0, "[%s]: duplicate section, first on line %u", name, p->sections[i].line);
-                        *cur = i; /* as iniparser does: its keys join the first one's */
-                        return;
-                }
+        long dup = scan_find_section(p, name, n);
+        if (dup >= 0) {
+                scan_error(p, line, 0, "[%s]: duplicate section, first on line %u", name, p->sections[dup].line);
+                *cur = dup; /* as iniparser does: its keys join the first one's */
+                return;
+        }
         if (!streq(name, "general") && p->n_entries >= RECHARGED_ENTRIES_MAX) {
                 scan_error(p, line, 0, "[%s]: too many entries, at most %d (the rest of the file was not checked)",
                            name, RECHARGED_ENTRIES_MAX);
@@ -229,18 +283,23 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
                 return;
         }
 
-        s = realloc(p->sections, (p->n_sections + 1) * sizeof(Section));
-        if (!s) {
+        if (sections_grow(p) < 0) {
                 p->oom = true;
                 return;
         }
-        p->sections = s;
         s = &p->sections[p->n_sections];
-        *s = (Section) { .name = strdup(name), .line = line, .last_line = line, .general = streq(name, "general") };
+        *s = (Section) {
+                .name = strdup(name),
+                .line = line,
+                .last_line = line,
+                .offset = p->line_offset,
+                .general = streq(name, "general"),
+        };
         if (!s->name) {
                 p->oom = true;
                 return;
         }
+        by_name_put(p->by_name, p->by_name_size, s->name, p->n_sections);
         if (!s->general)
                 p->n_entries++;
         *cur = p->n_sections++;
@@ -401,8 +460,10 @@ void scan_text(Parser *p, const char *text, size_t len) {
                 if (p->n_dropped > 0 || p->n_entries > RECHARGED_ENTRIES_MAX || p->oom)
                         return;
                 lineno++;
-                if (!continued)
+                if (!continued) {
                         first = lineno;
+                        p->line_offset = (size_t) (s - text);
+                }
                 memcpy(buf + last, s, MIN(n, CONFIG_LINE_MAX - last));
                 s = nl ? nl + 1 : end;
                 if (total > CONFIG_LINE_MAX) {

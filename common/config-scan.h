@@ -54,6 +54,7 @@ typedef struct Section {
         char *name;                 /* lower case */
         unsigned line;              /* of its (first) header */
         unsigned last_line;         /* of its last key, where "missing" errors sort */
+        size_t offset;              /* where its header line begins in the text */
         bool general;
         bool skip;                  /* not validated: a misspelt [general] */
         unsigned key_line[_KEY_MAX]; /* 0 when the key is not there */
@@ -71,7 +72,12 @@ typedef struct Problem {
 typedef struct Parser {
         const char *name;           /* FILE in error lines */
         Section *sections;
-        size_t n_sections, n_entries;
+        size_t n_sections, n_entries, cap_sections;
+        /* Section names → index + 1 (0: empty slot), open addressing: finding a section by name
+         * costs the same for the first and the 4096th, so the scan stays linear. */
+        size_t *by_name;
+        size_t by_name_size;        /* a power of two, at least twice n_sections */
+        size_t line_offset;         /* where the logical line being scanned begins */
         Problem *problems;
         size_t n_problems, n_dropped;
         bool oom;
@@ -85,6 +91,9 @@ void parser_done(Parser *p);
 void scan_error(Parser *p, unsigned line, unsigned flags, const char *fmt, ...) _printf_(4, 5);
 /* The problems, sorted by line, as a strv. */
 int scan_take_errors(Parser *p, char ***ret);
+
+/* The index of the section named name (n bytes, lower case), or -1. */
+long scan_find_section(const Parser *p, const char *name, size_t n);
 
 /* Splits text into sections and keys, with the values as iniparser would read them. */
 void scan_text(Parser *p, const char *text, size_t len);

@@ -23,6 +23,7 @@ struct Engine {
         const Tz *tz;
         Times *times; /* one per entry, empty for recharge entries */
         size_t per_day; /* occurrences a day at most, all entries together */
+        uint64_t events_on[7]; /* events planned on each weekday (0 = Monday), all entries */
 };
 
 /* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */

@@ -64,6 +64,12 @@ Engine *engine_free(Engine *e) {
         return NULL;
 }
 
+static void add_events_on(Engine *e, const Entry *en, uint64_t n) {
+        for (int w = 0; w < 7; w++)
+                if (en->days & (1u << w))
+                        e->events_on[w] += n;
+}
+
 int engine_new(const Config *c, const Tz *tz, Engine **ret) {
         _cleanup_(engine_freep) Engine *e = NULL;
 
@@ -82,6 +88,8 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
 
                 if (en->type != ENTRY_SELFCARE) {
                         e->per_day++;
+                        if (en->enabled)
+                                add_events_on(e, en, c->heads_up > 0 ? 3 : 2);
                         continue;
                 }
                 if (en->every == 0) {
@@ -91,6 +99,8 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
                         memcpy(t->v, en->at, sizeof(uint32_t) * en->n_at);
                         t->n = en->n_at;
                         e->per_day += t->n;
+                        if (en->enabled)
+                                add_events_on(e, en, t->n);
                         continue;
                 }
 
@@ -108,6 +118,8 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
                         t->v[k] = en->between_start + (uint32_t) k * step;
                 t->n = n;
                 e->per_day += n;
+                if (en->enabled)
+                        add_events_on(e, en, n);
         }
 
         *ret = TAKE_PTR(e);
@@ -268,15 +280,19 @@ int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only
         DayZone z;
         int r;
 
+        /* One entry's occurrences cost that entry's work: looping over all the others to skip
+         * them made an entry's live state O(entries), and every entry's, at a boundary or in
+         * ListEntries, O(entries²). */
+        size_t lo = only >= 0 ? (size_t) only : 0;
+        size_t hi = only >= 0 ? MIN((size_t) only + 1, e->config->n_entries) : e->config->n_entries;
+
         r = dayzone_init(e, dlo, dhi, &z);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < e->config->n_entries && r >= 0; i++) {
+        for (size_t i = lo; i < hi && r >= 0; i++) {
                 const EntryOverlay *eo = overlay_entry(o, i);
                 bool matched[OVERRIDES_MAX] = {};
 
-                if (only >= 0 && (size_t) only != i)
-                        continue;
                 if (!e->config->entries[i].enabled)
                         continue;
 
@@ -653,6 +669,38 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
         return 0;
 }
 
+/* ev events planned on a day, of which `secs` seconds are in the range: in proportion, rounded up. */
+static uint64_t part_of_day(uint64_t ev, int64_t secs) {
+        return (ev * (uint64_t) secs + 86399) / 86400;
+}
+
+uint64_t engine_count_estimate(const Engine *e, usec_t from, usec_t to) {
+        uint64_t week = 0, n = 0;
+
+        if (to <= from)
+                return 0;
+        /* Local wall-clock seconds: a day is its planned occurrences, whatever its length. */
+        int64_t a = tz_to_local(e->tz, (int64_t) (from / USEC_PER_SEC));
+        int64_t b = tz_to_local(e->tz, (int64_t) ((to + USEC_PER_SEC - 1) / USEC_PER_SEC));
+        int64_t da = local_day(a), db = local_day(b);
+
+        if (b <= a)
+                b = a + 1;
+        if (da == db)
+                return part_of_day(e->events_on[weekday_from_days(da)], b - a);
+
+        for (int w = 0; w < 7; w++)
+                week += e->events_on[w];
+        n = part_of_day(e->events_on[weekday_from_days(da)], (da + 1) * 86400 - a);
+        n += part_of_day(e->events_on[weekday_from_days(db)], b - db * 86400);
+        /* Whole days between: whole weeks at once, then what is left of a week. */
+        int64_t whole = db - da - 1;
+        n += (uint64_t) (whole / 7) * week;
+        for (int64_t d = da + 1 + whole / 7 * 7; d < db; d++)
+                n += e->events_on[weekday_from_days(d)];
+        return n;
+}
+
 int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret) {
         if (after >= USEC_INFINITY - HORIZON_USEC)
                 return -ENOENT;
@@ -673,6 +721,41 @@ int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret) {
                 if (span >= HORIZON_USEC)
                         return -ENOENT;
         }
+}
+
+int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t i, usec_t now, usec_t *ret_start,
+                            usec_t *ret_end, usec_t *ret_of) {
+        if (i >= e->config->n_entries)
+                return -EINVAL;
+        if (!e->config->entries[i].enabled)
+                return -ENOENT;
+
+        /* The same windows and order as engine_entry_next(), so the two always agree. */
+        for (usec_t span = 2 * USEC_PER_DAY; span <= 16 * USEC_PER_DAY; span *= 2) {
+                OccBuf b = {};
+                int r = gen_window(e, o, now > USEC_PER_DAY ? now - USEC_PER_DAY : 0, now + span, (int) i, &b);
+                if (r < 0) {
+                        free(b.v);
+                        return r;
+                }
+                if (b.n > 1)
+                        qsort(b.v, b.n, sizeof(Occ), cmp_held);
+                for (size_t k = 0; k < b.n; k++) {
+                        const Occ *occ = &b.v[k];
+                        if (occ->reminder ? occ->start <= now : occ->end <= now)
+                                continue;
+                        if (ret_start)
+                                *ret_start = occ->start;
+                        if (ret_end)
+                                *ret_end = occ->reminder ? 0 : occ->end;
+                        if (ret_of)
+                                *ret_of = occ->of;
+                        free(b.v);
+                        return 0;
+                }
+                free(b.v);
+        }
+        return -ENOENT;
 }
 
 /* Whether recharge a counts over b: the later end wins (open-ended is latest); on a tie a

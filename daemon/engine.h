@@ -76,6 +76,12 @@ static inline void engine_freep(Engine **e) {
  * cleanly: range(a, c) is range(a, b) followed by range(b, c). -EINVAL when to < from. */
 int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n);
 
+/* About how many events range(from, to) holds, without computing them: the events each weekday
+ * plans (starts, ends, heads-ups, reminders of enabled entries), whole days exactly and the two
+ * partial days in proportion, rounded up. It does not see overrides, pauses, the manual recharge
+ * or reminders collapsed by holding, so it can be off by those. Constant time for any range. */
+uint64_t engine_count_estimate(const Engine *e, usec_t from, usec_t to);
+
 /* The first event with time > after (strictly). -ENOENT when nothing happens within 400 days. */
 int engine_next(const Engine *e, const Overlay *o, usec_t after, Event *ret);
 
@@ -98,6 +104,12 @@ int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
 /* An entry's current-or-next occurrence: a block still on at now, else the next one; a
  * reminder's next due time after now (end 0). -ENOENT when it never comes (disabled). */
 int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start, usec_t *ret_end);
+
+/* engine_entry_next() with the occurrence's identity too (ret_of: its planned start, before any
+ * override), for one entry's work: finding it among a range of every entry's events cost a
+ * whole schedule's occurrences per block. Any ret_* may be NULL. */
+int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
+                            usec_t *ret_end, usec_t *ret_of);
 
 /* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
  * ret_when (may be NULL) gets the instant affected. */

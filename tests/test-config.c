@@ -419,6 +419,183 @@ static void test_limits(void) {
         errors = strv_free(errors);
 }
 
+/* ---- big files: iniparser reads them in pieces, the scan finds sections by hash ---- */
+
+typedef enum Fault {
+        FAULT_NONE,
+        FAULT_DUP_KEY,     /* a second `message` in section `at` */
+        FAULT_DUP_SECTION, /* section `at` again, as the last section */
+        FAULT_UNKNOWN_KEY, /* `mesage` in section `at` */
+} Fault;
+
+/* n sections in four forms (plain, quoted with ';' and '#', continued with '\\', a trailing
+ * comment) and some recharges. *ret_line: the line of the fault, *ret_first: the line the error
+ * refers back to (a duplicate key's first line). Section i alone, with the same text, is in *ret_alone when i == alone. */
+static char *big_config(size_t n, Fault fault, size_t at, unsigned *ret_line, unsigned *ret_first, size_t alone,
+                        char **ret_alone) {
+        char *text = NULL, *one = NULL;
+        size_t len = 0, one_len = 0;
+        FILE *f = open_memstream(&text, &len);
+        unsigned line = 2, msg = 0;
+
+        fprintf(f, "# a big schedule\n");
+        for (size_t i = 0; i < n; i++) {
+                FILE *o = i == alone ? open_memstream(&one, &one_len) : NULL;
+                char *sec = NULL;
+                size_t sec_len = 0;
+                FILE *g = open_memstream(&sec, &sec_len);
+
+                fprintf(g, "[e%04zu]\n", i), line++;
+                if (i % 5 == 0) {
+                        fprintf(g, "type = recharge\nstart = %02zu:%02zu\nend = 23:59\ndnd = %s\n", i % 23, i % 60,
+                                i % 2 ? "yes" : "no");
+                        line += 4;
+                } else {
+                        fprintf(g, "type = selfcare\nat = %02zu:%02zu, 23:00\n", i % 23, i % 60);
+                        line += 2;
+                }
+                msg = line;
+                switch (i % 4) {
+                case 0:
+                        fprintf(g, "message = plain %zu\n", i), line++;
+                        break;
+                case 1:
+                        fprintf(g, "message = \"quoted %zu ; not # a comment\"\n", i), line++;
+                        break;
+                case 2:
+                        fprintf(g, "message = continued %zu \\\n   on the next line\n", i), line += 2;
+                        break;
+                default:
+                        fprintf(g, "message = commented %zu ; this goes\n", i), line++;
+                }
+                if (i == at && fault == FAULT_DUP_KEY) {
+                        *ret_first = msg, *ret_line = line;
+                        fprintf(g, "message = again\n"), line++;
+                }
+                if (i == at && fault == FAULT_UNKNOWN_KEY) {
+                        *ret_line = line;
+                        fprintf(g, "mesage = typo\n"), line++;
+                }
+                fprintf(g, "\n"), line++;
+                fclose(g);
+                fputs(sec, f);
+                if (o) {
+                        fputs(sec, o);
+                        fclose(o);
+                }
+                free(sec);
+        }
+        if (fault == FAULT_DUP_SECTION) {
+                *ret_line = line;
+                fprintf(f, "[e%04zu]\n", at);
+        }
+        fclose(f);
+        if (ret_alone)
+                *ret_alone = one;
+        else
+                free(one);
+        return text;
+}
+
+/* The line of section i's header in big_config(n, FAULT_NONE, …): what comes before it. */
+static unsigned big_header_line(size_t i) {
+        unsigned line = 2;
+        for (size_t k = 0; k < i; k++)
+                line += 1 + (k % 5 == 0 ? 4 : 2) + (k % 4 == 2 ? 2 : 1) + 1;
+        return line;
+}
+
+static void test_big(void) {
+        static const struct {
+                size_t n;
+                Fault fault;
+                size_t at;
+        } cases[] = {
+                { 200, FAULT_DUP_KEY, 0 },   { 200, FAULT_DUP_KEY, 63 },  { 200, FAULT_DUP_KEY, 64 },
+                { 200, FAULT_DUP_KEY, 130 }, { 200, FAULT_DUP_KEY, 199 }, { 4096, FAULT_DUP_KEY, 4095 },
+                { 200, FAULT_DUP_SECTION, 0 }, { 200, FAULT_DUP_SECTION, 64 }, { 4096, FAULT_DUP_SECTION, 4000 },
+                { 200, FAULT_UNKNOWN_KEY, 64 }, { 4096, FAULT_UNKNOWN_KEY, 2050 },
+        };
+        static const size_t sizes[] = { 1, 63, 64, 65, 129, 200, 4096 };
+
+        /* Clean files of every size around the piece size read each entry as it reads alone. */
+        for (size_t s = 0; s < ELEMENTSOF(sizes); s++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_strv_free_ char **errors = NULL;
+                size_t n = sizes[s], differ = 0, checked = 0;
+                unsigned line, first;
+                _cleanup_free_ char *text = big_config(n, FAULT_NONE, SIZE_MAX, &line, &first, SIZE_MAX, NULL);
+                int r = load_str(text, &c, &errors);
+
+                if (!is_int(r, 0, "%zu entries load", n)) {
+                        _cleanup_free_ char *j = joined(errors);
+                        diag("%s", j);
+                        continue;
+                }
+                is_int(c->n_entries, n, "%zu entries: all there", n);
+                for (size_t i = 0; i < n; i += (n > 300 ? 37 : 1)) {
+                        _cleanup_(config_freep) Config *alone = NULL;
+                        _cleanup_strv_free_ char **e2 = NULL;
+                        _cleanup_free_ char *one = NULL, *full = NULL, *single = NULL;
+                        free(big_config(n, FAULT_NONE, SIZE_MAX, &line, &first, i, &one));
+                        if (load_str(one, &alone, &e2) < 0 || alone->n_entries != 1) {
+                                differ++;
+                                continue;
+                        }
+                        /* Entries are sorted by name, and the names sort as they were written. */
+                        full = entry_dump(&c->entries[i]);
+                        single = entry_dump(&alone->entries[0]);
+                        if (!streq(full, single)) {
+                                diag("entry %zu: '%s' in the big file, '%s' alone", i, full, single);
+                                differ++;
+                        }
+                        checked++;
+                }
+                is_int(differ, 0, "%zu entries: %zu read as they read alone", n, checked);
+        }
+        {
+                /* A continued value and a quoted one right at a piece boundary are whole. */
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_strv_free_ char **errors = NULL;
+                unsigned line, first;
+                _cleanup_free_ char *text = big_config(200, FAULT_NONE, SIZE_MAX, &line, &first, SIZE_MAX, NULL);
+                if (load_str(text, &c, &errors) >= 0) {
+                        is_str(c->entries[62].message, "continued 62    on the next line", "a continued value before a cut");
+                        is_str(c->entries[65].message, "quoted 65 ; not # a comment", "a quoted value after a cut");
+                        is_str(c->entries[127].message, "commented 127", "a comment after a value at a cut");
+                        is_str(c->entries[128].message, "plain 128", "the first section of a piece");
+                }
+        }
+
+        /* Errors anywhere in a big file name the right line and the right first line. */
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_strv_free_ char **errors = NULL;
+                _cleanup_free_ char *j = NULL, *want = NULL;
+                unsigned line = 0, first = 0;
+                _cleanup_free_ char *text = big_config(cases[k].n, cases[k].fault, cases[k].at, &line, &first, SIZE_MAX, NULL);
+                int r = load_str(text, &c, &errors);
+
+                switch (cases[k].fault) {
+                case FAULT_DUP_KEY:
+                        r = asprintf(&want, "t.conf:%u: [e%04zu] message: duplicate key, first set on line %u", line,
+                                     cases[k].at, first);
+                        break;
+                case FAULT_DUP_SECTION:
+                        r = asprintf(&want, "t.conf:%u: [e%04zu]: duplicate section, first on line %u", line, cases[k].at,
+                                     big_header_line(cases[k].at));
+                        break;
+                default:
+                        r = asprintf(&want, "t.conf:%u: [e%04zu] mesage: unknown key, did you mean 'message'?", line,
+                                     cases[k].at);
+                }
+                if (r < 0)
+                        abort();
+                j = joined(errors);
+                is_str(j, want, "%zu entries, fault %d in section %zu", cases[k].n, cases[k].fault, cases[k].at);
+        }
+}
+
 /* ---- the corpus in tests/configs ---- */
 
 static void test_corpus(void) {
@@ -807,6 +984,7 @@ int main(void) {
         test_good();
         test_bad();
         test_limits();
+        test_big();
         test_status();
         test_files();
         test_hooks_allowed();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine-internal.h" /* gen_window(), for the brute-force oracle */
 #include "engine.h"
 #include "macro.h"
 #include "tap.h"
@@ -744,6 +745,163 @@ static void test_chunked(void) {
         free(text);
 }
 
+/* The entry's current-or-next occurrence the old way: every entry's occurrences generated, the
+ * others thrown away. What engine_entry_next() must still answer, now that it generates one. */
+static int entry_next_oracle(const Engine *e, const Overlay *o, size_t i, usec_t now, usec_t *ret_start, usec_t *ret_end) {
+        if (!e->config->entries[i].enabled)
+                return -ENOENT;
+        for (usec_t span = 2 * USEC_PER_DAY; span <= 16 * USEC_PER_DAY; span *= 2) {
+                OccBuf all = {};
+                Occ *mine;
+                size_t n = 0;
+                if (gen_window(e, o, now > USEC_PER_DAY ? now - USEC_PER_DAY : 0, now + span, -1, &all) < 0)
+                        abort();
+                mine = malloc(sizeof(Occ) * (all.n + 1));
+                for (size_t k = 0; k < all.n; k++)
+                        if (all.v[k].entry == (int) i)
+                                mine[n++] = all.v[k];
+                free(all.v);
+                qsort(mine, n, sizeof(Occ), cmp_held);
+                for (size_t k = 0; k < n; k++) {
+                        const Occ *occ = &mine[k];
+                        if (occ->reminder ? occ->start > now : occ->end > now) {
+                                *ret_start = occ->start;
+                                *ret_end = occ->reminder ? 0 : occ->end;
+                                free(mine);
+                                return 0;
+                        }
+                }
+                free(mine);
+        }
+        return -ENOENT;
+}
+
+static void test_entry_next_oracle(void) {
+        unsigned n_calls = 0, bad = 0;
+
+        for (unsigned round = 0; round < 400; round++) {
+                char text[4096];
+                Fixture f;
+                random_config(text, sizeof text);
+                fx_init(&f, zones[round % ELEMENTSOF(zones)], text);
+                usec_t base = 1577836800ULL * USEC_PER_SEC + (usec_t) rn(3650) * USEC_PER_DAY + rn(86400) * USEC_PER_SEC;
+
+                /* Overrides on some entries, so one entry's occurrences are not its neighbours'. */
+                for (unsigned k = 0, m = rn(6); k < m; k++) {
+                        usec_t when = base + rn(3 * 86400) * USEC_PER_SEC;
+                        size_t i = rn((unsigned) f.c->n_entries);
+                        switch (rn(4)) {
+                        case 0: engine_skip(f.e, &f.o, i, when, NULL); break;
+                        case 1: engine_snooze(f.e, &f.o, i, when, (1 + rn(600)) * USEC_PER_MINUTE, NULL); break;
+                        case 2: engine_start_now(f.e, &f.o, i, when, NULL); break;
+                        case 3: engine_extend(f.e, &f.o, when, (1 + rn(60)) * USEC_PER_MINUTE, NULL); break;
+                        }
+                }
+                if (rn(5) == 0) {
+                        f.o.paused_since = base + rn(86400) * USEC_PER_SEC;
+                        f.o.paused_until = f.o.paused_since + rn(2 * 86400) * USEC_PER_SEC;
+                }
+                for (unsigned q = 0; q < 10; q++) {
+                        usec_t now = base + rn(4 * 86400) * USEC_PER_SEC;
+                        for (size_t i = 0; i < f.c->n_entries; i++) {
+                                usec_t s1 = 1, e1 = 1, s2 = 2, e2 = 2;
+                                int r1 = engine_entry_next(f.e, &f.o, i, now, &s1, &e1);
+                                int r2 = entry_next_oracle(f.e, &f.o, i, now, &s2, &e2);
+                                n_calls++;
+                                /* …and the occurrence with its identity agrees, the identity
+                                 * being the one range() gives its start. */
+                                usec_t s3 = 3, e3 = 3, of = 3, want_of = s1;
+                                int r3 = engine_entry_occurrence(f.e, &f.o, i, now, &s3, &e3, &of);
+                                if (r1 >= 0 && e1 != 0 && s1 > 0) {
+                                        _cleanup_free_ Event *v = NULL;
+                                        size_t nv = 0;
+                                        engine_range(f.e, &f.o, s1, s1 + 1, &v, &nv);
+                                        for (size_t x = 0; x < nv; x++)
+                                                if (v[x].kind == EVENT_START && v[x].entry == (int) i)
+                                                        want_of = v[x].of;
+                                }
+                                if (r3 != r1 || (r1 >= 0 && (s3 != s1 || e3 != e1 || (e1 != 0 && of != want_of)))) {
+                                        if (++bad < 3)
+                                                diag("entry %zu at %" PRIu64 ": occurrence %d %" PRIu64 "-%" PRIu64 " of %" PRIu64
+                                                     ", entry_next %d %" PRIu64 "-%" PRIu64 " of %" PRIu64 ":\n%s",
+                                                     i, now, r3, s3, e3, of, r1, s1, e1, want_of, text);
+                                }
+                                if (r1 != r2 || (r1 >= 0 && (s1 != s2 || e1 != e2))) {
+                                        if (++bad < 3)
+                                                diag("entry %zu at %" PRIu64 ": %d %" PRIu64 "-%" PRIu64 ", oracle %d %" PRIu64
+                                                     "-%" PRIu64 ":\n%s", i, now, r1, s1, e1, r2, s2, e2, text);
+                                }
+                        }
+                }
+                fx_done(&f);
+        }
+        ok(bad == 0, "entry_next() and entry_occurrence() of one entry equal the full generation's in %u calls", n_calls);
+}
+
+/* engine_count_estimate(): each weekday's planned events, partial days in proportion. */
+static const struct {
+        const char *zone, *text, *from, *to;
+        uint64_t want;
+        const char *what;
+} estimates[] = {
+#define B "[general]\nheads-up = 10min\n[b]\ntype = recharge\ndays = Mon..Fri\nstart = 09:00\nduration = 1h\n"
+        { "Europe/Berlin", B, "2026-03-02 00:00", "2026-03-09 00:00", 15, "a week of a weekday block: start, end, heads-up" },
+        { "Europe/Berlin", B, "2026-03-07 00:00", "2026-03-09 00:00", 0, "its weekend: nothing" },
+        { "Europe/Berlin", B, "2026-03-02 00:00", "2026-03-02 12:00", 2, "half a Monday: half its 3, rounded up" },
+        { "Europe/Berlin", B, "2026-03-02 00:00", "2026-03-02 00:00", 0, "an empty range" },
+        { "Europe/Berlin", B, "2026-03-09 00:00", "2026-03-02 00:00", 0, "a range backwards" },
+        { "Europe/Berlin", B, "2026-01-05 00:00", "2027-01-04 00:00", 52 * 15, "52 weeks at once" },
+        { "Europe/Berlin", B, "2026-01-05 00:00", "2026-01-15 00:00", 8 * 3, "a week and three days" },
+#undef B
+        { "Europe/Berlin", "[general]\nheads-up = 0\n[b]\ntype = recharge\nstart = 09:00\nend = 10:00\n",
+          "2026-03-02 00:00", "2026-03-09 00:00", 14, "no heads-up: start and end" },
+        { "Europe/Berlin", "[r]\ntype = selfcare\nevery = 30min\nbetween = 09:00-17:00\n", "2026-03-29 00:00",
+          "2026-03-30 00:00", 17, "a 23-hour day has its 17 reminders" },
+        { "America/New_York", "[r]\ntype = selfcare\nat = 10:00, 12:00, 20:00\n[s]\ntype = selfcare\nat = 11:00\nenabled = no\n",
+          "2026-03-02 00:00", "2026-03-12 00:00", 30, "disabled entries count nothing" },
+        { "UTC", "[r]\ntype = selfcare\ndays = Sat,Sun\nat = 10:00, 17:30\n", "2026-01-01 00:00", "2027-01-01 00:00", 104 * 2,
+          "a year of weekend reminders" },
+};
+
+static void test_count_estimate(void) {
+        for (size_t k = 0; k < ELEMENTSOF(estimates); k++) {
+                Fixture f;
+                fx_init(&f, estimates[k].zone, estimates[k].text);
+                is_int(engine_count_estimate(f.e, L(f.tz, estimates[k].from), L(f.tz, estimates[k].to)), estimates[k].want,
+                       "estimate: %s", estimates[k].what);
+                fx_done(&f);
+        }
+
+        /* Without overrides or dnd, a whole-day range holds what it plans, give or take what
+         * spills over its two ends (heads-ups of the next day, windows past midnight). */
+        unsigned n = 0, bad = 0;
+        for (unsigned round = 0; round < 300; round++) {
+                char text[4096];
+                Fixture f;
+                random_config(text, sizeof text);
+                for (char *d = strstr(text, "dnd = yes"); d; d = strstr(d, "dnd = yes"))
+                        memcpy(d, "dnd = no ", 9);
+                fx_init(&f, zones[round % ELEMENTSOF(zones)], text);
+                int64_t day = 18262 + rn(3650); /* 2020-01-01 … */
+                unsigned days = 1 + rn(60);
+                usec_t from = (usec_t) tz_from_local(f.tz, day * 86400) * USEC_PER_SEC;
+                usec_t to = (usec_t) tz_from_local(f.tz, (day + days) * 86400) * USEC_PER_SEC;
+                _cleanup_free_ Event *v = NULL;
+                size_t got;
+                uint64_t est = engine_count_estimate(f.e, from, to), slack = 0;
+                for (int w = 0; w < 7; w++)
+                        slack = MAX(slack, f.e->events_on[w]);
+                engine_range(f.e, NULL, from, to, &v, &got);
+                n++;
+                if (got > est + 2 * slack || est > got + 2 * slack) {
+                        if (++bad < 3)
+                                diag("%u days: estimate %" PRIu64 ", range %zu:\n%s", days, est, got, text);
+                }
+                fx_done(&f);
+        }
+        ok(bad == 0, "the estimate is within two days' events of range() in %u random schedules", n);
+}
+
 int main(void) {
         test_blocks();
         test_reminders();
@@ -760,5 +918,7 @@ int main(void) {
         test_errors();
         test_properties();
         test_chunked();
+        test_entry_next_oracle();
+        test_count_estimate();
         return tap_done();
 }
