@@ -172,18 +172,6 @@ static void announce_ended(Manager *m, ManagerChange *c, size_t k, usec_t when, 
         state_active_done(&a);
 }
 
-/* The planned start of the occurrence of block i that stands at start s (moved or not). */
-static usec_t block_of(Manager *m, size_t i, usec_t s) {
-        _cleanup_free_ Event *v = NULL;
-        size_t n = 0;
-
-        if (engine_range(m->engine, &m->overlay, s, s + 1, &v, &n) >= 0)
-                for (size_t k = 0; k < n; k++)
-                        if (v[k].kind == EVENT_START && v[k].entry == (int) i)
-                                return v[k].of;
-        return s;
-}
-
 /* Every recharge that is on at now, as the engine sees it. Entry names point into the config. */
 static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *ret_n) {
         _cleanup_free_ ActiveRecharge *v = NULL;
@@ -210,17 +198,17 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
 
                 for (size_t i = 0; st.n_blocks > 0 && i < m->config->n_entries; i++) {
                         const Entry *e = &m->config->entries[i];
-                        usec_t s, t;
+                        usec_t s, t, of;
 
                         if (e->type != ENTRY_RECHARGE || !e->enabled)
                                 continue;
-                        if (engine_entry_next(m->engine, o, i, now, &s, &t) < 0)
+                        if (engine_entry_occurrence(m->engine, o, i, now, &s, &t, &of) < 0)
                                 continue;
                         if (s > now || now >= t)
                                 continue;
                         v[n++] = (ActiveRecharge) {
                                 .entry = (char *) e->name,
-                                .of = block_of(m, i, s),
+                                .of = of,
                                 .start = s,
                                 .end = t,
                                 .message = (char *) (e->message ?: ""),

@@ -793,7 +793,7 @@ static void test_entry_next_oracle(void) {
                         switch (rn(4)) {
                         case 0: engine_skip(f.e, &f.o, i, when, NULL); break;
                         case 1: engine_snooze(f.e, &f.o, i, when, (1 + rn(600)) * USEC_PER_MINUTE, NULL); break;
-                        case 2: engine_start_now(f.e, &f.o, i, when, NULL); break;
+                        case 2: engine_start_now(f.e, &f.o, i, when, USEC_INFINITY, NULL); break;
                         case 3: engine_extend(f.e, &f.o, when, (1 + rn(60)) * USEC_PER_MINUTE, NULL); break;
                         }
                 }
