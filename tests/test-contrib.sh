@@ -140,6 +140,10 @@ env -i PATH="$PATH" TZ="$TZ" SET_STATUS_OUT="$SET_STATUS_OUT" CHAT_STATUS_COMMAN
         RECHARGED_EVENT=start RECHARGED_ENTRY=morning RECHARGED_SOURCE=schedule RECHARGED_UNTIL="$until" \
         RECHARGED_MESSAGE='$(touch '"$T"'/pwned); `touch '"$T"'/pwned`' sh "$HOOK"
 is "$?:$(tr '\n' '|' <"$SET_STATUS_OUT")" "0:2|away|Recharging until 07:45|" "hook: start sets 'away' with the end time"
+later=$(date -d '2030-01-02 08:15' +%s)
+env -i PATH="$PATH" TZ="$TZ" SET_STATUS_OUT="$SET_STATUS_OUT" CHAT_STATUS_COMMAND="set-status" \
+        RECHARGED_EVENT=changed RECHARGED_ENTRY=morning RECHARGED_SOURCE=schedule RECHARGED_UNTIL="$later" sh "$HOOK"
+is "$?:$(tr '\n' '|' <"$SET_STATUS_OUT")" "0:2|away|Recharging until 08:15|" "hook: an extended recharge (changed) updates the end time"
 env -i PATH="$PATH" TZ="$TZ" SET_STATUS_OUT="$SET_STATUS_OUT" CHAT_STATUS_COMMAND="set-status" CHAT_STATUS_SHARE_MESSAGE=yes \
         RECHARGED_EVENT=start RECHARGED_ENTRY= RECHARGED_SOURCE=manual RECHARGED_UNTIL=0 \
         RECHARGED_MESSAGE='$(touch '"$T"'/pwned); `touch '"$T"'/pwned` *' sh "$HOOK"

@@ -15,7 +15,7 @@
 # the message may come from anyone on the session bus. Set CHAT_STATUS_SHARE_MESSAGE=yes to add
 # the recharge's message to the text ("Recharging until 07:45 — A long walk").
 #
-# recharged sets: RECHARGED_EVENT (start | end), RECHARGED_ENTRY, RECHARGED_SOURCE
+# recharged sets: RECHARGED_EVENT (start | changed | end), RECHARGED_ENTRY, RECHARGED_SOURCE
 # (schedule | manual), RECHARGED_UNTIL (epoch seconds, 0: open-ended), RECHARGED_MESSAGE.
 set -eu
 
@@ -25,7 +25,7 @@ if [ -z "${CHAT_STATUS_COMMAND:-}" ]; then
 fi
 
 case "${RECHARGED_EVENT:-}" in
-start)
+start | changed)
         state=away
         until=${RECHARGED_UNTIL:-0}
         case "$until" in
