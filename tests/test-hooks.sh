@@ -117,6 +117,12 @@ ok $? "…and nothing in it ran"
 is "$(cat "$HOOK_OUT/start.env" | tr '\n' ' ')" \
    "RECHARGED_ENTRY= RECHARGED_EVENT=start RECHARGED_SOURCE=manual RECHARGED_UNTIL=$until_s " \
    "manual on-start: no entry, source manual, its end"
+call Extend t $((600 * S)) >/dev/null
+wait_file "$HOOK_OUT/changed.done" 5
+ok $? "Extend runs on-start again, with RECHARGED_EVENT=changed"
+is "$(grep RECHARGED_UNTIL "$HOOK_OUT/changed.env")" "RECHARGED_UNTIL=$((until_s + 600))" "…and the new end"
+[ "$(cat "$HOOK_OUT/changed.msg"; echo x)" = "${msg}x" ]
+ok $? "…and the message"
 call Stop >/dev/null
 wait_file "$HOOK_OUT/end.done" 5
 [ "$(cat "$HOOK_OUT/end.msg"; echo x)" = "${msg}x" ]
