@@ -60,6 +60,9 @@ grep -q " reminder-done .*\"ping\"" "$HISTORY"
 ok $? "…and is recorded in history as Done(ping) is"
 is "$(busctl --user call "$BUS" "$OBJ" "$IFACE" GetStats t 0 --json=short | jq '.data[0].RemindersDone.data')" 1 \
    "GetStats counts the reminder done from the notification"
+for i in $(seq 100); do [ "$(notify_mock_calls CloseNotification)" -ge 1 ] && break; sleep 0.05; done
+is "$(busctl --user call "$NOTIFY_NAME" "$NOTIFY_PATH" org.freedesktop.DBus.Mock GetMethodCalls s CloseNotification --json=short |
+      jq -c '[.data[0][][1][0].data]')" "[$(echo "$c" | jq .id)]" "a reminder marked done is closed (its buttons are answered)"
 
 c=$(notify_wait 2 8)
 ok $? "a heads-up is shown before the block"
@@ -243,6 +246,21 @@ is "$(notify_calls | jq -c '[.id, .replaces, .summary]' | tr '\n' ' ')" \
    "each end replaces its own start"
 grep -q "The end notification waits for the start's to be answered" "$LOG"
 ok $? "…the second one after waiting for its start's id"
+
+# ---- a restart in the middle of a recharge: its end still replaces its start ----
+call Recharge ts $((3600 * S)) "Across a restart" >/dev/null
+c=$(notify_wait 5 5)
+rid=$(echo "$c" | jq .id)
+for i in $(seq 100); do grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\"$" "$STATE" && break; sleep 0.05; done
+grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\"$" "$STATE"
+ok $? "the start notification's id and the message are kept in the state file"
+daemon_stop KILL
+daemon_start || { tap_done; exit 1; }
+call Stop >/dev/null
+c=$(notify_wait 6 5)
+is "$(echo "$c" | jq -c '[.replaces, .summary]')" "[$rid,\"Time to reconnect\"]" \
+   "after kill -9 and a restart the end replaces the start notification (none left stuck on screen)"
+case $(echo "$c" | jq -r .body) in *"Across a restart"*) ok 0 "…and names what ended" ;; *) ok 1 "…and names what ended" ;; esac
 notify_mock_stop
 
 # Each phase below counts log lines of its own: the daemon has taken every answer (or error) of
