@@ -142,6 +142,23 @@ kill -HUP "$DAEMON_PID"
 a=$(wait_for '.member == "InterfacesAdded"' 5)
 is "$(echo "$a" | jq -r '.data[0]')" "$(entry_path hup)" "SIGHUP with a good file: the new entry appears"
 is "$(eprop hup At)" '["10:00:00"]' "…with its rule"
+daemon_stop
 
+# ---- the config file gone at reload (a daemon started without --config, as the unit does) ----
+# It was found in $XDG_CONFIG_HOME; a reload without it must not switch to the built-in
+# schedule and drop the answered skips.
+printf '[walk]\ntype = recharge\nstart = 23:00\nduration = 1h\n' >"$CONF"
+"$RECHARGED" --verbose 2>>"$LOG" &
+DAEMON_PID=$!
+gdbus wait --session "$BUS" --timeout 10 >/dev/null 2>&1
+call Skip s walk >/dev/null
+skipped=$(eprop walk NextStart)
+mv "$CONF" "$CONF.away"
+is "$(call_error Reload)" org.recharged.Recharged1.Error.InvalidConfig "a reload with the file gone is refused"
+grep -q "the file is gone" "$T/error"
+ok $? "…saying the file is gone"
+is "$(busctl --user tree "$BUS" --list | grep -c "^$OBJ/entry/")" 1 "…the running schedule stays (not the built-in default)"
+is "$(eprop walk NextStart)" "$skipped" "…and so does the skip"
+mv "$CONF.away" "$CONF"
 daemon_stop
 tap_done

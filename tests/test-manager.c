@@ -384,6 +384,11 @@ static void test_pause_and_manual(void) {
         is_str(mode_to_string(m->status.mode), "paused", "after Stop: paused again");
         is_int(act(m, at("08:03"), ACTION_RESUME, NULL, 0, NULL, NULL), 0, "Resume");
         is_int(act(m, at("08:04"), ACTION_RESUME, NULL, 0, NULL, NULL), -EINVAL, "Resume when not paused: refused");
+        /* Extends add up to a year at most: no wrap-around of the end. */
+        is_int(act(m, at("08:05"), ACTION_RECHARGE, NULL, RECHARGED_DURATION_MAX - USEC_PER_DAY, "", NULL), 0,
+               "a recharge of a year less a day");
+        ok(act(m, at("08:06"), ACTION_EXTEND, NULL, 2 * USEC_PER_DAY, NULL, NULL) < 0, "an Extend past a year: refused");
+        is_int(m->status.until, at("08:05") + RECHARGED_DURATION_MAX - USEC_PER_DAY, "…the end is as it was");
         manager_free(m);
 }
 
