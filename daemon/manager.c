@@ -82,6 +82,7 @@ Manager *manager_free(Manager *m) {
         tz_free(m->tz);
         free(m->manual_message);
         free(m->saved);
+        free(m->history_pending);
 
         free(m->config_override);
         free(m->state_dir);
@@ -308,15 +309,41 @@ static void snapshot_restore(Manager *m, Snapshot *s) {
         *s = (Snapshot) {};
 }
 
-static void history_write(Manager *m, ManagerChange *c) {
+/* Appends the change's lines, after any an earlier failure left waiting. On failure the lines
+ * wait in memory (a bounded number) for the next append, and the failure is logged once. */
+static int history_write(Manager *m, ManagerChange *c) {
+        HistoryEvent *v;
+        size_t n;
         int r;
 
-        if (c->n_history == 0)
-                return;
-        r = history_append_many(m->history_path, c->history, c->n_history);
-        if (r < 0)
-                log_warning_errno(r, "Failed to append %zu %s to the history '%s', ignoring: %m", c->n_history,
-                                  c->n_history == 1 ? "line" : "lines", m->history_path);
+        if (c->n_history == 0 && m->n_history_pending == 0)
+                return 0;
+        n = m->n_history_pending + c->n_history;
+        v = reallocarray(m->history_pending, MAX(n, (size_t) 1), sizeof(HistoryEvent));
+        if (!v)
+                return -ENOMEM;
+        m->history_pending = v;
+        memcpy(v + m->n_history_pending, c->history, c->n_history * sizeof(HistoryEvent));
+        r = history_append_many(m->history_path, v, n);
+        if (r >= 0) {
+                if (m->history_failed)
+                        log_info("The history '%s' can be written again: %zu waiting %s written.", m->history_path,
+                                 m->n_history_pending, m->n_history_pending == 1 ? "line" : "lines");
+                m->history_failed = false;
+                m->n_history_pending = 0;
+                return 0;
+        }
+        if (!m->history_failed)
+                log_warning_errno(r, "Failed to append to the history '%s', keeping the lines to try again: %m",
+                                  m->history_path);
+        m->history_failed = true;
+        /* Keep the newest: a disk that stays broken costs a bounded amount of memory. */
+        if (n > HISTORY_PENDING_MAX) {
+                memmove(v, v + (n - HISTORY_PENDING_MAX), HISTORY_PENDING_MAX * sizeof(HistoryEvent));
+                n = HISTORY_PENDING_MAX;
+        }
+        m->n_history_pending = n;
+        return r;
 }
 
 /* Time passing cannot be refused: a failed save is logged and tried again at the next change. */
@@ -327,7 +354,7 @@ static void finish(Manager *m, ManagerChange *c, usec_t now) {
         if (r < 0)
                 log_error_errno(r, "Failed to save the state to '%s', trying again at the next change: %m",
                                 m->state_path);
-        history_write(m, c);
+        (void) history_write(m, c);
         manager_publish(m, now, c);
         manager_emit(m, c);
 }
@@ -634,8 +661,20 @@ int manager_act(Manager *m, const Action *a, usec_t now, sd_bus_error *error) {
                                                "check that the folder is writable and the disk is not full.",
                                                m->state_path);
         }
+        /* What a call answers is in the stats too: a history that cannot be written fails the
+         * call like a state that cannot be saved, and the state goes back to what it was. */
+        r = history_write(m, &c);
+        if (r < 0) {
+                m->n_history_pending -= MIN(m->n_history_pending, c.n_history);
+                snapshot_restore(m, &snap);
+                if (manager_commit(m) < 0)
+                        log_error("Failed to put the state back after the history failed: the next change saves it.");
+                return sd_bus_error_set_errnof(error, r,
+                                               "Cannot write the history '%s': %m. Nothing was changed; "
+                                               "check that the folder is writable and the disk is not full.",
+                                               m->history_path);
+        }
         log_info("Applied and saved: %s%s%s%s.", action_to_string(a->kind), e ? " '" : "", e ? e->name : "", e ? "'" : "");
-        history_write(m, &c);
         manager_publish(m, now, &c);
         manager_emit(m, &c);
         return 0;

@@ -126,6 +126,8 @@ typedef struct Action {
 #define CATCH_UP_MAX (7 * USEC_PER_DAY)
 /* An event this late was slept through or jumped over: recorded, not shown. */
 #define LATE_MAX (60 * USEC_PER_SEC)
+/* History lines kept in memory while the history cannot be written. */
+#define HISTORY_PENDING_MAX 4096
 /* Extends add up to at most this past the recharge's start. */
 #define RECHARGE_LENGTH_MAX RECHARGED_DURATION_MAX
 
@@ -155,6 +157,9 @@ struct Manager {
         usec_t processed_mark;   /* what the state file says of it: moved when events are handled */
         char *saved;             /* the state file's text as last written, NULL before */
         unsigned saves;          /* how often it was written: one save per change, tests check */
+        HistoryEvent *history_pending; /* lines a failed append left, written with the next */
+        size_t n_history_pending;
+        bool history_failed;     /* said once until an append works again */
 
         char *state_dir, *state_path, *history_path;
 

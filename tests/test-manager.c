@@ -454,6 +454,37 @@ static void test_reload_and_refusals(void) {
         manager_free(m);
 }
 
+static void test_history_unwritable(void) {
+        _cleanup_free_ char *hist = path_join(tmp, "state/recharged/history"), *st = path_join(tmp, "state/recharged/state");
+        _cleanup_free_ char *before = NULL, *after = NULL;
+        Manager *m;
+        char *err = NULL;
+        Stats stats;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        act(m, at("08:00"), ACTION_PAUSE, NULL, USEC_PER_MINUTE, NULL, NULL); /* something in the state */
+        run_until(m, at("08:02"));
+        unlink(hist);
+        if (mkdir(hist, 0700) < 0) /* a folder where the history goes: no line can be written */
+                abort();
+        before = read_all(st);
+        ok(act(m, at("08:05"), ACTION_SKIP, "evening", 0, NULL, &err) < 0, "a Skip whose history line cannot be written fails");
+        ok(err && strstr(err, "history"), "…saying so (%s)", err);
+        free(err);
+        after = read_all(st);
+        is_str(after, before, "…and the state file is as it was");
+        is_int(m->entry_live[0].next_start, at("21:00"), "…and tonight's block is not skipped");
+        /* Time passing cannot be refused: what is due is shown, its lines wait in memory. */
+        run_until(m, at("10:00"));
+        CHECK_HEARD("10:00:00 reminder stretch", "a reminder falls due while the history is broken");
+        rmdir(hist);
+        run_until(m, at("15:00"));
+        is_int(manager_stats(m, at("00:00"), at("16:00"), &stats), 0, "stats once the history can be written again");
+        is_int(stats.reminders_shown, 2, "…both reminders are in it: the waiting line was written with the next");
+        manager_free(m);
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -479,6 +510,7 @@ int main(void) {
         test_pause_and_manual();
         test_clock();
         test_reload_and_refusals();
+        test_history_unwritable();
 
         tz_free(test_tz);
         reset_files();
