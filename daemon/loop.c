@@ -97,6 +97,8 @@ int loop_run(sd_event *e) {
         s->event = sd_event_ref(e);
         s->tag = g_source_add_unix_fd(&s->source, fd, G_IO_IN);
         g_source_set_name(&s->source, "sd-event");
+        /* Re-entrant: GLib then skips taking and releasing the context around each dispatch. */
+        g_source_set_can_recurse(&s->source, TRUE);
         g_source_attach(&s->source, NULL);
 
         g_main_loop_run(loop);
