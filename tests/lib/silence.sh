@@ -38,8 +38,7 @@ settle() { sleep 0.5; }
 
 # log_count PATTERN: how many lines of the daemon's log match (grep -E).
 log_count() { grep -cE "$1" "$LOG"; }
-# wait_log PATTERN [SECONDS]: waits for a line of the daemon's log to match.
-wait_log() { wait_until "${2:-10}" grep -qE "$1" "$LOG"; }
+# wait_log is daemon.sh's: it reads only what came after the last log_mark (or a truncation).
 
 # The notification server has a name on the bus.
 server_up() { busctl --user status "$NOTIFICATIONS" >/dev/null 2>&1; }
