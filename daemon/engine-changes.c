@@ -293,6 +293,25 @@ int engine_done(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_w
         return 0;
 }
 
+void engine_recharge(Overlay *o, usec_t now, usec_t d) {
+        o->manual_since = now;
+        o->manual_until = d > 0 ? now + d : 0;
+}
+
+void engine_pause(Overlay *o, usec_t now, usec_t d) {
+        /* A pause made longer keeps when it began. */
+        if (o->paused_since == 0 || o->paused_since > now)
+                o->paused_since = now;
+        o->paused_until = d > 0 ? now + d : USEC_INFINITY;
+}
+
+int engine_resume(Overlay *o) {
+        if (o->paused_since == 0)
+                return -ESRCH;
+        o->paused_since = o->paused_until = 0;
+        return 0;
+}
+
 void engine_prune(const Engine *e, Overlay *o, usec_t now) {
         for (size_t i = 0; o && o->entries && i < o->n_entries; i++) {
                 EntryOverlay *eo = &o->entries[i];

@@ -134,5 +134,12 @@ int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret
  * -EINVAL: not a selfcare entry. -ENOENT: none was shown in the last days. -EALREADY: that one
  * is marked done already. */
 int engine_done(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
-/* Drops overrides that can no longer matter at now (wholly in the past by more than a day). */
+/* A manual recharge from now, for d (0: until Stop); one already on is replaced. */
+void engine_recharge(Overlay *o, usec_t now, usec_t d);
+/* Pauses the schedule from now for d (0: until Resume); a pause on is made to end then. */
+void engine_pause(Overlay *o, usec_t now, usec_t d);
+/* Ends the pause. -ESRCH: not paused. */
+int engine_resume(Overlay *o);
+/* Expiry: drops overrides that can no longer matter at now (wholly in the past by more than a
+ * day), and the pause and the manual recharge once their end has come. */
 void engine_prune(const Engine *e, Overlay *o, usec_t now);

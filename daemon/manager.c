@@ -514,8 +514,6 @@ static int validate(Manager *m, const Action *a, usec_t now, const Entry **ret_e
         if (a->kind == ACTION_START_NOW && e->type != ENTRY_RECHARGE)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "'%s' is a self-care reminder, not a recharge block: it cannot be started.", e->name);
-        if (a->kind == ACTION_RESUME && m->overlay.paused_since == 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The schedule is not paused: nothing to resume.");
 
         *ret_entry = e;
         *ret_index = i;
@@ -553,6 +551,9 @@ static int refuse(Manager *m, const Action *a, const Entry *e, usec_t now, usec_
                                          e->name, at ?: "?",
                                          (unsigned long long) (MAX(m->config->heads_up, START_NOW_AHEAD_MIN) / USEC_PER_MINUTE));
         case -ESRCH:
+                if (a->kind == ACTION_RESUME)
+                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                "The schedule is not paused: nothing to resume.");
                 return sd_bus_error_set(error, RECHARGED_ERROR_NOT_RECHARGING,
                                         a->kind == ACTION_EXTEND ? "Nothing is recharging right now, so there is nothing to extend."
                                                                  : "Nothing is recharging right now.");
@@ -583,8 +584,7 @@ static int apply(Manager *m, const Action *a, int i, usec_t now, usec_t *ret_whe
                 char *msg = strdup(a->message ?: "");
                 if (!msg)
                         return -ENOMEM;
-                o->manual_since = now;
-                o->manual_until = a->duration > 0 ? now + a->duration : 0;
+                engine_recharge(o, now, a->duration);
                 free(m->manual_message);
                 m->manual_message = msg;
                 return 0;
@@ -607,13 +607,10 @@ static int apply(Manager *m, const Action *a, int i, usec_t now, usec_t *ret_whe
         case ACTION_DONE:
                 return engine_done(m->engine, o, i, now, ret_when);
         case ACTION_PAUSE:
-                if (o->paused_since == 0 || o->paused_since > now)
-                        o->paused_since = now;
-                o->paused_until = a->duration > 0 ? now + a->duration : USEC_INFINITY;
+                engine_pause(o, now, a->duration);
                 return 0;
         case ACTION_RESUME:
-                o->paused_since = o->paused_until = 0;
-                return 0;
+                return engine_resume(o);
         default:
                 return -EOPNOTSUPP;
         }

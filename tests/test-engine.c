@@ -475,6 +475,62 @@ static void test_pause(void) {
         fx_done(&f);
 }
 
+/* The overlay-only changes, as a table: (overlay before, change at now) → overlay after. */
+static void test_overlay_changes(void) {
+        static const struct {
+                const char *what;
+                char op;                 /* 'r' recharge, 'p' pause, 'u' resume, 'x' expire (prune) */
+                usec_t now, d;
+                Overlay before, after;
+                int ret;
+        } table[] = {
+                { "recharge for 20 min", 'r', 1000, 20, {}, { .manual_since = 1000, .manual_until = 1020 } },
+                { "recharge until Stop", 'r', 1000, 0, {}, { .manual_since = 1000 } },
+                { "recharge again replaces", 'r', 2000, 5, { .manual_since = 1000, .manual_until = 1020 },
+                  { .manual_since = 2000, .manual_until = 2005 } },
+                { "pause for 10", 'p', 1000, 10, {}, { .paused_since = 1000, .paused_until = 1010 } },
+                { "pause until Resume", 'p', 1000, 0, {}, { .paused_since = 1000, .paused_until = USEC_INFINITY } },
+                { "a longer pause keeps its start", 'p', 1005, 100, { .paused_since = 1000, .paused_until = 1010 },
+                  { .paused_since = 1000, .paused_until = 1105 } },
+                { "resume", 'u', 1005, 0, { .paused_since = 1000, .paused_until = 1010 }, {} },
+                { "resume when not paused", 'u', 1005, 0, {}, {}, -ESRCH },
+                { "expiry: a pause whose end came", 'x', 1010, 0, { .paused_since = 1000, .paused_until = 1010 }, {} },
+                { "expiry: a pause not over yet", 'x', 1009, 0, { .paused_since = 1000, .paused_until = 1010 },
+                  { .paused_since = 1000, .paused_until = 1010 } },
+                { "expiry: an endless pause stays", 'x', UINT64_C(1) << 50, 0, { .paused_since = 1, .paused_until = USEC_INFINITY },
+                  { .paused_since = 1, .paused_until = USEC_INFINITY } },
+                { "expiry: a manual recharge whose end came", 'x', 1020, 0, { .manual_since = 1000, .manual_until = 1020 }, {} },
+                { "expiry: an open-ended one stays", 'x', 5000, 0, { .manual_since = 1000 }, { .manual_since = 1000 } },
+        };
+        Fixture f;
+
+        fx_init(&f, "UTC", BLOCK_CONF);
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Overlay o = table[i].before;
+                int r = 0;
+
+                switch (table[i].op) {
+                case 'r':
+                        engine_recharge(&o, table[i].now, table[i].d);
+                        break;
+                case 'p':
+                        engine_pause(&o, table[i].now, table[i].d);
+                        break;
+                case 'u':
+                        r = engine_resume(&o);
+                        break;
+                default:
+                        engine_prune(f.e, &o, table[i].now);
+                        break;
+                }
+                ok(r == table[i].ret && o.manual_since == table[i].after.manual_since &&
+                           o.manual_until == table[i].after.manual_until && o.paused_since == table[i].after.paused_since &&
+                           o.paused_until == table[i].after.paused_until,
+                   "%s", table[i].what);
+        }
+        fx_done(&f);
+}
+
 static void test_held(void) {
         Fixture f;
         EngineStatus s;
@@ -914,6 +970,7 @@ int main(void) {
         test_stop_extend_manual();
         test_start_now();
         test_pause();
+        test_overlay_changes();
         test_held();
         test_errors();
         test_properties();
