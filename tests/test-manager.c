@@ -308,7 +308,7 @@ static void test_restart(void) {
         m = start(block_conf, at("20:00"));
         run_until(m, at("21:10"));
         manager_set_note(m, false, "evening", at("21:00"), 77);
-        (void) heard();
+        free(heard());
         manager_free(m);
         m = start(block_conf, at("21:20"));
         CHECK_HEARD("", "after a restart during a block it is not started again");
