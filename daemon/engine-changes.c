@@ -18,34 +18,7 @@ static int entry_occs(const Engine *e, const Overlay *o, size_t i, usec_t from, 
 }
 
 int engine_entry_next(const Engine *e, const Overlay *o, size_t i, usec_t now, usec_t *ret_start, usec_t *ret_end) {
-        const Entry *en;
-
-        if (i >= e->config->n_entries)
-                return -EINVAL;
-        en = &e->config->entries[i];
-        if (!en->enabled)
-                return -ENOENT;
-
-        for (usec_t span = 2 * USEC_PER_DAY; span <= 16 * USEC_PER_DAY; span *= 2) {
-                OccBuf b = {};
-                int r = entry_occs(e, o, i, now > USEC_PER_DAY ? now - USEC_PER_DAY : 0, now + span, &b);
-                if (r < 0)
-                        return r;
-                for (size_t k = 0; k < b.n; k++) {
-                        const Occ *occ = &b.v[k];
-                        bool current = occ->reminder ? occ->start > now : occ->end > now;
-                        if (!current)
-                                continue;
-                        if (ret_start)
-                                *ret_start = occ->start;
-                        if (ret_end)
-                                *ret_end = occ->reminder ? 0 : occ->end;
-                        free(b.v);
-                        return 0;
-                }
-                free(b.v);
-        }
-        return -ENOENT;
+        return engine_entry_occurrence(e, o, i, now, ret_start, ret_end, NULL);
 }
 
 /* The entry's first occurrence as it stands that starts (is due) after now. */
