@@ -416,8 +416,9 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
         FILE *tt;
 
         if (!s->online) {
-                fputs("{\"text\":\"offline\",\"alt\":\"offline\",\"tooltip\":\"recharged is not running; start it "
-                      "with: systemctl --user start recharged\",\"class\":\"offline\",\"percentage\":0}\n", f);
+                fputs("{\"text\":\"Offline\",\"alt\":\"offline\",\"tooltip\":", f);
+                json_string(f, c->offline_reason ?: "recharged is not running; start it with: systemctl --user start recharged");
+                fputs(",\"class\":\"offline\",\"percentage\":0}\n", f);
                 return;
         }
 

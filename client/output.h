@@ -45,6 +45,7 @@ typedef struct OutputContext {
         usec_t now;
         bool color;              /* ANSI colour (a terminal and no NO_COLOR) */
         const char *template;    /* OUTPUT_TEMPLATE */
+        const char *offline_reason; /* why recharged cannot be reached (waybar's tooltip), or NULL */
 } OutputContext;
 
 /* Whether stdout should get colour: a terminal, NO_COLOR unset or empty, TERM not "dumb". */

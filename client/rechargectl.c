@@ -43,10 +43,34 @@ usec_t now_usec(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-int ctl_bus(Ctl *c, sd_bus **ret) {
-        if (!c->bus && bus_open(&c->bus) < 0) {
-                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+/* Opens the bus with the verb's timeout; BUS_OFFLINE (and ret_reason) when recharged cannot be
+ * reached and an activation can only fail. */
+int ctl_bus_quiet(Ctl *c, char **ret_reason) {
+        int r;
+
+        if (c->bus)
+                return 0;
+        if (bus_open(&c->bus) < 0) {
+                *ret_reason = strdup(NOT_RUNNING_TEXT);
                 return BUS_OFFLINE;
+        }
+        bus_set_timeout(c->bus, c->status_like ? RECHARGECTL_STATUS_TIMEOUT : RECHARGECTL_CHANGE_TIMEOUT);
+        r = bus_check_startable(c->bus, ret_reason);
+        if (r < 0) {
+                c->bus = sd_bus_flush_close_unref(c->bus);
+                return r;
+        }
+        return 0;
+}
+
+int ctl_bus(Ctl *c, sd_bus **ret) {
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        r = ctl_bus_quiet(c, &reason);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", reason ?: NOT_RUNNING_TEXT);
+                return r;
         }
         *ret = c->bus;
         return 0;
@@ -140,21 +164,23 @@ static int verb_status(Ctl *c, int argc, char **argv) {
         Status s;
         int r;
 
+        _cleanup_free_ char *reason = NULL;
+
         r = status_init(&s);
         if (r < 0)
                 return EXIT_REFUSED;
-        if (bus_open(&c->bus) < 0)
-                r = BUS_OFFLINE;
-        else
-                r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR);
+        r = ctl_bus_quiet(c, &reason);
+        if (r >= 0)
+                r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR ? &reason : NULL);
         if (r == BUS_OFFLINE && c->format == OUTPUT_WAYBAR) {
-                /* The bar keeps working: an "offline" object, and success. */
+                /* The bar keeps working: an "offline" object that says why, and success. */
+                c->out.offline_reason = reason;
                 output_waybar(stdout, &s, &c->out);
                 status_done(&s);
                 return 0;
         }
         if (r == BUS_OFFLINE && !c->bus)
-                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+                fprintf(stderr, "%s\n", reason ?: NOT_RUNNING_TEXT);
         if (r >= 0 && ctl_tz(c) >= 0) {
                 c->out.color = c->format == OUTPUT_HUMAN && output_want_color();
                 output_status(stdout, c->format, false, &s, &c->out);
@@ -395,6 +421,16 @@ static const char *option_name(unsigned flag) {
                "--names";
 }
 
+/* The verbs that only read get the short call timeout: a bar or a script must never hang on them. */
+static bool verb_only_reads(const char *name) {
+        static const char *const readers[] = { "status", "watch", "list", "agenda", "stats", "export",
+                                               "is-recharging" };
+        for (size_t i = 0; i < ELEMENTSOF(readers); i++)
+                if (streq(readers[i], name))
+                        return true;
+        return false;
+}
+
 static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
         enum { ARG_VERSION = 0x100, ARG_WAYBAR, ARG_FORMAT, ARG_DAYS, ARG_SINCE, ARG_NAMES };
         static const struct option options[] = {
@@ -498,6 +534,7 @@ int main(int argc, char *argv[]) {
         char *status_argv[] = { (char *) "status", NULL };
         char **args = optind < argc ? argv + optind : status_argv;
 
+        c.status_like = verb_only_reads(v->name);
         for (unsigned f = 1; f <= OPT_NAMES; f <<= 1)
                 if ((given & f) && !(v->options & f))
                         return ctl_usage_error(&c, "'%s' does not apply to '%s'.", option_name(f), v->name);

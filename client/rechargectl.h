@@ -22,13 +22,17 @@ typedef struct Ctl {
         usec_t since;
         bool names;
         const char *verb;
+        bool status_like;   /* the verb only reads: the short call timeout */
 
         sd_bus *bus;
         Tz *tz;
         OutputContext out;
 } Ctl;
 
-/* The bus, opened on first use. Prints the not-running line and returns BUS_OFFLINE. */
+/* The bus, opened on first use, with the verb's call timeout. When recharged cannot be reached
+ * and an activation can only fail: BUS_OFFLINE and the reason (ctl_bus() prints it). */
+int ctl_bus_quiet(Ctl *c, char **ret_reason);
+/* The bus, opened on first use. Prints why recharged cannot be reached and returns BUS_OFFLINE. */
 int ctl_bus(Ctl *c, sd_bus **ret);
 /* The local zone, loaded on first use; fills c->out (now, colour). */
 int ctl_tz(Ctl *c);

@@ -67,14 +67,14 @@ is "$(($(prop Until) / S))" "$want" "a passed HH:MM means tomorrow's"
 ctl_is 0 "off again" off
 ctl_is 1 "a message over 1024 bytes: the daemon refuses" on -m "$(head -c 1100 /dev/zero | tr '\0' x)"
 ctl_is 1 "a span over a year" on 400d
-is "$ERR" "The duration is too long: at most a year (366 days) is accepted." "the daemon's reason"
+is "$ERR" "The duration is too long: at most a year (366 days) is accepted." "the daemon\'s reason, in days"
 
 # ---- skip / snooze / done ----
 next=$(eprop far NextStart)
 ctl_is 0 "skip far" skip far
 is "$(eprop far NextStart)" "$((next + 86400 * S))" "skip moved far's next start a day on"
 ctl_is 1 "skip an unknown entry" skip nope
-is "$ERR" "There is no entry 'nope' in the schedule (ListEntries shows them)." "no such entry, plainly"
+is "$ERR" "There is no entry 'nope' in the schedule; 'rechargectl list' shows them." "no such entry, in the CLI's words"
 ctl_is 0 "snooze ping 10min" snooze ping 10min
 ctl_is 1 "snooze an unknown entry" snooze nope 10min
 ctl_is 1 "done on a block" done far
