@@ -139,13 +139,16 @@ int bus_name_has_owner(sd_bus *bus) {
 
 int bus_check_startable(sd_bus *bus, char **ret_reason) {
         _cleanup_free_ char *config = NULL;
+        uint32_t status = 0;
 
         if (bus_name_has_owner(bus) != 0)
                 return 0; /* running, or the bus cannot say: the call itself will tell */
         /* Not running: activating it with a config it refuses (exit status 78) can only fail, and
-         * under systemd that failure may never reach the bus: say so now, without waiting. */
+         * the user manager does not pass a failed start on to the bus (the call would wait for its
+         * timeout): say so now. A unit that failed for another reason is not retried either, but
+         * one that failed on a config that has been fixed since is. */
         config = bus_config_problem();
-        if (!config)
+        if (!config && (!unit_failed(bus, &status) || status == 78))
                 return 0;
         *ret_reason = bus_offline_reason(NULL, BUS_OFFLINE);
         return BUS_OFFLINE;
