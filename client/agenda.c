@@ -25,16 +25,13 @@
 #define CHART_DAYS_MAX 31
 #define CHART_WIDTH 24
 
-static const char *const month_names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
 /* "Wed 25 Nov" for a local day. */
 static char *day_text(int64_t day, char buf[static 32]) {
         int64_t y;
         unsigned m, d;
 
         civil_from_days(day, &y, &m, &d);
-        snprintf(buf, 32, "%s %2u %s", weekday_to_string(weekday_from_days(day)), d, month_names[m - 1]);
+        snprintf(buf, 32, "%s %2u %s", weekday_to_string(weekday_from_days(day)), d, month_name(m));
         return buf;
 }
 
@@ -53,13 +50,7 @@ static int64_t day_of(const Ctl *c, usec_t t) {
 
 /* ---- list ---- */
 
-typedef struct ListItem {
-        const char *name, *type, *message;
-        int enabled;
-        usec_t next_start, next_end;
-} ListItem;
-
-static int read_list(sd_bus_message *reply, ListItem **ret, size_t *ret_n) {
+int list_read(sd_bus_message *reply, ListItem **ret, size_t *ret_n) {
         ListItem *v = NULL, it;
         size_t n = 0;
         int r;
@@ -112,7 +103,7 @@ int verb_list(Ctl *c, int argc, char **argv) {
         r = bus_call(bus, "ListEntries", &reply, NULL);
         if (r < 0)
                 return EXIT_REFUSED;
-        r = read_list(reply, &v, &n);
+        r = list_read(reply, &v, &n);
         if (r < 0 || ctl_tz(c) < 0) {
                 fprintf(stderr, "Failed to read the entries: %s\n", strerror(-r));
                 return EXIT_REFUSED;
@@ -230,7 +221,7 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
                 r = bus_call(bus, "ListEntries", &list, NULL);
                 if (r < 0)
                         return EXIT_REFUSED;
-                r = read_list(list, &items, &n_items);
+                r = list_read(list, &items, &n_items);
         }
         if (r < 0) {
                 fprintf(stderr, "Failed to read the agenda: %s\n", strerror(-r));
@@ -446,7 +437,17 @@ int verb_stats(Ctl *c, int argc, char **argv) {
         r = ctl_bus(c, &bus);
         if (r < 0 || ctl_tz(c) < 0)
                 return EXIT_REFUSED;
-        since = span >= c->out.now ? 1 : c->out.now - span;
+        if (c->since_day_set) {
+                int64_t t = tz_from_local(c->tz, c->since_day * 86400);
+                if (t <= 0 || (usec_t) t * USEC_PER_SEC >= c->out.now) {
+                        fprintf(stderr, "rechargectl: --since %s is in the future: there are no stats for it yet.\n",
+                                date_text(c->since_day, (char[16]) {}));
+                        return EXIT_USAGE;
+                }
+                since = (usec_t) t * USEC_PER_SEC;
+                span = c->out.now - since;
+        } else
+                since = span >= c->out.now ? 1 : c->out.now - span;
         r = get_stats(bus, since, &total);
         if (r < 0)
                 return EXIT_REFUSED;

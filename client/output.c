@@ -190,6 +190,97 @@ char *format_left(usec_t now, usec_t t, char buf[static SPAN_MAX]) {
         return span_format((t - now + USEC_PER_MINUTE - 1) / USEC_PER_MINUTE * USEC_PER_MINUTE, buf);
 }
 
+const char *month_name(unsigned m) {
+        static const char *const names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+        return m >= 1 && m <= 12 ? names[m - 1] : "?";
+}
+
+char *format_day_time(const OutputContext *c, usec_t t, char buf[static TIME_TEXT_MAX]) {
+        int64_t day = local_day(local_of(c->tz, t)), y;
+        char clock[TIME_TEXT_MAX];
+        unsigned m, d;
+
+        if (t == 0 || t == USEC_INFINITY) {
+                buf[0] = '\0';
+                return buf;
+        }
+        civil_from_days(day, &y, &m, &d);
+        snprintf(buf, TIME_TEXT_MAX, "%.3s %u %.3s %.8s", weekday_to_string(weekday_from_days(day)), d,
+                 month_name(m), format_clock(c->tz, t, clock));
+        return buf;
+}
+
+/* ---- text from others: messages, entry names, status lines ---- */
+
+/* Length of the valid UTF-8 sequence at p (1–4), 0 if invalid; *ret_cp gets the code point. */
+static size_t utf8_seq(const unsigned char *p, uint32_t *ret_cp) {
+        uint32_t cp;
+        size_t n;
+
+        if (p[0] < 0x80) {
+                *ret_cp = p[0];
+                return 1;
+        }
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2, cp = p[0] & 0x1f;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                n = 3, cp = p[0] & 0x0f;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                n = 4, cp = p[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (p[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret_cp = cp;
+        return n;
+}
+
+void fputs_escaped(const char *s, FILE *f) {
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p;) {
+                uint32_t cp;
+                size_t n = utf8_seq(p, &cp);
+
+                if (n == 0) {
+                        fprintf(f, "\\x%02x", *p);
+                        p++;
+                        continue;
+                }
+                if (cp == '\n')
+                        fputs("\\n", f);
+                else if (cp == '\r')
+                        fputs("\\r", f);
+                else if ((cp < 0x20 && cp != '\t') || cp == 0x7f)
+                        fprintf(f, "\\x%02x", (unsigned) cp);
+                else if (cp >= 0x80 && cp <= 0x9f)
+                        fprintf(f, "\\u%04x", (unsigned) cp);
+                else
+                        fwrite(p, 1, n, f);
+                p += n;
+        }
+}
+
+char *text_escape(const char *s) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        fputs_escaped(s, f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
 /* ---- what counts down ---- */
 
 static usec_t countdown_end(const Status *s) {
@@ -301,7 +392,7 @@ void output_json(FILE *f, const Status *s, const OutputContext *c) {
 /* ---- human ---- */
 
 /* "morning starts Wed 07:00", "heads-up for morning 06:50", "stretch reminder 09:00". */
-static void next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative) {
+void output_next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative) {
         char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
         const char *entry = *s->next_entry ? s->next_entry : "the manual recharge";
 
@@ -369,7 +460,7 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
         }
         label(f, "Next");
         if (*s->next_event && s->next_event_time) {
-                next_phrase(f, s, c, true);
+                output_next_phrase(f, s, c, true);
                 fputc('\n', f);
         } else
                 fputs("nothing planned\n", f);
@@ -402,7 +493,7 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
                                 format_relative(c->now, s->paused_until, rel));
         } else if (*s->next_event && s->next_event_time) {
                 fputs(", next: ", f);
-                next_phrase(f, s, c, false);
+                output_next_phrase(f, s, c, false);
         }
         fputc('\n', f);
 }
@@ -453,7 +544,7 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
         }
         if (*s->next_event && s->next_event_time) {
                 fputs("\nNext: ", tt);
-                next_phrase(tt, s, c, true);
+                output_next_phrase(tt, s, c, true);
         }
         if (fclose(tt) != 0)
                 return;

@@ -20,7 +20,11 @@ typedef struct Ctl {
         unsigned days;
         bool days_set;
         usec_t since;
+        int64_t since_day;  /* --since YYYY-MM-DD: the local day */
+        bool since_day_set;
+        bool long_list;     /* list --long */
         bool names;
+        bool quiet;         /* -q: no line saying what was done */
         const char *verb;
         bool status_like;   /* the verb only reads: the short call timeout */
 
@@ -43,6 +47,33 @@ static inline int ctl_exit(int r) {
         return r < 0 ? EXIT_REFUSED : 0;
 }
 usec_t now_usec(void);
+
+/* Span arguments: a unit is required ("45" and "1h30" are refused: 45 s and 1 h 30 s are rarely
+ * meant); 0 refused unless allow_zero. 0 or EXIT_USAGE after the hint was printed. */
+int ctl_span_arg(const Ctl *c, const char *s, bool allow_zero, usec_t *ret);
+/* [SPAN | until HH:MM] → a duration; 0 when no argument. Warns when HH:MM has passed today. */
+int ctl_duration_args(Ctl *c, int argc, char **argv, usec_t *ret);
+
+/* One line of ListEntries; the strings point into the reply. */
+typedef struct ListItem {
+        const char *name, *type, *message;
+        int enabled;
+        usec_t next_start, next_end;
+} ListItem;
+int list_read(sd_bus_message *reply, ListItem **ret, size_t *ret_n);
+
+/* said.c: the commands that change something, each saying back what was done. */
+int said_recharging(Ctl *c, usec_t asked, const char *asked_message);
+int verb_on(Ctl *c, int argc, char **argv);
+int verb_start(Ctl *c, int argc, char **argv);
+int verb_off(Ctl *c, int argc, char **argv);
+int verb_extend(Ctl *c, int argc, char **argv);
+int verb_skip(Ctl *c, int argc, char **argv);
+int verb_snooze(Ctl *c, int argc, char **argv);
+int verb_done(Ctl *c, int argc, char **argv);
+int verb_pause(Ctl *c, int argc, char **argv);
+int verb_resume(Ctl *c, int argc, char **argv);
+int verb_reload(Ctl *c, int argc, char **argv);
 
 int verb_list(Ctl *c, int argc, char **argv);
 int verb_agenda(Ctl *c, int argc, char **argv);
