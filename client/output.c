@@ -7,6 +7,7 @@
 
 #include "macro.h"
 #include "output.h"
+#include "status-template.h"
 
 /*
  * `rechargectl status --json` (and each line of `watch --json`): one object on one line.
@@ -562,77 +563,66 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
 
 /* ---- --format=TEMPLATE ---- */
 
-char *template_expand(const char *template, const Status *s, const OutputContext *c) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
+const char *const output_placeholders[] = { "mode", "until", "since", "left", "message", "entry", "status",
+                                            "next", "next-event", "next-time", "percentage", NULL };
 
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return NULL;
-        for (const char *p = template; *p;) {
-                char tbuf[TIME_TEXT_MAX], span[SPAN_MAX];
-                const char *end, *val = NULL;
-                size_t l;
+typedef struct Lookup {
+        const Status *s;
+        const OutputContext *c;
+        char buf[TIME_TEXT_MAX + SPAN_MAX];
+        char *escaped; /* the last text value, made safe for a terminal */
+} Lookup;
 
-                if (*p != '%') {
-                        l = strcspn(p, "%");
-                        fwrite(p, 1, l, f);
-                        p += l;
-                        continue;
-                }
-                end = strchr(p + 1, '%');
-                if (!end) {
-                        fputs(p, f);
-                        break;
-                }
-                l = (size_t) (end - p - 1);
-#define IS(name) (l == strlen(name) && strncmp(p + 1, name, l) == 0)
-                if (l == 0)
-                        val = "%";
-                else if (IS("mode"))
-                        val = mode_of(s);
-                else if (IS("until"))
-                        val = format_clock(c->tz, s->until, tbuf);
-                else if (IS("since"))
-                        val = format_clock(c->tz, s->since, tbuf);
-                else if (IS("left"))
-                        val = format_left(c->now, countdown_end(s), span);
-                else if (IS("message"))
-                        val = s->message;
-                else if (IS("entry"))
-                        val = s->entry;
-                else if (IS("status"))
-                        val = s->status_text;
-                else if (IS("next"))
-                        val = s->next_entry;
-                else if (IS("next-event"))
-                        val = s->next_event;
-                else if (IS("next-time"))
-                        val = format_local_time(c, s->next_event_time, tbuf);
-                else if (IS("percentage")) {
-                        snprintf(tbuf, sizeof tbuf, "%u", status_percentage(s, c->now));
-                        val = tbuf;
-                }
+static const char *status_lookup(const char *name, size_t n, void *userdata) {
+        Lookup *l = userdata;
+        const Status *s = l->s;
+        const OutputContext *c = l->c;
+        const char *val = NULL;
+
+#define IS(x) (n == strlen(x) && strncmp(name, x, n) == 0)
+        if (IS("mode"))
+                val = mode_of(s);
+        else if (IS("until"))
+                val = format_clock(c->tz, s->until, l->buf);
+        else if (IS("since"))
+                val = format_clock(c->tz, s->since, l->buf);
+        else if (IS("left"))
+                val = format_left(c->now, countdown_end(s), l->buf);
+        else if (IS("message"))
+                val = s->message;
+        else if (IS("entry"))
+                val = s->entry;
+        else if (IS("status"))
+                val = s->status_text;
+        else if (IS("next"))
+                val = s->next_entry;
+        else if (IS("next-event"))
+                val = s->next_event;
+        else if (IS("next-time"))
+                val = format_local_time(c, s->next_event_time, l->buf);
+        else if (IS("percentage")) {
+                snprintf(l->buf, sizeof l->buf, "%u", status_percentage(s, c->now));
+                val = l->buf;
+        }
 #undef IS
-                if (val) {
-                        fputs(val, f);
-                        p = end + 1;
-                } else {
-                        /* unknown: copied as it is; its closing '%' may open a known one */
-                        fwrite(p, 1, l + 1, f);
-                        p = end;
-                }
-        }
-        if (fclose(f) != 0) {
-                free(buf);
+        if (!val)
                 return NULL;
-        }
-        return buf;
+        /* Others' text (a message from any bus caller) can hold controls: never raw to a terminal
+         * or a bar that reads lines. */
+        free(l->escaped);
+        l->escaped = text_escape(val);
+        return l->escaped ?: "";
+}
+
+char *output_template_expand(const char *template, const Status *s, const OutputContext *c) {
+        Lookup l = { .s = s, .c = c };
+        char *r = template_expand(template, status_lookup, &l);
+        free(l.escaped);
+        return r;
 }
 
 void output_template(FILE *f, const Status *s, const OutputContext *c) {
-        _cleanup_free_ char *t = template_expand(c->template ?: "", s, c);
+        _cleanup_free_ char *t = output_template_expand(c->template ?: "", s, c);
         fprintf(f, "%s\n", t ?: "");
 }
 

@@ -101,7 +101,10 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c); /* one
 void output_json(FILE *f, const Status *s, const OutputContext *c);       /* one object, one line */
 void output_waybar(FILE *f, const Status *s, const OutputContext *c);     /* waybar's custom module */
 void output_template(FILE *f, const Status *s, const OutputContext *c);   /* c->template expanded */
-/* Expands a --format template; a new string or NULL on ENOMEM. */
-char *template_expand(const char *template, const Status *s, const OutputContext *c);
+/* --format's placeholders (NULL-terminated), for template_check(). */
+extern const char *const output_placeholders[];
+/* Expands a --format template (status-template.h's language: %[ … ] segments too), values
+ * escaped for a terminal; a new string or NULL on ENOMEM. */
+char *output_template_expand(const char *template, const Status *s, const OutputContext *c);
 /* The one a command chooses; human_line picks output_human_line for the human format. */
 void output_status(FILE *f, OutputFormat fmt, bool human_line, const Status *s, const OutputContext *c);

@@ -14,6 +14,7 @@
 #include "macro.h"
 #include "names.h"
 #include "rechargectl.h"
+#include "status-template.h"
 
 enum {
         OPT_JSON = 1 << 0,
@@ -439,11 +440,19 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                         given |= OPT_WAYBAR;
                         c->format = OUTPUT_WAYBAR;
                         break;
-                case ARG_FORMAT:
+                case ARG_FORMAT: {
+                        _cleanup_strv_free_ char **problems = NULL;
+                        /* A typo would print itself on the bar for ever: refuse it, as the config does. */
+                        int r = template_check(optarg, output_placeholders, &problems);
+                        if (r < 0)
+                                return EXIT_REFUSED;
+                        if (r > 0)
+                                return ctl_usage_error(c, "--format: %s.", problems[0]);
                         given |= OPT_FORMAT;
                         c->format = OUTPUT_TEMPLATE;
                         c->template = optarg;
                         break;
+                }
                 case 'm':
                         given |= OPT_MESSAGE;
                         c->message = optarg;
