@@ -323,8 +323,17 @@ unsigned status_percentage(const Status *s, usec_t now) {
 
 void json_string(FILE *f, const char *s) {
         fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p; p++)
-                switch (*p) {
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p;) {
+                uint32_t cp;
+                size_t n = utf8_seq(p, &cp);
+
+                if (n == 0) {
+                        /* not UTF-8: JSON must be, so the replacement character */
+                        fputs("\\ufffd", f);
+                        p++;
+                        continue;
+                }
+                switch (cp) {
                 case '"':
                         fputs("\\\"", f);
                         break;
@@ -341,11 +350,13 @@ void json_string(FILE *f, const char *s) {
                         fputs("\\r", f);
                         break;
                 default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                fprintf(f, "\\u%04x", *p);
+                        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+                                fprintf(f, "\\u%04x", (unsigned) cp);
                         else
-                                fputc(*p, f);
+                                fwrite(p, 1, n, f);
                 }
+                p += n;
+        }
         fputc('"', f);
 }
 
@@ -395,19 +406,20 @@ void output_json(FILE *f, const Status *s, const OutputContext *c) {
 /* "morning starts Wed 07:00", "heads-up for morning 06:50", "stretch reminder 09:00". */
 void output_next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative) {
         char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
-        const char *entry = *s->next_entry ? s->next_entry : "the manual recharge";
+        _cleanup_free_ char *entry = text_escape(*s->next_entry ? s->next_entry : "the manual recharge");
+        _cleanup_free_ char *event = text_escape(s->next_event);
 
         format_local_time(c, s->next_event_time, t);
         if (streq(s->next_event, "heads-up"))
-                fprintf(f, "heads-up for %s %s", entry, t);
+                fprintf(f, "heads-up for %s %s", entry ?: "", t);
         else if (streq(s->next_event, "start"))
-                fprintf(f, "%s starts %s", entry, t);
+                fprintf(f, "%s starts %s", entry ?: "", t);
         else if (streq(s->next_event, "end"))
-                fprintf(f, "%s ends %s", entry, t);
+                fprintf(f, "%s ends %s", entry ?: "", t);
         else if (streq(s->next_event, "reminder"))
-                fprintf(f, "%s reminder %s", entry, t);
+                fprintf(f, "%s reminder %s", entry ?: "", t);
         else
-                fprintf(f, "%s %s %s", entry, s->next_event, t);
+                fprintf(f, "%s %s %s", entry ?: "", event ?: "", t);
         if (relative)
                 fprintf(f, " (%s)", format_relative(c->now, s->next_event_time, rel));
 }
@@ -425,17 +437,22 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
                 return;
         }
         label(f, "Mode");
-        fprintf(f, "%s%s%s", on, s->mode, off);
+        fputs(on, f);
+        fputs_escaped(s->mode, f);
+        fputs(off, f);
         if (s->dnd)
                 fputs(", do not disturb", f);
         fputc('\n', f);
 
         if (streq(s->mode, "recharging")) {
                 label(f, "Source");
-                if (*s->entry)
-                        fprintf(f, "%s (%s)\n", s->entry, s->source);
-                else
-                        fprintf(f, "%s\n", s->source);
+                fputs_escaped(*s->entry ? s->entry : s->source, f);
+                if (*s->entry) {
+                        fputs(" (", f);
+                        fputs_escaped(s->source, f);
+                        fputc(')', f);
+                }
+                fputc('\n', f);
                 label(f, "Until");
                 if (s->until)
                         fprintf(f, "%s (%s)\n", format_local_time(c, s->until, t), format_relative(c->now, s->until, rel));
@@ -445,11 +462,13 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
                 fprintf(f, "%s (%s)\n", format_local_time(c, s->since, t), format_relative(c->now, s->since, rel));
                 if (*s->message) {
                         label(f, "Message");
-                        fprintf(f, "%s\n", s->message);
+                        fputs_escaped(s->message, f);
+                        fputc('\n', f);
                 }
                 if (*s->status_text) {
                         label(f, "Status");
-                        fprintf(f, "%s\n", s->status_text);
+                        fputs_escaped(s->status_text, f);
+                        fputc('\n', f);
                 }
         } else if (streq(s->mode, "paused")) {
                 label(f, "Until");
@@ -475,17 +494,24 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
                 fprintf(f, "%soffline%s: recharged is not running\n", on, off);
                 return;
         }
-        fprintf(f, "%s%s%s", on, s->mode, off);
+        fputs(on, f);
+        fputs_escaped(s->mode, f);
+        fputs(off, f);
         if (streq(s->mode, "recharging")) {
                 if (s->until)
                         fprintf(f, " until %s (%s)", format_local_time(c, s->until, t),
                                 format_relative(c->now, s->until, rel));
                 else
                         fputs(" until you stop it", f);
-                if (*s->entry)
-                        fprintf(f, " [%s]", s->entry);
-                if (*s->message)
-                        fprintf(f, ": %s", s->message);
+                if (*s->entry) {
+                        fputs(" [", f);
+                        fputs_escaped(s->entry, f);
+                        fputc(']', f);
+                }
+                if (*s->message) {
+                        fputs(": ", f);
+                        fputs_escaped(s->message, f);
+                }
         } else if (streq(s->mode, "paused")) {
                 if (s->paused_until == USEC_INFINITY)
                         fputs(" until you resume", f);
@@ -522,10 +548,11 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
                         (void) asprintf(&text, "Recharging until %s", format_clock(c->tz, s->until, t));
                 else
                         text = strdup("Recharging");
-                if (*s->status_text)
-                        fprintf(tt, "%s\n", s->status_text);
-                else if (*s->message)
-                        fprintf(tt, "%s\n", s->message);
+                /* one line each: a newline in a message would make a line of its own */
+                if (*s->status_text || *s->message) {
+                        fputs_escaped(*s->status_text ? s->status_text : s->message, tt);
+                        fputc('\n', tt);
+                }
                 if (s->until)
                         fprintf(tt, "Until %s (%s)", format_local_time(c, s->until, t), format_relative(c->now, s->until, rel));
                 else

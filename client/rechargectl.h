@@ -4,6 +4,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "config.h"
 #include "output.h"
 #include "tz.h"
 
@@ -75,6 +76,8 @@ int verb_pause(Ctl *c, int argc, char **argv);
 int verb_resume(Ctl *c, int argc, char **argv);
 int verb_reload(Ctl *c, int argc, char **argv);
 
+/* list --long's RULE: "Mon..Fri 21:30–22:30", "daily every 1h 09:00–17:00", … (new string). */
+char *entry_rule_text(const Entry *e);
 int verb_list(Ctl *c, int argc, char **argv);
 int verb_agenda(Ctl *c, int argc, char **argv);
 int verb_stats(Ctl *c, int argc, char **argv);

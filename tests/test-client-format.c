@@ -296,6 +296,8 @@ static void test_json_string(void) {
                 { "line\nbreak\r", "\"line\\nbreak\\r\"" },
                 { "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
                 { "Ünïcödé —", "\"Ünïcödé —\"" },
+                { "c1\xc2\x85", "\"c1\\u0085\"" },
+                { "not utf-8 \xff\xc3(", "\"not utf-8 \\ufffd\\ufffd(\"" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char *buf = NULL;
