@@ -10,6 +10,7 @@
 
 #include "bus-call.h"
 #include "config.h"
+#include "config-warn.h"
 #include "ical.h"
 #include "macro.h"
 #include "names.h"
@@ -257,6 +258,14 @@ static int verb_check_config(Ctl *c, int argc, char **argv) {
                 return EXIT_REFUSED;
         }
         printf("%s: valid, %zu %s.\n", path, config->n_entries, config->n_entries == 1 ? "entry" : "entries");
+        /* Valid, yet likely not what was meant: said, but still valid (exit 0). */
+        _cleanup_strv_free_ char **warnings = NULL;
+        r = ctl_tz(c);
+        if (config_warnings(config, path, r >= 0 ? c->tz : NULL, now_usec(), &warnings) < 0)
+                return EXIT_REFUSED;
+        fflush(stdout);
+        for (char **w = warnings; w && *w; w++)
+                fprintf(stderr, "warning: %s\n", *w);
         return 0;
 }
 

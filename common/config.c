@@ -676,6 +676,11 @@ static int load(const char *text, size_t len, const char *name, bool hooks_allow
         if (r < 0)
                 return r;
         c->hooks_allowed = hooks_allowed;
+        /* A UTF-8 byte-order mark (some Windows editors write one) is not part of line 1. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
 
         if (len > CONFIG_FILE_MAX)
                 scan_error(&p, 0, 0, "is larger than 1 MiB");
