@@ -114,7 +114,9 @@ static const char *until_text(const Ctl *c, usec_t until, const char *open_ended
                 snprintf(buf, size, "%s", open_ended);
         else
                 snprintf(buf, size, "until %s (%s)", format_local_time(&c->out, until, t),
-                         until > c->out.now ? format_duration(until - c->out.now + USEC_PER_MINUTE / 2, d) : "now");
+                         /* rounded up, as status's "in 45 min" */
+                         until > c->out.now ? format_duration((until - c->out.now + USEC_PER_MINUTE - 1) /
+                                                              USEC_PER_MINUTE * USEC_PER_MINUTE, d) : "now");
         return buf;
 }
 

@@ -62,7 +62,7 @@ ctl_is 0 "is-recharging during a block" is-recharging
 is "$OUT$ERR" "" "is-recharging prints nothing"
 ctl_is 0 "on 10s -m short inside a block" on 10s -m short
 block_end=$(($(prop Until) / S))
-left=$(( (block_end - $(date +%s) + 30) / 60 ))
+left=$(( (block_end - $(date +%s) + 59) / 60 ))
 is "$OUT" "Recharging until $(local_time "$block_end") ($left min) in block now — Now block" \
         "the line says the block's end and message stay"
 is "$ERR" "warning: you are inside block 'now', which goes on until $(local_time "$block_end"): it keeps that end and its message 'Now block'." \
@@ -111,7 +111,7 @@ ctl_is 0 "off -q" off -q
 # ---- start, snooze, pause, resume, reload ----
 ctl_is 0 "start later" start later
 later_end=$(($(prop Until) / S))
-left=$(( (later_end - $(date +%s) + 30) / 60 ))
+left=$(( (later_end - $(date +%s) + 59) / 60 ))
 is "$OUT" "Recharging until $(local_time $later_end) ($((left / 60))h $((left % 60))min) in block later — Later on" \
         "start: the block now, until its scheduled end, with its message"
 ctl_is 0 "off -q" off -q
