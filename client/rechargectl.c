@@ -27,6 +27,7 @@ enum {
         OPT_NAMES = 1 << 6,
         OPT_QUIET = 1 << 7,
         OPT_LONG = 1 << 8,
+        OPT_NO_REMINDERS = 1 << 9,
         OPT_OUTPUTS = OPT_JSON | OPT_WAYBAR | OPT_FORMAT,
 };
 
@@ -309,6 +310,7 @@ static int verb_export(Ctl *c, int argc, char **argv) {
                 r = ical_write(stdout, entries, n,
                                &(IcalOptions) { .tz = c->tz, .tzid = tzid, .now = c->out.now,
                                                 .days = c->days_set ? c->days : 0,
+                                                .no_reminders = c->no_reminders,
                                                 .prodid_version = PACKAGE_VERSION });
         entries_free(entries, n);
         if (r < 0 && r != -EPIPE) {
@@ -341,7 +343,7 @@ static const Verb verbs[] = {
           "planned and kept time, counts, streak, a chart per day (7d)" },
         { "reload", 0, 0, OPT_QUIET, verb_reload, "", "make recharged re-read its configuration" },
         { "check-config", 0, 1, 0, verb_check_config, "[FILE]", "validate a configuration, no daemon needed" },
-        { "export", 0, 0, OPT_DAYS, verb_export, "[--days N]", "the schedule as iCalendar (stdout), for a partner" },
+        { "export", 0, 0, OPT_DAYS | OPT_NO_REMINDERS, verb_export, "[--days N] [--no-reminders]", "the schedule as iCalendar (stdout), for a partner" },
         { "help", 0, 1, 0, NULL, "[COMMAND]", "this text, or one command's" },
 };
 
@@ -359,6 +361,7 @@ static const struct {
         { OPT_NAMES, "     --names            entry names only, one a line" },
         { OPT_LONG, "  -l --long             each entry's rule too (days, times, every, at)" },
         { OPT_QUIET, "  -q --quiet            do not say what was done" },
+        { OPT_NO_REMINDERS, "     --no-reminders     blocks only (reminders are in by default)" },
 };
 
 static void help(void) {
@@ -400,7 +403,8 @@ static const Verb *find_verb(const char *name) {
 static const char *option_name(unsigned flag) {
         return flag == OPT_JSON ? "--json" : flag == OPT_WAYBAR ? "--waybar" : flag == OPT_FORMAT ? "--format" :
                flag == OPT_MESSAGE ? "--message" : flag == OPT_DAYS ? "--days" : flag == OPT_SINCE ? "--since" :
-               flag == OPT_QUIET ? "--quiet" : flag == OPT_LONG ? "--long" : "--names";
+               flag == OPT_QUIET ? "--quiet" : flag == OPT_LONG ? "--long" :
+               flag == OPT_NO_REMINDERS ? "--no-reminders" : "--names";
 }
 
 /* The verbs that only read get the short call timeout: a bar or a script must never hang on them. */
@@ -414,7 +418,7 @@ static bool verb_only_reads(const char *name) {
 }
 
 static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
-        enum { ARG_VERSION = 0x100, ARG_WAYBAR, ARG_FORMAT, ARG_DAYS, ARG_SINCE, ARG_NAMES };
+        enum { ARG_VERSION = 0x100, ARG_WAYBAR, ARG_FORMAT, ARG_DAYS, ARG_SINCE, ARG_NAMES, ARG_NO_REMINDERS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -427,6 +431,7 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                 { "names", no_argument, NULL, ARG_NAMES },
                 { "quiet", no_argument, NULL, 'q' },
                 { "long", no_argument, NULL, 'l' },
+                { "no-reminders", no_argument, NULL, ARG_NO_REMINDERS },
                 {},
         };
         unsigned given = 0;
@@ -507,6 +512,10 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                         given |= OPT_QUIET;
                         c->quiet = true;
                         break;
+                case ARG_NO_REMINDERS:
+                        given |= OPT_NO_REMINDERS;
+                        c->no_reminders = true;
+                        break;
                 case 'l':
                         given |= OPT_LONG;
                         c->long_list = true;
@@ -548,7 +557,7 @@ int main(int argc, char *argv[]) {
         char **args = optind < argc ? argv + optind : status_argv;
 
         c.status_like = verb_only_reads(v->name);
-        for (unsigned f = 1; f <= OPT_LONG; f <<= 1)
+        for (unsigned f = 1; f <= OPT_NO_REMINDERS; f <<= 1)
                 if ((given & f) && !(v->options & f))
                         return ctl_usage_error(&c, "'%s' does not apply to '%s'.", option_name(f), v->name);
         if ((unsigned) n < v->min_args)

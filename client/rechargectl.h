@@ -24,6 +24,7 @@ typedef struct Ctl {
         int64_t since_day;  /* --since YYYY-MM-DD: the local day */
         bool since_day_set;
         bool long_list;     /* list --long */
+        bool no_reminders;  /* export --no-reminders */
         bool names;
         bool quiet;         /* -q: no line saying what was done */
         const char *verb;

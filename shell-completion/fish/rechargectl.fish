@@ -66,6 +66,7 @@ complete -c rechargectl -n "__fish_seen_subcommand_from on start off extend skip
 complete -c rechargectl -n "__fish_seen_subcommand_from list" -l names -d 'entry names only'
 complete -c rechargectl -n "__fish_seen_subcommand_from list" -s l -l long -d "each entry's rule too"
 complete -c rechargectl -n "__fish_seen_subcommand_from agenda export" -l days -x -a '1 7 14 30 90 365' -d 'how many days'
+complete -c rechargectl -n "__fish_seen_subcommand_from export" -l no-reminders -d 'blocks only'
 complete -c rechargectl -n "__fish_seen_subcommand_from stats" -l since -x -a '1d 7d 2w 30d 1y' -d 'how far back, or YYYY-MM-DD'
 
 # done is for reminders; skip and start are for blocks; snooze for either.
