@@ -54,7 +54,7 @@ int ctl_bus_quiet(Ctl *c, char **ret_reason) {
         int r;
 
         if (c->bus)
-                return 0;
+                return c->bus_offline ? BUS_OFFLINE : 0;
         if (bus_open(&c->bus) < 0) {
                 *ret_reason = strdup(NOT_RUNNING_TEXT);
                 return BUS_OFFLINE;
@@ -62,7 +62,8 @@ int ctl_bus_quiet(Ctl *c, char **ret_reason) {
         bus_set_timeout(c->bus, c->status_like ? RECHARGECTL_STATUS_TIMEOUT : RECHARGECTL_CHANGE_TIMEOUT);
         r = bus_check_startable(c->bus, ret_reason);
         if (r < 0) {
-                c->bus = sd_bus_flush_close_unref(c->bus);
+                /* kept open (closed at exit), but no call goes out on it */
+                c->bus_offline = true;
                 return r;
         }
         return 0;
@@ -207,8 +208,8 @@ static int verb_status(Ctl *c, int argc, char **argv) {
                 status_done(&s);
                 return 0;
         }
-        if (r == BUS_OFFLINE && !c->bus)
-                fprintf(stderr, "%s\n", reason ?: NOT_RUNNING_TEXT);
+        if (r == BUS_OFFLINE && reason) /* ctl_bus_quiet()'s: nothing printed it yet */
+                fprintf(stderr, "%s\n", reason);
         if (r >= 0 && ctl_tz(c) >= 0) {
                 c->out.color = c->format == OUTPUT_HUMAN && output_want_color();
                 output_status(stdout, c->format, false, &s, &c->out);

@@ -31,6 +31,7 @@ typedef struct Ctl {
         bool status_like;   /* the verb only reads: the short call timeout */
 
         sd_bus *bus;
+        bool bus_offline;   /* recharged cannot start: no call is made */
         Tz *tz;
         OutputContext out;
 } Ctl;
