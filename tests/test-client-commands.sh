@@ -67,7 +67,7 @@ is "$(($(prop Until) / S))" "$want" "a passed HH:MM means tomorrow's"
 ctl_is 0 "off again" off
 ctl_is 1 "a message over 1024 bytes: the daemon refuses" on -m "$(head -c 1100 /dev/zero | tr '\0' x)"
 ctl_is 1 "a span over a year" on 400d
-is "$ERR" "The duration is too long: at most a year (366 days) is accepted." "the daemon\'s reason, in days"
+is "$ERR" "The duration is too long: at most a year (366 days) is accepted." "the daemon's reason, in days"
 
 # ---- skip / snooze / done ----
 next=$(eprop far NextStart)
