@@ -161,6 +161,7 @@ static const struct {
         { " (ListEntries shows them)", "; 'rechargectl list' shows them" },
         { "(it lasts until Stop)", "(it lasts until 'rechargectl off')" },
         { "Resume first.", "Run 'rechargectl resume' first." },
+        { "For a recharge now, use Recharge.", "For a recharge now: rechargectl on." },
         { "Snooze needs a duration above 0.", "Snooze for a span above 0." },
         { "Extend needs a duration above 0.", "Extend by a span above 0." },
 };

@@ -30,9 +30,15 @@ message = Now block
 
 [later]
 type = recharge
-start = $(hms $((base + 4 * 3600)))
+start = $(hms $((base + 30 * 60)))
 duration = 30min
 message = Later on
+
+[far]
+type = recharge
+start = $(hms $((base + 4 * 3600)))
+duration = 30min
+message = Far on
 
 [ping]
 type = selfcare
@@ -112,10 +118,17 @@ ctl_is 0 "off -q" off -q
 ctl_is 0 "start later" start later
 later_end=$(($(prop Until) / S))
 left=$(( (later_end - $(date +%s) + 59) / 60 ))
-is "$OUT" "Recharging until $(local_time $later_end) ($((left / 60))h $((left % 60))min) in block later — Later on" \
+# as the client writes a duration: "45 min", "1h", "1h 5min"
+dur() { if [ "$1" -ge 60 ]; then if [ $(($1 % 60)) = 0 ]; then echo "$(($1 / 60))h"; else echo "$(($1 / 60))h $(($1 % 60))min"; fi; else echo "$1 min"; fi; }
+is "$OUT" "Recharging until $(local_time $later_end) ($(dur $left)) in block later — Later on" \
         "start: the block now, until its scheduled end, with its message"
 ctl_is 0 "off -q" off -q
 ctl_is 1 "start a reminder" start ping
+ctl_is 1 "start a block hours away" start far
+case $ERR in
+*"For a recharge now: rechargectl on.") ok 0 "refused in the CLI's words ($ERR)" ;;
+*) ok 1 "refused in the CLI's words"; diag "$ERR" ;;
+esac
 ping_next=$(call ListEntries | jq -r '.[0][] | select(.[0] == "ping") | .[4]')
 ctl_is 0 "snooze ping 10min" snooze ping 10min
 is "$OUT" "Snoozed ping to $(day_hm $((ping_next / S + 600))) (10min later)." "snooze: the new time"
@@ -131,7 +144,7 @@ case $OUT in
 *) ok 1 "resume: and what is next"; diag "$OUT" ;;
 esac
 ctl_is 0 "reload" reload
-is "$OUT" "Reloaded the configuration: 3 entries." "reload: how many entries"
+is "$OUT" "Reloaded the configuration: 4 entries." "reload: how many entries"
 ctl_is 0 "stats --since a date" stats --since "$(date -d yesterday +%F)"
 grep -q "^Since " <<<"$OUT"
 ok $? "stats --since YYYY-MM-DD: the stats from that day"
