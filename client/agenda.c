@@ -25,16 +25,13 @@
 #define CHART_DAYS_MAX 31
 #define CHART_WIDTH 24
 
-static const char *const month_names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
 /* "Wed 25 Nov" for a local day. */
 static char *day_text(int64_t day, char buf[static 32]) {
         int64_t y;
         unsigned m, d;
 
         civil_from_days(day, &y, &m, &d);
-        snprintf(buf, 32, "%s %2u %s", weekday_to_string(weekday_from_days(day)), d, month_names[m - 1]);
+        snprintf(buf, 32, "%s %2u %s", weekday_to_string(weekday_from_days(day)), d, month_name(m));
         return buf;
 }
 
@@ -53,13 +50,7 @@ static int64_t day_of(const Ctl *c, usec_t t) {
 
 /* ---- list ---- */
 
-typedef struct ListItem {
-        const char *name, *type, *message;
-        int enabled;
-        usec_t next_start, next_end;
-} ListItem;
-
-static int read_list(sd_bus_message *reply, ListItem **ret, size_t *ret_n) {
+int list_read(sd_bus_message *reply, ListItem **ret, size_t *ret_n) {
         ListItem *v = NULL, it;
         size_t n = 0;
         int r;
@@ -84,6 +75,8 @@ static int read_list(sd_bus_message *reply, ListItem **ret, size_t *ret_n) {
         return 0;
 }
 
+/* The NEXT column, one style for every row: "Mon 7 Dec 21:30–22:30", the end's day only when it is
+ * another ("Sat 12 Dec 22:00–Sun 13 Dec 06:00"). */
 static void list_next_text(const Ctl *c, const ListItem *it, char buf[static 2 * TIME_TEXT_MAX]) {
         char a[TIME_TEXT_MAX], b[TIME_TEXT_MAX];
 
@@ -92,17 +85,64 @@ static void list_next_text(const Ctl *c, const ListItem *it, char buf[static 2 *
         else if (it->next_start == 0)
                 snprintf(buf, 2 * TIME_TEXT_MAX, "-");
         else if (it->next_end == 0)
-                snprintf(buf, 2 * TIME_TEXT_MAX, "%s", format_local_time(&c->out, it->next_start, a));
+                snprintf(buf, 2 * TIME_TEXT_MAX, "%s", format_day_time(&c->out, it->next_start, a));
         else
-                snprintf(buf, 2 * TIME_TEXT_MAX, "%s–%s", format_local_time(&c->out, it->next_start, a),
+                snprintf(buf, 2 * TIME_TEXT_MAX, "%s–%s", format_day_time(&c->out, it->next_start, a),
                          day_of(c, it->next_start) == day_of(c, it->next_end) ? format_clock(c->tz, it->next_end, b)
-                                                                             : format_local_time(&c->out, it->next_end, b));
+                                                                             : format_day_time(&c->out, it->next_end, b));
+}
+
+/* The RULE column of list --long: "Mon..Fri 21:30–22:30", "daily 07:00 +45min",
+ * "daily every 1h 09:00–17:00", "Sat,Sun at 10:00, 15:30:30". Seconds where the config has them. */
+char *entry_rule_text(const Entry *e) {
+        char days[WEEKDAYS_MAX], a[CLOCK_MAX], b[CLOCK_MAX], sp[SPAN_MAX];
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        fputs(weekdays_format(e->days, days), f);
+        if (e->type == ENTRY_RECHARGE) {
+                if (e->has_end)
+                        fprintf(f, " %s–%s", clock_format_short(e->start, a), clock_format_short(e->end, b));
+                else
+                        fprintf(f, " %s +%s", clock_format_short(e->start, a), span_format(e->duration, sp));
+        } else if (e->every)
+                fprintf(f, " every %s %s–%s", span_format(e->every, sp), clock_format_short(e->between_start, a),
+                        clock_format_short(e->between_end, b));
+        else {
+                fputs(" at", f);
+                for (size_t i = 0; i < e->n_at; i++)
+                        fprintf(f, "%s %s", i ? "," : "", clock_format_short(e->at[i], a));
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* Terminal columns of UTF-8 text: one a character (what our tables hold: names, "–", "…"). */
+static size_t text_columns(const char *s) {
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                n += (*p & 0xc0) != 0x80;
+        return n;
+}
+
+static void cell(const char *s, size_t width) {
+        fputs(s, stdout);
+        for (size_t n = text_columns(s); n < width; n++)
+                fputc(' ', stdout);
+        fputs("  ", stdout);
 }
 
 int verb_list(Ctl *c, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ ListItem *v = NULL;
-        size_t n, wname = 4, wtype = 4, wnext = 4;
+        Entry *entries = NULL;
+        size_t n, n_entries = 0, wname = 4, wtype = 4, wnext = 4, wrule = 4;
         sd_bus *bus;
         int r;
 
@@ -112,15 +152,17 @@ int verb_list(Ctl *c, int argc, char **argv) {
         r = bus_call(bus, "ListEntries", &reply, NULL);
         if (r < 0)
                 return EXIT_REFUSED;
-        r = read_list(reply, &v, &n);
+        r = list_read(reply, &v, &n);
         if (r < 0 || ctl_tz(c) < 0) {
                 fprintf(stderr, "Failed to read the entries: %s\n", strerror(-r));
                 return EXIT_REFUSED;
         }
 
         if (c->names) {
-                for (size_t i = 0; i < n; i++)
-                        printf("%s\n", v[i].name);
+                for (size_t i = 0; i < n; i++) {
+                        fputs_escaped(v[i].name, stdout);
+                        fputc('\n', stdout);
+                }
                 return 0;
         }
         if (c->format == OUTPUT_JSON) {
@@ -140,24 +182,65 @@ int verb_list(Ctl *c, int argc, char **argv) {
                 fputs("]\n", stdout);
                 return 0;
         }
-        for (size_t i = 0; i < n; i++) {
-                char next[2 * TIME_TEXT_MAX];
-                list_next_text(c, &v[i], next);
-                wname = MAX(wname, strlen(v[i].name));
-                wtype = MAX(wtype, strlen(v[i].type));
-                wnext = MAX(wnext, strlen(next) - (strstr(next, "–") ? 2 : 0));
-        }
         if (n == 0) {
                 printf("No entries.\n");
                 return 0;
         }
-        printf("%-*s  %-*s  %-*s  %s\n", (int) wname, "NAME", (int) wtype, "TYPE", (int) wnext, "NEXT", "MESSAGE");
+        if (c->long_list && bus_get_entries(bus, &entries, &n_entries) < 0)
+                return EXIT_REFUSED;
+
+        /* Every cell first, escaped, so the widths are those printed. */
+        char **cells = calloc(n * 5, sizeof(char *));
+        if (!cells) {
+                entries_free(entries, n_entries);
+                return EXIT_REFUSED;
+        }
         for (size_t i = 0; i < n; i++) {
                 char next[2 * TIME_TEXT_MAX];
+                const Entry *e = NULL;
+
                 list_next_text(c, &v[i], next);
-                /* "–" is three bytes but one column */
-                printf("%-*s  %-*s  %-*s  %s\n", (int) wname, v[i].name, (int) wtype, v[i].type,
-                       (int) wnext + (strstr(next, "–") ? 2 : 0), next, v[i].message);
+                for (size_t k = 0; k < n_entries && !e; k++)
+                        if (streq(entries[k].name, v[i].name))
+                                e = &entries[k];
+                cells[i * 5] = text_escape(v[i].name);
+                cells[i * 5 + 1] = text_escape(v[i].type);
+                cells[i * 5 + 2] = strdup(next);
+                cells[i * 5 + 3] = c->long_list ? (e ? entry_rule_text(e) : strdup("?")) : strdup("");
+                cells[i * 5 + 4] = text_escape(v[i].message);
+                for (size_t k = 0; k < 5; k++)
+                        if (!cells[i * 5 + k]) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                wname = MAX(wname, text_columns(cells[i * 5]));
+                wtype = MAX(wtype, text_columns(cells[i * 5 + 1]));
+                wnext = MAX(wnext, text_columns(cells[i * 5 + 2]));
+                wrule = MAX(wrule, text_columns(cells[i * 5 + 3]));
+        }
+        cell("NAME", wname);
+        cell("TYPE", wtype);
+        cell("NEXT", wnext);
+        if (c->long_list)
+                cell("RULE", wrule);
+        puts("MESSAGE");
+        for (size_t i = 0; i < n; i++) {
+                cell(cells[i * 5], wname);
+                cell(cells[i * 5 + 1], wtype);
+                cell(cells[i * 5 + 2], wnext);
+                if (c->long_list)
+                        cell(cells[i * 5 + 3], wrule);
+                puts(cells[i * 5 + 4]);
+        }
+        r = 0;
+finish:
+        for (size_t i = 0; i < n * 5; i++)
+                free(cells[i]);
+        free(cells);
+        entries_free(entries, n_entries);
+        if (r < 0) {
+                fprintf(stderr, "Failed to show the entries: %s\n", strerror(-r));
+                return EXIT_REFUSED;
         }
         return 0;
 }
@@ -165,28 +248,70 @@ int verb_list(Ctl *c, int argc, char **argv) {
 /* ---- agenda ---- */
 
 typedef struct Event {
-        const char *entry, *type, *event;
+        char *entry, *type, *event;
         usec_t time;
 } Event;
 
-static int read_events(sd_bus_message *reply, Event **ret, size_t *ret_n) {
-        Event *v = NULL, ev;
-        size_t n = 0;
+static void events_free(Event *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].entry);
+                free(v[i].type);
+                free(v[i].event);
+        }
+        free(v);
+}
+
+/* Appends the events of one reply (copies: the reply goes before the agenda is printed). */
+static int read_events(sd_bus_message *reply, Event **v, size_t *n) {
+        const char *entry, *type, *event;
+        usec_t t;
         int r;
 
         r = sd_bus_message_enter_container(reply, 'a', "(ssst)");
-        while (r >= 0 &&
-               (r = sd_bus_message_read(reply, "(ssst)", &ev.entry, &ev.type, &ev.event, &ev.time)) > 0) {
-                Event *nv = realloc(v, sizeof(Event) * (n + 1));
-                if (!nv) {
-                        r = -ENOMEM;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssst)", &entry, &type, &event, &t)) > 0) {
+                Event *nv = realloc(*v, sizeof(Event) * (*n + 1));
+                if (!nv)
+                        return -ENOMEM;
+                *v = nv;
+                nv[*n] = (Event) { .entry = strdup(entry), .type = strdup(type), .event = strdup(event), .time = t };
+                (*n)++;
+                if (!nv[*n - 1].entry || !nv[*n - 1].type || !nv[*n - 1].event)
+                        return -ENOMEM;
+        }
+        return r;
+}
+
+/* Every event in [from, to), through as many Upcoming calls as the daemon's limits need: it
+ * refuses a range over a year or one that holds over 100000 events. The pieces are half-open and
+ * add up to the whole. */
+#define UPCOMING_PAGE (180 * USEC_PER_DAY)
+static int fetch_events(sd_bus *bus, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
+        Event *v = NULL;
+        size_t n = 0;
+        usec_t page = UPCOMING_PAGE;
+        int r = 0;
+
+        for (usec_t a = from; a < to;) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                usec_t b = a + MIN(to - a, page);
+
+                r = bus_call_quiet(bus, "Upcoming", &error, &reply, "tt", a, b);
+                if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_LIMITS_EXCEEDED) && page > USEC_PER_DAY) {
+                        page /= 2; /* a dense schedule: smaller pieces */
+                        continue;
+                }
+                if (r < 0) {
+                        r = bus_log_error(&error, r);
                         break;
                 }
-                v = nv;
-                v[n++] = ev;
+                r = read_events(reply, &v, &n);
+                if (r < 0)
+                        break;
+                a = b;
         }
         if (r < 0) {
-                free(v);
+                events_free(v, n);
                 return r;
         }
         *ret = v;
@@ -201,36 +326,19 @@ static const char *message_of(const ListItem *l, size_t n, const char *entry) {
         return "";
 }
 
-int verb_agenda(Ctl *c, int argc, char **argv) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *list = NULL;
-        _cleanup_free_ Event *ev = NULL;
+static int agenda_show(Ctl *c, sd_bus *bus, const Event *ev, size_t n, usec_t from, usec_t to, int64_t today,
+                       unsigned days) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *list = NULL;
         _cleanup_free_ ListItem *items = NULL;
-        unsigned days = c->days_set ? c->days : AGENDA_DEFAULT_DAYS;
-        size_t n = 0, n_items = 0;
-        int64_t today, last_day = INT64_MIN;
-        usec_t from, to;
-        sd_bus *bus;
-        int r;
+        int64_t last_day = INT64_MIN;
+        size_t n_items = 0;
+        int r = 0;
 
-        r = ctl_bus(c, &bus);
-        if (r < 0)
-                return EXIT_REFUSED;
-        if (ctl_tz(c) < 0)
-                return EXIT_REFUSED;
-        from = c->out.now;
-        today = day_of(c, from);
-        to = (usec_t) tz_from_local(c->tz, (today + days) * 86400) * USEC_PER_SEC;
-
-        /* Two days more, to find the ends of blocks that start inside the range. */
-        r = bus_call(bus, "Upcoming", &reply, "tt", from, to + 2 * USEC_PER_DAY);
-        if (r < 0)
-                return EXIT_REFUSED;
-        r = read_events(reply, &ev, &n);
-        if (r >= 0 && c->format != OUTPUT_JSON) {
+        if (c->format != OUTPUT_JSON) {
                 r = bus_call(bus, "ListEntries", &list, NULL);
                 if (r < 0)
                         return EXIT_REFUSED;
-                r = read_list(list, &items, &n_items);
+                r = list_read(list, &items, &n_items);
         }
         if (r < 0) {
                 fprintf(stderr, "Failed to read the agenda: %s\n", strerror(-r));
@@ -264,8 +372,6 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
                 usec_t start = ev[i].time, end = 0;
                 int64_t day;
 
-                if (streq(ev[i].event, "heads-up"))
-                        continue;
                 if (streq(ev[i].event, "end")) {
                         /* an end whose start is before the range: the block on now */
                         bool started = false;
@@ -300,12 +406,44 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
                 else
                         snprintf(when, sizeof when, "%s", format_clock(c->tz, start, a));
                 /* the dash is one column but three bytes */
+                _cleanup_free_ char *e = text_escape(entry), *m = NULL;
+                if (streq(ev[i].event, "heads-up"))
+                        m = strdup("heads-up");
+                else
+                        m = text_escape(message_of(items, n_items, ev[i].entry));
                 printf("  %-*s  %-10s %s\n", 15 + (strstr(when, "–") ? 2 : 0) + (strstr(when, "…") ? 2 : 0), when,
-                       entry, message_of(items, n_items, ev[i].entry));
+                       e ?: "", m ?: "");
         }
         if (!any)
                 printf("Nothing planned in the next %u day%s.\n", days, days == 1 ? "" : "s");
         return 0;
+}
+
+int verb_agenda(Ctl *c, int argc, char **argv) {
+        unsigned days = c->days_set ? c->days : AGENDA_DEFAULT_DAYS;
+        Event *ev = NULL;
+        size_t n = 0;
+        int64_t today;
+        usec_t from, to;
+        sd_bus *bus;
+        int r;
+
+        r = ctl_bus(c, &bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        if (ctl_tz(c) < 0)
+                return EXIT_REFUSED;
+        from = c->out.now;
+        today = day_of(c, from);
+        to = (usec_t) tz_from_local(c->tz, (today + days) * 86400) * USEC_PER_SEC;
+
+        /* Two days more, to find the ends of blocks that start inside the range. */
+        r = fetch_events(bus, from, to + 2 * USEC_PER_DAY, &ev, &n);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = agenda_show(c, bus, ev, n, from, to, today, days);
+        events_free(ev, n);
+        return r;
 }
 
 /* ---- stats ---- */
@@ -446,7 +584,17 @@ int verb_stats(Ctl *c, int argc, char **argv) {
         r = ctl_bus(c, &bus);
         if (r < 0 || ctl_tz(c) < 0)
                 return EXIT_REFUSED;
-        since = span >= c->out.now ? 1 : c->out.now - span;
+        if (c->since_day_set) {
+                int64_t t = tz_from_local(c->tz, c->since_day * 86400);
+                if (t <= 0 || (usec_t) t * USEC_PER_SEC >= c->out.now) {
+                        fprintf(stderr, "rechargectl: --since %s is in the future: there are no stats for it yet.\n",
+                                date_text(c->since_day, (char[16]) {}));
+                        return EXIT_USAGE;
+                }
+                since = (usec_t) t * USEC_PER_SEC;
+                span = c->out.now - since;
+        } else
+                since = span >= c->out.now ? 1 : c->out.now - span;
         r = get_stats(bus, since, &total);
         if (r < 0)
                 return EXIT_REFUSED;

@@ -8,6 +8,10 @@
 #include "macro.h"
 #include "names.h"
 
+/* The connection bus_open() made: explaining an activation failure asks the user manager on it. */
+static sd_bus *the_bus;
+static usec_t the_timeout = RECHARGECTL_CHANGE_TIMEOUT;
+
 int bus_open(sd_bus **ret) {
         sd_bus *bus = NULL;
         int r;
@@ -15,28 +19,196 @@ int bus_open(sd_bus **ret) {
         r = sd_bus_open_user(&bus);
         if (r < 0)
                 return BUS_OFFLINE;
+        the_bus = bus;
         *ret = bus;
         return 0;
+}
+
+void bus_set_timeout(sd_bus *bus, usec_t timeout) {
+        /* Every call on this connection, D-Bus activation included, waits at most this long. */
+        if (sd_bus_set_method_call_timeout(bus, timeout) >= 0)
+                the_timeout = timeout;
 }
 
 bool bus_error_is_offline(const sd_bus_error *e, int r) {
         if (sd_bus_error_is_set(e))
                 return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
-                                              SD_BUS_ERROR_DISCONNECTED) ||
-                       strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0;
+                                              SD_BUS_ERROR_DISCONNECTED, SD_BUS_ERROR_NO_REPLY,
+                                              SD_BUS_ERROR_TIMEOUT, "org.freedesktop.DBus.Error.TimedOut") ||
+                       strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0 ||
+                       strncmp(e->name, "org.freedesktop.systemd1.", 25) == 0;
         return r == BUS_OFFLINE || r == -ECONNREFUSED || r == -ECONNRESET || r == -ENOTCONN || r == -ENOENT ||
-               r == -ENOMEDIUM;
+               r == -ENOMEDIUM || r == -ETIMEDOUT;
+}
+
+/* The first error line of the config recharged would read, or NULL when it passes check-config
+ * (or there is none: the built-in default always does). */
+char *bus_config_problem(void) {
+        _cleanup_(config_freep) Config *config = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = config_find(NULL, &path);
+        if (r < 0 || !path)
+                return NULL;
+        r = config_load_file(path, &config, &errors);
+        if (r == -EINVAL && errors && errors[0])
+                return strdup(errors[0]);
+        return NULL;
+}
+
+/* recharged.service's state under the user manager: "failed" and the exit status, or false when
+ * there is no manager on this bus or the unit is not failed. Never activates anything. */
+static bool unit_failed(sd_bus *bus, uint32_t *ret_status) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *state = NULL;
+        const char *path;
+        uint32_t status = 0;
+        int r;
+
+        if (!bus)
+                return false;
+        r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "GetUnit");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "recharged.service");
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 2 * USEC_PER_SEC, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return false;
+        r = sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path, "org.freedesktop.systemd1.Unit",
+                                       "ActiveState", &error, &state);
+        if (r < 0 || !streq(state, "failed"))
+                return false;
+        (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
+                                           "org.freedesktop.systemd1.Service", "ExecMainStatus", &error, 'i',
+                                           &status);
+        *ret_status = status;
+        return true;
+}
+
+char *bus_offline_reason(const sd_bus_error *e, int r) {
+        _cleanup_free_ char *config = bus_config_problem();
+        char *text = NULL;
+        uint32_t status = 0;
+        bool timeout = r == -ETIMEDOUT ||
+                       sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT, "org.freedesktop.DBus.Error.TimedOut");
+        bool spawn = sd_bus_error_is_set(e) && (strncmp(e->name, "org.freedesktop.DBus.Error.Spawn.", 33) == 0 ||
+                                                strncmp(e->name, "org.freedesktop.systemd1.", 25) == 0);
+        bool failed = unit_failed(the_bus, &status);
+
+        /* What stops it first, then the one thing to do next. A bad config is the usual cause,
+         * and the daemon's own answer to it (exit status 78) is the same as check-config's. */
+        if (config)
+                (void) asprintf(&text, "recharged %s: its configuration does not pass check-config: %s — fix it, "
+                                "then run: systemctl --user restart recharged",
+                                failed || spawn ? "failed to start" : timeout ? "did not answer" : "is not running",
+                                config);
+        else if (failed)
+                (void) asprintf(&text, "recharged failed to start (recharged.service: exit status %u); "
+                                "see: systemctl --user status recharged",
+                                status);
+        else if (spawn)
+                (void) asprintf(&text, "recharged could not be started by the bus (%s); "
+                                "see: systemctl --user status recharged",
+                                e->message && *e->message ? e->message : e->name);
+        else if (timeout)
+                (void) asprintf(&text, "recharged did not answer within %llu s; see: systemctl --user status recharged",
+                                (unsigned long long) (the_timeout / USEC_PER_SEC));
+        else
+                text = strdup(NOT_RUNNING_TEXT);
+        return text;
+}
+
+int bus_name_has_owner(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r, has = 0;
+
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", RECHARGED_BUS_NAME);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "b", &has);
+        return r < 0 ? r : has;
+}
+
+int bus_check_startable(sd_bus *bus, char **ret_reason) {
+        _cleanup_free_ char *config = NULL;
+        uint32_t status = 0;
+
+        if (bus_name_has_owner(bus) != 0)
+                return 0; /* running, or the bus cannot say: the call itself will tell */
+        /* Not running: activating it with a config it refuses (exit status 78) can only fail, and
+         * the user manager does not pass a failed start on to the bus (the call would wait for its
+         * timeout): say so now. A unit that failed for another reason is not retried either, but
+         * one that failed on a config that has been fixed since is. */
+        config = bus_config_problem();
+        if (!config && (!unit_failed(bus, &status) || status == 78))
+                return 0;
+        *ret_reason = bus_offline_reason(NULL, BUS_OFFLINE);
+        return BUS_OFFLINE;
+}
+
+static const struct {
+        const char *api, *cli;
+} api_words[] = {
+        /* What a program reads in the daemon's messages, and what a person at the shell does. */
+        { " (ListEntries shows them)", "; 'rechargectl list' shows them" },
+        { "(it lasts until Stop)", "(it lasts until 'rechargectl off')" },
+        { "Resume first.", "Run 'rechargectl resume' first." },
+        { "For a recharge now, use Recharge.", "For a recharge now: rechargectl on." },
+        { "Snooze needs a duration above 0.", "Snooze for a span above 0." },
+        { "Extend needs a duration above 0.", "Extend by a span above 0." },
+};
+
+char *bus_error_text(const sd_bus_error *e) {
+        _cleanup_free_ char *text = NULL;
+        char *p;
+
+        if (!e || !e->message || !*e->message)
+                return strdup(e && e->name ? e->name : "Unknown error");
+        text = strdup(e->message);
+        if (!text)
+                return NULL;
+        /* "at most a year (31622400000000 µs)": the µs figure is for programs. */
+        p = strstr(text, " µs)");
+        if (p) {
+                char *open = p;
+                while (open > text && *open != '(')
+                        open--;
+                if (*open == '(' && open > text && open[-1] == ' ')
+                        memmove(open - 1, p + strlen(" µs)"), strlen(p + strlen(" µs)")) + 1);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(api_words); i++) {
+                p = strstr(text, api_words[i].api);
+                if (p) {
+                        char *n = NULL;
+                        if (asprintf(&n, "%.*s%s%s", (int) (p - text), text, api_words[i].cli,
+                                     p + strlen(api_words[i].api)) < 0)
+                                return NULL;
+                        free(text);
+                        text = n;
+                }
+        }
+        return TAKE_PTR(text);
 }
 
 int bus_log_error(const sd_bus_error *e, int r) {
         if (bus_error_is_offline(e, r)) {
-                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+                _cleanup_free_ char *why = bus_offline_reason(e, r);
+                fprintf(stderr, "%s\n", why ?: NOT_RUNNING_TEXT);
                 return BUS_OFFLINE;
         }
-        /* The daemon's message is a sentence for people; the error's name is for programs. */
-        if (sd_bus_error_is_set(e) && e->message && *e->message)
-                fprintf(stderr, "%s\n", e->message);
-        else
+        /* The daemon's message is a sentence for programs too; ours is the CLI's. */
+        if (sd_bus_error_is_set(e)) {
+                _cleanup_free_ char *text = bus_error_text(e);
+                fprintf(stderr, "%s\n", text ?: e->message ?: e->name);
+        } else
                 fprintf(stderr, "Failed to talk to recharged: %s\n", strerror(r < 0 ? -r : r));
         return r < 0 ? r : -EIO;
 }
@@ -155,15 +327,17 @@ int status_read(sd_bus_message *m, Status *s) {
         return sd_bus_message_exit_container(m);
 }
 
-int bus_get_status(sd_bus *bus, Status *s, bool quiet) {
+int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         r = bus_call_quiet(bus, "GetStatus", &error, &reply, NULL);
         if (r < 0) {
-                if (quiet && bus_error_is_offline(&error, r))
+                if (ret_offline_reason && bus_error_is_offline(&error, r)) {
+                        *ret_offline_reason = bus_offline_reason(&error, r);
                         return BUS_OFFLINE;
+                }
                 return bus_log_error(&error, r);
         }
         r = status_read(reply, s);

@@ -13,8 +13,28 @@
 /* Returned (after the one line has been printed, unless quiet) when recharged cannot be reached. */
 #define BUS_OFFLINE (-EHOSTDOWN)
 
+/* How long a call may take, D-Bus activation included. A status bar asks for the status every few
+ * seconds and must never hang: status-like calls get the short one. */
+#define RECHARGECTL_STATUS_TIMEOUT (5 * USEC_PER_SEC)
+#define RECHARGECTL_CHANGE_TIMEOUT (25 * USEC_PER_SEC)
+
 /* Opens the user bus; BUS_OFFLINE when there is none. Prints nothing. */
 int bus_open(sd_bus **ret);
+/* Every call on bus waits at most timeout. */
+void bus_set_timeout(sd_bus *bus, usec_t timeout);
+
+/* Whether org.recharged.Recharged1 has an owner now: 1, 0, or a negative errno. */
+int bus_name_has_owner(sd_bus *bus);
+/* When recharged is not running and the config it would read does not pass check-config (so an
+ * activation can only fail), BUS_OFFLINE and the one line that says so; else 0. */
+int bus_check_startable(sd_bus *bus, char **ret_reason);
+/* The one line that says why recharged cannot be reached and what to do next: a bad config (its
+ * first error line), a failed unit, a failed activation, a timeout, or not running. */
+char *bus_offline_reason(const sd_bus_error *e, int r);
+/* The first error line of the config recharged would read; NULL when it passes check-config. */
+char *bus_config_problem(void);
+/* A refusal in the CLI's words: the daemon's message with the API's words replaced. */
+char *bus_error_text(const sd_bus_error *e);
 
 /* Whether an error means that nobody answers for org.recharged.Recharged1. */
 bool bus_error_is_offline(const sd_bus_error *e, int r);
@@ -30,8 +50,9 @@ int bus_log_error(const sd_bus_error *e, int r);
 
 /* Reads an a{sv} of status properties (GetStatus' reply, PropertiesChanged' changes) into s. */
 int status_read(sd_bus_message *m, Status *s);
-/* GetStatus() into s (initialised by the caller). quiet: print nothing when offline. */
-int bus_get_status(sd_bus *bus, Status *s, bool quiet);
+/* GetStatus() into s (initialised by the caller). With ret_offline_reason, print nothing when
+ * offline and return why there. */
+int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason);
 
 /* Every entry object's rule, through ObjectManager.GetManagedObjects(), sorted by name. */
 int bus_get_entries(sd_bus *bus, Entry **ret, size_t *ret_n);

@@ -330,6 +330,9 @@ static void vevent(FILE *f, const Entry *e, const IcalOptions *o, const char *ui
         else if (block)
                 /* a real-time length: RFC 5545's time durations are exact, as `duration =` is */
                 ical_linef(f, "DURATION:%s", duration_text(e->duration, dur));
+        else
+                /* a reminder is a moment: without a length, calendars (khal) show an hour */
+                ical_line(f, "DURATION:PT0S");
         byday(e->days, shift, days);
         if (until)
                 ical_linef(f, "RRULE:FREQ=WEEKLY;BYDAY=%s;UNTIL=%s", days, utc_stamp(until, stamp));
@@ -419,7 +422,7 @@ int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOption
         ical_line(f, "X-WR-CALNAME:recharged");
         ical_vtimezone(f, o->tz, o->tzid, from, to, o->days == 0);
         for (size_t i = 0; i < n_entries; i++)
-                if (entries[i].enabled)
+                if (entries[i].enabled && (entries[i].type == ENTRY_RECHARGE || !o->no_reminders))
                         entry_events(f, &entries[i], o, today, until);
         ical_line(f, "END:VCALENDAR");
         if (fflush(f) != 0 || ferror(f))

@@ -13,11 +13,13 @@ typedef struct IcalOptions {
         const char *tzid;    /* the zone's name in the file ("Europe/Berlin") */
         usec_t now;          /* DTSTAMP, and the recurrences start on now's local day */
         unsigned days;       /* 0: recurrences never end; else they end after this many days */
+        bool no_reminders;   /* blocks only (the reminders are in by default) */
         const char *prodid_version;
 } IcalOptions;
 
 /* Writes a whole VCALENDAR with CRLF line ends, lines folded at 75 octets. Disabled entries are
- * left out (they never fire). Returns 0, or a negative errno when the stream fails. */
+ * left out (they never fire); reminders are moments (DURATION:PT0S). Returns 0, or a negative
+ * errno when the stream fails. */
 int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOptions *o);
 
 /* Pieces, for the tests. */

@@ -7,6 +7,7 @@
 
 #include "macro.h"
 #include "output.h"
+#include "status-template.h"
 
 /*
  * `rechargectl status --json` (and each line of `watch --json`): one object on one line.
@@ -190,6 +191,97 @@ char *format_left(usec_t now, usec_t t, char buf[static SPAN_MAX]) {
         return span_format((t - now + USEC_PER_MINUTE - 1) / USEC_PER_MINUTE * USEC_PER_MINUTE, buf);
 }
 
+const char *month_name(unsigned m) {
+        static const char *const names[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+        return m >= 1 && m <= 12 ? names[m - 1] : "?";
+}
+
+char *format_day_time(const OutputContext *c, usec_t t, char buf[static TIME_TEXT_MAX]) {
+        int64_t day = local_day(local_of(c->tz, t)), y;
+        char clock[TIME_TEXT_MAX];
+        unsigned m, d;
+
+        if (t == 0 || t == USEC_INFINITY) {
+                buf[0] = '\0';
+                return buf;
+        }
+        civil_from_days(day, &y, &m, &d);
+        snprintf(buf, TIME_TEXT_MAX, "%.3s %u %.3s %.8s", weekday_to_string(weekday_from_days(day)), d,
+                 month_name(m), format_clock(c->tz, t, clock));
+        return buf;
+}
+
+/* ---- text from others: messages, entry names, status lines ---- */
+
+/* Length of the valid UTF-8 sequence at p (1–4), 0 if invalid; *ret_cp gets the code point. */
+static size_t utf8_seq(const unsigned char *p, uint32_t *ret_cp) {
+        uint32_t cp;
+        size_t n;
+
+        if (p[0] < 0x80) {
+                *ret_cp = p[0];
+                return 1;
+        }
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                n = 2, cp = p[0] & 0x1f;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                n = 3, cp = p[0] & 0x0f;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                n = 4, cp = p[0] & 0x07;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (p[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret_cp = cp;
+        return n;
+}
+
+void fputs_escaped(const char *s, FILE *f) {
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p;) {
+                uint32_t cp;
+                size_t n = utf8_seq(p, &cp);
+
+                if (n == 0) {
+                        fprintf(f, "\\x%02x", *p);
+                        p++;
+                        continue;
+                }
+                if (cp == '\n')
+                        fputs("\\n", f);
+                else if (cp == '\r')
+                        fputs("\\r", f);
+                else if ((cp < 0x20 && cp != '\t') || cp == 0x7f)
+                        fprintf(f, "\\x%02x", (unsigned) cp);
+                else if (cp >= 0x80 && cp <= 0x9f)
+                        fprintf(f, "\\u%04x", (unsigned) cp);
+                else
+                        fwrite(p, 1, n, f);
+                p += n;
+        }
+}
+
+char *text_escape(const char *s) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        fputs_escaped(s, f);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
 /* ---- what counts down ---- */
 
 static usec_t countdown_end(const Status *s) {
@@ -231,8 +323,17 @@ unsigned status_percentage(const Status *s, usec_t now) {
 
 void json_string(FILE *f, const char *s) {
         fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p; p++)
-                switch (*p) {
+        for (const unsigned char *p = (const unsigned char *) (s ?: ""); *p;) {
+                uint32_t cp;
+                size_t n = utf8_seq(p, &cp);
+
+                if (n == 0) {
+                        /* not UTF-8: JSON must be, so the replacement character */
+                        fputs("\\ufffd", f);
+                        p++;
+                        continue;
+                }
+                switch (cp) {
                 case '"':
                         fputs("\\\"", f);
                         break;
@@ -249,11 +350,13 @@ void json_string(FILE *f, const char *s) {
                         fputs("\\r", f);
                         break;
                 default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                fprintf(f, "\\u%04x", *p);
+                        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+                                fprintf(f, "\\u%04x", (unsigned) cp);
                         else
-                                fputc(*p, f);
+                                fwrite(p, 1, n, f);
                 }
+                p += n;
+        }
         fputc('"', f);
 }
 
@@ -301,21 +404,22 @@ void output_json(FILE *f, const Status *s, const OutputContext *c) {
 /* ---- human ---- */
 
 /* "morning starts Wed 07:00", "heads-up for morning 06:50", "stretch reminder 09:00". */
-static void next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative) {
+void output_next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative) {
         char t[TIME_TEXT_MAX], rel[TIME_TEXT_MAX];
-        const char *entry = *s->next_entry ? s->next_entry : "the manual recharge";
+        _cleanup_free_ char *entry = text_escape(*s->next_entry ? s->next_entry : "the manual recharge");
+        _cleanup_free_ char *event = text_escape(s->next_event);
 
         format_local_time(c, s->next_event_time, t);
         if (streq(s->next_event, "heads-up"))
-                fprintf(f, "heads-up for %s %s", entry, t);
+                fprintf(f, "heads-up for %s %s", entry ?: "", t);
         else if (streq(s->next_event, "start"))
-                fprintf(f, "%s starts %s", entry, t);
+                fprintf(f, "%s starts %s", entry ?: "", t);
         else if (streq(s->next_event, "end"))
-                fprintf(f, "%s ends %s", entry, t);
+                fprintf(f, "%s ends %s", entry ?: "", t);
         else if (streq(s->next_event, "reminder"))
-                fprintf(f, "%s reminder %s", entry, t);
+                fprintf(f, "%s reminder %s", entry ?: "", t);
         else
-                fprintf(f, "%s %s %s", entry, s->next_event, t);
+                fprintf(f, "%s %s %s", entry ?: "", event ?: "", t);
         if (relative)
                 fprintf(f, " (%s)", format_relative(c->now, s->next_event_time, rel));
 }
@@ -333,17 +437,22 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
                 return;
         }
         label(f, "Mode");
-        fprintf(f, "%s%s%s", on, s->mode, off);
+        fputs(on, f);
+        fputs_escaped(s->mode, f);
+        fputs(off, f);
         if (s->dnd)
                 fputs(", do not disturb", f);
         fputc('\n', f);
 
         if (streq(s->mode, "recharging")) {
                 label(f, "Source");
-                if (*s->entry)
-                        fprintf(f, "%s (%s)\n", s->entry, s->source);
-                else
-                        fprintf(f, "%s\n", s->source);
+                fputs_escaped(*s->entry ? s->entry : s->source, f);
+                if (*s->entry) {
+                        fputs(" (", f);
+                        fputs_escaped(s->source, f);
+                        fputc(')', f);
+                }
+                fputc('\n', f);
                 label(f, "Until");
                 if (s->until)
                         fprintf(f, "%s (%s)\n", format_local_time(c, s->until, t), format_relative(c->now, s->until, rel));
@@ -353,11 +462,13 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
                 fprintf(f, "%s (%s)\n", format_local_time(c, s->since, t), format_relative(c->now, s->since, rel));
                 if (*s->message) {
                         label(f, "Message");
-                        fprintf(f, "%s\n", s->message);
+                        fputs_escaped(s->message, f);
+                        fputc('\n', f);
                 }
                 if (*s->status_text) {
                         label(f, "Status");
-                        fprintf(f, "%s\n", s->status_text);
+                        fputs_escaped(s->status_text, f);
+                        fputc('\n', f);
                 }
         } else if (streq(s->mode, "paused")) {
                 label(f, "Until");
@@ -369,7 +480,7 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
         }
         label(f, "Next");
         if (*s->next_event && s->next_event_time) {
-                next_phrase(f, s, c, true);
+                output_next_phrase(f, s, c, true);
                 fputc('\n', f);
         } else
                 fputs("nothing planned\n", f);
@@ -383,17 +494,24 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
                 fprintf(f, "%soffline%s: recharged is not running\n", on, off);
                 return;
         }
-        fprintf(f, "%s%s%s", on, s->mode, off);
+        fputs(on, f);
+        fputs_escaped(s->mode, f);
+        fputs(off, f);
         if (streq(s->mode, "recharging")) {
                 if (s->until)
                         fprintf(f, " until %s (%s)", format_local_time(c, s->until, t),
                                 format_relative(c->now, s->until, rel));
                 else
                         fputs(" until you stop it", f);
-                if (*s->entry)
-                        fprintf(f, " [%s]", s->entry);
-                if (*s->message)
-                        fprintf(f, ": %s", s->message);
+                if (*s->entry) {
+                        fputs(" [", f);
+                        fputs_escaped(s->entry, f);
+                        fputc(']', f);
+                }
+                if (*s->message) {
+                        fputs(": ", f);
+                        fputs_escaped(s->message, f);
+                }
         } else if (streq(s->mode, "paused")) {
                 if (s->paused_until == USEC_INFINITY)
                         fputs(" until you resume", f);
@@ -402,7 +520,7 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
                                 format_relative(c->now, s->paused_until, rel));
         } else if (*s->next_event && s->next_event_time) {
                 fputs(", next: ", f);
-                next_phrase(f, s, c, false);
+                output_next_phrase(f, s, c, false);
         }
         fputc('\n', f);
 }
@@ -416,8 +534,9 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
         FILE *tt;
 
         if (!s->online) {
-                fputs("{\"text\":\"offline\",\"alt\":\"offline\",\"tooltip\":\"recharged is not running; start it "
-                      "with: systemctl --user start recharged\",\"class\":\"offline\",\"percentage\":0}\n", f);
+                fputs("{\"text\":\"Offline\",\"alt\":\"offline\",\"tooltip\":", f);
+                json_string(f, c->offline_reason ?: "recharged is not running; start it with: systemctl --user start recharged");
+                fputs(",\"class\":\"offline\",\"percentage\":0}\n", f);
                 return;
         }
 
@@ -429,10 +548,11 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
                         (void) asprintf(&text, "Recharging until %s", format_clock(c->tz, s->until, t));
                 else
                         text = strdup("Recharging");
-                if (*s->status_text)
-                        fprintf(tt, "%s\n", s->status_text);
-                else if (*s->message)
-                        fprintf(tt, "%s\n", s->message);
+                /* one line each: a newline in a message would make a line of its own */
+                if (*s->status_text || *s->message) {
+                        fputs_escaped(*s->status_text ? s->status_text : s->message, tt);
+                        fputc('\n', tt);
+                }
                 if (s->until)
                         fprintf(tt, "Until %s (%s)", format_local_time(c, s->until, t), format_relative(c->now, s->until, rel));
                 else
@@ -452,7 +572,7 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
         }
         if (*s->next_event && s->next_event_time) {
                 fputs("\nNext: ", tt);
-                next_phrase(tt, s, c, true);
+                output_next_phrase(tt, s, c, true);
         }
         if (fclose(tt) != 0)
                 return;
@@ -470,77 +590,66 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
 
 /* ---- --format=TEMPLATE ---- */
 
-char *template_expand(const char *template, const Status *s, const OutputContext *c) {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
+const char *const output_placeholders[] = { "mode", "until", "since", "left", "message", "entry", "status",
+                                            "next", "next-event", "next-time", "percentage", NULL };
 
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return NULL;
-        for (const char *p = template; *p;) {
-                char tbuf[TIME_TEXT_MAX], span[SPAN_MAX];
-                const char *end, *val = NULL;
-                size_t l;
+typedef struct Lookup {
+        const Status *s;
+        const OutputContext *c;
+        char buf[TIME_TEXT_MAX + SPAN_MAX];
+        char *escaped; /* the last text value, made safe for a terminal */
+} Lookup;
 
-                if (*p != '%') {
-                        l = strcspn(p, "%");
-                        fwrite(p, 1, l, f);
-                        p += l;
-                        continue;
-                }
-                end = strchr(p + 1, '%');
-                if (!end) {
-                        fputs(p, f);
-                        break;
-                }
-                l = (size_t) (end - p - 1);
-#define IS(name) (l == strlen(name) && strncmp(p + 1, name, l) == 0)
-                if (l == 0)
-                        val = "%";
-                else if (IS("mode"))
-                        val = mode_of(s);
-                else if (IS("until"))
-                        val = format_clock(c->tz, s->until, tbuf);
-                else if (IS("since"))
-                        val = format_clock(c->tz, s->since, tbuf);
-                else if (IS("left"))
-                        val = format_left(c->now, countdown_end(s), span);
-                else if (IS("message"))
-                        val = s->message;
-                else if (IS("entry"))
-                        val = s->entry;
-                else if (IS("status"))
-                        val = s->status_text;
-                else if (IS("next"))
-                        val = s->next_entry;
-                else if (IS("next-event"))
-                        val = s->next_event;
-                else if (IS("next-time"))
-                        val = format_local_time(c, s->next_event_time, tbuf);
-                else if (IS("percentage")) {
-                        snprintf(tbuf, sizeof tbuf, "%u", status_percentage(s, c->now));
-                        val = tbuf;
-                }
+static const char *status_lookup(const char *name, size_t n, void *userdata) {
+        Lookup *l = userdata;
+        const Status *s = l->s;
+        const OutputContext *c = l->c;
+        const char *val = NULL;
+
+#define IS(x) (n == strlen(x) && strncmp(name, x, n) == 0)
+        if (IS("mode"))
+                val = mode_of(s);
+        else if (IS("until"))
+                val = format_clock(c->tz, s->until, l->buf);
+        else if (IS("since"))
+                val = format_clock(c->tz, s->since, l->buf);
+        else if (IS("left"))
+                val = format_left(c->now, countdown_end(s), l->buf);
+        else if (IS("message"))
+                val = s->message;
+        else if (IS("entry"))
+                val = s->entry;
+        else if (IS("status"))
+                val = s->status_text;
+        else if (IS("next"))
+                val = s->next_entry;
+        else if (IS("next-event"))
+                val = s->next_event;
+        else if (IS("next-time"))
+                val = format_local_time(c, s->next_event_time, l->buf);
+        else if (IS("percentage")) {
+                snprintf(l->buf, sizeof l->buf, "%u", status_percentage(s, c->now));
+                val = l->buf;
+        }
 #undef IS
-                if (val) {
-                        fputs(val, f);
-                        p = end + 1;
-                } else {
-                        /* unknown: copied as it is; its closing '%' may open a known one */
-                        fwrite(p, 1, l + 1, f);
-                        p = end;
-                }
-        }
-        if (fclose(f) != 0) {
-                free(buf);
+        if (!val)
                 return NULL;
-        }
-        return buf;
+        /* Others' text (a message from any bus caller) can hold controls: never raw to a terminal
+         * or a bar that reads lines. */
+        free(l->escaped);
+        l->escaped = text_escape(val);
+        return l->escaped ?: "";
+}
+
+char *output_template_expand(const char *template, const Status *s, const OutputContext *c) {
+        Lookup l = { .s = s, .c = c };
+        char *r = template_expand(template, status_lookup, &l);
+        free(l.escaped);
+        return r;
 }
 
 void output_template(FILE *f, const Status *s, const OutputContext *c) {
-        _cleanup_free_ char *t = template_expand(c->template ?: "", s, c);
+        _cleanup_free_ char *t = output_template_expand(c->template ?: "", s, c);
         fprintf(f, "%s\n", t ?: "");
 }
 

@@ -45,6 +45,7 @@ typedef struct OutputContext {
         usec_t now;
         bool color;              /* ANSI colour (a terminal and no NO_COLOR) */
         const char *template;    /* OUTPUT_TEMPLATE */
+        const char *offline_reason; /* why recharged cannot be reached (waybar's tooltip), or NULL */
 } OutputContext;
 
 /* Whether stdout should get colour: a terminal, NO_COLOR unset or empty, TERM not "dumb". */
@@ -66,6 +67,21 @@ char *format_left(usec_t now, usec_t t, char buf[static SPAN_MAX]);
 /* Rounded minutes for people: "45 min", "1h 30min", "2d 3h". */
 char *format_duration(usec_t d, char buf[static TIME_TEXT_MAX]);
 
+/* "Jan" for 1 … "Dec" for 12. */
+const char *month_name(unsigned m);
+/* "Mon 7 Dec 06:30", local. */
+char *format_day_time(const OutputContext *c, usec_t t, char buf[static TIME_TEXT_MAX]);
+
+/* A copy of s fit for a terminal line: C0 and C1 controls (but tab), DEL and bytes that are not
+ * UTF-8 become \n, \r, \xHH or \u0085 escapes, so a message can neither break a line nor drive the
+ * terminal. NULL on ENOMEM. */
+char *text_escape(const char *s);
+/* fputs(text_escape(s)). */
+void fputs_escaped(const char *s, FILE *f);
+
+/* "morning starts Wed 07:00 (in 2h)": the next event. */
+void output_next_phrase(FILE *f, const Status *s, const OutputContext *c, bool relative);
+
 /* JSON string with quotes and escapes; control characters as \u00XX. */
 void json_string(FILE *f, const char *s);
 /* "key": "ISO", "key_usec": N — null for 0, "infinity"/null for USEC_INFINITY. Leading comma. */
@@ -85,7 +101,10 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c); /* one
 void output_json(FILE *f, const Status *s, const OutputContext *c);       /* one object, one line */
 void output_waybar(FILE *f, const Status *s, const OutputContext *c);     /* waybar's custom module */
 void output_template(FILE *f, const Status *s, const OutputContext *c);   /* c->template expanded */
-/* Expands a --format template; a new string or NULL on ENOMEM. */
-char *template_expand(const char *template, const Status *s, const OutputContext *c);
+/* --format's placeholders (NULL-terminated), for template_check(). */
+extern const char *const output_placeholders[];
+/* Expands a --format template (status-template.h's language: %[ … ] segments too), values
+ * escaped for a terminal; a new string or NULL on ENOMEM. */
+char *output_template_expand(const char *template, const Status *s, const OutputContext *c);
 /* The one a command chooses; human_line picks output_human_line for the human format. */
 void output_status(FILE *f, OutputFormat fmt, bool human_line, const Status *s, const OutputContext *c);

@@ -10,10 +10,12 @@
 
 #include "bus-call.h"
 #include "config.h"
+#include "config-warn.h"
 #include "ical.h"
 #include "macro.h"
 #include "names.h"
 #include "rechargectl.h"
+#include "status-template.h"
 
 enum {
         OPT_JSON = 1 << 0,
@@ -23,6 +25,9 @@ enum {
         OPT_DAYS = 1 << 4,
         OPT_SINCE = 1 << 5,
         OPT_NAMES = 1 << 6,
+        OPT_QUIET = 1 << 7,
+        OPT_LONG = 1 << 8,
+        OPT_NO_REMINDERS = 1 << 9,
         OPT_OUTPUTS = OPT_JSON | OPT_WAYBAR | OPT_FORMAT,
 };
 
@@ -43,10 +48,35 @@ usec_t now_usec(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-int ctl_bus(Ctl *c, sd_bus **ret) {
-        if (!c->bus && bus_open(&c->bus) < 0) {
-                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+/* Opens the bus with the verb's timeout; BUS_OFFLINE (and ret_reason) when recharged cannot be
+ * reached and an activation can only fail. */
+int ctl_bus_quiet(Ctl *c, char **ret_reason) {
+        int r;
+
+        if (c->bus)
+                return c->bus_offline ? BUS_OFFLINE : 0;
+        if (bus_open(&c->bus) < 0) {
+                *ret_reason = strdup(NOT_RUNNING_TEXT);
                 return BUS_OFFLINE;
+        }
+        bus_set_timeout(c->bus, c->status_like ? RECHARGECTL_STATUS_TIMEOUT : RECHARGECTL_CHANGE_TIMEOUT);
+        r = bus_check_startable(c->bus, ret_reason);
+        if (r < 0) {
+                /* kept open (closed at exit), but no call goes out on it */
+                c->bus_offline = true;
+                return r;
+        }
+        return 0;
+}
+
+int ctl_bus(Ctl *c, sd_bus **ret) {
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        r = ctl_bus_quiet(c, &reason);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", reason ?: NOT_RUNNING_TEXT);
+                return r;
         }
         *ret = c->bus;
         return 0;
@@ -86,16 +116,36 @@ int ctl_usage_error(const Ctl *c, const char *fmt, ...) {
 
 /* ---- arguments ---- */
 
-static int parse_span_arg(const Ctl *c, const char *s, usec_t *ret) {
-        int r = span_parse(s, ret);
+int ctl_span_arg(const Ctl *c, const char *s, bool allow_zero, usec_t *ret) {
+        int r;
+
+        /* A number without a unit is seconds to systemd.time(7), but "on 45" and "on 1h30" are
+         * not meant as 45 s and 1 h 30 s: ask for the unit. */
+        for (const char *p = s; *p;) {
+                size_t n = strspn(p, "0123456789.");
+                if (n == 0) {
+                        p++;
+                        continue;
+                }
+                const char *after = p + n + strspn(p + n, " \t");
+                if (*after == '\0' || strchr("0123456789.", *after)) {
+                        if (p == s && *after == '\0')
+                                return ctl_usage_error(c, "'%s' has no unit: write %smin for minutes or %ss for seconds.", s,
+                                                       s, s);
+                        return ctl_usage_error(c, "In '%s', %.*s has no unit: write it like 1h 30min.", s, (int) n, p);
+                }
+                p += n;
+        }
+        r = span_parse(s, ret);
         if (r < 0)
                 return ctl_usage_error(c, "'%s' is not a time span (%s); write it like 45min or 1h 30min.", s,
                                        parse_error_to_string(r));
+        if (*ret == 0 && !allow_zero)
+                return ctl_usage_error(c, "A span of 0 means nothing; give one above 0, like 10min.");
         return 0;
 }
 
-/* [SPAN | until HH:MM] → a duration; 0 when no argument (until stopped/resumed). */
-static int parse_duration_args(Ctl *c, int argc, char **argv, usec_t *ret) {
+int ctl_duration_args(Ctl *c, int argc, char **argv, usec_t *ret) {
         uint32_t secs;
         int r;
 
@@ -115,22 +165,25 @@ static int parse_duration_args(Ctl *c, int argc, char **argv, usec_t *ret) {
                         return EXIT_REFUSED;
                 /* The next such local time: today's, or tomorrow's when it has passed. */
                 int64_t now = (int64_t) (c->out.now / USEC_PER_SEC);
-                int64_t day = local_day(tz_to_local(c->tz, now)), t;
-                for (;; day++) {
+                int64_t today = local_day(tz_to_local(c->tz, now)), day, t;
+                for (day = today;; day++) {
                         t = tz_from_local(c->tz, day * 86400 + secs);
                         if ((usec_t) t * USEC_PER_SEC > c->out.now)
                                 break;
                 }
                 *ret = (usec_t) t * USEC_PER_SEC - c->out.now;
+                if (day != today) {
+                        char d[TIME_TEXT_MAX];
+                        fprintf(stderr, "warning: %s has passed today: this lasts until tomorrow's, %s from now.\n",
+                                argv[1], format_duration(*ret + USEC_PER_MINUTE / 2, d));
+                }
                 return 0;
         }
         if (argc != 1)
                 return ctl_usage_error(c, "Too many arguments.");
-        r = parse_span_arg(c, argv[0], ret);
+        r = ctl_span_arg(c, argv[0], false, ret);
         if (r != 0)
                 return r;
-        if (*ret == 0)
-                return ctl_usage_error(c, "A span of 0 means nothing; leave it out to go on until you stop.");
         return 0;
 }
 
@@ -140,21 +193,23 @@ static int verb_status(Ctl *c, int argc, char **argv) {
         Status s;
         int r;
 
+        _cleanup_free_ char *reason = NULL;
+
         r = status_init(&s);
         if (r < 0)
                 return EXIT_REFUSED;
-        if (bus_open(&c->bus) < 0)
-                r = BUS_OFFLINE;
-        else
-                r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR);
+        r = ctl_bus_quiet(c, &reason);
+        if (r >= 0)
+                r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR ? &reason : NULL);
         if (r == BUS_OFFLINE && c->format == OUTPUT_WAYBAR) {
-                /* The bar keeps working: an "offline" object, and success. */
+                /* The bar keeps working: an "offline" object that says why, and success. */
+                c->out.offline_reason = reason;
                 output_waybar(stdout, &s, &c->out);
                 status_done(&s);
                 return 0;
         }
-        if (r == BUS_OFFLINE && !c->bus)
-                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
+        if (r == BUS_OFFLINE && reason) /* ctl_bus_quiet()'s: nothing printed it yet */
+                fprintf(stderr, "%s\n", reason);
         if (r >= 0 && ctl_tz(c) >= 0) {
                 c->out.color = c->format == OUTPUT_HUMAN && output_want_color();
                 output_status(stdout, c->format, false, &s, &c->out);
@@ -163,78 +218,20 @@ static int verb_status(Ctl *c, int argc, char **argv) {
         return ctl_exit(r);
 }
 
-static int simple_call(Ctl *c, const char *method, const char *types, ...) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus *bus;
-        va_list ap;
+static int verb_is_recharging(Ctl *c, int argc, char **argv) {
+        _cleanup_free_ char *reason = NULL;
+        Status s;
         int r;
 
-        r = ctl_bus(c, &bus);
-        if (r < 0)
+        /* Like systemctl is-active: the answer is the exit status, and nothing is printed. */
+        if (status_init(&s) < 0)
                 return EXIT_REFUSED;
-        r = sd_bus_message_new_method_call(bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, RECHARGED_INTERFACE,
-                                           method);
-        if (r >= 0 && types) {
-                va_start(ap, types);
-                r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
-        }
+        r = ctl_bus_quiet(c, &reason);
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &error, NULL);
-        if (r < 0)
-                bus_log_error(&error, r);
-        return ctl_exit(r);
-}
-
-static int verb_on(Ctl *c, int argc, char **argv) {
-        usec_t d;
-        int r;
-
-        r = parse_duration_args(c, argc - 1, argv + 1, &d);
-        if (r != 0)
-                return r;
-        return simple_call(c, "Recharge", "ts", d, c->message ?: "");
-}
-
-static int verb_pause(Ctl *c, int argc, char **argv) {
-        usec_t d;
-        int r;
-
-        r = parse_duration_args(c, argc - 1, argv + 1, &d);
-        if (r != 0)
-                return r;
-        return simple_call(c, "Pause", "t", d);
-}
-
-static int verb_extend(Ctl *c, int argc, char **argv) {
-        usec_t d;
-        int r;
-
-        r = parse_span_arg(c, argv[1], &d);
-        if (r != 0)
-                return r;
-        return simple_call(c, "Extend", "t", d);
-}
-
-static int verb_snooze(Ctl *c, int argc, char **argv) {
-        usec_t d;
-        int r;
-
-        r = parse_span_arg(c, argv[2], &d);
-        if (r != 0)
-                return r;
-        return simple_call(c, "Snooze", "st", argv[1], d);
-}
-
-static int verb_entry_method(Ctl *c, int argc, char **argv) {
-        const char *method = streq(argv[0], "skip") ? "Skip" : "Done";
-        return simple_call(c, method, "s", argv[1]);
-}
-
-static int verb_no_args(Ctl *c, int argc, char **argv) {
-        const char *method = streq(argv[0], "off") ? "Stop" : streq(argv[0], "resume") ? "Resume" : "Reload";
-        return simple_call(c, method, NULL);
+                r = bus_get_status(c->bus, &s, &reason);
+        r = r >= 0 && streq(s.mode, "recharging") ? 0 : EXIT_REFUSED;
+        status_done(&s);
+        return r;
 }
 
 static int verb_check_config(Ctl *c, int argc, char **argv) {
@@ -263,6 +260,14 @@ static int verb_check_config(Ctl *c, int argc, char **argv) {
                 return EXIT_REFUSED;
         }
         printf("%s: valid, %zu %s.\n", path, config->n_entries, config->n_entries == 1 ? "entry" : "entries");
+        /* Valid, yet likely not what was meant: said, but still valid (exit 0). */
+        _cleanup_strv_free_ char **warnings = NULL;
+        r = ctl_tz(c);
+        if (config_warnings(config, path, r >= 0 ? c->tz : NULL, now_usec(), &warnings) < 0)
+                return EXIT_REFUSED;
+        fflush(stdout);
+        for (char **w = warnings; w && *w; w++)
+                fprintf(stderr, "warning: %s\n", *w);
         return 0;
 }
 
@@ -306,6 +311,7 @@ static int verb_export(Ctl *c, int argc, char **argv) {
                 r = ical_write(stdout, entries, n,
                                &(IcalOptions) { .tz = c->tz, .tzid = tzid, .now = c->out.now,
                                                 .days = c->days_set ? c->days : 0,
+                                                .no_reminders = c->no_reminders,
                                                 .prodid_version = PACKAGE_VERSION });
         entries_free(entries, n);
         if (r < 0 && r != -EPIPE) {
@@ -320,22 +326,25 @@ static int verb_export(Ctl *c, int argc, char **argv) {
 static const Verb verbs[] = {
         { "status", 0, 0, OPT_OUTPUTS, verb_status, "", "what is on now (the default command)" },
         { "watch", 0, 0, OPT_OUTPUTS, verb_watch, "", "a line per change, and per minute while counting down" },
-        { "on", 0, 2, OPT_MESSAGE, verb_on, "[SPAN | until HH:MM] [-m MESSAGE]",
+        { "is-recharging", 0, 0, 0, verb_is_recharging, "", "exit 0 while recharging, 1 if not; prints nothing" },
+        { "on", 0, 2, OPT_MESSAGE | OPT_QUIET, verb_on, "[SPAN | until HH:MM] [-m MESSAGE]",
           "recharge now: for SPAN, until HH:MM, or until 'off'" },
-        { "off", 0, 0, 0, verb_no_args, "", "end the current recharge (\"I'm back\")" },
-        { "extend", 1, 1, 0, verb_extend, "SPAN", "lengthen the current recharge" },
-        { "skip", 1, 1, 0, verb_entry_method, "ENTRY", "skip the entry's next occurrence" },
-        { "snooze", 2, 2, 0, verb_snooze, "ENTRY SPAN", "postpone the entry's next start or reminder" },
-        { "done", 1, 1, 0, verb_entry_method, "ENTRY", "mark a self-care reminder as done" },
-        { "pause", 0, 2, 0, verb_pause, "[SPAN | until HH:MM]", "pause the whole schedule (until 'resume')" },
-        { "resume", 0, 0, 0, verb_no_args, "", "resume the schedule" },
-        { "list", 0, 0, OPT_JSON | OPT_NAMES, verb_list, "[--names]", "the entries and when each is next" },
+        { "start", 1, 1, OPT_QUIET, verb_start, "BLOCK", "start a block of the schedule now" },
+        { "off", 0, 0, OPT_QUIET, verb_off, "", "end the current recharge (\"I'm back\")" },
+        { "extend", 1, 1, OPT_QUIET, verb_extend, "SPAN", "lengthen the current recharge" },
+        { "skip", 1, 1, OPT_QUIET, verb_skip, "ENTRY", "skip the entry's next occurrence" },
+        { "snooze", 2, 2, OPT_QUIET, verb_snooze, "ENTRY SPAN", "postpone the entry's next start or reminder" },
+        { "done", 1, 1, OPT_QUIET, verb_done, "REMINDER", "mark a self-care reminder as done" },
+        { "pause", 0, 2, OPT_QUIET, verb_pause, "[SPAN | until HH:MM]", "pause the whole schedule (until 'resume')" },
+        { "resume", 0, 0, OPT_QUIET, verb_resume, "", "resume the paused schedule" },
+        { "list", 0, 0, OPT_JSON | OPT_NAMES | OPT_LONG, verb_list, "[--names | --long]",
+          "the entries and when each is next" },
         { "agenda", 0, 0, OPT_JSON | OPT_DAYS, verb_agenda, "[--days N]", "what is planned, day by day (7 days)" },
-        { "stats", 0, 0, OPT_JSON | OPT_SINCE, verb_stats, "[--since SPAN]",
+        { "stats", 0, 0, OPT_JSON | OPT_SINCE, verb_stats, "[--since SPAN|DATE]",
           "planned and kept time, counts, streak, a chart per day (7d)" },
-        { "reload", 0, 0, 0, verb_no_args, "", "make recharged re-read its configuration" },
+        { "reload", 0, 0, OPT_QUIET, verb_reload, "", "make recharged re-read its configuration" },
         { "check-config", 0, 1, 0, verb_check_config, "[FILE]", "validate a configuration, no daemon needed" },
-        { "export", 0, 0, OPT_DAYS, verb_export, "[--days N]", "the schedule as iCalendar (stdout), for a partner" },
+        { "export", 0, 0, OPT_DAYS | OPT_NO_REMINDERS, verb_export, "[--days N] [--no-reminders]", "the schedule as iCalendar (stdout), for a partner" },
         { "help", 0, 1, 0, NULL, "[COMMAND]", "this text, or one command's" },
 };
 
@@ -349,8 +358,11 @@ static const struct {
                       "                        %entry% %status% %next% %next-event% %next-time% %percentage% %%" },
         { OPT_MESSAGE, "  -m --message=TEXT     what the recharge is for (shown to others)" },
         { OPT_DAYS, "     --days=N           how many days ahead (agenda: 7; export: no end)" },
-        { OPT_SINCE, "     --since=SPAN       how far back (default 7d)" },
+        { OPT_SINCE, "     --since=SPAN|DATE  how far back (default 7d), or from a day (YYYY-MM-DD)" },
         { OPT_NAMES, "     --names            entry names only, one a line" },
+        { OPT_LONG, "  -l --long             each entry's rule too (days, times, every, at)" },
+        { OPT_QUIET, "  -q --quiet            do not say what was done" },
+        { OPT_NO_REMINDERS, "     --no-reminders     blocks only (reminders are in by default)" },
 };
 
 static void help(void) {
@@ -392,11 +404,22 @@ static const Verb *find_verb(const char *name) {
 static const char *option_name(unsigned flag) {
         return flag == OPT_JSON ? "--json" : flag == OPT_WAYBAR ? "--waybar" : flag == OPT_FORMAT ? "--format" :
                flag == OPT_MESSAGE ? "--message" : flag == OPT_DAYS ? "--days" : flag == OPT_SINCE ? "--since" :
-               "--names";
+               flag == OPT_QUIET ? "--quiet" : flag == OPT_LONG ? "--long" :
+               flag == OPT_NO_REMINDERS ? "--no-reminders" : "--names";
+}
+
+/* The verbs that only read get the short call timeout: a bar or a script must never hang on them. */
+static bool verb_only_reads(const char *name) {
+        static const char *const readers[] = { "status", "watch", "list", "agenda", "stats", "export",
+                                               "is-recharging" };
+        for (size_t i = 0; i < ELEMENTSOF(readers); i++)
+                if (streq(readers[i], name))
+                        return true;
+        return false;
 }
 
 static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
-        enum { ARG_VERSION = 0x100, ARG_WAYBAR, ARG_FORMAT, ARG_DAYS, ARG_SINCE, ARG_NAMES };
+        enum { ARG_VERSION = 0x100, ARG_WAYBAR, ARG_FORMAT, ARG_DAYS, ARG_SINCE, ARG_NAMES, ARG_NO_REMINDERS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -407,13 +430,16 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                 { "days", required_argument, NULL, ARG_DAYS },
                 { "since", required_argument, NULL, ARG_SINCE },
                 { "names", no_argument, NULL, ARG_NAMES },
+                { "quiet", no_argument, NULL, 'q' },
+                { "long", no_argument, NULL, 'l' },
+                { "no-reminders", no_argument, NULL, ARG_NO_REMINDERS },
                 {},
         };
         unsigned given = 0;
         int o;
 
         opterr = 0;
-        while ((o = getopt_long(argc, argv, ":hjm:", options, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, ":hjm:ql", options, NULL)) >= 0)
                 switch (o) {
                 case 'h':
                         help();
@@ -429,11 +455,19 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                         given |= OPT_WAYBAR;
                         c->format = OUTPUT_WAYBAR;
                         break;
-                case ARG_FORMAT:
+                case ARG_FORMAT: {
+                        _cleanup_strv_free_ char **problems = NULL;
+                        /* A typo would print itself on the bar for ever: refuse it, as the config does. */
+                        int r = template_check(optarg, output_placeholders, &problems);
+                        if (r < 0)
+                                return EXIT_REFUSED;
+                        if (r > 0)
+                                return ctl_usage_error(c, "--format: %s.", problems[0]);
                         given |= OPT_FORMAT;
                         c->format = OUTPUT_TEMPLATE;
                         c->template = optarg;
                         break;
+                }
                 case 'm':
                         given |= OPT_MESSAGE;
                         c->message = optarg;
@@ -452,15 +486,40 @@ static int parse_argv(Ctl *c, int argc, char **argv, unsigned *ret_given) {
                         break;
                 }
                 case ARG_SINCE: {
-                        int r = parse_span_arg(c, optarg, &c->since);
-                        if (r != 0)
-                                return r;
+                        int y, m, d, n = 0;
+                        /* A day: from its local midnight. */
+                        if (sscanf(optarg, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && optarg[n] == '\0' && n == 10) {
+                                int64_t day = days_from_civil(y, (unsigned) m, (unsigned) d);
+                                int64_t yy;
+                                unsigned mm, dd;
+                                civil_from_days(day, &yy, &mm, &dd);
+                                if (m < 1 || m > 12 || yy != y || mm != (unsigned) m || dd != (unsigned) d)
+                                        return ctl_usage_error(c, "'%s' is not a date; write YYYY-MM-DD.", optarg);
+                                c->since_day = day;
+                                c->since_day_set = true;
+                        } else {
+                                int r = ctl_span_arg(c, optarg, false, &c->since);
+                                if (r != 0)
+                                        return r;
+                        }
                         given |= OPT_SINCE;
                         break;
                 }
                 case ARG_NAMES:
                         given |= OPT_NAMES;
                         c->names = true;
+                        break;
+                case 'q':
+                        given |= OPT_QUIET;
+                        c->quiet = true;
+                        break;
+                case ARG_NO_REMINDERS:
+                        given |= OPT_NO_REMINDERS;
+                        c->no_reminders = true;
+                        break;
+                case 'l':
+                        given |= OPT_LONG;
+                        c->long_list = true;
                         break;
                 case ':':
                         return ctl_usage_error(c, "'%s' needs a value.", argv[optind - 1]);
@@ -498,7 +557,8 @@ int main(int argc, char *argv[]) {
         char *status_argv[] = { (char *) "status", NULL };
         char **args = optind < argc ? argv + optind : status_argv;
 
-        for (unsigned f = 1; f <= OPT_NAMES; f <<= 1)
+        c.status_like = verb_only_reads(v->name);
+        for (unsigned f = 1; f <= OPT_NO_REMINDERS; f <<= 1)
                 if ((given & f) && !(v->options & f))
                         return ctl_usage_error(&c, "'%s' does not apply to '%s'.", option_name(f), v->name);
         if ((unsigned) n < v->min_args)

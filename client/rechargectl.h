@@ -4,6 +4,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "config.h"
 #include "output.h"
 #include "tz.h"
 
@@ -20,15 +21,25 @@ typedef struct Ctl {
         unsigned days;
         bool days_set;
         usec_t since;
+        int64_t since_day;  /* --since YYYY-MM-DD: the local day */
+        bool since_day_set;
+        bool long_list;     /* list --long */
+        bool no_reminders;  /* export --no-reminders */
         bool names;
+        bool quiet;         /* -q: no line saying what was done */
         const char *verb;
+        bool status_like;   /* the verb only reads: the short call timeout */
 
         sd_bus *bus;
+        bool bus_offline;   /* recharged cannot start: no call is made */
         Tz *tz;
         OutputContext out;
 } Ctl;
 
-/* The bus, opened on first use. Prints the not-running line and returns BUS_OFFLINE. */
+/* The bus, opened on first use, with the verb's call timeout. When recharged cannot be reached
+ * and an activation can only fail: BUS_OFFLINE and the reason (ctl_bus() prints it). */
+int ctl_bus_quiet(Ctl *c, char **ret_reason);
+/* The bus, opened on first use. Prints why recharged cannot be reached and returns BUS_OFFLINE. */
 int ctl_bus(Ctl *c, sd_bus **ret);
 /* The local zone, loaded on first use; fills c->out (now, colour). */
 int ctl_tz(Ctl *c);
@@ -40,6 +51,35 @@ static inline int ctl_exit(int r) {
 }
 usec_t now_usec(void);
 
+/* Span arguments: a unit is required ("45" and "1h30" are refused: 45 s and 1 h 30 s are rarely
+ * meant); 0 refused unless allow_zero. 0 or EXIT_USAGE after the hint was printed. */
+int ctl_span_arg(const Ctl *c, const char *s, bool allow_zero, usec_t *ret);
+/* [SPAN | until HH:MM] → a duration; 0 when no argument. Warns when HH:MM has passed today. */
+int ctl_duration_args(Ctl *c, int argc, char **argv, usec_t *ret);
+
+/* One line of ListEntries; the strings point into the reply. */
+typedef struct ListItem {
+        const char *name, *type, *message;
+        int enabled;
+        usec_t next_start, next_end;
+} ListItem;
+int list_read(sd_bus_message *reply, ListItem **ret, size_t *ret_n);
+
+/* said.c: the commands that change something, each saying back what was done. */
+int said_recharging(Ctl *c, usec_t asked, const char *asked_message);
+int verb_on(Ctl *c, int argc, char **argv);
+int verb_start(Ctl *c, int argc, char **argv);
+int verb_off(Ctl *c, int argc, char **argv);
+int verb_extend(Ctl *c, int argc, char **argv);
+int verb_skip(Ctl *c, int argc, char **argv);
+int verb_snooze(Ctl *c, int argc, char **argv);
+int verb_done(Ctl *c, int argc, char **argv);
+int verb_pause(Ctl *c, int argc, char **argv);
+int verb_resume(Ctl *c, int argc, char **argv);
+int verb_reload(Ctl *c, int argc, char **argv);
+
+/* list --long's RULE: "Mon..Fri 21:30–22:30", "daily every 1h 09:00–17:00", … (new string). */
+char *entry_rule_text(const Entry *e);
 int verb_list(Ctl *c, int argc, char **argv);
 int verb_agenda(Ctl *c, int argc, char **argv);
 int verb_stats(Ctl *c, int argc, char **argv);

@@ -19,6 +19,7 @@ typedef struct Watch {
         sd_bus_slot *get_slot;
         Status status;
         char *last;      /* the line printed last: the same state is not printed twice */
+        char *reason;    /* why the last GetStatus found nobody */
         int exit_code;
 } Watch;
 
@@ -79,8 +80,16 @@ static int on_status(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
 
         w->get_slot = sd_bus_slot_unref(w->get_slot);
         if (e) {
-                if (!bus_error_is_offline(e, sd_bus_message_get_errno(reply)))
+                int err = -sd_bus_message_get_errno(reply);
+                if (!bus_error_is_offline(e, err))
                         fprintf(stderr, "%s\n", e->message ?: e->name);
+                else {
+                        free(w->reason);
+                        w->reason = bus_offline_reason(e, err);
+                        w->ctl->out.offline_reason = w->reason;
+                        if (w->reason && w->ctl->format != OUTPUT_WAYBAR)
+                                fprintf(stderr, "%s\n", w->reason);
+                }
                 set_offline(w);
                 return 0;
         }
@@ -160,9 +169,19 @@ int verb_watch(Ctl *c, int argc, char **argv) {
         sigset_t mask;
         int r, code = 0;
 
-        r = ctl_bus(c, &w.bus);
-        if (r < 0)
+        _cleanup_free_ char *reason = NULL;
+        bool offline_now;
+
+        r = bus_open(&w.bus);
+        if (r < 0) {
+                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
                 return EXIT_REFUSED;
+        }
+        c->bus = w.bus;
+        bus_set_timeout(w.bus, RECHARGECTL_STATUS_TIMEOUT);
+        /* A config recharged refuses: offline at once, and no activation until it comes by itself. */
+        offline_now = bus_check_startable(w.bus, &reason) < 0;
+        c->out.offline_reason = reason;
         r = ctl_tz(c);
         if (r < 0 || status_init(&w.status) < 0)
                 return EXIT_REFUSED;
@@ -206,10 +225,19 @@ int verb_watch(Ctl *c, int argc, char **argv) {
                                      "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
                                      "arg0='" RECHARGED_INTERFACE "'",
                                      on_properties_changed, &w);
-        if (r >= 0)
-                r = get_status(&w);
         if (r < 0)
                 goto fail;
+        if (offline_now) {
+                fprintf(stderr, "%s\n", reason);
+                watch_print(&w);
+        } else {
+                /* A bar shows "offline" while an activation runs, not nothing. */
+                if (c->format == OUTPUT_WAYBAR && bus_name_has_owner(w.bus) == 0)
+                        watch_print(&w);
+                r = get_status(&w);
+                if (r < 0)
+                        goto fail;
+        }
 
         r = sd_event_loop(event);
         if (r < 0)
@@ -230,5 +258,7 @@ done:
         sd_bus_detach_event(w.bus);
         status_done(&w.status);
         free(w.last);
+        free(w.reason);
+        c->out.offline_reason = NULL;
         return code;
 }

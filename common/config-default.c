@@ -21,7 +21,7 @@ const char config_default_text[] =
         "silence-notifications = yes\n"
         "# The one line others see (rechargectl status, status bars). Placeholders:\n"
         "# %until% %since% %left% %message% %entry%, and %% for a literal %.\n"
-        "status = Recharging until %until% — %message%\n"
+        "status = Recharging%[ until %until%]%[ — %message%]\n"
         "# Commands run by /bin/sh when a recharge starts or ends, with RECHARGED_EVENT,\n"
         "# RECHARGED_ENTRY, RECHARGED_SOURCE, RECHARGED_UNTIL and RECHARGED_MESSAGE set.\n"
         "# Refused when this file is writable by anyone but its owner.\n"

@@ -42,6 +42,7 @@
 #endif
 
 #include "config.h"
+#include "status-template.h"
 #include "config-scan.h"
 #include "macro.h"
 #include "names.h"
@@ -239,43 +240,18 @@ static int parse_text_key(Parser *p, const Section *s, ConfigKey k) {
         return -EINVAL;
 }
 
-/* Placeholders are %name% with a name of letters, digits, '_' or '-'; "%%" is a literal %; any other
- * '%' is a lone one. Returns the length of the name at t (just after a '%') when a closing '%'
- * follows it, else -1. */
-static const char *const placeholders[] = { "until", "message", "entry", "since", "left" };
-
-static ssize_t placeholder_len(const char *t) {
-        size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
-        return t[n] == '%' ? (ssize_t) n : -1;
-}
-
-static const char *placeholder_find(const char *name, size_t n) {
-        for (size_t i = 0; i < ELEMENTSOF(placeholders); i++)
-                if (strlen(placeholders[i]) == n && strncmp(placeholders[i], name, n) == 0)
-                        return placeholders[i];
-        return NULL;
-}
+/* The config's placeholders, in the order the messages list them. */
+static const char *const placeholders[] = { "until", "since", "left", "message", "entry", NULL };
 
 static void check_status(Parser *p, const Section *s) {
-        const char *v = value_of(s, KEY_STATUS);
-        char q[QUOTE_MAX];
+        _cleanup_strv_free_ char **problems = NULL;
 
-        for (const char *c = strchr(v, '%'); c; c = strchr(c, '%')) {
-                ssize_t n = placeholder_len(c + 1);
-                if (n < 0) {
-                        key_error(p, s, KEY_STATUS, "a lone '%%' in '%s'; write %%%% for a literal %%", quote(q, c));
-                        c++;
-                        continue;
-                }
-                if (n > 0 && !placeholder_find(c + 1, n)) {
-                        char name[QUOTE_MAX];
-                        snprintf(name, sizeof name, "%.*s", (int) MIN(n + 2, 64), c);
-                        key_error(p, s, KEY_STATUS,
-                                  "unknown placeholder '%s', use %%until%% %%since%% %%left%% %%message%% %%entry%%, or %%%% for a literal %%",
-                                  quote(q, name));
-                }
-                c += n + 2;
+        if (template_check(value_of(s, KEY_STATUS), placeholders, &problems) < 0) {
+                p->oom = true;
+                return;
         }
+        for (char **i = problems; i && *i; i++)
+                key_error(p, s, KEY_STATUS, "%s", *i);
 }
 
 static void validate_general(Parser *p, const Section *s, Config *c) {
@@ -700,6 +676,11 @@ static int load(const char *text, size_t len, const char *name, bool hooks_allow
         if (r < 0)
                 return r;
         c->hooks_allowed = hooks_allowed;
+        /* A UTF-8 byte-order mark (some Windows editors write one) is not part of line 1. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+                text += 3;
+                len -= 3;
+        }
 
         if (len > CONFIG_FILE_MAX)
                 scan_error(&p, 0, 0, "is larger than 1 MiB");
@@ -868,50 +849,17 @@ int config_find_entry(const Config *c, const char *name) {
         return -ENOENT;
 }
 
+static const char *status_lookup(const char *name, size_t n, void *userdata) {
+        const StatusVars *v = userdata;
+        const char *const values[] = { v->until, v->since, v->left, v->message, v->entry };
+
+        for (size_t i = 0; i < ELEMENTSOF(values); i++)
+                if (strlen(placeholders[i]) == n && strncmp(placeholders[i], name, n) == 0)
+                        return values[i] ?: "";
+        return NULL;
+}
+
 char *status_expand(const char *template, const StatusVars *v) {
         static const StatusVars none = {};
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f;
-
-        if (!v)
-                v = &none;
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return NULL;
-        for (const char *c = template; *c;) {
-                const char *name, *val = NULL;
-                ssize_t n;
-
-                if (c[0] != '%') {
-                        size_t l = strcspn(c, "%");
-                        fwrite(c, 1, l, f);
-                        c += l;
-                        continue;
-                }
-                n = placeholder_len(c + 1);
-                name = n > 0 ? placeholder_find(c + 1, n) : NULL;
-                if (n == 0)
-                        val = "%";
-                else if (name)
-                        val = streq(name, "until") ? v->until :
-                              streq(name, "since") ? v->since :
-                              streq(name, "left") ? v->left :
-                              streq(name, "message") ? v->message : v->entry;
-                if (n == 0 || name) {
-                        fputs(val ?: "", f);
-                        c += n + 2;
-                } else {
-                        /* a lone '%', or an unknown placeholder: copied as it is; its closing '%'
-                         * may open a known one */
-                        size_t l = n < 0 ? 1 : (size_t) n + 1;
-                        fwrite(c, 1, l, f);
-                        c += l;
-                }
-        }
-        if (fclose(f) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
+        return template_expand(template ?: "", status_lookup, (void *) (v ?: &none));
 }

@@ -59,7 +59,7 @@ typedef struct Config {
 #define CONFIG_FILE_MAX (1024 * 1024) /* bytes; a larger file is refused */
 #define CONFIG_LINE_MAX 1022          /* bytes in a line (joined with '\\'), iniparser 4.1's limit */
 #define CONFIG_HOOK_TIMEOUT_DEFAULT (30 * USEC_PER_SEC)
-#define CONFIG_STATUS_DEFAULT "Recharging until %until% — %message%"
+#define CONFIG_STATUS_DEFAULT "Recharging%[ until %until%]%[ — %message%]"
 
 /* For tests and the fuzzer: abort() when our own scan and iniparser read a value differently. */
 extern bool config_check_iniparser;

@@ -67,14 +67,14 @@ is "$(($(prop Until) / S))" "$want" "a passed HH:MM means tomorrow's"
 ctl_is 0 "off again" off
 ctl_is 1 "a message over 1024 bytes: the daemon refuses" on -m "$(head -c 1100 /dev/zero | tr '\0' x)"
 ctl_is 1 "a span over a year" on 400d
-is "$ERR" "The duration is too long: at most a year (366 days) is accepted." "the daemon's reason"
+is "$ERR" "The duration is too long: at most a year (366 days) is accepted." "the daemon's reason, in days"
 
 # ---- skip / snooze / done ----
 next=$(eprop far NextStart)
 ctl_is 0 "skip far" skip far
 is "$(eprop far NextStart)" "$((next + 86400 * S))" "skip moved far's next start a day on"
 ctl_is 1 "skip an unknown entry" skip nope
-is "$ERR" "There is no entry 'nope' in the schedule (ListEntries shows them)." "no such entry, plainly"
+is "$ERR" "There is no entry 'nope' in the schedule; 'rechargectl list' shows them." "no such entry, in the CLI's words"
 ctl_is 0 "snooze ping 10min" snooze ping 10min
 ctl_is 1 "snooze an unknown entry" snooze nope 10min
 ctl_is 1 "done on a block" done far
@@ -188,6 +188,21 @@ is "$ERR" "$reload_err" "check-config says what the daemon says"
 ctl_is 0 "check-config on a good file" check-config "$T/good.conf"
 is "$OUT" "$T/good.conf: valid, 2 entries." "check-config: valid"
 ctl_is 1 "check-config on a missing file" check-config "$T/missing.conf"
+# valid but likely not meant: warnings, still exit 0
+mkdir -m 0775 "$T/shared"
+printf '[general]\non-start = echo hi\n\n[n]\ntype = recharge\nstart = 22:00\nend = 22:00\n' >"$T/shared/w.conf"
+chmod 0664 "$T/shared/w.conf"
+ctl_is 0 "check-config on a group-writable file with hooks (a umask of 002)" check-config "$T/shared/w.conf"
+is "$OUT" "$T/shared/w.conf: valid, 1 entry." "check-config: valid"
+is "$ERR" "warning: $T/shared/w.conf: on-start and on-end will not run: the file or its folder is writable by others than its owner; run: chmod go-w '$T/shared/w.conf' and its folder
+warning: $T/shared/w.conf: [n] start and end are both 22:00: a block of 24 hours; for a shorter one give another end, or a duration" \
+        "check-config: a warning line for the hooks that will be refused, one for start = end"
+printf '\357\273\277[general]\nheads-up = 5min\n\n[x]\ntype = selfcare\nat = 10:00\n' >"$T/bom.conf"
+ctl_is 0 "check-config on a file with a UTF-8 byte-order mark" check-config "$T/bom.conf"
+: >"$T/empty.conf"
+ctl_is 0 "check-config on an empty file" check-config "$T/empty.conf"
+is "$ERR" "warning: $T/empty.conf: no entries: nothing is scheduled (without a file, recharged would use its built-in default schedule)" \
+        "check-config: an empty file is said"
 cp "$T/good.conf" "$CONF"
 ctl_is 0 "reload the good file back" reload
 daemon_stop

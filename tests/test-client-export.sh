@@ -135,6 +135,13 @@ ok $? "text is escaped"
 uids() { grep -a '^UID:' "$1" | tr -d '\r' | sort; }
 grep -c '^UID:morning@recharged' "$T/open.ics" | grep -qx 1
 ok $? "UID <entry>@recharged"
+# Reminders are moments: a length of 0, so a calendar does not show an hour each.
+reminder_lengths=$(awk '/^BEGIN:VEVENT/ { r = 0; d = "" } /^CATEGORIES:selfcare/ { r = 1 } /^DURATION:/ { d = $0 }
+        /^END:VEVENT/ && r { print d }' "$T/open.ics" | tr -d '\r' | sort -u)
+is "$reminder_lengths" "DURATION:PT0S" "every reminder has DURATION:PT0S"
+ctl_is 0 "export --no-reminders" export --no-reminders
+is "$(grep -c '^CATEGORIES:selfcare' <<<"$OUT")/$(grep -c '^CATEGORIES:recharge' <<<"$OUT")" \
+   "0/$(grep -c '^CATEGORIES:recharge' "$T/open.ics")" "--no-reminders: no reminder, every block"
 daemon_stop
 daemon_start || exit 1
 "$RECHARGECTL" export >"$T/again.ics"

@@ -4,6 +4,7 @@
 
 #include "macro.h"
 #include "output.h"
+#include "status-template.h"
 #include "tap.h"
 
 #undef MIN
@@ -165,7 +166,7 @@ static void test_formats(void) {
         s.online = false;
         offline = render(output_waybar, &s, &c);
         is_str(offline,
-               "{\"text\":\"offline\",\"alt\":\"offline\",\"tooltip\":\"recharged is not running; start it with: "
+               "{\"text\":\"Offline\",\"alt\":\"offline\",\"tooltip\":\"recharged is not running; start it with: "
                "systemctl --user start recharged\",\"class\":\"offline\",\"percentage\":0}\n",
                "waybar offline object");
         offline_json = render(output_json, &s, &c);
@@ -195,6 +196,9 @@ static void test_template(void) {
                 { "%status%", "Recharging until 07:45" },
                 { "%percentage%%%", "28%" },
                 { "%unknown% %mode%", "%unknown% recharging" },
+                { "%[%mode% ]", "recharging " },
+                { "%[until %until%] left", "until 07:45 left" },
+                { "x%[ [%entry%%]]y", "x [morning]y" },
                 { "100%", "100%" },
                 { "%", "%" },
                 { "%%", "%" },
@@ -205,16 +209,81 @@ static void test_template(void) {
 
         recharging(&s);
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_free_ char *got = template_expand(cases[i].template, &s, &c);
+                _cleanup_free_ char *got = output_template_expand(cases[i].template, &s, &c);
                 is_str(got, cases[i].expected, "template '%s'", cases[i].template);
         }
         status_set_string(&s.mode, "available");
         s.until = s.since = 0;
         {
-                _cleanup_free_ char *got = template_expand("[%until%][%left%]", &s, &c);
+                _cleanup_free_ char *got = output_template_expand("[%until%][%left%]", &s, &c);
                 is_str(got, "[][]", "template: empty times when available");
         }
+        {
+                _cleanup_free_ char *got = output_template_expand("%mode%%[ until %until%]%[ (%left%)]", &s, &c);
+                is_str(got, "available", "template: segments with an empty value are left out");
+        }
+        /* Others' text never reaches the terminal raw: a message with a newline, an OSC that would
+         * set the title, a screen clear, a C1 control and a byte that is not UTF-8. */
+        status_set_string(&s.message, "a\nb\033]0;owned\007\033[2J\xc2\x9b\xff\tok");
+        {
+                _cleanup_free_ char *got = output_template_expand("%message%", &s, &c);
+                is_str(got, "a\\nb\\x1b]0;owned\\x07\\x1b[2J\\u009b\\xff\tok", "template: controls escaped");
+        }
         status_done(&s);
+}
+
+static void test_template_check(void) {
+        static const struct {
+                const char *template;
+                int problems;
+                const char *first;
+        } cases[] = {
+                { "%mode% %until% %%", 0, NULL },
+                { "%[ until %until%]%[ — %message%]", 0, NULL },
+                { "%[no placeholder]", 0, NULL },
+                { "%[a %]b]", 0, NULL },
+                { "]%mode%]", 0, NULL },
+                { "%mdoe%", 1, "unknown placeholder '%mdoe%', use %mode% %until% %since% %left% %message% %entry% "
+                               "%status% %next% %next-event% %next-time% %percentage%, or %% for a literal %" },
+                { "%[ until %until%", 1, "'%[ until %until%' has no closing ']'" },
+                { "%[a %[b] c]", 1, "a '%[' inside another in '%[b] c]': segments do not nest" },
+                { "50% off", 1, "a lone '%' in '% off'; write %% for a literal %" },
+                { "%a% %b%", 2, "unknown placeholder '%a%', use %mode% %until% %since% %left% %message% %entry% "
+                                "%status% %next% %next-event% %next-time% %percentage%, or %% for a literal %" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_strv_free_ char **problems = NULL;
+                int r = template_check(cases[i].template, output_placeholders, &problems);
+                is_int(r, cases[i].problems, "template_check('%s'): %d problems", cases[i].template, cases[i].problems);
+                if (cases[i].first)
+                        is_str(problems ? problems[0] : NULL, cases[i].first, "template_check('%s'): the first",
+                               cases[i].template);
+        }
+}
+
+static void test_escape(void) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "", "" },
+                { "plain — Ünïcödé", "plain — Ünïcödé" },
+                { "tab\tstays", "tab\tstays" },
+                { "line\nbreak\r", "line\\nbreak\\r" },
+                { "\033]0;title\007", "\\x1b]0;title\\x07" },
+                { "\033[2J", "\\x1b[2J" },
+                { "del\x7f", "del\\x7f" },
+                { "c1 \xc2\x85 \xc2\x9b", "c1 \\u0085 \\u009b" },
+                { "bad \xff \xc3\x28 \xe2\x82", "bad \\xff \\xc3( \\xe2\\x82" },
+                { "overlong \xc0\xaf", "overlong \\xc0\\xaf" },
+                { "surrogate \xed\xa0\x80", "surrogate \\xed\\xa0\\x80" },
+                { "back\\slash", "back\\slash" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *got = text_escape(cases[i].in);
+                is_str(got, cases[i].out, "text_escape case %zu", i);
+        }
 }
 
 static void test_json_string(void) {
@@ -227,6 +296,8 @@ static void test_json_string(void) {
                 { "line\nbreak\r", "\"line\\nbreak\\r\"" },
                 { "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
                 { "Ünïcödé —", "\"Ünïcödé —\"" },
+                { "c1\xc2\x85", "\"c1\\u0085\"" },
+                { "not utf-8 \xff\xc3(", "\"not utf-8 \\ufffd\\ufffd(\"" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char *buf = NULL;
@@ -248,6 +319,8 @@ int main(void) {
         test_countdown();
         test_formats();
         test_template();
+        test_template_check();
+        test_escape();
         test_json_string();
         tz_free(berlin);
         return tap_done();

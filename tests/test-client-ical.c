@@ -202,9 +202,9 @@ static void test_write(void) {
                 /* a real-time length */
                 "DTSTART;TZID=Europe/Berlin:20261129T100000\r\nDURATION:PT1H30M\r\nRRULE:FREQ=WEEKLY;BYDAY=SU;",
                 /* `every` over midnight: after midnight the weekday moves on */
-                "UID:stretch-2200@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261130T220000\r\n"
+                "UID:stretch-2200@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261130T220000\r\nDURATION:PT0S\r\n"
                 "RRULE:FREQ=WEEKLY;BYDAY=MO;",
-                "UID:stretch-0000-1@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261124T000000\r\n"
+                "UID:stretch-0000-1@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261124T000000\r\nDURATION:PT0S\r\n"
                 "RRULE:FREQ=WEEKLY;BYDAY=TU;",
                 "UID:stretch-0200-1@recharged\r\n",
                 "UID:friend@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261129T170000\r\n",

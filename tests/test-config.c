@@ -102,20 +102,20 @@ static const struct {
         const char *general; /* general_dump(), or NULL */
 } good[] = {
         { "", NULL,
-          "heads-up=10min reconnect=1 silence=1 status='Recharging until %until% — %message%' on-start=(none) on-end=(none)" },
+          "heads-up=10min reconnect=1 silence=1 status='Recharging%[ until %until%]%[ — %message%]' on-start=(none) on-end=(none)" },
         { "[general]\nheads-up = 0\nreconnect = no\nsilence-notifications = off\n", NULL,
-          "heads-up=0 reconnect=0 silence=0 status='Recharging until %until% — %message%' on-start=(none) on-end=(none)" },
+          "heads-up=0 reconnect=0 silence=0 status='Recharging%[ until %until%]%[ — %message%]' on-start=(none) on-end=(none)" },
         { "[general]\nheads-up = 1d\nreconnect = TRUE\nsilence-notifications = 0\nstatus =\n", NULL,
           "heads-up=1d reconnect=1 silence=0 status='' on-start=(none) on-end=(none)" },
         { "[general]\nheads-up = 1h 30min\nstatus = %entry%: %since%-%until%, %left% left (100%%) %message%\n", NULL,
           "heads-up=1h 30min reconnect=1 silence=1 status='%entry%: %since%-%until%, %left% left (100%%) %message%' on-start=(none) on-end=(none)" },
         { "[general]\nheads-up = 10min               ; warn this long before a recharge block (0 = never)\n"
           "on-start = notify-partner.sh   ; optional hooks, see \"Hooks\"\non-end =\n", NULL,
-          "heads-up=10min reconnect=1 silence=1 status='Recharging until %until% — %message%' on-start=notify-partner.sh on-end=(none)" },
+          "heads-up=10min reconnect=1 silence=1 status='Recharging%[ until %until%]%[ — %message%]' on-start=notify-partner.sh on-end=(none)" },
         { "[general]\non-start = \"echo 'a;b' # not a comment\"\non-end = logger end\n", NULL,
-          "heads-up=10min reconnect=1 silence=1 status='Recharging until %until% — %message%' on-start=echo 'a;b' # not a comment on-end=logger end" },
+          "heads-up=10min reconnect=1 silence=1 status='Recharging%[ until %until%]%[ — %message%]' on-start=echo 'a;b' # not a comment on-end=logger end" },
         { "[general]\nHeads-Up=90s\n", NULL,
-          "heads-up=1min 30s reconnect=1 silence=1 status='Recharging until %until% — %message%' on-start=(none) on-end=(none)" },
+          "heads-up=1min 30s reconnect=1 silence=1 status='Recharging%[ until %until%]%[ — %message%]' on-start=(none) on-end=(none)" },
         /* recharge blocks */
         { "[x]\ntype = recharge\nstart = 07:00\nend = 07:45\n", "x recharge daily 'x' start=07:00 end=07:45 dnd", NULL },
         { "[x]\ntype = recharge\nstart = 21:00\nduration = 1h\n", "x recharge daily 'x' start=21:00 duration=1h dnd", NULL },
@@ -207,6 +207,10 @@ static const struct {
           "t.conf:2: [general] status: a lone '%' in '% me until %until%, 50% off'; write %% for a literal %\n"
           "t.conf:2: [general] status: a lone '%' in '% off'; write %% for a literal %" },
         { "[general]\nstatus = \"\xc3\x28\"\n", "t.conf:2: [general] status: is not valid UTF-8" },
+        { "[general]\nstatus = Recharging%[ until %until%\n",
+          "t.conf:2: [general] status: '%[ until %until%' has no closing ']'" },
+        { "[general]\nstatus = %[a %[b] c]\n",
+          "t.conf:2: [general] status: a '%[' inside another in '%[b] c]': segments do not nest" },
         { "[general]\nheads_up = 5min\n", "t.conf:2: [general] heads_up: unknown key, did you mean 'heads-up'?" },
         { "[general]\nstart = 07:00\n", "t.conf:2: [general] start: belongs in an entry, not in [general]" },
         { "[genral]\nheads-up = 5min\n",
@@ -695,7 +699,7 @@ static void test_default(void) {
                 return;
         ok(!c->path && c->hooks_allowed && !c->on_start && !c->on_end, "default: no path, no hooks");
         g = general_dump(c);
-        is_str(g, "heads-up=10min reconnect=1 silence=1 status='Recharging until %until% — %message%' on-start=(none) on-end=(none)",
+        is_str(g, "heads-up=10min reconnect=1 silence=1 status='Recharging%[ until %until%]%[ — %message%]' on-start=(none) on-end=(none)",
                "default [general]");
         is_int(c->n_entries, ELEMENTSOF(want), "default entries");
         for (size_t i = 0; i < MIN(c->n_entries, ELEMENTSOF(want)); i++) {
@@ -944,6 +948,46 @@ static void test_status(void) {
         {
                 _cleanup_free_ char *s = status_expand("x %until% y", NULL);
                 is_str(s, "x  y", "status_expand: no variables at all");
+        }
+
+        /* The default, for every combination of an end and a message present or absent: no
+         * "Recharging until  — " for an open-ended recharge without a message. */
+        static const struct {
+                const char *until, *message, *want;
+        } d[] = {
+                { "21:45", "Reading", "Recharging until 21:45 — Reading" },
+                { "21:45", "", "Recharging until 21:45" },
+                { "21:45", NULL, "Recharging until 21:45" },
+                { "", "Reading", "Recharging — Reading" },
+                { NULL, "Reading", "Recharging — Reading" },
+                { "", "", "Recharging" },
+                { NULL, NULL, "Recharging" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(d); i++) {
+                _cleanup_free_ char *s = status_expand(CONFIG_STATUS_DEFAULT,
+                                                       &(StatusVars) { .until = d[i].until, .message = d[i].message });
+                is_str(s, d[i].want, "default status, until '%s', message '%s'", d[i].until ?: "(null)",
+                       d[i].message ?: "(null)");
+        }
+
+        /* Segments: kept when every placeholder in them has a value. */
+        static const struct {
+                const char *template, *want;
+        } g[] = {
+                { "%[%until%-%left%]|", "18:00-45min|" },
+                { "%[%until%-%since%]|", "|" },                  /* since is empty */
+                { "%[no placeholder]", "no placeholder" },
+                { "a%[ (%entry%%])]b", "a (evening])b" },          /* %] is a literal ] inside */
+                { "]%[x]]", "]x]" },                               /* ] outside is itself */
+                { "%[ %until% %[ %until%]", " 18:00 %[ 18:00" },   /* no nesting: the inner copied */
+                { "%[ unclosed %until%", "%[ unclosed 18:00" },   /* never silently lost */
+                { "%[%unknown%]", "%unknown%" },                   /* unknown is not empty */
+                { "%[]", "" },
+        };
+        StatusVars w = { .until = "18:00", .left = "45min", .entry = "evening" };
+        for (size_t i = 0; i < ELEMENTSOF(g); i++) {
+                _cleanup_free_ char *s = status_expand(g[i].template, &w);
+                is_str(s, g[i].want, "status_expand('%s')", g[i].template);
         }
 }
 

@@ -86,7 +86,12 @@ for bar in polybar:"$poly_cmd" i3blocks:"$blocks_cmd"; do
                 out=$(run_watch "$name" "$cmd")
                 first=$(echo "$out" | sed -n 1p)
                 second=$(echo "$out" | sed -n 2p)
-                is "$(echo "$first" | sed 's/ *$//')" "available" "$name: '$cmd' prints the mode"
+                if [ "$name" = i3blocks ]; then
+                        is "$(jq -r .color <<<"$first")/$(jq -r .color <<<"$second")" "#a3be8c/#b48ead" \
+                                "i3blocks: each line a JSON object with the mode's colour, as waybar's classes"
+                        first=$(jq -r .full_text <<<"$first") second=$(jq -r .full_text <<<"$second")
+                fi
+                is "$first" "available" "$name: '$cmd' prints the mode, and no trailing blank"
                 case "$second" in
                 "recharging 30min" | "recharging 29min") ok 0 "$name: a recharge shows at once, with the time left" ;;
                 *) ok 1 "$name: a recharge shows at once, with the time left"; diag "got '$second'" ;;

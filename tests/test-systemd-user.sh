@@ -207,6 +207,39 @@ esac
 grep -q "$CONF:.*heads-up" "$LOG"
 is "$?" "0" "the log names the bad line"
 
+# rechargectl with the unit failed on a bad config: at once, one line, the cause and what to do.
+first_error=$("$RECHARGECTL" check-config 2>&1 | head -1)
+t0=$(date +%s%N)
+out=$("$RECHARGECTL" status 2>&1)
+st=$?; ms=$((($(date +%s%N) - t0) / 1000000))
+is "$st" "1" "rechargectl status with the unit failed: exit 1"
+is "$out" "recharged failed to start: its configuration does not pass check-config: $first_error — fix it, then run: systemctl --user restart recharged" \
+   "one line: failed to start, the config's first error, the next step"
+[ "$ms" -lt 2000 ]; ok $? "at once ($ms ms), not after an activation timeout"
+t0=$(date +%s%N)
+out=$("$RECHARGECTL" --waybar 2>/dev/null)
+st=$?; ms=$((($(date +%s%N) - t0) / 1000000))
+is "$st/$(jq -r .class <<<"$out")" "0/offline" "rechargectl --waybar: the offline object, exit 0"
+[ "$ms" -lt 2000 ]; ok $? "--waybar at once ($ms ms)"
+# A unit failed for another reason than the config: its exit status, and where to look.
+cp "$T/good.conf" "$T/ok.conf"
+printf '[Service]\nExecStart=\nExecStart=/bin/sh -c "exit 3"\n' >"$UNIT.d/fail.conf"
+cp "$T/good.conf" "$CONF"
+sc daemon-reload
+sc restart recharged.service 2>/dev/null
+wait_until 10 is_state failed/failed
+t0=$(date +%s%N)
+out=$("$RECHARGECTL" status 2>&1)
+st=$?; ms=$((($(date +%s%N) - t0) / 1000000))
+is "$st" "1" "a unit failed with exit status 3, good config: exit 1"
+is "$out" "recharged failed to start (recharged.service: exit status 3); see: systemctl --user status recharged" \
+   "one line: failed to start, its exit status, and where to look"
+# Activating it again would fail the same way, and the manager does not tell the bus: no call.
+[ "$ms" -lt 2000 ]; ok $? "at once ($ms ms), not after the 5 s status timeout"
+rm "$UNIT.d/fail.conf"
+sc daemon-reload
+sc reset-failed recharged.service
+
 # ---- stop: a clean exit ----
 cp "$T/good.conf" "$CONF"
 sc start recharged.service
