@@ -15,7 +15,8 @@
  *   agenda --json  [{entry, type, event, time(_usec)}], every event of Upcoming() in the range,
  *                  heads-ups included; event is "heads-up", "start", "end" or "reminder"
  *   stats --json   {planned_usec, kept_usec, since(_usec), until(_usec), completed, stopped,
- *                  skipped, missed, reminders_shown, reminders_done, streak,
+ *                  skipped, missed, manual, manual_kept_usec, reminders_shown, reminders_done,
+ *                  reminders_missed, streak,
  *                  days: [{date, planned_usec, kept_usec, completed, stopped, skipped, missed,
  *                          reminders_done}]} — days: the last 31 at most, oldest first
  */
@@ -449,8 +450,8 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
 /* ---- stats ---- */
 
 typedef struct Stats {
-        usec_t since, until, planned, kept;
-        uint32_t completed, stopped, skipped, missed, reminders_shown, reminders_done, streak;
+        usec_t since, until, planned, kept, manual_kept;
+        uint32_t completed, stopped, skipped, missed, manual, reminders_shown, reminders_done, reminders_missed, streak;
 } Stats;
 
 static const struct {
@@ -468,6 +469,9 @@ static const struct {
         { "Missed", 'u', offsetof(Stats, missed) },
         { "RemindersShown", 'u', offsetof(Stats, reminders_shown) },
         { "RemindersDone", 'u', offsetof(Stats, reminders_done) },
+        { "RemindersMissed", 'u', offsetof(Stats, reminders_missed) },
+        { "Manual", 'u', offsetof(Stats, manual) },
+        { "ManualKept", 't', offsetof(Stats, manual_kept) },
         { "Streak", 'u', offsetof(Stats, streak) },
 };
 
@@ -536,9 +540,10 @@ static void stats_json(const Ctl *c, const Stats *s, const DayStats *d, size_t n
         printf("{\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64, s->planned, s->kept);
         json_time(stdout, c->tz, "since", s->since);
         json_time(stdout, c->tz, "until", s->until);
-        printf(",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_shown\":%u,"
-               "\"reminders_done\":%u,\"streak\":%u,\"days\":[",
-               s->completed, s->stopped, s->skipped, s->missed, s->reminders_shown, s->reminders_done, s->streak);
+        printf(",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"manual\":%u,\"manual_kept_usec\":%" PRIu64
+               ",\"reminders_shown\":%u,\"reminders_done\":%u,\"reminders_missed\":%u,\"streak\":%u,\"days\":[",
+               s->completed, s->stopped, s->skipped, s->missed, s->manual, s->manual_kept, s->reminders_shown,
+               s->reminders_done, s->reminders_missed, s->streak);
         for (size_t i = 0; i < nd; i++)
                 printf("%s{\"date\":\"%s\",\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64
                        ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u}",
@@ -553,11 +558,18 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
 
         printf("Since %s (%s)\n", format_local_time(&c->out, s->since, a), span_format(span, sp));
         printf("  Recharge time  %s kept of %s planned", format_duration(s->kept, a), format_duration(s->planned, b));
+        /* Rounded down: never more kept than was. */
         if (s->planned)
-                printf(" (%" PRIu64 "%%)", s->kept * 100 / s->planned);
+                printf(" (%" PRIu64 "%%)", MIN(s->kept, s->planned) * 100 / s->planned);
         printf("\n  Blocks         %u completed, %u stopped early, %u skipped, %u missed\n", s->completed, s->stopped,
                s->skipped, s->missed);
-        printf("  Reminders      %u done of %u shown\n", s->reminders_done, s->reminders_shown);
+        if (s->manual || s->manual_kept)
+                printf("  Manual         %u recharge%s, %s\n", s->manual, s->manual == 1 ? "" : "s",
+                       format_duration(s->manual_kept, a));
+        printf("  Reminders      %u done of %u shown", s->reminders_done, s->reminders_shown);
+        if (s->reminders_missed)
+                printf(", %u missed", s->reminders_missed);
+        putchar('\n');
         printf("  Streak         %u day%s\n", s->streak, s->streak == 1 ? "" : "s");
 
         if (nd == 0)

@@ -144,6 +144,9 @@ char *format_duration(usec_t d, char buf[static TIME_TEXT_MAX]) {
                 snprintf(buf, TIME_TEXT_MAX, h % 24 ? "%" PRIu64 "d %" PRIu64 "h" : "%" PRIu64 "d", days, h % 24);
         else if (h > 0)
                 snprintf(buf, TIME_TEXT_MAX, min % 60 ? "%" PRIu64 "h %" PRIu64 "min" : "%" PRIu64 "h", h, min % 60);
+        else if (min == 0 && d > 0)
+                /* Under a minute is not "0 min": a 40-second block was 40 s. */
+                snprintf(buf, TIME_TEXT_MAX, "%" PRIu64 " s", (uint64_t) (d / USEC_PER_SEC));
         else
                 snprintf(buf, TIME_TEXT_MAX, "%" PRIu64 " min", min);
         return buf;

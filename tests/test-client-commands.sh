@@ -161,12 +161,15 @@ grep -Eq '^  Blocks +[0-9]+ completed, [0-9]+ stopped early, [0-9]+ skipped, [0-
 ok $? "stats: counts"
 grep -Eq '^  Streak +[0-9]+ days?$' <<<"$OUT"
 ok $? "stats: streak"
+manual=$(call GetStats t 0 | jq '.[0].Manual.data')
+grep -Eq "^  Manual +$manual recharges?, " <<<"$OUT"
+ok $? "stats: the manual recharges on a line of their own ($manual), apart from the blocks"
 is "$(grep -cE '^  [A-Z][a-z]{2} [ 0-9]{2} [A-Z][a-z]{2}  ' <<<"$OUT")" "8" "stats chart: a row per day the 7 days touch"
 ctl_is 0 "stats --json --since 1d" stats --json --since 1d
 j=$OUT
 since=$(jq -r .since_usec <<<"$j")
-d=$(call GetStats t "$since" | jq -c '.[0] | map_values(.data) | [.Planned, .Kept, .Completed, .Stopped, .RemindersDone]')
-is "$(jq -c '[.planned_usec, .kept_usec, .completed, .stopped, .reminders_done]' <<<"$j")" "$d" "stats JSON = GetStats"
+d=$(call GetStats t "$since" | jq -c '.[0] | map_values(.data) | [.Planned, .Kept, .Completed, .Stopped, .RemindersDone, .RemindersMissed, .Manual, .ManualKept]')
+is "$(jq -c '[.planned_usec, .kept_usec, .completed, .stopped, .reminders_done, .reminders_missed, .manual, .manual_kept_usec]' <<<"$j")" "$d" "stats JSON = GetStats"
 [ "$(call GetStats t "$since" | jq '.[0].ManualKept.data')" -gt 0 ]
 ok $? "the manual recharges were counted, apart from the blocks"
 is "$(jq -r '[.days[].kept_usec] | add' <<<"$j")" "$(jq -r .kept_usec <<<"$j")" "the days add up to the total"

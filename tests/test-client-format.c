@@ -310,12 +310,34 @@ static void test_json_string(void) {
         }
 }
 
+static void test_durations(void) {
+        static const struct {
+                usec_t d;
+                const char *want;
+        } table[] = {
+                { 0, "0 min" },
+                { 40 * USEC_PER_SEC, "40 s" },          /* a 40-second block was not "0 min" */
+                { 59 * USEC_PER_SEC, "59 s" },
+                { USEC_PER_MINUTE, "1 min" },
+                { 90 * USEC_PER_SEC, "1 min" },          /* whole minutes, rounded down */
+                { 45 * USEC_PER_MINUTE, "45 min" },
+                { 60 * USEC_PER_MINUTE, "1h" },
+                { 95 * USEC_PER_MINUTE, "1h 35min" },
+                { 50 * USEC_PER_HOUR, "2d 2h" },
+        };
+        char buf[TIME_TEXT_MAX];
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                is_str(format_duration(table[i].d, buf), table[i].want, "duration %" PRIu64 " µs", table[i].d);
+}
+
 int main(void) {
         if (tz_load("Europe/Berlin", &berlin) < 0) {
                 printf("1..0 # SKIP no Europe/Berlin zone\n");
                 return 0;
         }
         test_times();
+        test_durations();
         test_countdown();
         test_formats();
         test_template();
