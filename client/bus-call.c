@@ -7,6 +7,7 @@
 #include "bus-call.h"
 #include "macro.h"
 #include "names.h"
+#include "status-props.h"
 
 /* The connection bus_open() made: explaining an activation failure asks the user manager on it. */
 static sd_bus *the_bus;
@@ -256,49 +257,52 @@ int bus_call(sd_bus *bus, const char *method, sd_bus_message **ret_reply, const 
 
 /* ---- status ---- */
 
-static const struct {
-        const char *name;
-        char type;
-        size_t offset;
-} status_fields[] = {
-        { "Mode", 's', offsetof(Status, mode) },
-        { "DoNotDisturb", 'b', offsetof(Status, dnd) },
-        { "Source", 's', offsetof(Status, source) },
-        { "Entry", 's', offsetof(Status, entry) },
-        { "Since", 't', offsetof(Status, since) },
-        { "Until", 't', offsetof(Status, until) },
-        { "Message", 's', offsetof(Status, message) },
-        { "StatusText", 's', offsetof(Status, status_text) },
-        { "NextEntry", 's', offsetof(Status, next_entry) },
-        { "NextEvent", 's', offsetof(Status, next_event) },
-        { "NextEventTime", 't', offsetof(Status, next_event_time) },
-        { "PausedUntil", 't', offsetof(Status, paused_until) },
-        { "Version", 's', offsetof(Status, version) },
+/* Where each property of status-props.h's table goes: names and types are the table's. */
+static const size_t status_offsets[_PROP_MAX] = {
+        [PROP_MODE] = offsetof(Status, mode),
+        [PROP_DO_NOT_DISTURB] = offsetof(Status, dnd),
+        [PROP_SOURCE] = offsetof(Status, source),
+        [PROP_ENTRY] = offsetof(Status, entry),
+        [PROP_SINCE] = offsetof(Status, since),
+        [PROP_UNTIL] = offsetof(Status, until),
+        [PROP_MESSAGE] = offsetof(Status, message),
+        [PROP_STATUS_TEXT] = offsetof(Status, status_text),
+        [PROP_NEXT_ENTRY] = offsetof(Status, next_entry),
+        [PROP_NEXT_EVENT] = offsetof(Status, next_event),
+        [PROP_NEXT_EVENT_TIME] = offsetof(Status, next_event_time),
+        [PROP_PAUSED_UNTIL] = offsetof(Status, paused_until),
+        [PROP_TIME_ZONE] = offsetof(Status, time_zone),
+        [PROP_PRESENCE] = offsetof(Status, presence),
 };
 
-static int read_field(sd_bus_message *m, Status *s, const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(status_fields); i++) {
-                char sig[2] = { status_fields[i].type, 0 };
-                void *p = (uint8_t *) s + status_fields[i].offset;
-                const char *str;
-                int b, r;
+static int read_value(sd_bus_message *m, char type, void *p) {
+        const char *str;
+        int b, r;
 
-                if (!streq(status_fields[i].name, key))
+        switch (type) {
+        case 's':
+                r = sd_bus_message_read(m, "v", "s", &str);
+                return r < 0 ? r : status_set_string(p, str);
+        case 'b':
+                r = sd_bus_message_read(m, "v", "b", &b);
+                *(bool *) p = b;
+                return r;
+        default:
+                return sd_bus_message_read(m, "v", "t", (uint64_t *) p);
+        }
+}
+
+static int read_field(sd_bus_message *m, Status *s, const char *key) {
+        if (streq(key, "Version") && sd_bus_message_verify_type(m, 'v', "s") > 0)
+                return read_value(m, 's', &s->version);
+        for (StatusProperty p = 0; p < _PROP_MAX; p++) {
+                const StatusPropertyInfo *info = &status_property_info[p];
+
+                if (!streq(info->name, key))
                         continue;
-                r = sd_bus_message_verify_type(m, 'v', sig);
-                if (r <= 0)
+                if (sd_bus_message_verify_type(m, 'v', info->type) <= 0)
                         break; /* a type we do not know: skipped below */
-                switch (status_fields[i].type) {
-                case 's':
-                        r = sd_bus_message_read(m, "v", "s", &str);
-                        return r < 0 ? r : status_set_string(p, str);
-                case 'b':
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        *(bool *) p = b;
-                        return r;
-                default:
-                        return sd_bus_message_read(m, "v", "t", (uint64_t *) p);
-                }
+                return read_value(m, info->type[0], (uint8_t *) s + status_offsets[p]);
         }
         return sd_bus_message_skip(m, "v");
 }

@@ -29,7 +29,10 @@
  *   next_entry         the entry of the next event ("" when nothing is planned)
  *   next_event         "heads-up", "start", "end", "reminder" or ""
  *   next_time, next_time_usec   when
- *   paused_until, paused_until_usec   while paused ("infinity": until resumed)
+ *   paused_until, paused_until_usec   while paused ("infinity": until resumed), a manual
+ *                      recharge during a pause included
+ *   time_zone          the daemon's zone ("Europe/Berlin")
+ *   presence           "active", "idle", "locked" or "unknown"
  *   version            the daemon's version
  */
 
@@ -54,7 +57,7 @@ int status_set_string(char **field, const char *v) {
 int status_init(Status *s) {
         *s = (Status) {};
         char **fields[] = { &s->mode, &s->source, &s->entry, &s->message, &s->status_text,
-                            &s->next_entry, &s->next_event, &s->version };
+                            &s->next_entry, &s->next_event, &s->time_zone, &s->presence, &s->version };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (status_set_string(fields[i], "") < 0) {
                         status_done(s);
@@ -71,6 +74,8 @@ void status_done(Status *s) {
         free(s->status_text);
         free(s->next_entry);
         free(s->next_event);
+        free(s->time_zone);
+        free(s->presence);
         free(s->version);
         *s = (Status) {};
 }
@@ -399,6 +404,10 @@ void output_json(FILE *f, const Status *s, const OutputContext *c) {
         json_string(f, s->next_event);
         json_time(f, c->tz, "next_time", s->next_event_time);
         json_time(f, c->tz, "paused_until", s->paused_until);
+        fputs(",\"time_zone\":", f);
+        json_string(f, s->time_zone);
+        fputs(",\"presence\":", f);
+        json_string(f, *s->presence ? s->presence : "unknown");
         fputs(",\"version\":", f);
         json_string(f, s->version);
         fputs("}\n", f);
@@ -473,6 +482,15 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
                         fputs_escaped(s->status_text, f);
                         fputc('\n', f);
                 }
+                if (s->paused_until) {
+                        /* A manual recharge during a pause: the pause is still there. */
+                        label(f, "Paused");
+                        if (s->paused_until == USEC_INFINITY)
+                                fputs("the schedule, until you resume\n", f);
+                        else
+                                fprintf(f, "the schedule, until %s (%s)\n", format_local_time(c, s->paused_until, t),
+                                        format_relative(c->now, s->paused_until, rel));
+                }
         } else if (streq(s->mode, "paused")) {
                 label(f, "Until");
                 if (s->paused_until == USEC_INFINITY)
@@ -515,6 +533,8 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
                         fputs(": ", f);
                         fputs_escaped(s->message, f);
                 }
+                if (s->paused_until)
+                        fputs(" (schedule paused)", f);
         } else if (streq(s->mode, "paused")) {
                 if (s->paused_until == USEC_INFINITY)
                         fputs(" until you resume", f);

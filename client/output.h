@@ -23,6 +23,8 @@ typedef struct Status {
         char *next_event;    /* "heads-up", "start", "end", "reminder", "" */
         usec_t next_event_time;
         usec_t paused_until; /* USEC_INFINITY: until Resume */
+        char *time_zone;     /* the daemon's zone, "" from an older daemon */
+        char *presence;      /* "active", "idle", "locked", "unknown" */
         char *version;
 } Status;
 

@@ -289,8 +289,27 @@ static char *local_tzid(const Tz *tz) {
         return strdup(tz_name(tz) && *tz_name(tz) && tz_name(tz)[0] != '/' ? tz_name(tz) : "UTC");
 }
 
+/* The daemon's zone, from its TimeZone property: the entries' clock times are wall-clock times
+ * there, whatever TZ this shell has. NULL (and the client's own zone) when it does not say. */
+static int daemon_zone(sd_bus *bus, Tz **ret_tz, char **ret_name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *name = NULL;
+        int r;
+
+        r = sd_bus_get_property_string(bus, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, RECHARGED_INTERFACE,
+                                       "TimeZone", &error, &name);
+        if (r < 0 || !name || !*name)
+                return 0; /* an older daemon: the client's zone */
+        r = tz_load(name, ret_tz);
+        if (r < 0)
+                return 0;
+        *ret_name = TAKE_PTR(name);
+        return 1;
+}
+
 static int verb_export(Ctl *c, int argc, char **argv) {
         _cleanup_free_ char *tzid = NULL;
+        _cleanup_(tz_freep) Tz *zone = NULL;
         Entry *entries = NULL;
         size_t n = 0;
         sd_bus *bus;
@@ -303,13 +322,13 @@ static int verb_export(Ctl *c, int argc, char **argv) {
         if (r < 0)
                 return EXIT_REFUSED;
         r = ctl_tz(c);
-        if (r >= 0) {
+        if (r >= 0 && daemon_zone(bus, &zone, &tzid) <= 0) {
                 tzid = local_tzid(c->tz);
                 r = tzid ? 0 : -ENOMEM;
         }
         if (r >= 0)
                 r = ical_write(stdout, entries, n,
-                               &(IcalOptions) { .tz = c->tz, .tzid = tzid, .now = c->out.now,
+                               &(IcalOptions) { .tz = zone ?: c->tz, .tzid = tzid, .now = c->out.now,
                                                 .days = c->days_set ? c->days : 0,
                                                 .no_reminders = c->no_reminders,
                                                 .prodid_version = PACKAGE_VERSION });

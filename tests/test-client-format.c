@@ -42,6 +42,8 @@ static void recharging(Status *s) {
         status_set_string(&s->next_entry, "morning");
         status_set_string(&s->next_event, "end");
         s->next_event_time = s->until;
+        status_set_string(&s->time_zone, "Europe/Berlin");
+        status_set_string(&s->presence, "locked");
         status_set_string(&s->version, "0.1.0");
 }
 
@@ -138,7 +140,7 @@ static void test_formats(void) {
                "\"message\":\"Coffee, \\\"alone\\\"\\tno screens\",\"status_text\":\"Recharging until 07:45\","
                "\"next_entry\":\"morning\",\"next_event\":\"end\",\"next_time\":\"2026-11-24T07:45:00+01:00\","
                "\"next_time_usec\":1795502700000000,\"paused_until\":null,\"paused_until_usec\":null,"
-               "\"version\":\"0.1.0\"}\n",
+               "\"time_zone\":\"Europe/Berlin\",\"presence\":\"locked\",\"version\":\"0.1.0\"}\n",
                "JSON: every key, times twice, escapes");
 
         waybar = render(output_waybar, &s, &c);

@@ -113,6 +113,15 @@ ctl_is 0 "--json paused for ever" --json
 is "$(jq -c '[.paused_until, .paused_until_usec]' <<<"$OUT")" '["infinity",null]' "paused until resume: infinity"
 ctl_is 0 "--waybar paused" --waybar
 is "$(jq -r '[.class, .text] | join("/")' <<<"$OUT")" "paused/Paused" "waybar paused"
+ctl_is 0 "on during the pause" on 10min
+ctl_is 0 "--json recharging during a pause" --json
+is "$(jq -c '[.mode, .paused_until]' <<<"$OUT")" '["recharging","infinity"]' "JSON: recharging, and the pause still shows"
+ctl_is 0 "human recharging during a pause"
+grep -q '^ *Paused: the schedule, until you resume$' <<<"$OUT"
+ok $? "human: the pause shows beside the recharge"
+ctl_is 0 "off" off
+ctl_is 0 "--json after off" --json
+is "$(jq -r .mode <<<"$OUT")" paused "after off: paused again"
 ctl_is 0 "resume" resume
 
 # ---- colour ----
