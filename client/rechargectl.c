@@ -352,6 +352,7 @@ static const Verb verbs[] = {
         { "off", 0, 0, OPT_QUIET, verb_off, "", "end the current recharge (\"I'm back\")" },
         { "extend", 1, 1, OPT_QUIET, verb_extend, "SPAN", "lengthen the current recharge" },
         { "skip", 1, 1, OPT_QUIET, verb_skip, "ENTRY", "skip the entry's next occurrence" },
+        { "reset", 1, 1, OPT_QUIET, verb_reset, "ENTRY", "undo the entry's skips and snoozes still to come" },
         { "snooze", 2, 2, OPT_QUIET, verb_snooze, "ENTRY SPAN", "postpone the entry's next start or reminder" },
         { "done", 1, 1, OPT_QUIET, verb_done, "REMINDER", "mark a self-care reminder as done" },
         { "pause", 0, 2, OPT_QUIET, verb_pause, "[SPAN | until HH:MM]", "pause the whole schedule (until 'resume')" },

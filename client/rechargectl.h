@@ -72,6 +72,7 @@ int verb_start(Ctl *c, int argc, char **argv);
 int verb_off(Ctl *c, int argc, char **argv);
 int verb_extend(Ctl *c, int argc, char **argv);
 int verb_skip(Ctl *c, int argc, char **argv);
+int verb_reset(Ctl *c, int argc, char **argv);
 int verb_snooze(Ctl *c, int argc, char **argv);
 int verb_done(Ctl *c, int argc, char **argv);
 int verb_pause(Ctl *c, int argc, char **argv);

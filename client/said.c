@@ -284,6 +284,22 @@ int verb_skip(Ctl *c, int argc, char **argv) {
         return 0;
 }
 
+int verb_reset(Ctl *c, int argc, char **argv) {
+        char when[3 * TIME_TEXT_MAX];
+        EntryNow after;
+        int r;
+
+        if (ctl_tz(c) < 0 || call(c, "Reset", "s", argv[1]) < 0)
+                return EXIT_REFUSED;
+        r = entry_now(c, argv[1], &after);
+        if (r > 0 && after.next_start)
+                say(c, "Reset %s: its next occurrence is %s, as the schedule says.", after.name,
+                    occurrence_text(c, &after, when, sizeof when));
+        else
+                say(c, "Reset %s: its skips and snoozes still to come are undone.", argv[1]);
+        return 0;
+}
+
 int verb_snooze(Ctl *c, int argc, char **argv) {
         char when[3 * TIME_TEXT_MAX], sp[SPAN_MAX];
         EntryNow after;

@@ -247,6 +247,10 @@ static int method_start_now(sd_bus_message *message, void *userdata, sd_bus_erro
         return method_entry_action(message, userdata, error, ACTION_START_NOW);
 }
 
+static int method_reset(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return method_entry_action(message, userdata, error, ACTION_RESET);
+}
+
 static int method_snooze(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Action a = { .kind = ACTION_SNOOZE };
         int r;
@@ -573,6 +577,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_ARGS("t", duration), SD_BUS_NO_RESULT, method_pause,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reset", SD_BUS_ARGS("s", entry), SD_BUS_NO_RESULT, method_reset,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListEntries", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssbtt)", entries),
                                 method_list_entries, SD_BUS_VTABLE_UNPRIVILEGED),

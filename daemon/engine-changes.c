@@ -266,6 +266,26 @@ int engine_done(const Engine *e, Overlay *o, size_t i, usec_t now, usec_t *ret_w
         return 0;
 }
 
+int engine_reset(Overlay *o, size_t i, usec_t now) {
+        EntryOverlay *eo = overlay_entry_mut(o, i);
+        size_t w = 0;
+
+        if (!eo)
+                return -EINVAL;
+        /* What is still to come goes back to the schedule: a skip of an occurrence ahead, a
+         * snooze or an early start that has not begun. One on now or past stays as it was. */
+        for (size_t k = 0; k < eo->n_overrides; k++) {
+                const Override *x = &eo->overrides[k];
+                if (x->start == 0 ? x->of > now : x->start > now)
+                        continue;
+                eo->overrides[w++] = *x;
+        }
+        if (w == eo->n_overrides)
+                return -ENOENT;
+        eo->n_overrides = w;
+        return 0;
+}
+
 void engine_recharge(Overlay *o, usec_t now, usec_t d) {
         o->manual_since = now;
         o->manual_until = d > 0 ? now + d : 0;

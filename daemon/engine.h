@@ -134,6 +134,9 @@ int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret
  * -EINVAL: not a selfcare entry. -ENOENT: none was shown in the last days. -EALREADY: that one
  * is marked done already. */
 int engine_done(const Engine *e, Overlay *o, size_t entry, usec_t now, usec_t *ret_when);
+/* Undoes the entry's pending skips, snoozes and early starts: occurrences still to come go back
+ * to the schedule. -ENOENT: nothing pending. */
+int engine_reset(Overlay *o, size_t entry, usec_t now);
 /* A manual recharge from now, for d (0: until Stop); one already on is replaced. */
 void engine_recharge(Overlay *o, usec_t now, usec_t d);
 /* Pauses the schedule from now for d (0: until Resume); a pause on is made to end then. */

@@ -482,7 +482,8 @@ static int validate(Manager *m, const Action *a, usec_t now, const Entry **ret_e
         const Entry *e = NULL;
         int i = -1, r;
 
-        if (a->kind == ACTION_SKIP || a->kind == ACTION_SNOOZE || a->kind == ACTION_START_NOW || a->kind == ACTION_DONE) {
+        if (a->kind == ACTION_SKIP || a->kind == ACTION_SNOOZE || a->kind == ACTION_START_NOW || a->kind == ACTION_DONE ||
+            a->kind == ACTION_RESET) {
                 i = manager_entry_by_name(m, a->entry, error);
                 if (i < 0)
                         return i;
@@ -525,6 +526,10 @@ static int refuse(Manager *m, const Action *a, const Entry *e, usec_t now, usec_
 
         switch (r) {
         case -ENOENT:
+                if (a->kind == ACTION_RESET)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "'%s' has no skip, snooze or early start still to come: nothing to reset.",
+                                                 e->name);
                 if (a->kind == ACTION_DONE)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "No reminder of '%s' has been shown lately, so there is nothing to mark done.",
@@ -606,6 +611,8 @@ static int apply(Manager *m, const Action *a, int i, usec_t now, usec_t *ret_whe
                 return engine_start_now(m->engine, o, i, now, MAX(m->config->heads_up, START_NOW_AHEAD_MIN), ret_when);
         case ACTION_DONE:
                 return engine_done(m->engine, o, i, now, ret_when);
+        case ACTION_RESET:
+                return engine_reset(o, i, now);
         case ACTION_PAUSE:
                 engine_pause(o, now, a->duration);
                 return 0;

@@ -32,6 +32,7 @@ static const char * const action_table[_ACTION_MAX] = {
         [ACTION_DONE] = "done",
         [ACTION_PAUSE] = "pause",
         [ACTION_RESUME] = "resume",
+        [ACTION_RESET] = "reset",
 };
 
 const char *action_to_string(ActionKind a) {

@@ -26,6 +26,7 @@ typedef enum ActionKind {
         ACTION_DONE,             /* entry */
         ACTION_PAUSE,            /* duration (0: until Resume) */
         ACTION_RESUME,
+        ACTION_RESET,            /* entry: its pending skips, snoozes and early starts undone */
         _ACTION_MAX,
         _ACTION_INVALID = -EINVAL,
 } ActionKind;

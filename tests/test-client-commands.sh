@@ -81,6 +81,12 @@ ctl_is 1 "done on a block" done far
 plain
 ok $? "done refusal in plain words"
 ctl_is 0 "resume the skipped one? no: skip again is fine" skip far
+ctl_is 0 "reset far: the mistaken skips are undone" reset far
+is "$(eprop far NextStart)" "$next" "…far's next start is the schedule's again"
+grep -q "^Reset far: its next occurrence is " <<<"$OUT"
+ok $? "…and the line says when it now is"
+ctl_is 1 "reset with nothing to undo" reset far
+ctl_is 1 "reset an unknown entry" reset nope
 
 # a reminder that fires, then done
 cat >"$CONF" <<EOF

@@ -263,6 +263,26 @@ static void test_one_save_per_change(void) {
         manager_free(m);
 }
 
+static void test_reset(void) {
+        Manager *m;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        ok(act(m, at("08:00"), ACTION_RESET, "evening", 0, NULL, NULL) < 0, "Reset with nothing pending: refused");
+        act(m, at("08:00"), ACTION_SKIP, "evening", 0, NULL, NULL);
+        is_int(m->entry_live[0].next_start, at("+1 21:00"), "a mistaken Skip of tonight's block");
+        is_int(act(m, at("08:01"), ACTION_RESET, "evening", 0, NULL, NULL), 0, "Reset");
+        is_int(m->entry_live[0].next_start, at("21:00"), "…tonight's block is back");
+        act(m, at("08:02"), ACTION_SNOOZE, "stretch", 30 * USEC_PER_MINUTE, NULL, NULL);
+        is_int(act(m, at("08:03"), ACTION_RESET, "stretch", 0, NULL, NULL), 0, "Reset of a snoozed reminder");
+        run_until(m, at("10:40"));
+        CHECK_HEARD("10:00:00 reminder stretch", "…it comes at its time again, once");
+        act(m, at("20:52"), ACTION_START_NOW, "evening", 0, NULL, NULL);
+        ok(act(m, at("20:53"), ACTION_RESET, "evening", 0, NULL, NULL) < 0, "a block started early and on now is not reset");
+        is_str(mode_to_string(m->status.mode), "recharging", "…it goes on");
+        manager_free(m);
+}
+
 static void test_stats(void) {
         Manager *m;
         Stats st;
@@ -504,6 +524,7 @@ int main(void) {
         test_start_now();
         test_one_save_per_change();
         test_stats();
+        test_reset();
         test_restart();
         test_end_carries();
         test_overlap();

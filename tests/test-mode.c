@@ -24,7 +24,7 @@ static void test_modes(void) {
 
 static void test_actions(void) {
         static const char * const names[_ACTION_MAX] = {
-                "recharge", "stop", "extend", "skip", "snooze", "start-now", "done", "pause", "resume",
+                "recharge", "stop", "extend", "skip", "snooze", "start-now", "done", "pause", "resume", "reset",
         };
 
         for (ActionKind a = 0; a < _ACTION_MAX; a++) {

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # fish completion for rechargectl: commands, their options, and entry names asked from recharged.
 
-set -l commands status watch is-recharging on start off extend skip snooze done pause resume list agenda stats reload check-config export help
+set -l commands status watch is-recharging on start off extend skip reset snooze done pause resume list agenda stats reload check-config export help
 
 # __rechargectl_entries [recharge|selfcare]: every entry, or those of one type (list's TYPE column).
 function __rechargectl_entries
@@ -45,6 +45,7 @@ complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a start 
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a off -d 'end the current recharge'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a extend -d 'lengthen the current recharge'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a skip -d "skip a block's next occurrence"
+complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a reset -d "undo an entry's skips and snoozes still to come"
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a snooze -d "postpone an entry's next start or reminder"
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a done -d 'mark a self-care reminder as done'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a pause -d 'pause the whole schedule'
@@ -62,7 +63,7 @@ complete -c rechargectl -n "not __fish_seen_subcommand_from $commands; or __fish
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from status watch" -l format -x -d 'a line from a template'
 complete -c rechargectl -n "__fish_seen_subcommand_from list agenda stats" -s j -l json -d 'JSON output'
 complete -c rechargectl -n "__fish_seen_subcommand_from on" -s m -l message -x -d 'what the recharge is for'
-complete -c rechargectl -n "__fish_seen_subcommand_from on start off extend skip snooze done pause resume reload" -s q -l quiet -d 'do not say what was done'
+complete -c rechargectl -n "__fish_seen_subcommand_from on start off extend skip reset snooze done pause resume reload" -s q -l quiet -d 'do not say what was done'
 complete -c rechargectl -n "__fish_seen_subcommand_from list" -l names -d 'entry names only'
 complete -c rechargectl -n "__fish_seen_subcommand_from list" -s l -l long -d "each entry's rule too"
 complete -c rechargectl -n "__fish_seen_subcommand_from agenda export" -l days -x -a '1 7 14 30 90 365' -d 'how many days'
@@ -72,7 +73,7 @@ complete -c rechargectl -n "__fish_seen_subcommand_from stats" -l since -x -a '1
 # done is for reminders; skip and start are for blocks; snooze for either.
 complete -c rechargectl -n "__fish_seen_subcommand_from done; and test (__rechargectl_nargs) = 0" -a '(__rechargectl_entries selfcare)'
 complete -c rechargectl -n "__fish_seen_subcommand_from skip start; and test (__rechargectl_nargs) = 0" -a '(__rechargectl_entries recharge)'
-complete -c rechargectl -n "__fish_seen_subcommand_from snooze; and test (__rechargectl_nargs) = 0" -a '(__rechargectl_entries)'
+complete -c rechargectl -n "__fish_seen_subcommand_from snooze reset; and test (__rechargectl_nargs) = 0" -a '(__rechargectl_entries)'
 complete -c rechargectl -n "__fish_seen_subcommand_from snooze; and test (__rechargectl_nargs) = 1" -a '5min 10min 15min 30min 1h'
 complete -c rechargectl -n "__fish_seen_subcommand_from on pause; and test (__rechargectl_nargs) = 0" -a 'until 15min 30min 45min 1h 2h'
 complete -c rechargectl -n "__fish_seen_subcommand_from extend; and test (__rechargectl_nargs) = 0" -a '5min 10min 15min 30min 1h'
