@@ -44,6 +44,7 @@
 #include "config.h"
 #include "status-template.h"
 #include "config-scan.h"
+#include "fileio.h"
 #include "macro.h"
 #include "names.h"
 
@@ -771,38 +772,22 @@ static bool file_is_private(const char *path, const struct stat *st) {
 }
 
 int config_load_file(const char *path, Config **ret, char ***ret_errors) {
-        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *text = NULL;
         Config *c = NULL;
         struct stat st;
         size_t len = 0;
         int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno == ENOMEM)
-                        return -ENOMEM;
-                return error_only(path, ret_errors, "cannot open: %s", strerror(errno));
-        }
-        if (fstat(fd, &st) < 0)
-                return error_only(path, ret_errors, "cannot read: %s", strerror(errno));
-        if (S_ISDIR(st.st_mode))
-                return error_only(path, ret_errors, "is a directory, not a config file");
-
-        /* Read one byte more than allowed, to tell "too large" without reading it all. */
-        text = malloc(CONFIG_FILE_MAX + 1);
-        if (!text)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, text + len, CONFIG_FILE_MAX + 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return error_only(path, ret_errors, "cannot read: %s", strerror(errno));
-                }
-                if (n == 0 || (len += n) > CONFIG_FILE_MAX)
-                        break;
-        }
+        /* Never blocks on a FIFO or a device at the path: they are refused, saying what they are. */
+        r = read_file_bounded(path, CONFIG_FILE_MAX, &text, &len, &st);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EFBIG)
+                return error_only(path, ret_errors, "is larger than 1 MiB");
+        if (file_refusal_to_string(r))
+                return error_only(path, ret_errors, "%s, not a config file", file_refusal_to_string(r));
+        if (r < 0)
+                return error_only(path, ret_errors, "cannot open: %s", strerror(-r));
 
         r = load(text, len, path, file_is_private(path, &st), &c, ret_errors);
         if (r < 0)
