@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "fileio.h"
 #include "hooks.h"
 #include "log.h"
 #include "loop.h"
 #include "manager.h"
 #include "notify.h"
 #include "silence.h"
+#include "state.h"
 
 #define EXIT_CONFIG 78 /* EX_CONFIG */
 
@@ -27,6 +29,51 @@ static void help(void) {
                "SIGHUP reloads the configuration; SIGTERM saves and exits. See recharged(8).\n");
 }
 
+/* Before anything reads or writes the state: the folder's lock, then what a kill -9 mid-save
+ * left, then a look at the state file itself. */
+static int take_state_dir(Manager *m, int *ret_lock) {
+        const char *what;
+        unsigned removed = 0;
+        pid_t holder = 0;
+        int r;
+
+        r = state_dir_lock(m->state_dir, ret_lock, &holder);
+        if (r == -EBUSY) {
+                if (holder > 0)
+                        log_error("Another recharged (pid %d) already keeps its state in '%s': two would "
+                                  "overwrite each other's answers. Stop it first, or give this one another "
+                                  "XDG_STATE_HOME.", (int) holder, m->state_dir);
+                else
+                        log_error("Another recharged already keeps its state in '%s': two would overwrite "
+                                  "each other's answers. Stop it first, or give this one another "
+                                  "XDG_STATE_HOME.", m->state_dir);
+                return r;
+        }
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                /* No lock file means no state file either (same folder): saves fail and say so, so
+                 * no second daemon's answers can be overwritten. Run, as with any unwritable state. */
+                log_warning_errno(r, "Failed to lock the state folder '%s', running without the lock: %m",
+                                  m->state_dir);
+
+        r = state_remove_stale_temporaries(m->state_path, &removed);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove stale temporary files in '%s', ignoring: %m", m->state_dir);
+        if (removed > 0)
+                log_info("Removed %u temporary file%s that an interrupted save left in '%s'.", removed,
+                         removed == 1 ? "" : "s", m->state_dir);
+
+        /* Not a file we wrote: reading it could hang (a FIFO) and saving would replace it. We stop
+         * rather than start empty, so nothing the user told us is silently dropped. */
+        r = state_check_file(m->state_path);
+        what = file_refusal_to_string(r);
+        if (what)
+                return log_error_errno(r, "The state file '%s' %s, not a file recharged wrote: not starting. "
+                                          "Remove it (or move it away), then start again.", m->state_path, what);
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100 };
         static const struct option options[] = {
@@ -42,6 +89,8 @@ int main(int argc, char *argv[]) {
         _cleanup_(hooks_freep) Hooks *hooks = NULL;
         _cleanup_(silence_freep) Silence *silence = NULL;
         const char *config = NULL;
+        /* Held until exit: the state folder is ours alone. */
+        _cleanup_close_ int state_lock = -1;
         sigset_t mask;
         int c, r;
 
@@ -80,6 +129,9 @@ int main(int argc, char *argv[]) {
         }
 
         r = manager_new(config, &m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = take_state_dir(m, &state_lock);
         if (r < 0)
                 return EXIT_FAILURE;
         r = manager_load_config(m);

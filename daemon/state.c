@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "macro.h"
 #include "state.h"
 #include "text-record.h"
@@ -43,6 +46,11 @@
 static void fclosep(FILE **f) {
         if (*f)
                 fclose(*f);
+}
+
+static void closedirp(DIR **d) {
+        if (*d)
+                (void) closedir(*d);
 }
 
 static void unlink_and_freep(char **p) {
@@ -497,43 +505,19 @@ int state_parse(const char *text, State **ret) {
 }
 
 int state_load(const char *path, State **ret) {
-        _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t n = 0;
-        struct stat st;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
+        /* Bounded and never blocking: a FIFO or device here is refused as it is (its errno says
+         * what it is), not read. A regular file over the limit is damaged. */
+        r = read_file_bounded(path, STATE_FILE_MAX, &buf, &n, NULL);
+        if (r == -EFBIG)
                 return -EBADMSG;
-        if (st.st_size > (off_t) STATE_FILE_MAX)
-                return -EBADMSG;
-
-        /* One byte more than the limit, to see a file that grew past it since fstat(). */
-        buf = malloc(STATE_FILE_MAX + 2);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, STATE_FILE_MAX + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > STATE_FILE_MAX)
-                        return -EBADMSG;
-        }
+        if (r < 0)
+                return r;
         if (memchr(buf, '\0', n))
                 return -EBADMSG;
-        buf[n] = '\0';
 
         return state_parse(buf, ret);
 }
@@ -691,6 +675,111 @@ int state_save(const char *path, const State *s) {
         if (fsync(dfd) < 0 && errno != EINVAL)
                 return -errno;
         return 0;
+}
+
+int state_dir_lock(const char *dir, int *ret_fd, pid_t *ret_holder) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+        bool writable = true;
+        char pid[32];
+        int r, n;
+
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/lock", dir) < 0)
+                return -ENOMEM;
+        /* O_NOFOLLOW|O_NONBLOCK: a symlink or FIFO planted here is refused, never followed. */
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (fd < 0 && (errno == EROFS || errno == EACCES)) {
+                /* A read-only folder: flock() needs no write access to a lock file already there. */
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+                writable = false;
+        }
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = -errno;
+                if (r == -EWOULDBLOCK && ret_holder) {
+                        ssize_t k = pread(fd, pid, sizeof pid - 1, 0);
+                        pid[MAX(k, (ssize_t) 0)] = '\0';
+                        *ret_holder = (pid_t) strtol(pid, NULL, 10);
+                }
+                return r == -EWOULDBLOCK ? -EBUSY : r;
+        }
+        /* Who holds it, for the next one's message; the lock, not this text, is what counts. */
+        n = snprintf(pid, sizeof pid, "%d\n", (int) getpid());
+        if (writable && ftruncate(fd, 0) >= 0)
+                (void) !pwrite(fd, pid, (size_t) n, 0);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* open_temporary()'s names: ".#" + base + 16 lower-case hex digits. */
+static bool is_temporary_of(const char *name, const char *base) {
+        size_t bl = strlen(base);
+
+        if (strncmp(name, ".#", 2) != 0 || strncmp(name + 2, base, bl) != 0)
+                return false;
+        name += 2 + bl;
+        if (strlen(name) != 16)
+                return false;
+        return strspn(name, "0123456789abcdef") == 16;
+}
+
+int state_remove_stale_temporaries(const char *path, unsigned *ret_removed) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        const char *base;
+        unsigned removed = 0;
+        struct dirent *de;
+        int r, ret = 0;
+
+        r = path_dirname(path, &dir);
+        if (r < 0)
+                return r;
+        r = path_basename(path, &base);
+        if (r < 0)
+                return r;
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return -errno;
+                if (ret_removed)
+                        *ret_removed = 0;
+                return 0;
+        }
+
+        /* Only what a save killed mid-way leaves: a regular file of ours named like its temp. */
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+
+                if (!is_temporary_of(de->d_name, base))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+                    st.st_uid != geteuid())
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+                        if (errno != ENOENT && ret == 0)
+                                ret = -errno;
+                        continue;
+                }
+                removed++;
+        }
+        if (errno != 0 && ret == 0)
+                ret = -errno;
+        if (ret_removed)
+                *ret_removed = removed;
+        return ret;
+}
+
+int state_check_file(const char *path) {
+        struct stat st;
+
+        /* Followed: a symlink to our file is fine, a symlink to a FIFO is not. */
+        if (stat(path, &st) < 0)
+                return -errno;
+        return file_refuse_type(st.st_mode);
 }
 
 int state_move_aside(const char *path, usec_t now, char **ret_newpath) {

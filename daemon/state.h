@@ -76,6 +76,18 @@ int state_load(const char *path, State **ret);
 /* Writes atomically: temp file in the same folder, fsync, rename, fsync of the folder. On any
  * failure the old file is untouched and a negative errno is returned (-ENOSPC, -EROFS, -EACCES…). */
 int state_save(const char *path, const State *s);
+/* Takes the state folder's lock ("<dir>/lock", flock, creating dir), so that two daemons (two
+ * session buses, one home) never overwrite each other's state. *ret_fd holds it for as long as it
+ * stays open. -EBUSY when another process holds it (*ret_holder, if not NULL, is the pid it wrote
+ * there, 0 if unknown). */
+int state_dir_lock(const char *dir, int *ret_fd, pid_t *ret_holder);
+/* Removes the temp files a save killed mid-way left beside path (".#<name><16 hex>", regular,
+ * ours); call it holding the lock, so no save is under way. Returns how many went in
+ * *ret_removed (may be NULL), 0 or the first error. */
+int state_remove_stale_temporaries(const char *path, unsigned *ret_removed);
+/* 0 when path is a regular file (symlinks followed), the errno of fstat/stat when it cannot be
+ * looked at (-ENOENT: none yet), or read_file_bounded()'s refusal errno for what it is instead. */
+int state_check_file(const char *path);
 /* Renames a damaged file to "<path>.bad-<epoch seconds>"; returns the new name. */
 int state_move_aside(const char *path, usec_t now, char **ret_newpath);
 

@@ -704,6 +704,93 @@ static void test_overlay(void) {
         }
 }
 
+/* Issue 16 items 1, 7, 9: the state folder's lock, the temp files a kill -9 mid-save leaves, and
+ * what is not a file at the state path. */
+static void test_state_dir(const char *tmp) {
+        _cleanup_free_ char *dir = path_join(tmp, "sd/recharged"), *path = path_join(dir, "state"),
+                            *lock = path_join(dir, "lock"), *listing = NULL, *fifo = path_join(tmp, "fifo");
+        _cleanup_(state_freep) State *back = NULL;
+        static const struct {
+                const char *name;
+                bool removed;
+        } temps[] = {
+                { ".#state0123456789abcdef", true },
+                { ".#statefedcba9876543210", true },
+                { ".#state0123456789ABCDEF", false }, /* state_save writes lower case */
+                { ".#state0123456789abcde", false },  /* 15 digits */
+                { ".#state0123456789abcdef0", false },
+                { ".#history0123456789abcdef", false },
+                { ".#stat0123456789abcdef", false },
+                { "#state0123456789abcdef", false },
+                { "state.bad-1234", false },
+        };
+        int fd = -1, fd2 = -1;
+        unsigned removed = 99;
+        pid_t holder = -1;
+
+        /* The lock: created with its folder, exclusive, says who holds it. */
+        is_int(state_dir_lock(dir, &fd, &holder), 0, "state_dir_lock takes the lock, making the folder");
+        is_int(mode_of(dir), 0700, "…the folder is 0700");
+        is_int(mode_of(lock), 0600, "…the lock file is 0600");
+        is_int(holder, -1, "…the holder is untouched on success");
+        is_int(state_dir_lock(dir, &fd2, &holder), -EBUSY, "a second lock on the folder: -EBUSY");
+        is_int(holder, getpid(), "…naming the pid that holds it");
+        is_int(fd2, -1, "…and no fd");
+        fd = safe_close(fd);
+        is_int(state_dir_lock(dir, &fd2, NULL), 0, "once closed, the lock can be taken again");
+        fd2 = safe_close(fd2);
+        {
+                _cleanup_free_ char *d2 = path_join(tmp, "sd2"), *l2 = path_join(d2, "lock");
+                mkdir(d2, 0700);
+                if (symlink(fifo, l2) < 0)
+                        abort();
+                is_int(state_dir_lock(d2, &fd2, NULL), -ELOOP, "a symlink planted as the lock file is not followed");
+        }
+
+        /* Stale temp files: only the names state_save uses, only regular files. */
+        is_int(state_remove_stale_temporaries("/nonexistent/recharged/state", &removed), 0,
+               "stale temps in a folder not there yet: nothing to do");
+        is_int(removed, 0, "…0 removed");
+        for (size_t i = 0; i < ELEMENTSOF(temps); i++) {
+                _cleanup_free_ char *p = path_join(dir, temps[i].name);
+                write_file(p, "x", 1);
+        }
+        {
+                _cleanup_free_ char *d = path_join(dir, ".#stateaaaaaaaaaaaaaaaa"),
+                                    *l = path_join(dir, ".#statebbbbbbbbbbbbbbbb");
+                if (mkdir(d, 0700) < 0 || symlink(path, l) < 0)
+                        abort();
+        }
+        write_file(path, V, strlen(V));
+        is_int(state_remove_stale_temporaries(path, &removed), 0, "stale temps removed");
+        is_int(removed, 2, "…two of them");
+        for (size_t i = 0; i < ELEMENTSOF(temps); i++) {
+                _cleanup_free_ char *p = path_join(dir, temps[i].name);
+                ok((access(p, F_OK) < 0) == temps[i].removed, "…'%s' %s", temps[i].name,
+                   temps[i].removed ? "removed" : "kept");
+        }
+        listing = list_dir(dir);
+        ok(strstr(listing, ".#stateaaaaaaaaaaaaaaaa") && strstr(listing, ".#statebbbbbbbbbbbbbbbb") &&
+           strstr(listing, "lock,") && strstr(listing, "state"),
+           "…a folder and a symlink of that name are kept, and so are the lock and the state (%s)", listing);
+        is_int(state_remove_stale_temporaries(path, NULL), 0, "ret_removed may be NULL");
+
+        /* What is not a file at the state path: refused at once, a FIFO never read. */
+        if (mkfifo(fifo, 0600) < 0)
+                abort();
+        is_int(state_load(fifo, &back), -ESPIPE, "state_load of a FIFO: -ESPIPE at once, no hang");
+        is_int(state_load("/dev/null", &back), -ENODEV, "state_load of /dev/null: -ENODEV");
+        const struct {
+                const char *path;
+                int r;
+        } checks[] = {
+                { path, 0 }, { fifo, -ESPIPE }, { "/dev/null", -ENODEV }, { dir, -EISDIR },
+                { "/nonexistent/state", -ENOENT },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(checks); i++)
+                is_int(state_check_file(checks[i].path), checks[i].r, "state_check_file('%s')", checks[i].path);
+}
+
 int main(void) {
         char tmp[] = "/tmp/test-state-XXXXXX";
         const char *seed = getenv("TEST_SEED");
@@ -722,6 +809,7 @@ int main(void) {
         test_format_refuses();
         test_save_load(tmp);
         test_move_aside(tmp);
+        test_state_dir(tmp);
         test_overlay();
 
         {
