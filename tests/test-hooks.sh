@@ -33,6 +33,21 @@ fail)
         echo "something went wrong" >&2
         exit 3
         ;;
+setsid)
+        # Escapes its process group twice: a child in a session of its own, and an orphan (its
+        # parent gone at once) in another.
+        setsid sleep 1000 &
+        echo $! >"$HOOK_OUT/setsid.child"
+        sh -c 'setsid sleep 1001 & echo $! >"$HOOK_OUT/setsid.orphan"'
+        echo $$ >"$HOOK_OUT/setsid.pid"
+        wait
+        ;;
+gate)
+        # Held until the test opens the gate, so that the burst is all there at once.
+        while [ ! -e "$HOOK_OUT/gate" ]; do sleep 0.05; done
+        : >"$HOOK_OUT/ran.$RECHARGED_EVENT.$$"
+        exit 0
+        ;;
 esac
 printf '%s' "$RECHARGED_MESSAGE" >"$out.msg"
 env | grep '^RECHARGED_' | grep -v '^RECHARGED_MESSAGE=' | sort >"$out.env"
@@ -154,14 +169,67 @@ ms=$(max_call_ms 5)
 ok $? "GetStatus answers while it hangs (slowest of 5: $ms ms)"
 call Stop >/dev/null
 ok $? "Stop is answered while it hangs"
-wait_log "Hook on-start \('$T/hook.sh'\) still ran after 2 s: killed it" 6
+line=$(wait_log "Hook on-start \('$T/hook.sh'\) still ran after 2 s: killed [0-9]+ process" 6 &&
+       grep -E "Hook on-start .* still ran after 2 s" "$LOG" | head -1)
 ok $? "after the time limit it is killed, and the log says so"
+echo "$line" | grep -q "$child_pid sleep"
+ok $? "…naming what it killed: the sleep it started ($child_pid)" || diag "$line"
 for i in $(seq 60); do [ ! -e "/proc/$hang_pid" ] && gone "$child_pid" && break; sleep 0.05; done
 [ ! -e "/proc/$hang_pid" ]
 ok $? "the hook's shell is gone, reaped"
 gone "$child_pid"
 ok $? "…and the process it started too (its whole group)"
-wait_log "Hook on-end .* still ran after 2 s" 6
+wait_log "Hook on-end .* still ran after 2 s" 6 >/dev/null
+
+# ---- a hook whose children leave its session (setsid), one of them orphaned ----
+echo setsid >"$HOOK_OUT/mode"
+log_mark
+call Recharge ts $((3600 * S)) "setsid" >/dev/null
+wait_file "$HOOK_OUT/setsid.pid" 5
+ok $? "a hook that starts setsid children is running"
+sid_child=$(cat "$HOOK_OUT/setsid.child")
+sid_orphan=$(cat "$HOOK_OUT/setsid.orphan")
+hook_sid=$(log_since_mark | sed -n 's/.*Running hook on-start (pid \([0-9]*\)).*/\1/p' | head -1)
+[ "$(cut -d' ' -f6 /proc/$sid_child/stat)" != "$hook_sid" ] && [ "$(cut -d' ' -f6 /proc/$sid_orphan/stat)" != "$hook_sid" ]
+ok $? "…they left the hook's session"
+line=$(wait_log_after_mark "Hook on-start .* still ran after 2 s: killed" 6)
+ok $? "at the time limit the log says what was killed"
+for i in $(seq 60); do gone "$sid_child" && gone "$sid_orphan" && break; sleep 0.05; done
+gone "$sid_child"
+ok $? "…the child in a session of its own is gone too"
+gone "$sid_orphan"
+ok $? "…and the orphan in another session"
+echo "$line" | grep -q "$sid_child sleep" && echo "$line" | grep -q "$sid_orphan sleep"
+ok $? "…and the log names both" || diag "$line"
+log_mark
+call Stop >/dev/null
+wait_log_after_mark "Hook on-end .* still ran after 2 s" 6
+for i in $(seq 60); do gone "$(cat "$HOOK_OUT/setsid.orphan")" && break; sleep 0.05; done
+rm -f "$HOOK_OUT"/setsid.*
+
+# ---- a burst: more hooks than may run at once wait their turn ----
+# With a time limit the gated hooks cannot reach, whatever the machine's load.
+sed -i 's/^hook-timeout = 2s$/hook-timeout = 60s/' "$CONF"
+call Reload >/dev/null
+echo gate >"$HOOK_OUT/mode"
+log_mark
+for i in 1 2 3 4 5; do
+        call Recharge ts $((3600 * S)) "burst $i" >/dev/null
+        call Stop >/dev/null
+done
+wait_log_after_mark "Hook on-end waits: 8 hooks are running already \(2 waiting\)" 10 >/dev/null
+ok $? "a burst of 10 hooks: the two beyond the 8 running wait, and the log says so"
+is "$(ls "$HOOK_OUT" | grep -c '^ran\.')" 0 "…while the 8 are held"
+: >"$HOOK_OUT/gate"
+for i in $(seq 200); do [ "$(ls "$HOOK_OUT" | grep -c '^ran\.')" -ge 10 ] && break; sleep 0.05; done
+is "$(ls "$HOOK_OUT" | grep -c '^ran\.start\.') $(ls "$HOOK_OUT" | grep -c '^ran\.end\.')" "5 5" \
+   "…once the gate opens, all 10 ran: 5 on-start, 5 on-end"
+log_since_mark | grep -q "Not running hook"
+[ $? -ne 0 ]
+ok $? "…none was dropped"
+rm -f "$HOOK_OUT"/ran.* "$HOOK_OUT/gate" "$HOOK_OUT/mode"
+sed -i 's/^hook-timeout = 60s$/hook-timeout = 2s/' "$CONF"
+call Reload >/dev/null
 
 # ---- a hook that floods its output ----
 echo flood >"$HOOK_OUT/mode"
@@ -176,8 +244,9 @@ ok $? "GetStatus answers during the flood (slowest of 5: $ms ms)"
 wait_log "Hook on-start .* still ran after 2 s" 6
 ok $? "the flooding hook is killed at the time limit"
 is "$(tail -n "+$lines_before" "$LOG" | grep -c "Hook on-start: flood line")" 50 "only 50 of its lines reach the log"
+log_mark
 call Stop >/dev/null
-wait_log "Hook on-end .* still ran after 2 s" 6
+wait_log_after_mark "Hook on-end .* still ran after 2 s" 6 >/dev/null
 rm -f "$HOOK_OUT/mode"
 
 # ---- refused when others can write the config ----
@@ -204,6 +273,48 @@ wait_log "Not running hook on-end" 3
 is "$(grep -c "Not running hook on-start" "$LOG")" $((n + 1)) "a config folder writable by others: refused as well"
 
 chmod 0755 "$(dirname "$CONF")"
+
+# A config that is a symlink into a folder anyone can write: the file is ours and 0644, the
+# symlink's folder is private, but the file can be replaced through its folder.
+# refused_after_reload DESCRIPTION CULPRIT: one Recharge and Stop, both hooks refused naming CULPRIT.
+refused_after_reload() {
+        rm -f "$HOOK_OUT"/start.* "$HOOK_OUT"/end.*
+        call Reload >/dev/null
+        log_mark
+        call Recharge ts $((3600 * S)) "refused" >/dev/null
+        wait_log_after_mark "Not running hook on-start: '$CONF' can be written or replaced by others than you \(through '$2'\)" 3 >/dev/null
+        ok $? "$1: hooks are refused, naming '$2'"
+        call Stop >/dev/null
+        wait_log_after_mark "Not running hook on-end" 3 >/dev/null
+        [ ! -e "$HOOK_OUT/start.done" ] && [ ! -e "$HOOK_OUT/end.done" ]
+        ok $? "…and they did not run"
+}
+cp "$CONF" "$T/conf.private"
+mkdir -m 0777 "$T/anyone"
+chmod 0777 "$T/anyone"
+mv "$CONF" "$T/anyone/recharged.conf"
+ln -s "$T/anyone/recharged.conf" "$CONF"
+refused_after_reload "a config symlinked into a 0777 folder" "$T/anyone"
+
+mkdir -m 1777 "$T/sticky"
+chmod 1777 "$T/sticky"
+mv "$T/anyone/recharged.conf" "$T/sticky/recharged.conf"
+ln -sf "$T/sticky/recharged.conf" "$CONF"
+refused_after_reload "a config symlinked into a sticky 1777 folder (like /tmp)" "$T/sticky"
+
+# A private file in a private folder, below a folder anyone can write (not sticky).
+mkdir -m 0700 "$T/anyone/mine"
+mv "$T/sticky/recharged.conf" "$T/anyone/mine/recharged.conf"
+ln -sf "$T/anyone/mine/recharged.conf" "$CONF"
+refused_after_reload "a config in a private folder below a 0777 one" "$T/anyone"
+
+# The config folder's parent writable by all: the config folder itself can be swapped.
+rm "$CONF"
+cp "$T/conf.private" "$CONF"
+chmod 0777 "$T/config"
+refused_after_reload "the folder above the config's writable by all" "$T/config"
+chmod 0755 "$T/config"
+
 call Reload >/dev/null
 call Recharge ts $((3600 * S)) "allowed again" >/dev/null
 wait_file "$HOOK_OUT/start.done" 5
