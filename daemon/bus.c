@@ -619,6 +619,12 @@ static const sd_bus_vtable entry_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static int on_bus_filter_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        if (sd_bus_message_is_signal(msg, "org.freedesktop.DBus.Local", "Disconnected"))
+                log_error("Lost the connection to the session bus: exiting.");
+        return 0;
+}
+
 int bus_setup(Manager *m) {
         int r;
 
@@ -648,7 +654,9 @@ int bus_setup(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        /* Losing the session bus ends the session: exit and let systemd decide. */
+        /* Losing the session bus ends the session: exit and let systemd decide, saying why (sd-bus
+         * hands the filter its synthetic Disconnected before it exits). */
+        (void) sd_bus_add_filter(m->bus, NULL, on_bus_filter_disconnected, m);
         (void) sd_bus_set_exit_on_disconnect(m->bus, true);
         return 0;
 }

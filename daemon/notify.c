@@ -364,8 +364,14 @@ static int on_notify_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         }
         server_answered(n, reply);
         if (q->kind != NOTIFY_CLOSE) {
-                r = sd_bus_message_read(reply, "u", &id);
-                if (r < 0)
+                const char *sig = sd_bus_message_get_signature(reply, true);
+
+                /* sd-bus says a wrong type as -ENXIO ("No such device or address"): say what came. */
+                r = streq_ptr(sig, "u") ? sd_bus_message_read(reply, "u", &id) : -EBADMSG;
+                if (r == -EBADMSG)
+                        log_warning("The notification server answered Notify with '%s' where an id ('u') belongs, "
+                                    "ignoring the answer.", sig ?: "");
+                else if (r < 0)
                         log_warning_errno(r, "The notification server's answer to Notify is malformed, ignoring: %m");
                 else {
                         log_debug("Notification %" PRIu32 " shown: %s '%s'.", id, kind_info[q->kind].name, q->summary);

@@ -138,4 +138,22 @@ ok $? "after the first one stopped, a new daemon takes the folder"
 daemon_stop
 is "$DAEMON_STATUS" 0 "…and exits cleanly"
 
+# ---- losing the session bus: said at error level, exit 1 ----
+bus_start session || { echo "Bail out! cannot start a third dbus-daemon"; exit 99; }
+lost_bus_pid=${BUS_PIDS##* }
+: >"$T/lost.log"
+DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS "$RECHARGED" --config "$CONF" 2>"$T/lost.log" &
+lost_pid=$!
+for i in $(seq 200); do
+        DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS busctl --user status "$BUS" >/dev/null 2>&1 && break
+        sleep 0.05
+done
+kill "$lost_bus_pid"
+for i in $(seq 200); do kill -0 "$lost_pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$lost_pid" 2>/dev/null && kill -9 "$lost_pid"
+wait "$lost_pid"
+is "$?" 1 "the session bus goes away: the daemon exits 1"
+grep -q "^<3>Lost the connection to the session bus: exiting." "$T/lost.log"
+ok $? "…saying so at error level" || diag "$(cat "$T/lost.log")"
+
 tap_done

@@ -343,6 +343,28 @@ wait_log "did not answer \(Message recipient disconnected" 5
 ok $? "it leaves the bus: the log gives the bus's reason, not a timeout: $(grep -o 'did not answer (.*)' "$LOG" | head -1)"
 call Stop >/dev/null
 
+# ---- a server whose answer to Notify has the wrong type: what was wrong is said ----
+/usr/bin/python3 -m dbusmock "$NOTIFY_NAME" "$NOTIFY_PATH" "$NOTIFY_NAME" >>"$T/bad-mock.out" 2>&1 &
+BAD_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $BAD_PID"
+gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
+gdbus call --session -d "$NOTIFY_NAME" -o "$NOTIFY_PATH" -m org.freedesktop.DBus.Mock.AddMethod \
+        "" GetCapabilities "" as "ret = ['body']" >/dev/null &&
+gdbus call --session -d "$NOTIFY_NAME" -o "$NOTIFY_PATH" -m org.freedesktop.DBus.Mock.AddMethod \
+        "" Notify "susssasa{sv}i" s "ret = 'not an id'" >/dev/null
+ok $? "a server whose Notify answers a string is on the bus"
+log_mark
+call Recharge ts $((3600 * S)) "Wrong answer" >/dev/null
+wait_log_after_mark "answered Notify with 's' where an id \('u'\) belongs" 5 >/dev/null
+ok $? "its answer is logged as what was wrong: $(log_since_mark | grep -o "answered Notify.*" | head -1)"
+log_since_mark | grep -q "No such device or address"
+[ $? -ne 0 ]
+ok $? "…not as 'No such device or address'"
+is "$(prop Mode)" recharging "…and the recharge is on"
+call Stop >/dev/null
+kill "$BAD_PID"
+for i in $(seq 100); do busctl --user status "$NOTIFY_NAME" >/dev/null 2>&1 || break; sleep 0.05; done
+
 # ---- a Notify still unanswered at exit ----
 hang_start 3 "Pending at exit"
 ok $? "a third stuck server holds our Notify"
