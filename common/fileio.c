@@ -111,7 +111,7 @@ static int check_folders(const char *dir, const char *stop, char **ret_culprit) 
                 if (stat(p, &st) < 0)
                         return -errno;
                 if ((st.st_uid != geteuid() && st.st_uid != 0) ||
-                    ((st.st_mode & (S_IWGRP | S_IWOTH)) && (first || !(st.st_mode & S_ISVTX)))) {
+                        ((st.st_mode & (S_IWGRP | S_IWOTH)) && (first || !(st.st_mode & S_ISVTX)))) {
                         if (ret_culprit)
                                 *ret_culprit = TAKE_PTR(p);
                         return -EPERM;

@@ -40,12 +40,12 @@ static int take_state_dir(Manager *m, int *ret_lock) {
         r = state_dir_lock(m->state_dir, ret_lock, &holder);
         if (r == -EBUSY) {
                 if (holder > 0)
-                        log_error("Another recharged (pid %d) already keeps its state in '%s': two would "
-                                  "overwrite each other's answers. Stop it first, or give this one another "
-                                  "XDG_STATE_HOME.", (int) holder, m->state_dir);
+                        log_error("Another recharged (pid %d) already keeps its state in '%s' (already "
+                                  "running?): two would overwrite each other's answers. Stop it first, or give "
+                                  "this one another XDG_STATE_HOME.", (int) holder, m->state_dir);
                 else
-                        log_error("Another recharged already keeps its state in '%s': two would overwrite "
-                                  "each other's answers. Stop it first, or give this one another "
+                        log_error("Another recharged already keeps its state in '%s' (already running?): two "
+                                  "would overwrite each other's answers. Stop it first, or give this one another "
                                   "XDG_STATE_HOME.", m->state_dir);
                 return r;
         }
