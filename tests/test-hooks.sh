@@ -169,9 +169,9 @@ ms=$(max_call_ms 5)
 ok $? "GetStatus answers while it hangs (slowest of 5: $ms ms)"
 call Stop >/dev/null
 ok $? "Stop is answered while it hangs"
-line=$(wait_log "Hook on-start \('$T/hook.sh'\) still ran after 2 s: killed [0-9]+ process" 6 &&
-       grep -E "Hook on-start .* still ran after 2 s" "$LOG" | head -1)
+wait_log "Hook on-start \('$T/hook.sh'\) still ran after 2 s: killed [0-9]+ process" 6
 ok $? "after the time limit it is killed, and the log says so"
+line=$(log_since_mark | grep -E -m1 "Hook on-start .* still ran after 2 s")
 echo "$line" | grep -q "$child_pid sleep"
 ok $? "…naming what it killed: the sleep it started ($child_pid)" || diag "$line"
 for i in $(seq 60); do [ ! -e "/proc/$hang_pid" ] && gone "$child_pid" && break; sleep 0.05; done
@@ -192,8 +192,9 @@ sid_orphan=$(cat "$HOOK_OUT/setsid.orphan")
 hook_sid=$(log_since_mark | sed -n 's/.*Running hook on-start (pid \([0-9]*\)).*/\1/p' | head -1)
 [ "$(cut -d' ' -f6 /proc/$sid_child/stat)" != "$hook_sid" ] && [ "$(cut -d' ' -f6 /proc/$sid_orphan/stat)" != "$hook_sid" ]
 ok $? "…they left the hook's session"
-line=$(wait_log_after_mark "Hook on-start .* still ran after 2 s: killed" 6)
+wait_log_after_mark "Hook on-start .* still ran after 2 s: killed" 6
 ok $? "at the time limit the log says what was killed"
+line=$(log_since_mark | grep -E -m1 "Hook on-start .* still ran after 2 s: killed")
 for i in $(seq 60); do gone "$sid_child" && gone "$sid_orphan" && break; sleep 0.05; done
 gone "$sid_child"
 ok $? "…the child in a session of its own is gone too"

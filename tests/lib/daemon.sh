@@ -328,27 +328,5 @@ max_call_ms() {
         echo "$max"
 }
 
-# ---- waiting on the daemon's log after a mark ----
-
-# Remembers how far the daemon's log is, so wait_log_after_mark looks only at what comes after.
-LOG_MARK=0
-log_mark() { LOG_MARK=$(wc -l <"$LOG"); }
-
-# log_since_mark: the daemon's log lines written after log_mark.
-log_since_mark() { tail -n "+$((LOG_MARK + 1))" "$LOG"; }
-
-# wait_log_after_mark PATTERN [SECONDS]: waits until a log line written after log_mark matches
-# PATTERN (grep -E); prints the first such line.
-wait_log_after_mark() {
-        local limit=${2:-10} deadline m
-        deadline=$(($(date +%s%N) + limit * 1000000000))
-        while :; do
-                m=$(log_since_mark | grep -E -m1 -- "$1")
-                if [ -n "$m" ]; then
-                        echo "$m"
-                        return 0
-                fi
-                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-                sleep 0.05
-        done
-}
+# log_since_mark: the daemon's log lines written after the last log_mark.
+log_since_mark() { tail -n "+$((${LOG_MARK:-0} + 1))" "$LOG"; }
