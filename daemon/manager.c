@@ -354,9 +354,11 @@ static void finish(Manager *m, ManagerChange *c, usec_t now) {
         if (r < 0)
                 log_error_errno(r, "Failed to save the state to '%s', trying again at the next change: %m",
                                 m->state_path);
-        (void) history_write(m, c);
+        /* The world hears once the state is on disk; the history (stats) need not hold it up:
+         * its lines are written right after, or wait for the next append if they cannot be. */
         manager_publish(m, now, c);
         manager_emit(m, c);
+        (void) history_write(m, c);
 }
 
 void manager_tick(Manager *m, usec_t now, bool clock_changed) {
