@@ -321,4 +321,6 @@ void engine_prune(const Engine *e, Overlay *o, usec_t now) {
                 o->paused_since = o->paused_until = 0;
         if (o && o->manual_since != 0 && o->manual_until != 0 && o->manual_until <= now)
                 o->manual_since = o->manual_until = 0;
+        if (o && o->away_since != 0 && o->away_until != 0 && o->away_until <= now)
+                o->away_since = o->away_until = 0;
 }

@@ -346,15 +346,24 @@ static int cmp_span(const void *a, const void *b) {
         return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* The union of the dnd recharges among occs (and the manual one), merged and in order. Spans
- * that touch merge: a reminder due the instant one ends and the next begins is still held. */
+/* The union of the dnd recharges among occs (and the manual one) and the time the person is
+ * away from the screen, merged and in order. Spans that touch merge: a reminder due the instant
+ * one ends and the next begins is still held.
+ *
+ * Away time holds reminders here, as a span of the overlay, rather than in a queue of the
+ * manager: a span that opens when the screen locks and closes when the person is back is what
+ * an open-ended manual recharge and its Stop already are, so the release at the return, one
+ * reminder per entry, the Held flag, n_held and a restart in between (the span is in the state
+ * file) all come from the one rule that is already tested, and the engine stays pure. */
 static int dnd_spans(const Engine *e, const Overlay *o, const OccBuf *b, Span **ret, size_t *ret_n) {
         size_t n = 0, m = 0;
         Span *v;
 
-        v = malloc(sizeof(Span) * (b->n + 1));
+        v = malloc(sizeof(Span) * (b->n + 2));
         if (!v)
                 return -ENOMEM;
+        if (o && o->away_since != 0 && (o->away_until == 0 || o->away_until > o->away_since))
+                v[n++] = (Span) { o->away_since, o->away_until ?: USEC_INFINITY };
         for (size_t k = 0; k < b->n; k++) {
                 const Occ *occ = &b->v[k];
                 if (occ->reminder)

@@ -60,6 +60,10 @@ typedef struct Overlay {
         usec_t paused_until;     /* USEC_INFINITY: until Resume */
         usec_t manual_since;     /* 0: no manual recharge */
         usec_t manual_until;     /* 0: until Stop */
+        usec_t away_since;       /* 0: the person is at the screen (or we cannot tell); else
+                                  * reminders due from here on are held like in a dnd recharge */
+        usec_t away_until;       /* 0: still away; else when they came back (the held ones are
+                                  * released then) */
 } Overlay;
 
 typedef struct Engine Engine;

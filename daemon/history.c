@@ -22,6 +22,7 @@ static const char * const history_kind_table[_HISTORY_KIND_MAX] = {
         [HISTORY_REMINDER_SHOWN] = "reminder-shown",
         [HISTORY_REMINDER_DONE] = "reminder-done",
         [HISTORY_REMINDER_MISSED] = "reminder-missed",
+        [HISTORY_AWAY] = "away",
 };
 
 const char *history_kind_to_string(HistoryKind k) {
@@ -316,6 +317,13 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
         case HISTORY_REMINDER_MISSED:
                 if (in)
                         st->reminders_missed++;
+                break;
+        case HISTORY_AWAY:
+                /* Scheduled blocks only, like Kept: "away from the screen 38 of 45 min". */
+                if (in && scheduled) {
+                        st->away = add_saturated(st->away, ev->kept);
+                        st->away_of = add_saturated(st->away_of, ev->planned);
+                }
                 break;
         default:
                 break;

@@ -19,6 +19,10 @@ typedef enum HistoryKind {
         HISTORY_REMINDER_SHOWN,
         HISTORY_REMINDER_DONE,
         HISTORY_REMINDER_MISSED,
+        HISTORY_AWAY,            /* after a completed/stopped line, when the session's presence is
+                                  * known: planned = how long that recharge lasted, kept = how long
+                                  * of it the screen was locked or idle (a kind of its own, so a
+                                  * reader that predates it skips the line and keeps the rest) */
         _HISTORY_KIND_MAX,
         _HISTORY_KIND_INVALID = -EINVAL,
 } HistoryKind;
@@ -57,6 +61,9 @@ typedef struct Stats {
         uint32_t manual;         /* manual recharges begun */
         usec_t manual_kept;      /* time spent in manual recharges that ended */
         uint32_t reminders_shown, reminders_done, reminders_missed;
+        usec_t away;             /* of the scheduled blocks that ended: time the screen was
+                                  * locked or idle during them (where logind told us)… */
+        usec_t away_of;          /* …of this much time of those blocks (their kept time) */
         uint32_t streak;         /* days in a row, back from `until`'s day, with every planned
                                   * block completed (and at least one planned) */
 } Stats;

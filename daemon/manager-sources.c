@@ -175,5 +175,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
-        return manager_begin(m, manager_clock());
+        r = manager_begin(m, manager_clock());
+        if (r < 0)
+                return r;
+        /* After the state is read: a person still away since the last run is looked up again. */
+        return presence_watch_start(m, &m->presence_watch);
 }

@@ -61,7 +61,7 @@ void manager_record(ManagerChange *c, HistoryKind kind, usec_t time, bool manual
                 .planned = planned,
                 .kept = kept,
         };
-        if (kind <= HISTORY_MISSED)
+        if (kind <= HISTORY_MISSED || kind == HISTORY_AWAY)
                 snprintf(ev->source, sizeof ev->source, "%s", manual ? "manual" : "schedule");
         snprintf(ev->entry, sizeof ev->entry, "%s", entry ?: "");
 }
@@ -150,26 +150,97 @@ static void announce_started(Manager *m, ManagerChange *c, const ActiveRecharge 
         c->events[c->n_events - 1].late = late;
 }
 
+static usec_t overlap(usec_t a0, usec_t a1, usec_t b0, usec_t b1) {
+        usec_t lo = MAX(a0, b0), hi = MIN(a1, b1);
+        return hi > lo ? hi - lo : 0;
+}
+
+/* How long the person was away from the screen during recharge a, up to t. */
+static usec_t away_during(const Manager *m, const ActiveRecharge *a, usec_t t) {
+        usec_t away = a->away;
+
+        if (m->away_since != 0)
+                away += overlap(m->away_since, t, a->began, t);
+        return away;
+}
+
+/* Whether the person was away at t (as far as we were told by now). */
+static bool away_at(const Manager *m, usec_t t) {
+        return m->away_since != 0 && t >= m->away_since;
+}
+
 /* Ends active recharge k at when. */
 static void announce_ended(Manager *m, ManagerChange *c, size_t k, usec_t when, bool completed, bool late) {
         ActiveRecharge a = m->active[k];
+        usec_t kept = when > a.began ? when - a.began : 0, away = MIN(away_during(m, &a, when), kept);
+        /* A block that ran out while the person was away is greeted when they come back, rather
+         * than with a nudge to an empty screen. A stop is someone's doing: they are there. */
+        bool greet = completed && away_at(m, when) && m->n_welcome < STATE_ACTIVE_MAX;
 
         /* Drop it first, so listeners see the set as it is after the end. */
         m->active[k] = m->active[--m->n_active];
 
-        log_info("Recharge ended (%s): %s%s%s.", completed ? "completed" : "stopped",
-                 a.manual ? "manual" : "'", a.entry, a.manual ? "" : "'");
+        log_info("Recharge ended (%s): %s%s%s%s.", completed ? "completed" : "stopped",
+                 a.manual ? "manual" : "'", a.entry, a.manual ? "" : "'",
+                 greet ? " while the person was away from the screen" : "");
         manager_record(c, completed ? HISTORY_COMPLETED : HISTORY_STOPPED, when, a.manual, a.entry,
-                       a.manual ? 0 : a.of, a.end > a.start ? a.end - a.start : 0,
-                       when > a.began ? when - a.began : 0);
+                       a.manual ? 0 : a.of, a.end > a.start ? a.end - a.start : 0, kept);
+        /* Away time is only known where logind tells us: no line where it cannot. */
+        if (away > 0 || m->presence != PRESENCE_UNKNOWN)
+                manager_record(c, HISTORY_AWAY, when, a.manual, a.entry, a.manual ? 0 : a.of, kept, away);
         recharge_event(c, MANAGER_EVENT_RECHARGE_ENDED, m, &a);
         if (c->n_events > 0 && c->events[c->n_events - 1].kind == MANAGER_EVENT_RECHARGE_ENDED) {
                 ManagerEvent *ev = &c->events[c->n_events - 1];
                 ev->how = completed ? "completed" : "stopped";
                 ev->late = late;
                 ev->recharging = m->n_active > 0;
+                ev->away = greet;
+                ev->away_time = away;
+        }
+        if (greet) {
+                ActiveRecharge *v = reallocarray(m->welcome, m->n_welcome + 1, sizeof(ActiveRecharge));
+                if (v) {
+                        m->welcome = v;
+                        a.end = when;
+                        a.away = away;
+                        v[m->n_welcome++] = a; /* takes the strings */
+                        return;
+                }
+                log_oom();
         }
         state_active_done(&a);
+}
+
+void manager_come_back(Manager *m, ManagerChange *c, usec_t now) {
+        Overlay *o = &m->overlay;
+
+        for (size_t k = 0; k < m->n_active; k++)
+                m->active[k].away = away_during(m, &m->active[k], now);
+        m->away_since = 0;
+        /* The span that held reminders closes now: the next sync releases them at now. */
+        if (o->away_since != 0 && o->away_until == 0) {
+                if (o->away_since < now)
+                        o->away_until = now;
+                else
+                        o->away_since = 0;
+        }
+        for (size_t k = 0; k < m->n_welcome; k++) {
+                ActiveRecharge *a = &m->welcome[k];
+
+                log_info("Welcome back: %s%s%s ended while the person was away.", a->manual ? "the manual recharge" : "'",
+                         a->entry, a->manual ? "" : "'");
+                recharge_event(c, MANAGER_EVENT_WELCOME_BACK, m, a);
+                if (c->n_events > 0 && c->events[c->n_events - 1].kind == MANAGER_EVENT_WELCOME_BACK) {
+                        ManagerEvent *ev = &c->events[c->n_events - 1];
+                        ev->how = "completed";
+                        ev->away_time = a->away;
+                        ev->recharging = m->n_active > 0;
+                }
+                state_active_done(a);
+        }
+        free(m->welcome);
+        m->welcome = NULL;
+        m->n_welcome = 0;
 }
 
 /* Every recharge that is on at now, as the engine sees it. Entry names point into the config. */
@@ -273,7 +344,7 @@ static void reminder_due(Manager *m, ManagerChange *c, const Event *ev) {
         ManagerEvent *out;
 
         m->overlay.entries[ev->entry].shown = ev->of;
-        log_info("Reminder due: '%s'%s.", e->name, ev->held ? " (held through a recharge)" : "");
+        log_info("Reminder due: '%s'%s.", e->name, ev->held ? " (held through a recharge or while away)" : "");
         manager_record(c, HISTORY_REMINDER_SHOWN, ev->time, false, e->name, ev->of, 0, 0);
         out = event_push(c, MANAGER_EVENT_REMINDER_DUE, e->name, e->message);
         if (!out) {
@@ -351,6 +422,12 @@ static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
                 case EVENT_HEADS_UP:
                         if (late) {
                                 log_debug("Heads-up for '%s' passed while asleep, not shown.", name);
+                                break;
+                        }
+                        if (away_at(m, ev->time)) {
+                                /* Nobody at the screen to let the people around know; the block
+                                 * still starts at its time. */
+                                log_debug("Heads-up for '%s' not shown: the person is away from the screen.", name);
                                 break;
                         }
                         log_info("Heads-up: '%s' starts soon.", name);
@@ -446,7 +523,8 @@ static void format_left(usec_t now, usec_t until, char buf[static SPAN_MAX]) {
 }
 
 static int status_compute(Manager *m, usec_t now, ManagerStatus *ret) {
-        ManagerStatus s = { .source = "", .next_event = "", .time_zone = tz_name(m->tz), .presence = m->status.presence };
+        ManagerStatus s = { .source = "", .next_event = "", .time_zone = tz_name(m->tz),
+                           .presence = presence_to_string(m->presence) };
         EngineStatus st;
         Event next;
         int r;

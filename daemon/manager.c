@@ -56,6 +56,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         m->bus = sd_bus_flush_close_unref(m->bus);
+        presence_watch_free(m->presence_watch);
         sd_bus_slot_unref(m->sleep_slot);
         sd_bus_flush_close_unref(m->system_bus);
         sd_event_source_disable_unref(m->timer);
@@ -71,6 +72,7 @@ Manager *manager_free(Manager *m) {
         free(m->entry_live);
         free(m->entry_objects);
         active_free_all(m->active, m->n_active);
+        active_free_all(m->welcome, m->n_welcome);
         for (size_t i = 0; i < m->n_silence; i++) {
                 free(m->silence[i].server);
                 free(m->silence[i].before);
@@ -221,6 +223,11 @@ static int state_build(Manager *m, State **ret) {
         if (r < 0)
                 return r;
         s->n_active = m->n_active;
+        r = state_active_copy(m->welcome, m->n_welcome, &s->welcome);
+        if (r < 0)
+                return r;
+        s->n_welcome = m->n_welcome;
+        s->away_since = m->away_since;
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -260,21 +267,25 @@ int manager_save(Manager *m) {
 typedef struct Snapshot {
         Overlay overlay;
         char *manual_message;
-        ActiveRecharge *active;
-        size_t n_active;
+        ActiveRecharge *active, *welcome;
+        size_t n_active, n_welcome;
         usec_t processed_to, processed_mark;
 } Snapshot;
 
 static int snapshot_take(Manager *m, Snapshot *ret) {
-        Snapshot s = { .processed_to = m->processed_to, .processed_mark = m->processed_mark, .n_active = m->n_active };
+        Snapshot s = { .processed_to = m->processed_to, .processed_mark = m->processed_mark, .n_active = m->n_active,
+                       .n_welcome = m->n_welcome };
         int r;
 
         r = overlay_copy(&m->overlay, &s.overlay);
         if (r < 0)
                 return r;
         r = state_active_copy(m->active, m->n_active, &s.active);
+        if (r >= 0)
+                r = state_active_copy(m->welcome, m->n_welcome, &s.welcome);
         if (r < 0) {
                 overlay_done(&s.overlay);
+                active_free_all(s.active, s.n_active);
                 return r;
         }
         if (m->manual_message) {
@@ -282,6 +293,7 @@ static int snapshot_take(Manager *m, Snapshot *ret) {
                 if (!s.manual_message) {
                         overlay_done(&s.overlay);
                         active_free_all(s.active, s.n_active);
+                        active_free_all(s.welcome, s.n_welcome);
                         return -ENOMEM;
                 }
         }
@@ -292,6 +304,7 @@ static int snapshot_take(Manager *m, Snapshot *ret) {
 static void snapshot_done(Snapshot *s) {
         overlay_done(&s->overlay);
         active_free_all(s->active, s->n_active);
+        active_free_all(s->welcome, s->n_welcome);
         free(s->manual_message);
         *s = (Snapshot) {};
 }
@@ -302,6 +315,9 @@ static void snapshot_restore(Manager *m, Snapshot *s) {
         active_free_all(m->active, m->n_active);
         m->active = s->active;
         m->n_active = s->n_active;
+        active_free_all(m->welcome, m->n_welcome);
+        m->welcome = s->welcome;
+        m->n_welcome = s->n_welcome;
         free(m->manual_message);
         m->manual_message = s->manual_message;
         m->processed_to = s->processed_to;
@@ -422,6 +438,11 @@ int manager_begin(Manager *m, usec_t now) {
         m->active = TAKE_PTR(s->active);
         m->n_active = s->n_active;
         s->n_active = 0;
+        /* Away when the last run ended: still holding, until logind says otherwise (or cannot). */
+        m->welcome = TAKE_PTR(s->welcome);
+        m->n_welcome = s->n_welcome;
+        s->n_welcome = 0;
+        m->away_since = s->away_since;
 
         /* What passed while not running: from the mark the last run left, at most CATCH_UP_MAX. */
         if (s->processed != 0 && s->processed < now)
@@ -684,6 +705,36 @@ int manager_act(Manager *m, const Action *a, usec_t now, sd_bus_error *error) {
         manager_publish(m, now, &c);
         manager_emit(m, &c);
         return 0;
+}
+
+/* ---- presence ---- */
+
+void manager_set_presence(Manager *m, Presence p, usec_t since, usec_t now) {
+        _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
+        bool was_away = m->away_since != 0 || (m->overlay.away_since != 0 && m->overlay.away_until == 0);
+        bool away = presence_is_away(p);
+
+        if (p < 0 || p >= _PRESENCE_MAX)
+                return;
+        if (p == m->presence && away == was_away)
+                return;
+        if (since == 0 || since > now)
+                since = now;
+
+        /* What fell due before the change happened with the presence as it was. */
+        manager_catch_up(m, now, &c);
+        log_info("The session is %s%s.", presence_to_string(p),
+                 away && !was_away ? ": reminders wait until the person is back" : "");
+        m->presence = p;
+        if (away && !was_away) {
+                m->away_since = since;
+                /* Holding starts after what is handled already: a reminder shown is not held again. */
+                m->overlay.away_since = MAX(since, m->processed_to);
+                m->overlay.away_until = 0;
+        } else if (!away && was_away)
+                manager_come_back(m, &c, now);
+        manager_sync(m, now, &c);
+        finish(m, &c, now);
 }
 
 /* ---- reload and zone ---- */

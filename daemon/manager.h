@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "history.h"
 #include "mode.h"
+#include "presence.h"
 #include "state.h"
 #include "status-props.h"
 #include "tz.h"
@@ -50,6 +51,10 @@ typedef enum ManagerEventKind {
         MANAGER_EVENT_RECHARGE_CHANGED,  /* its end moved (Extend) */
         MANAGER_EVENT_HEADS_UP,
         MANAGER_EVENT_REMINDER_DUE,
+        MANAGER_EVENT_WELCOME_BACK,      /* the person is back, and a block ended while they were
+                                          * away: its end notification, worded for the return. A
+                                          * kind of its own, not a second RECHARGE_ENDED, so the
+                                          * on-end hook and the RechargeEnded signal stay once. */
         _MANAGER_EVENT_MAX,
 } ManagerEventKind;
 
@@ -65,9 +70,12 @@ typedef struct ManagerEvent {
         usec_t until;            /* recharges, HEADS_UP: the (planned) end, 0 open-ended */
         bool dnd;                /* recharges: with do-not-disturb */
         bool late;               /* STARTED/ENDED: not at its time (restart, resume, clock jump) */
-        bool held;               /* REMINDER_DUE: released at the end of a dnd recharge */
+        bool held;               /* REMINDER_DUE: released at the end of a dnd recharge or the return */
         bool recharging;         /* ENDED: another recharge goes on; HEADS_UP: one is on now */
-        uint32_t note;           /* ENDED/CHANGED: the start notification's id, 0 unknown */
+        uint32_t note;           /* ENDED/CHANGED/WELCOME_BACK: the start notification's id, 0 unknown */
+        bool away;               /* ENDED: the person was away from the screen (locked or idle):
+                                  * no nudge now, a WELCOME_BACK follows when they return */
+        usec_t away_time;        /* ENDED/WELCOME_BACK: how long they were away during it */
 } ManagerEvent;
 
 typedef struct ManagerLiveChange {
@@ -136,6 +144,7 @@ struct Manager {
         sd_bus *bus;
         sd_bus *system_bus;
         sd_bus_slot *sleep_slot;
+        PresenceWatch *presence_watch;
 
         sd_event_source *timer;
         sd_event_source *clock_watch;
@@ -169,6 +178,11 @@ struct Manager {
         EntryObject *entry_objects;
         usec_t wakeup;           /* when the timer should fire next, 0 never */
 
+        Presence presence;       /* as logind last said, PRESENCE_UNKNOWN before */
+        usec_t away_since;       /* away from the screen since (the hint's time), 0 not away */
+        ActiveRecharge *welcome; /* blocks that ended while away: greeted at the return */
+        size_t n_welcome;
+
         struct {
                 ManagerListenFunc func;
                 void *userdata;
@@ -197,6 +211,10 @@ usec_t manager_clock(void);
 int manager_act(Manager *m, const Action *a, usec_t now, sd_bus_error *error);
 /* Time passed (the timer, a clock change, a resume): handles what fell due up to now. */
 void manager_tick(Manager *m, usec_t now, bool clock_changed);
+/* The session's presence changed (logind): p since `since` (when the idle began; 0 or later than
+ * now: now). Going away holds the reminders that fall due; coming back (active, or unknown: we
+ * can no longer tell) releases them, once each, and greets what ended meanwhile. */
+void manager_set_presence(Manager *m, Presence p, usec_t since, usec_t now);
 /* Re-reads the config; a bad or missing file changes nothing (error: InvalidConfig). */
 int manager_reload(Manager *m, usec_t now, sd_bus_error *error);
 /* The local time zone changed: tz is taken. */
@@ -235,6 +253,8 @@ void manager_status_done(ManagerStatus *s); /* frees the strings, keeps the rest
 int manager_commit(Manager *m);
 void manager_record(ManagerChange *c, HistoryKind kind, usec_t time, bool manual, const char *entry, usec_t of,
                     usec_t planned, usec_t kept);
+/* The person is back at now: the away time goes to what is on, the welcomes out, the hold ends. */
+void manager_come_back(Manager *m, ManagerChange *c, usec_t now);
 
 static inline void fclosep(FILE **f) {
         if (*f)

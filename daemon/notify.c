@@ -653,6 +653,22 @@ static int build_end(Notifier *n, const ManagerEvent *ev, Request *q) {
         return 0;
 }
 
+/* The end of a block that ran out while the person was away, said when they are back. */
+static int build_welcome_back(Notifier *n, const ManagerEvent *ev, Request *q) {
+        _cleanup_free_ char *at = manager_format_local(n->manager, ev->until);
+        const char *what = what_of(ev) ?: isempty(ev->entry) ? NULL : ev->entry;
+
+        if (!at)
+                return -ENOMEM;
+        q->summary = strdup("Welcome back");
+        if (!q->summary)
+                return -ENOMEM;
+        if ((what ? asprintf(&q->body, "'%s' ended at %s while you were away.", what, at)
+                  : asprintf(&q->body, "Your recharge ended at %s while you were away.", at)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 static int build_reminder(Notifier *n, const ManagerEvent *ev, Request *q) {
         q->summary = strdup(what_of(ev) ?: ev->entry);
         q->body = strdup("");
@@ -684,15 +700,23 @@ static void close_shown(Notifier *n, const char *entry, NotifyKind kind) {
 
 static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
         RechargeNote *note = note_find(n, ev->manual, ev->entry);
+        bool welcome = ev->kind == MANAGER_EVENT_WELCOME_BACK;
         /* The nudge to reconnect only when the person is really back: not while another
-         * recharge goes on, not for an end long past (a restart, a wake-up). */
-        bool nudge = n->manager->config->reconnect && !ev->recharging && !ev->late;
+         * recharge goes on, not for an end long past (a restart, a wake-up); after being away
+         * from the screen, once they return (WELCOME_BACK), however long ago it ended. */
+        bool nudge = n->manager->config->reconnect && !ev->recharging && (welcome || !ev->late);
         Request *q = NULL;
         int r;
 
+        if (ev->away) {
+                /* Nobody is at the screen: the start notification stays until the welcome back
+                 * replaces it. */
+                log_debug("End of '%s' not shown: the person is away; welcomed back later.", ev->entry);
+                return;
+        }
         r = request_new(n, nudge ? NOTIFY_END : NOTIFY_CLOSE, ev, &q);
         if (r >= 0 && q->kind == NOTIFY_END)
-                r = build_end(n, ev, q);
+                r = welcome ? build_welcome_back(n, ev, q) : build_end(n, ev, q);
         if (r < 0) {
                 request_free(q);
                 log_oom();
@@ -771,6 +795,7 @@ static void on_event(Notifier *n, const ManagerEvent *ev, usec_t now) {
                 }
                 break;
         case MANAGER_EVENT_RECHARGE_ENDED:
+        case MANAGER_EVENT_WELCOME_BACK:
                 on_recharge_ended(n, ev);
                 return;
         case MANAGER_EVENT_RECHARGE_CHANGED:

@@ -30,10 +30,15 @@
  *   entry "<name>" done <of>
  *   override "<name>" <of> <start> <end>
  *   silence "<server>" "<before>"
- *   active manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>"
+ *   active manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>" <away>
+ *   away <since> <hold-since> <hold-until>
+ *   welcome manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>" <away>
  *
  * Version 2 added `shown <of>` at the end of an entry line (the reminder shown last) and the
- * active records; a version 1 file is read as one without them.
+ * active records; a version 1 file is read as one without them. Version 3 added the away time
+ * at the end of an active line (a version 2 line is read as away 0), the away record (at most
+ * once: the person is away from the screen since, and the span that holds reminders) and the
+ * welcome records (blocks that ended while the person was away, greeted when they return).
  * The version line comes first and exactly once; processed, paused and manual at most once; every entry of
  * the State has an `entry` line (done 0 when none), its overrides follow it and must name an
  * entry declared before. Blank lines are allowed; every line, the last too, ends with a newline
@@ -41,7 +46,7 @@
  * -EBADMSG: a later format that adds records says so with a new version number.
  */
 
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 
 static void fclosep(FILE **f) {
         if (*f)
@@ -103,6 +108,9 @@ State *state_free(State *s) {
         for (size_t i = 0; i < s->n_active; i++)
                 state_active_done(&s->active[i]);
         free(s->active);
+        for (size_t i = 0; i < s->n_welcome; i++)
+                state_active_done(&s->welcome[i]);
+        free(s->welcome);
         free(s->manual_message);
         for (size_t i = 0; i < s->n_entries; i++)
                 free(s->entries[i].name);
@@ -146,11 +154,16 @@ static bool string_ok(const char *s, bool may_be_empty) {
 static int state_verify(const State *s) {
         int r;
 
-        if (s->n_entries > STATE_ENTRIES_MAX || s->n_silence > STATE_SILENCE_MAX || s->n_active > STATE_ACTIVE_MAX)
+        if (s->n_entries > STATE_ENTRIES_MAX || s->n_silence > STATE_SILENCE_MAX || s->n_active > STATE_ACTIVE_MAX ||
+            s->n_welcome > STATE_ACTIVE_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < s->n_active; i++)
                 if (!string_ok(s->active[i].entry, s->active[i].manual) || !string_ok(s->active[i].message, true) ||
                     s->active[i].manual != !*s->active[i].entry)
+                        return -EINVAL;
+        for (size_t i = 0; i < s->n_welcome; i++)
+                if (!string_ok(s->welcome[i].entry, s->welcome[i].manual) || !string_ok(s->welcome[i].message, true) ||
+                    s->welcome[i].manual != !*s->welcome[i].entry)
                         return -EINVAL;
         if (s->n_entries > 0 && !s->entries)
                 return -EINVAL;
@@ -167,6 +180,15 @@ static int state_verify(const State *s) {
         if (r == -EBADMSG)
                 return -EINVAL;
         return r;
+}
+
+static void format_active(FILE *f, const char *record, const StateActive *a) {
+        fprintf(f, "%s %s ", record, a->manual ? "manual" : "schedule");
+        (void) text_quote(f, a->entry);
+        fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 " ", a->of, a->start, a->end,
+                a->began, a->note);
+        (void) text_quote(f, a->message);
+        fprintf(f, " %" PRIu64 "\n", a->away);
 }
 
 int state_format(const State *s, char **ret_text) {
@@ -215,16 +237,12 @@ int state_format(const State *s, char **ret_text) {
                 fputc('\n', f);
         }
 
-        for (size_t i = 0; i < s->n_active; i++) {
-                const StateActive *a = &s->active[i];
-
-                fprintf(f, "active %s ", a->manual ? "manual" : "schedule");
-                (void) text_quote(f, a->entry);
-                fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 " ", a->of, a->start, a->end,
-                        a->began, a->note);
-                (void) text_quote(f, a->message);
-                fputc('\n', f);
-        }
+        for (size_t i = 0; i < s->n_active; i++)
+                format_active(f, "active", &s->active[i]);
+        if (s->away_since != 0 || s->hold_since != 0 || s->hold_until != 0)
+                fprintf(f, "away %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->away_since, s->hold_since, s->hold_until);
+        for (size_t i = 0; i < s->n_welcome; i++)
+                format_active(f, "welcome", &s->welcome[i]);
 
         if (ferror(f))
                 return -ENOMEM;
@@ -250,9 +268,62 @@ static StateEntry *state_find_entry(State *s, const char *name) {
 typedef struct ParseContext {
         State *state;
         unsigned version;
-        size_t allocated, allocated_active;
-        bool have_processed, have_paused, have_manual;
+        size_t allocated, allocated_active, allocated_welcome;
+        bool have_processed, have_paused, have_manual, have_away;
 } ParseContext;
+
+/* An active or welcome record after its first word, appended to *v. */
+static int parse_active(ParseContext *ctx, const char **p, StateActive **v, size_t *n, size_t *allocated) {
+        _cleanup_(state_active_done) StateActive a = {};
+        const char *word;
+        uint64_t note;
+        size_t len;
+        int r;
+
+        r = text_read_word(p, &word, &len);
+        if (r < 0)
+                return r;
+        if (word_is(word, len, "manual"))
+                a.manual = true;
+        else if (!word_is(word, len, "schedule"))
+                return -EBADMSG;
+        r = text_read_string(p, STATE_STRING_MAX, &a.entry);
+        if (r < 0)
+                return r;
+        if (a.manual != !*a.entry)
+                return -EBADMSG;
+        r = text_read_u64(p, &a.of);
+        if (r >= 0)
+                r = text_read_u64(p, &a.start);
+        if (r >= 0)
+                r = text_read_u64(p, &a.end);
+        if (r >= 0)
+                r = text_read_u64(p, &a.began);
+        if (r >= 0)
+                r = text_read_u64(p, &note);
+        if (r >= 0 && note > UINT32_MAX)
+                r = -EBADMSG;
+        if (r >= 0)
+                r = text_read_string(p, STATE_STRING_MAX, &a.message);
+        if (r >= 0 && ctx->version >= 3)
+                r = text_read_u64(p, &a.away);
+        if (r < 0)
+                return r;
+        a.note = (uint32_t) note;
+        if (*n >= STATE_ACTIVE_MAX)
+                return -EBADMSG;
+        if (*n >= *allocated) {
+                size_t k = MAX(*allocated * 2, (size_t) 4);
+                StateActive *w = reallocarray(*v, k, sizeof(StateActive));
+                if (!w)
+                        return -ENOMEM;
+                *v = w;
+                *allocated = k;
+        }
+        (*v)[(*n)++] = a;
+        a = (StateActive) {};
+        return 0;
+}
 
 static int parse_record(ParseContext *ctx, const char *p) {
         State *s = ctx->state;
@@ -389,49 +460,26 @@ static int parse_record(ParseContext *ctx, const char *p) {
                 };
 
         } else if (word_is(word, len, "active") && ctx->version >= 2) {
-                _cleanup_(state_active_done) StateActive a = {};
-                uint64_t note;
+                r = parse_active(ctx, &p, &s->active, &s->n_active, &ctx->allocated_active);
+                if (r < 0)
+                        return r;
 
-                r = text_read_word(&p, &word, &len);
+        } else if (word_is(word, len, "welcome") && ctx->version >= 3) {
+                r = parse_active(ctx, &p, &s->welcome, &s->n_welcome, &ctx->allocated_welcome);
                 if (r < 0)
                         return r;
-                if (word_is(word, len, "manual"))
-                        a.manual = true;
-                else if (!word_is(word, len, "schedule"))
+
+        } else if (word_is(word, len, "away") && ctx->version >= 3) {
+                if (ctx->have_away)
                         return -EBADMSG;
-                r = text_read_string(&p, STATE_STRING_MAX, &a.entry);
+                ctx->have_away = true;
+                r = text_read_u64(&p, &s->away_since);
+                if (r >= 0)
+                        r = text_read_u64(&p, &s->hold_since);
+                if (r >= 0)
+                        r = text_read_u64(&p, &s->hold_until);
                 if (r < 0)
                         return r;
-                if (a.manual != !*a.entry)
-                        return -EBADMSG;
-                r = text_read_u64(&p, &a.of);
-                if (r >= 0)
-                        r = text_read_u64(&p, &a.start);
-                if (r >= 0)
-                        r = text_read_u64(&p, &a.end);
-                if (r >= 0)
-                        r = text_read_u64(&p, &a.began);
-                if (r >= 0)
-                        r = text_read_u64(&p, &note);
-                if (r >= 0 && note > UINT32_MAX)
-                        r = -EBADMSG;
-                if (r >= 0)
-                        r = text_read_string(&p, STATE_STRING_MAX, &a.message);
-                if (r < 0)
-                        return r;
-                a.note = (uint32_t) note;
-                if (s->n_active >= STATE_ACTIVE_MAX)
-                        return -EBADMSG;
-                if (s->n_active >= ctx->allocated_active) {
-                        size_t n = MAX(ctx->allocated_active * 2, (size_t) 4);
-                        StateActive *v = reallocarray(s->active, n, sizeof(StateActive));
-                        if (!v)
-                                return -ENOMEM;
-                        s->active = v;
-                        ctx->allocated_active = n;
-                }
-                s->active[s->n_active++] = a;
-                a = (StateActive) {};
 
         } else
                 return -EBADMSG;
@@ -439,7 +487,7 @@ static int parse_record(ParseContext *ctx, const char *p) {
         return text_read_end(&p);
 }
 
-/* The version of the file (1 or 2), or -EBADMSG. */
+/* The version of the file (1 to STATE_VERSION), or -EBADMSG. */
 static int parse_version(const char *p) {
         const char *word;
         uint64_t v;
@@ -836,6 +884,8 @@ int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dr
         o->paused_until = s->paused_until;
         o->manual_since = s->manual_since;
         o->manual_until = s->manual_until;
+        o->away_since = s->hold_since;
+        o->away_until = s->hold_until;
 
         if (ret_dropped)
                 *ret_dropped = TAKE_PTR(dropped);
@@ -888,5 +938,7 @@ int state_from_overlay(State *s, const Config *c, const Overlay *o) {
         s->paused_until = o->paused_until;
         s->manual_since = o->manual_since;
         s->manual_until = o->manual_until;
+        s->hold_since = o->away_since;
+        s->hold_until = o->away_until;
         return 0;
 }

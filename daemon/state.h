@@ -41,6 +41,8 @@ typedef struct StateActive {
         usec_t began;                    /* when it really began for the user (a late start: then) */
         uint32_t note;                   /* our start notification's id, 0 none or unknown */
         char *message;
+        usec_t away;                     /* how long the screen was locked or idle during it, up
+                                          * to the last return (the open away span is not in it) */
 } StateActive;
 #define STATE_ACTIVE_MAX (RECHARGED_ENTRIES_MAX + 1)
 
@@ -55,6 +57,10 @@ typedef struct State {
         size_t n_silence;
         StateActive *active;
         size_t n_active;
+        usec_t away_since;               /* the person is away from the screen since, 0 not */
+        usec_t hold_since, hold_until;   /* Overlay.away_since and away_until */
+        StateActive *welcome;            /* blocks that ended while the person was away: one */
+        size_t n_welcome;                /* "welcome back" each when they return */
 } State;
 
 void state_active_done(StateActive *a);

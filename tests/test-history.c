@@ -20,7 +20,7 @@
 static void test_kinds(void) {
         static const char * const names[_HISTORY_KIND_MAX] = {
                 "started", "completed", "stopped", "skipped", "missed",
-                "reminder-shown", "reminder-done", "reminder-missed",
+                "reminder-shown", "reminder-done", "reminder-missed", "away",
         };
 
         for (HistoryKind k = 0; k < _HISTORY_KIND_MAX; k++) {

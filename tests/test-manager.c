@@ -47,6 +47,7 @@ static const char * const kind_names[_MANAGER_EVENT_MAX] = {
         [MANAGER_EVENT_RECHARGE_CHANGED] = "changed",
         [MANAGER_EVENT_HEADS_UP] = "heads-up",
         [MANAGER_EVENT_REMINDER_DUE] = "reminder",
+        [MANAGER_EVENT_WELCOME_BACK] = "welcome-back",
 };
 
 /* Every event a listener hears, one line each: "HH:MM:SS kind entry[ how][ flags]". */
@@ -59,7 +60,7 @@ static void recorder(Manager *m, const ManagerChange *c, void *userdata) {
                 snprintf(line, sizeof line, "%s %s %s%s%s%s%s%s%s; ", t, kind_names[ev->kind],
                          ev->manual ? "(manual)" : ev->entry, ev->how ? " " : "", ev->how ?: "",
                          ev->late ? " late" : "", ev->held ? " held" : "", ev->recharging ? " recharging" : "",
-                         ev->kind == MANAGER_EVENT_RECHARGE_STARTED && ev->message && *ev->message ? "" : "");
+                         ev->away ? " away" : "");
                 strncat(events, line, sizeof events - strlen(events) - 1);
         }
 }
@@ -505,6 +506,138 @@ static void test_history_unwritable(void) {
         manager_free(m);
 }
 
+/* ---- presence: away from the screen ---- */
+
+typedef struct PresenceStep {
+        const char *at;          /* when logind tells it */
+        Presence p;
+        const char *since;       /* the idle hint's time, NULL: now */
+} PresenceStep;
+
+static uint64_t presence_masks;
+static void mask_recorder(Manager *m, const ManagerChange *c, void *userdata) {
+        presence_masks |= c->status_mask & (UINT64_C(1) << PROP_PRESENCE);
+}
+
+static void test_presence(void) {
+        static const struct {
+                const char *name;
+                PresenceStep steps[4];
+                const char *restart;     /* a restart at this time, after the steps before it */
+                const char *until;
+                const char *heard;
+                const char *history;
+                unsigned away_min;       /* Stats.away of the day */
+        } cases[] = {
+                { "locked over a reminder: held, shown once on unlock",
+                  { { "09:55", PRESENCE_LOCKED }, { "10:30", PRESENCE_ACTIVE } }, NULL, "11:00",
+                  "10:30:00 reminder stretch held", "reminder-shown stretch" },
+                { "locked over two reminders of one entry: one shown at the return",
+                  { { "09:00", PRESENCE_LOCKED }, { "16:00", PRESENCE_ACTIVE } }, NULL, "16:30",
+                  "16:00:00 reminder stretch held", "reminder-shown stretch" },
+                { "idle told late (since 09:58, at 10:04): the 10:00 reminder shown meanwhile is not shown again",
+                  { { "10:04", PRESENCE_IDLE, "09:58" }, { "10:20", PRESENCE_ACTIVE } }, NULL, "10:30",
+                  "10:00:00 reminder stretch", "reminder-shown stretch" },
+                { "locked, then idle, then back: one span, one release",
+                  { { "09:55", PRESENCE_LOCKED }, { "10:05", PRESENCE_IDLE }, { "10:10", PRESENCE_ACTIVE } }, NULL, "11:00",
+                  "10:10:00 reminder stretch held", "reminder-shown stretch" },
+                { "logind gone while locked (unknown): released, not held for ever",
+                  { { "09:55", PRESENCE_LOCKED }, { "10:10", PRESENCE_UNKNOWN } }, NULL, "11:00",
+                  "10:10:00 reminder stretch held", "reminder-shown stretch" },
+                { "active all along: nothing changes",
+                  { { "09:00", PRESENCE_ACTIVE } }, NULL, "11:00",
+                  "10:00:00 reminder stretch", "reminder-shown stretch" },
+                { "idle over the heads-up: dropped, the block still starts",
+                  { { "20:45", PRESENCE_IDLE }, { "21:05", PRESENCE_ACTIVE } }, NULL, "21:10",
+                  "21:00:00 start evening", "started evening" },
+                { "locked over a block's end: the end is away, one welcome back at the return",
+                  { { "21:30", PRESENCE_LOCKED }, { "22:20", PRESENCE_ACTIVE } }, NULL, "23:00",
+                  "22:00:00 end evening completed away; 22:20:00 welcome-back evening completed",
+                  "completed evening; away evening", 30 },
+                { "a stop while away is the person's doing: no welcome back",
+                  { { "21:30", PRESENCE_IDLE } }, NULL, "23:00",
+                  "21:40:00 end evening stopped", "stopped evening; away evening", 10 },
+                { "locked, restarted while away: the reminder is still held and shown once at the return",
+                  { { "14:55", PRESENCE_LOCKED }, { "15:40", PRESENCE_ACTIVE } }, "15:30", "16:00",
+                  "15:40:00 reminder stretch held", "reminder-shown stretch" },
+                { "locked, restarted, the block ends while off: welcomed at the return",
+                  { { "21:30", PRESENCE_LOCKED }, { "22:30", PRESENCE_ACTIVE } }, "21:45", "23:00",
+                  "22:00:00 end evening completed away; 22:30:00 welcome-back evening completed",
+                  "completed evening; away evening", 30 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Manager *m;
+                unsigned saves;
+                bool restarted = false;
+
+                reset_files();
+                m = start(block_conf, at("08:00"));
+                /* What came before the case's first moment is not its business. */
+                run_until(m, at(cases[i].steps[0].since ?: cases[i].steps[0].at));
+                free(heard());
+                free(history_news());
+                for (size_t k = 0; k < ELEMENTSOF(cases[i].steps) && cases[i].steps[k].at; k++) {
+                        const PresenceStep *st = &cases[i].steps[k];
+
+                        if (cases[i].restart && !restarted && at(cases[i].restart) < at(st->at)) {
+                                run_until(m, at(cases[i].restart));
+                                manager_free(m);
+                                m = start(block_conf, at(cases[i].restart));
+                                restarted = true;
+                        }
+                        run_until(m, at(st->at));
+                        saves = m->saves;
+                        manager_set_presence(m, st->p, st->since ? at(st->since) : 0, at(st->at));
+                        if (!streq(m->status.presence, presence_to_string(st->p)))
+                                diag("%s: presence %s after step %zu", cases[i].name, m->status.presence, k);
+                        if (m->saves - saves > 1)
+                                diag("%s: %u saves for one presence change", cases[i].name, m->saves - saves);
+                }
+                if (strstr(cases[i].name, "stop while away"))
+                        act(m, at("21:40"), ACTION_STOP, NULL, 0, NULL, NULL);
+                run_until(m, at(cases[i].until));
+                CHECK_HEARD(cases[i].heard, "%s: heard", cases[i].name);
+                CHECK_HISTORY(cases[i].history, "%s: history", cases[i].name);
+                {
+                        Stats st;
+                        is_int(manager_stats(m, at("00:00"), at(cases[i].until), &st), 0, "%s: stats", cases[i].name);
+                        is_int(st.away, cases[i].away_min * USEC_PER_MINUTE, "%s: away %u min", cases[i].name,
+                               cases[i].away_min);
+                }
+                manager_free(m);
+        }
+}
+
+static void test_presence_status(void) {
+        Manager *m;
+        unsigned saves;
+
+        reset_files();
+        m = start(block_conf, at("08:00"));
+        is_str(m->status.presence, "unknown", "Presence is unknown until logind says");
+        manager_add_listener(m, LISTENER_HOOKS, mask_recorder, NULL);
+        presence_masks = 0;
+        saves = m->saves;
+        manager_set_presence(m, PRESENCE_LOCKED, 0, at("09:00"));
+        is_str(m->status.presence, "locked", "locked");
+        ok(presence_masks != 0, "…announced as a change of Presence (PropertiesChanged)");
+        is_int(m->saves - saves, 1, "…and saved once (the away span)");
+        presence_masks = 0;
+        saves = m->saves;
+        manager_set_presence(m, PRESENCE_LOCKED, 0, at("09:01"));
+        ok(presence_masks == 0 && m->saves == saves, "the same again: nothing announced, nothing saved");
+        manager_set_presence(m, PRESENCE_ACTIVE, 0, at("09:30"));
+        is_str(m->status.presence, "active", "active at the return");
+        ok(m->overlay.away_since == 0 && m->away_since == 0, "…nothing held any more");
+        manager_free(m);
+
+        /* Names round-trip. */
+        for (Presence p = 0; p < _PRESENCE_MAX; p++)
+                is_int(presence_from_string(presence_to_string(p)), p, "presence %s round-trips", presence_to_string(p));
+        is_int(presence_from_string("away"), _PRESENCE_INVALID, "an unknown presence name is refused");
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -532,6 +665,8 @@ int main(void) {
         test_clock();
         test_reload_and_refusals();
         test_history_unwritable();
+        test_presence();
+        test_presence_status();
 
         tz_free(test_tz);
         reset_files();

@@ -120,6 +120,26 @@ static State *rnd_state(void) {
                 a->began = rnd_time();
                 a->note = (uint32_t) rnd();
                 a->message = rnd_string(0, STATE_STRING_MAX, 0);
+                a->away = rnd() % 2 ? rnd_time() : 0;
+        }
+        if (rnd() % 2) {
+                s->away_since = rnd_time();
+                s->hold_since = rnd_time();
+                s->hold_until = rnd() % 2 ? rnd_time() : 0;
+        }
+        s->n_welcome = rnd() % 3;
+        s->welcome = calloc(MAX(s->n_welcome, (size_t) 1), sizeof(StateActive));
+        for (size_t i = 0; i < s->n_welcome; i++) {
+                StateActive *a = &s->welcome[i];
+
+                a->manual = rnd() % 2;
+                a->entry = a->manual ? strdup("") : rnd_string(1, STATE_STRING_MAX, 0);
+                a->of = rnd_time();
+                a->start = rnd_time();
+                a->end = rnd_time();
+                a->note = (uint32_t) rnd();
+                a->message = rnd_string(0, STATE_STRING_MAX, 0);
+                a->away = rnd_time();
         }
         return s;
 }
@@ -128,13 +148,16 @@ static bool state_equal(const State *a, const State *b) {
         if (a->processed != b->processed || a->paused_since != b->paused_since || a->paused_until != b->paused_until ||
             a->manual_since != b->manual_since || a->manual_until != b->manual_until ||
             !streq_ptr(a->manual_message, b->manual_message) || a->n_entries != b->n_entries ||
-            a->n_silence != b->n_silence || a->n_active != b->n_active)
+            a->n_silence != b->n_silence || a->n_active != b->n_active || a->n_welcome != b->n_welcome ||
+            a->away_since != b->away_since || a->hold_since != b->hold_since || a->hold_until != b->hold_until)
                 return false;
-        for (size_t i = 0; i < a->n_active; i++) {
-                const StateActive *x = &a->active[i], *y = &b->active[i];
+        for (size_t i = 0; i < a->n_active + a->n_welcome; i++) {
+                const StateActive *x = i < a->n_active ? &a->active[i] : &a->welcome[i - a->n_active];
+                const StateActive *y = i < a->n_active ? &b->active[i] : &b->welcome[i - a->n_active];
 
                 if (x->manual != y->manual || !streq(x->entry, y->entry) || x->of != y->of || x->start != y->start ||
-                    x->end != y->end || x->began != y->began || x->note != y->note || !streq(x->message, y->message))
+                    x->end != y->end || x->began != y->began || x->note != y->note || !streq(x->message, y->message) ||
+                    x->away != y->away)
                         return false;
         }
         for (size_t i = 0; i < a->n_entries; i++) {
@@ -192,8 +215,14 @@ static void test_known_text(void) {
         };
         StateActive active[] = {
                 { .manual = false, .entry = (char *) "morning", .of = 1700006400000000, .start = 1700006400000000,
-                  .end = 1700009100000000, .began = 1700006460000000, .note = 42, .message = (char *) "Coffee" },
+                  .end = 1700009100000000, .began = 1700006460000000, .note = 42, .message = (char *) "Coffee",
+                  .away = 600000000 },
                 { .manual = true, .entry = (char *) "", .start = 1700000100000000, .message = (char *) "Tea" },
+        };
+        StateActive welcome[] = {
+                { .entry = (char *) "evening", .of = 1700000000000000, .start = 1700000000000000,
+                  .end = 1700003600000000, .began = 1700000000000000, .note = 7, .message = (char *) "Read",
+                  .away = 1200000000 },
         };
         State s = {
                 .processed = 1699999999000000,
@@ -208,9 +237,13 @@ static void test_known_text(void) {
                 .n_silence = 2,
                 .active = active,
                 .n_active = ELEMENTSOF(active),
+                .away_since = 1700002400000000,
+                .hold_since = 1700002400000001,
+                .welcome = welcome,
+                .n_welcome = ELEMENTSOF(welcome),
         };
         const char *want =
-                "recharged-state 2\n"
+                "recharged-state 3\n"
                 "processed 1699999999000000\n"
                 "paused 1700000000000000 18446744073709551615\n"
                 "manual 1700000100000000 0 \"Tea \\\"alone\\\"\\n\\tback at 5\\\\6\\x01\\x7f caf\xc3\xa9\"\n"
@@ -220,8 +253,10 @@ static void test_known_text(void) {
                 "entry \"stretch\" done 1700010000000000 shown 1700010000000000\n"
                 "silence \"dunst\" \"0\"\n"
                 "silence \"mako\" \"default\\tdo-not-disturb\"\n"
-                "active schedule \"morning\" 1700006400000000 1700006400000000 1700009100000000 1700006460000000 42 \"Coffee\"\n"
-                "active manual \"\" 0 1700000100000000 0 0 0 \"Tea\"\n";
+                "active schedule \"morning\" 1700006400000000 1700006400000000 1700009100000000 1700006460000000 42 \"Coffee\" 600000000\n"
+                "active manual \"\" 0 1700000100000000 0 0 0 \"Tea\" 0\n"
+                "away 1700002400000000 1700002400000001 0\n"
+                "welcome schedule \"evening\" 1700000000000000 1700000000000000 1700003600000000 1700000000000000 7 \"Read\" 1200000000\n";
         _cleanup_free_ char *text = NULL;
         _cleanup_(state_freep) State *back = NULL;
         State empty = {};
@@ -233,7 +268,14 @@ static void test_known_text(void) {
 
         text = (free(text), NULL);
         is_int(state_format(&empty, &text), 0, "format an empty state");
-        is_str(text, "recharged-state 2\n", "an empty state is only the version line");
+        is_str(text, "recharged-state 3\n", "an empty state is only the version line");
+
+        /* A file of version 2 (before the away time, the away and welcome records) is still read. */
+        _cleanup_(state_freep) State *v2 = NULL;
+        is_int(state_parse("recharged-state 2\nactive schedule \"a\" 5 5 9 5 0 \"m\"\n", &v2), 0,
+               "a version 2 file is read");
+        ok(v2 && v2->n_active == 1 && v2->active[0].away == 0 && v2->away_since == 0 && v2->n_welcome == 0,
+           "…as one with no away time, nobody away and nothing to greet");
 
         /* A file of version 1 (before `shown` and the active records) is still read. */
         _cleanup_(state_freep) State *old = NULL;
@@ -297,7 +339,13 @@ static void test_malformed(void) {
                 "",
                 "recharged-state 1",                       /* no newline: cut */
                 V "paused 1 2",                            /* last line cut */
-                "recharged-state 3\n",                     /* a later version */
+                "recharged-state 4\n",                     /* a later version */
+                "recharged-state 2\naway 1 2 0\n",         /* away records came with version 3 */
+                "recharged-state 2\nwelcome schedule \"a\" 0 1 0 0 0 \"m\"\n", /* …and welcome ones */
+                "recharged-state 3\nactive schedule \"a\" 0 1 0 0 0 \"m\"\n",   /* version 3 needs the away time */
+                "recharged-state 3\naway 1 2 0\naway 1 2 0\n",                   /* away at most once */
+                "recharged-state 3\naway 1 2\n",
+                "recharged-state 3\nwelcome manual \"x\" 0 1 0 0 0 \"m\" 0\n",  /* a manual one names no entry */
                 "recharged-state 0\n",
                 V "active manual \"\" 0 1 0 0 0 \"x\"\n",   /* active records came with version 2 */
                 V "entry \"a\" done 0 shown 1\n",          /* …and so did shown */
