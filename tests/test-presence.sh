@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test-presence.sh: the session's presence from logind (python3-dbusmock's logind template on a
+# private system bus): the Presence property follows LockedHint and IdleHint, a reminder due while
+# locked is shown once at the unlock, a block that ends while idle is greeted once at the
+# return with its away time in the history; without logind the daemon runs as before. The
+# rules themselves (what is held, dropped, greeted) are tested in-process: tests/test-manager.c.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+test_setup
+
+# ---- no system bus (test_setup's default), then a system bus without logind ----
+printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+daemon_start || { tap_done; exit 1; }
+is "$(prop Presence)" "unknown" "without a system bus Presence is unknown"
+grep -q "^<7>No system bus: whether the person is at the screen is unknown" "$LOG" && ! grep -q "^<[0-4]>" "$LOG"
+ok $? "…said once at debug level, nothing louder"
+daemon_stop
+
+if ! /usr/bin/python3 -c 'import dbusmock' 2>/dev/null || ! bus_start system; then
+        for i in $(seq 14); do skip "python3-dbusmock or a private system bus is not available" "presence"; done
+        tap_done
+        exit 0
+fi
+export DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS"
+: >"$LOG"
+daemon_start || { tap_done; exit 1; }
+is "$(prop Presence)" "unknown" "a system bus without logind: Presence is unknown"
+grep -q "^<7>No logind on the system bus" "$LOG" && ! grep -q "^<[0-4]>" "$LOG"
+ok $? "…said once at debug level, nothing louder"
+daemon_stop
+
+/usr/bin/python3 -m dbusmock --system --template logind >"$T/logind.log" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+gdbus wait --system org.freedesktop.login1 --timeout 10 || { echo "Bail out! the logind mock did not start"; exit 99; }
+SESSION=$(gdbus call --system -d org.freedesktop.login1 -o /org/freedesktop/login1 \
+        -m org.freedesktop.DBus.Mock.AddSession c1 seat0 "$(id -u)" tester true | sed "s/^('\(.*\)',)$/\1/")
+export XDG_SESSION_ID=c1
+session_call() { gdbus call --system -d org.freedesktop.login1 -o "$SESSION" -m "$@" >/dev/null; }
+set_idle() {
+        session_call org.freedesktop.DBus.Mock.UpdateProperties org.freedesktop.login1.Session \
+                "{'IdleHint': <$1>, 'IdleSinceHint': <uint64 $(now_us)>}"
+}
+# Waits until the wall clock is past epoch second $1: the daemon has nothing to do then (what
+# falls due is held), so this waits for time itself, not for the daemon.
+wait_clock_past() { while [ "$(date +%s)" -le "$1" ]; do sleep 0.1; done; }
+
+notify_mock_start || { echo "Bail out! the mock notification server did not start"; exit 99; }
+monitor_start || { echo "Bail out! busctl monitor did not start"; exit 99; }
+
+# ---- locked over a reminder: held, shown once at the unlock ----
+due=$(($(date +%s) + 3))
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[stretch]
+type = selfcare
+at = $(date -u -d "@$due" +%H:%M:%S)
+message = Stand up
+EOF
+: >"$LOG"
+daemon_start || { tap_done; exit 1; }
+is "$(prop Presence)" "active" "with logind and our session (XDG_SESSION_ID): Presence is active"
+mark
+session_call org.freedesktop.login1.Session.SetLockedHint true
+wait_prop Presence '"locked"'
+ok $? "LockedHint true: PropertiesChanged says Presence is locked"
+wait_clock_past "$due"
+is "$(count_signals ReminderDue)" 0 "a reminder due while locked is not shown"
+mark
+session_call org.freedesktop.login1.Session.SetLockedHint false
+wait_prop Presence '"active"'
+ok $? "LockedHint false: Presence is active again"
+wait_count ReminderDue 1
+ok $? "…and the held reminder is shown at the unlock"
+is "$(notify_calls | jq -r 'select(.summary == "Stand up") | .summary' | wc -l)" 1 "…once (one notification)"
+daemon_stop
+
+# ---- idle across a block: the end waits for the return, the away time is recorded ----
+start=$(($(date +%s) + 2))
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+[pause]
+type = recharge
+start = $(date -u -d "@$start" +%H:%M:%S)
+duration = 2s
+message = Look away
+EOF
+: >"$HISTORY"
+: >"$LOG"
+daemon_start || { tap_done; exit 1; }
+mark
+set_idle true
+wait_prop Presence '"idle"'
+ok $? "IdleHint true: Presence is idle"
+log_mark
+wait_log "Recharge ended \(completed\): 'pause' while the person was away" 10
+ok $? "the block ends on time while the person is idle"
+is "$(notify_calls | jq -r 'select(.summary == "Time to reconnect")' | wc -l)" 0 "…with no nudge to an empty screen"
+log_mark
+set_idle false
+wait_log "Welcome back: 'pause' ended" 10
+ok $? "back: one welcome back"
+for i in $(seq 200); do notify_calls | grep -q '"summary":"Welcome back"' && break; sleep 0.05; done
+body=$(notify_calls | jq -r 'select(.summary == "Welcome back") | .body')
+case $body in *"'Look away' ended at"*"while you were away."*) r=0 ;; *) r=1 ;; esac
+ok $r "…as a notification worded for the return ($body)"
+away=$(awk '$2 == "away" { print $7 }' "$HISTORY")
+[ -n "$away" ] && [ "$away" -gt 1000000 ] && [ "$away" -le 2000000 ]
+ok $? "the history records the away time of the block (${away:-none} µs of 2 s)"
+daemon_stop
+
+tap_done
