@@ -16,9 +16,11 @@
  *                  heads-ups included; event is "heads-up", "start", "end" or "reminder"
  *   stats --json   {planned_usec, kept_usec, since(_usec), until(_usec), completed, stopped,
  *                  skipped, missed, manual, manual_kept_usec, reminders_shown, reminders_done,
- *                  reminders_missed, streak,
+ *                  reminders_missed, streak, away_usec, away_of_usec,
  *                  days: [{date, planned_usec, kept_usec, completed, stopped, skipped, missed,
- *                          reminders_done}]} — days: the last 31 at most, oldest first
+ *                          reminders_done, away_usec, away_of_usec}]} — days: the last 31 at most,
+ *                  oldest first; away_usec of away_of_usec: time the screen was locked or idle
+ *                  during blocks, of the kept time of the blocks logind could tell about
  */
 
 #define STATS_DEFAULT_SPAN (7 * USEC_PER_DAY)
@@ -450,7 +452,7 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
 /* ---- stats ---- */
 
 typedef struct Stats {
-        usec_t since, until, planned, kept, manual_kept;
+        usec_t since, until, planned, kept, manual_kept, away, away_of;
         uint32_t completed, stopped, skipped, missed, manual, reminders_shown, reminders_done, reminders_missed, streak;
 } Stats;
 
@@ -473,6 +475,8 @@ static const struct {
         { "Manual", 'u', offsetof(Stats, manual) },
         { "ManualKept", 't', offsetof(Stats, manual_kept) },
         { "Streak", 'u', offsetof(Stats, streak) },
+        { "Away", 't', offsetof(Stats, away) },
+        { "AwayOf", 't', offsetof(Stats, away_of) },
 };
 
 static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
@@ -541,14 +545,17 @@ static void stats_json(const Ctl *c, const Stats *s, const DayStats *d, size_t n
         json_time(stdout, c->tz, "since", s->since);
         json_time(stdout, c->tz, "until", s->until);
         printf(",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"manual\":%u,\"manual_kept_usec\":%" PRIu64
-               ",\"reminders_shown\":%u,\"reminders_done\":%u,\"reminders_missed\":%u,\"streak\":%u,\"days\":[",
+               ",\"reminders_shown\":%u,\"reminders_done\":%u,\"reminders_missed\":%u,\"streak\":%u",
                s->completed, s->stopped, s->skipped, s->missed, s->manual, s->manual_kept, s->reminders_shown,
                s->reminders_done, s->reminders_missed, s->streak);
+        printf(",\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 ",\"days\":[", s->away, s->away_of);
         for (size_t i = 0; i < nd; i++)
                 printf("%s{\"date\":\"%s\",\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64
-                       ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u}",
+                       ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u"
+                       ",\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 "}",
                        i ? "," : "", date_text(d[i].day, date), d[i].s.planned, d[i].s.kept, d[i].s.completed,
-                       d[i].s.stopped, d[i].s.skipped, d[i].s.missed, d[i].s.reminders_done);
+                       d[i].s.stopped, d[i].s.skipped, d[i].s.missed, d[i].s.reminders_done, d[i].s.away,
+                       d[i].s.away_of);
         fputs("]}\n", stdout);
 }
 
@@ -571,6 +578,10 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
                 printf(", %u missed", s->reminders_missed);
         putchar('\n');
         printf("  Streak         %u day%s\n", s->streak, s->streak == 1 ? "" : "s");
+        /* Only where logind told the daemon: the figure is known for those blocks alone. */
+        if (s->away_of > 0)
+                printf("  Away           away from the screen %" PRIu64 " of %" PRIu64 " min\n",
+                       (uint64_t) (s->away / USEC_PER_MINUTE), (uint64_t) (s->away_of / USEC_PER_MINUTE));
 
         if (nd == 0)
                 return;
@@ -580,7 +591,11 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
         for (size_t i = 0; i < nd; i++) {
                 printf("  %s  ", day_text(d[i].day, dt));
                 chart_bar(stdout, d[i].s.kept, d[i].s.planned, scale);
-                printf("  %s / %s\n", format_duration(d[i].s.kept, a), format_duration(d[i].s.planned, b));
+                printf("  %s / %s", format_duration(d[i].s.kept, a), format_duration(d[i].s.planned, b));
+                if (d[i].s.away_of > 0)
+                        printf("  (away %" PRIu64 " of %" PRIu64 " min)", (uint64_t) (d[i].s.away / USEC_PER_MINUTE),
+                               (uint64_t) (d[i].s.away_of / USEC_PER_MINUTE));
+                putchar('\n');
         }
 }
 
@@ -642,6 +657,8 @@ int verb_stats(Ctl *c, int argc, char **argv) {
                 x->s.skipped = cum.skipped - next.skipped;
                 x->s.missed = cum.missed - next.missed;
                 x->s.reminders_done = cum.reminders_done - next.reminders_done;
+                x->s.away = cum.away - next.away;
+                x->s.away_of = cum.away_of - next.away_of;
                 next = cum;
                 nd++;
         }

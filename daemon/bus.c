@@ -395,7 +395,7 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 14,
+        r = sd_bus_message_append(reply, "a{sv}", 16,
                                   "Since", "t", s.since,
                                   "Until", "t", s.until,
                                   "Planned", "t", s.planned,
@@ -409,7 +409,9 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
                                   "RemindersMissed", "u", s.reminders_missed,
                                   "Manual", "u", s.manual,
                                   "ManualKept", "t", s.manual_kept,
-                                  "Streak", "u", s.streak);
+                                  "Streak", "u", s.streak,
+                                  "Away", "t", s.away,
+                                  "AwayOf", "t", s.away_of);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

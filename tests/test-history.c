@@ -202,10 +202,13 @@ static void write_history(const char *path) {
         /* Day 104: two blocks kept, and a manual recharge (counted apart: Manual, ManualKept). */
         EV(T(104, 7, 0), "started", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 0);
         EV(T(104, 7, 45), "completed", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 45 * MIN_);
+        /* Away from the screen 38 of its 45 min (planned: its kept time; kept: the away time). */
+        EV(T(104, 7, 45), "away", "schedule", "morning", T(104, 7, 0), 45 * MIN_, 38 * MIN_);
         EV(T(104, 12, 0), "started", "schedule", "lunch", T(104, 12, 0), 60 * MIN_, 0);
         EV(T(104, 13, 0), "completed", "schedule", "lunch", T(104, 12, 0), 60 * MIN_, 60 * MIN_);
         EV(T(104, 15, 0), "started", "manual", "", 0, 30 * MIN_, 0);
         EV(T(104, 15, 30), "completed", "manual", "", 0, 30 * MIN_, 30 * MIN_);
+        EV(T(104, 15, 30), "away", "manual", "", 0, 30 * MIN_, 30 * MIN_); /* manual: not a block's */
         /* An overlong line and one with a NUL byte: skipped. */
         fputs("1 completed schedule \"", f);
         for (int i = 0; i < 3000; i++)
@@ -217,6 +220,7 @@ static void write_history(const char *path) {
         /* Day 106, today: one kept, one still in progress (recorded: only its start). */
         EV(T(106, 7, 0), "started", "schedule", "morning", T(106, 7, 0), 45 * MIN_, 0);
         EV(T(106, 7, 45), "completed", "schedule", "morning", T(106, 7, 0), 45 * MIN_, 45 * MIN_);
+        EV(T(106, 7, 45), "away", "schedule", "morning", T(106, 7, 0), 45 * MIN_, 10 * MIN_);
         EV(T(106, 12, 0), "started", "schedule", "lunch", T(106, 12, 0), 60 * MIN_, 0);
         EV(T(106, 13, 0), "reminder-missed", "-", "stretch", T(106, 13, 0), 0, 0);
         /* Day 107: after the window. */
@@ -237,10 +241,10 @@ static void test_stats(const char *tmp) {
                 { "days 100-106", T(100, 0, 0), T(107, 0, 0),
                   { .planned = 345 * MIN_, .kept = 260 * MIN_, .completed = 5, .stopped = 1, .manual = 1,
                     .manual_kept = 30 * MIN_, .reminders_shown = 1, .reminders_done = 1, .reminders_missed = 1,
-                    .streak = 3 } },
+                    .away = 48 * MIN_, .away_of = 90 * MIN_, .streak = 3 } },
                 { "days 104-106: the streak does not depend on since", T(104, 0, 0), T(107, 0, 0),
                   { .planned = 210 * MIN_, .kept = 150 * MIN_, .completed = 3, .manual = 1, .manual_kept = 30 * MIN_,
-                    .reminders_missed = 1, .streak = 3 } },
+                    .reminders_missed = 1, .away = 48 * MIN_, .away_of = 90 * MIN_, .streak = 3 } },
                 { "until the end of day 102", T(100, 0, 0), T(103, 0, 0),
                   { .planned = 135 * MIN_, .kept = 110 * MIN_, .completed = 2, .stopped = 1, .streak = 1 } },
                 { "until day 101, 07:30: the stopped day is today", T(100, 0, 0), T(101, 7, 30),
@@ -253,7 +257,7 @@ static void test_stats(const char *tmp) {
                 { "the whole file", 0, UINT64_MAX,
                   { .planned = 534 * MIN_, .kept = 270 * MIN_, .completed = 5, .stopped = 2, .skipped = 1, .manual = 1,
                     .manual_kept = 30 * MIN_, .reminders_shown = 1, .reminders_done = 1, .reminders_missed = 1,
-                    .streak = 0 } }, /* today is far ahead */
+                    .away = 48 * MIN_, .away_of = 90 * MIN_, .streak = 0 } }, /* today is far ahead */
         };
 
         write_history(path);
@@ -278,6 +282,8 @@ static void test_stats(const char *tmp) {
                 is_int(s.manual, w->manual, "…manual recharges, apart from blocks");
                 is_int(s.manual_kept / MIN_, w->manual_kept / MIN_, "…their minutes");
                 is_int(s.streak, w->streak, "…streak");
+                is_int(s.away / MIN_, w->away / MIN_, "…away minutes");
+                is_int(s.away_of / MIN_, w->away_of / MIN_, "…of block minutes");
                 ok(calls > 0, "…local_day_of was asked");
         }
 

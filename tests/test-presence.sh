@@ -18,7 +18,7 @@ ok $? "…said once at debug level, nothing louder"
 daemon_stop
 
 if ! /usr/bin/python3 -c 'import dbusmock' 2>/dev/null || ! bus_start system; then
-        for i in $(seq 14); do skip "python3-dbusmock or a private system bus is not available" "presence"; done
+        for i in $(seq 16); do skip "python3-dbusmock or a private system bus is not available" "presence"; done
         tap_done
         exit 0
 fi
@@ -111,6 +111,12 @@ ok $r "…as a notification worded for the return ($body)"
 away=$(awk '$2 == "away" { print $7 }' "$HISTORY")
 [ -n "$away" ] && [ "$away" -gt 1000000 ] && [ "$away" -le 2000000 ]
 ok $? "the history records the away time of the block (${away:-none} µs of 2 s)"
+ctl stats --json
+is "$(echo "$OUT" | jq '[.away_usec, .away_of_usec, ([.days[].away_usec] | add)] | map(tostring) | join(" ")' -r)" \
+        "$away 2000000 $away" "rechargectl stats --json: away_usec of away_of_usec, in total and per day"
+ctl stats
+echo "$OUT" | grep -q "^  Away           away from the screen 0 of 0 min$"
+ok $? "rechargectl stats: 'away from the screen N of M min'"
 daemon_stop
 
 tap_done
