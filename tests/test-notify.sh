@@ -251,8 +251,8 @@ ok $? "…the second one after waiting for its start's id"
 call Recharge ts $((3600 * S)) "Across a restart" >/dev/null
 c=$(notify_wait 5 5)
 rid=$(echo "$c" | jq .id)
-for i in $(seq 100); do grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\"$" "$STATE" && break; sleep 0.05; done
-grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\"$" "$STATE"
+for i in $(seq 100); do grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\" [0-9]*$" "$STATE" && break; sleep 0.05; done
+grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\" [0-9]*$" "$STATE"
 ok $? "the start notification's id and the message are kept in the state file"
 daemon_stop KILL
 daemon_start || { tap_done; exit 1; }
