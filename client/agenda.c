@@ -16,7 +16,8 @@
  *                  heads-ups included; event is "heads-up", "start", "end" or "reminder"
  *   stats --json   {planned_usec, kept_usec, since(_usec), until(_usec), completed, stopped,
  *                  skipped, missed, manual, manual_kept_usec, reminders_shown, reminders_done,
- *                  reminders_missed, streak, away_usec, away_of_usec,
+ *                  reminders_missed, streak, strength_permille (0–1000), away_usec,
+ *                  away_of_usec,
  *                  days: [{date, planned_usec, kept_usec, completed, stopped, skipped, missed,
  *                          reminders_done, away_usec, away_of_usec}]} — days: the last 31 at most,
  *                  oldest first; away_usec of away_of_usec: time the screen was locked or idle
@@ -453,7 +454,8 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
 
 typedef struct Stats {
         usec_t since, until, planned, kept, manual_kept, away, away_of;
-        uint32_t completed, stopped, skipped, missed, manual, reminders_shown, reminders_done, reminders_missed, streak;
+        uint32_t completed, stopped, skipped, missed, manual, reminders_shown, reminders_done, reminders_missed, streak,
+                 strength;
 } Stats;
 
 static const struct {
@@ -477,6 +479,7 @@ static const struct {
         { "Streak", 'u', offsetof(Stats, streak) },
         { "Away", 't', offsetof(Stats, away) },
         { "AwayOf", 't', offsetof(Stats, away_of) },
+        { "Strength", 'u', offsetof(Stats, strength) },
 };
 
 static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
@@ -548,7 +551,8 @@ static void stats_json(const Ctl *c, const Stats *s, const DayStats *d, size_t n
                ",\"reminders_shown\":%u,\"reminders_done\":%u,\"reminders_missed\":%u,\"streak\":%u",
                s->completed, s->stopped, s->skipped, s->missed, s->manual, s->manual_kept, s->reminders_shown,
                s->reminders_done, s->reminders_missed, s->streak);
-        printf(",\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 ",\"days\":[", s->away, s->away_of);
+        printf(",\"strength_permille\":%u,\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 ",\"days\":[",
+               s->strength, s->away, s->away_of);
         for (size_t i = 0; i < nd; i++)
                 printf("%s{\"date\":\"%s\",\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64
                        ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u"
@@ -578,6 +582,7 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
                 printf(", %u missed", s->reminders_missed);
         putchar('\n');
         printf("  Streak         %u day%s\n", s->streak, s->streak == 1 ? "" : "s");
+        printf("  Strength       %u %%\n", (s->strength + 5) / 10);
         /* Only where logind told the daemon: the figure is known for those blocks alone. */
         if (s->away_of > 0)
                 printf("  Away           away from the screen %" PRIu64 " of %" PRIu64 " min\n",

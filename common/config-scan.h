@@ -31,6 +31,7 @@ typedef enum ConfigKey {
         KEY_ON_START,
         KEY_ON_END,
         KEY_HOOK_TIMEOUT,
+        KEY_ALLOWANCE,
         /* entries */
         KEY_TYPE,
         KEY_DAYS,
@@ -46,7 +47,7 @@ typedef enum ConfigKey {
         _KEY_MAX,
         _KEY_INVALID = -EINVAL,
 } ConfigKey;
-#define KEY_GENERAL_LAST KEY_HOOK_TIMEOUT
+#define KEY_GENERAL_LAST KEY_ALLOWANCE
 const char *config_key_to_string(ConfigKey k);
 ConfigKey config_key_from_string(const char *s);
 

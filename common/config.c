@@ -136,6 +136,7 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_ON_START] = "on-start",
         [KEY_ON_END] = "on-end",
         [KEY_HOOK_TIMEOUT] = "hook-timeout",
+        [KEY_ALLOWANCE] = "allowance",
         [KEY_TYPE] = "type",
         [KEY_DAYS] = "days",
         [KEY_MESSAGE] = "message",
@@ -262,6 +263,16 @@ static void validate_general(Parser *p, const Section *s, Config *c) {
                 (void) parse_span_key(p, s, KEY_HEADS_UP, 0, USEC_PER_DAY, false, &c->heads_up);
         if (value_of(s, KEY_HOOK_TIMEOUT))
                 (void) parse_span_key(p, s, KEY_HOOK_TIMEOUT, USEC_PER_SEC, USEC_PER_HOUR, false, &c->hook_timeout);
+        if (value_of(s, KEY_ALLOWANCE)) {
+                const char *v = value_of(s, KEY_ALLOWANCE);
+                char q[QUOTE_MAX];
+                size_t n = strspn(v, "0123456789");
+                if (n == 0 || v[n] || n > 2 || atoi(v) > CONFIG_ALLOWANCE_MAX)
+                        key_error(p, s, KEY_ALLOWANCE, "'%s' is not a number of days from 0 to %d", quote(q, v),
+                                  CONFIG_ALLOWANCE_MAX);
+                else
+                        c->allowance = (unsigned) atoi(v);
+        }
         parse_bool_key(p, s, KEY_RECONNECT, &c->reconnect);
         parse_bool_key(p, s, KEY_SILENCE, &c->silence_notifications);
         if (value_of(s, KEY_STATUS) && parse_text_key(p, s, KEY_STATUS) >= 0) {

@@ -51,6 +51,7 @@ typedef struct Config {
         char *on_start;      /* hook commands, NULL when unset or empty */
         char *on_end;
         usec_t hook_timeout; /* a hook still running after this is killed */
+        unsigned allowance;  /* broken days per 30 that freeze the streak instead of ending it */
         bool hooks_allowed;  /* false when the file is writable by others than its owner */
         Entry *entries;      /* sorted by name, so an index order is name order */
         size_t n_entries;
@@ -59,6 +60,7 @@ typedef struct Config {
 #define CONFIG_FILE_MAX (1024 * 1024) /* bytes; a larger file is refused */
 #define CONFIG_LINE_MAX 1022          /* bytes in a line (joined with '\\'), iniparser 4.1's limit */
 #define CONFIG_HOOK_TIMEOUT_DEFAULT (30 * USEC_PER_SEC)
+#define CONFIG_ALLOWANCE_MAX 30
 #define CONFIG_STATUS_DEFAULT "Recharging%[ until %until%]%[ — %message%]"
 
 /* For tests and the fuzzer: abort() when our own scan and iniparser read a value differently. */

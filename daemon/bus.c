@@ -395,7 +395,7 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 16,
+        r = sd_bus_message_append(reply, "a{sv}", 17,
                                   "Since", "t", s.since,
                                   "Until", "t", s.until,
                                   "Planned", "t", s.planned,
@@ -411,7 +411,8 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
                                   "ManualKept", "t", s.manual_kept,
                                   "Streak", "u", s.streak,
                                   "Away", "t", s.away,
-                                  "AwayOf", "t", s.away_of);
+                                  "AwayOf", "t", s.away_of,
+                                  "Strength", "u", s.strength);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

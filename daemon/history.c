@@ -226,10 +226,8 @@ static usec_t add_saturated(usec_t a, usec_t b) {
         return a > USEC_INFINITY - b ? USEC_INFINITY : a + b;
 }
 
-enum {
-        DAY_PLANNED = 1 << 0, /* at least one scheduled block that day */
-        DAY_BROKEN = 1 << 1,  /* a scheduled block that day was stopped, skipped or missed */
-};
+#define DAY_PLANNED HISTORY_DAY_PLANNED
+#define DAY_BROKEN HISTORY_DAY_BROKEN
 
 typedef struct StatsContext {
         Stats stats;
@@ -333,26 +331,61 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
 /*
  * The streak: walking back from today (the local day of until − 1), a day with at least one
  * scheduled block and none of them stopped, skipped or missed adds one; a day without scheduled
- * blocks is stepped over (it neither breaks nor extends the streak); the first day with a
- * stopped, skipped or missed block ends it. A block belongs to the local day of its planned
- * start (`of`), not of the time the event was recorded. Only what is recorded counts: a block
- * that started and has no ending yet (today's, in progress, or one cut short by a crash) counts
- * as kept. The walk looks back HISTORY_STREAK_DAYS days at most.
+ * blocks is stepped over (it neither breaks nor extends the streak); so is a broken day within
+ * the allowance; the first other broken day ends it. A block belongs to the local day of its
+ * planned start (`of`), not of the time the event was recorded. Only what is recorded counts: a
+ * block that started and has no ending yet (today's, in progress, or one cut short by a crash)
+ * counts as kept. The walk looks back HISTORY_STREAK_DAYS days at most.
  */
-static uint32_t streak_of(const StatsContext *ctx) {
+#define ALLOWANCE_WINDOW_DAYS 30
+/* 2^(−1/13): a kept or missed day weighs half as much 13 planned days later. */
+#define STRENGTH_KEEP 0.94807751
+void history_streak(const uint8_t *days, size_t n, unsigned allowance, uint32_t *ret_streak,
+                    uint32_t *ret_strength) {
+        bool excused[HISTORY_STREAK_DAYS] = {};
         uint32_t streak = 0;
+        double strength = 0;
 
-        for (size_t i = 0; i < HISTORY_STREAK_DAYS; i++) {
-                if (ctx->days[i] & DAY_BROKEN)
+        n = MIN(n, (size_t) HISTORY_STREAK_DAYS);
+        /* Excuses go to the first broken days in time order, so a day's excuse never depends on
+         * what came after it: oldest first, at most `allowance` in any 30 days. */
+        for (size_t i = n; i > 0; i--) {
+                size_t d = i - 1, used = 0;
+
+                if (!(days[d] & DAY_BROKEN))
+                        continue;
+                for (size_t j = d + 1; j < n && j < d + ALLOWANCE_WINDOW_DAYS; j++)
+                        used += excused[j];
+                excused[d] = used < allowance;
+        }
+        for (size_t i = n; i > 0; i--) {
+                size_t d = i - 1;
+
+                if (!(days[d] & DAY_PLANNED) || excused[d])
+                        continue;
+                strength = strength * STRENGTH_KEEP + (days[d] & DAY_BROKEN ? 0.0 : 1.0 - STRENGTH_KEEP);
+        }
+        for (size_t d = 0; d < n; d++) {
+                if (excused[d])
+                        continue;
+                if (days[d] & DAY_BROKEN)
                         break;
-                if (ctx->days[i] & DAY_PLANNED)
+                if (days[d] & DAY_PLANNED)
                         streak++;
         }
-        return streak;
+        if (ret_streak)
+                *ret_streak = streak;
+        if (ret_strength)
+                *ret_strength = (uint32_t) (strength * 1000 + 0.5);
 }
 
 int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_day_of)(usec_t t, void *userdata),
                   void *userdata, Stats *ret) {
+        return history_stats_allowing(path, since, until, 0, local_day_of, userdata, ret);
+}
+
+int history_stats_allowing(const char *path, usec_t since, usec_t until, unsigned allowance,
+                           int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret) {
         _cleanup_(fclosep) FILE *f = NULL;
         StatsContext ctx = {
                 .stats = { .since = since, .until = until },
@@ -405,7 +438,7 @@ int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_
         if (f && ferror(f))
                 return errno > 0 ? -errno : -EIO;
 
-        ctx.stats.streak = streak_of(&ctx);
+        history_streak(ctx.days, HISTORY_STREAK_DAYS, allowance, &ctx.stats.streak, &ctx.stats.strength);
         *ret = ctx.stats;
         return 0;
 }

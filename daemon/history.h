@@ -65,8 +65,27 @@ typedef struct Stats {
                                   * locked or idle during them (where logind told us)… */
         usec_t away_of;          /* …of this much time of those blocks (their kept time) */
         uint32_t streak;         /* days in a row, back from `until`'s day, with every planned
-                                  * block completed (and at least one planned) */
+                                  * block completed (and at least one planned); a broken day
+                                  * within the allowance freezes it (history_streak()) */
+        uint32_t strength;       /* 0–1000 (per mille): kept and missed days, smoothed */
 } Stats;
+
+/* A local day's blocks, for the streak and the strength. */
+enum {
+        HISTORY_DAY_PLANNED = 1 << 0, /* at least one scheduled block that day */
+        HISTORY_DAY_BROKEN = 1 << 1,  /* a scheduled block that day was stopped, skipped or missed */
+};
+/* Pure: days[i] holds the flags of the day i days before today (days[0] is today), n days.
+ * allowance: broken days excused per 30 days (the first ones, in time order: a broken day is
+ * excused when fewer than `allowance` days were excused in the 29 days before it).
+ * The streak: back from today, a planned day with nothing broken adds one, a day with nothing
+ * planned or an excused one is stepped over, the first broken day not excused ends it.
+ * The strength, in per mille: from the oldest day on, s ← s·k + v·(1 − k) with k = 2^(−1/13)
+ * (half of it is the last 13 planned days), v = 1 for a kept day and 0 for a broken one not
+ * excused; a day with nothing planned or an excused one leaves it unchanged (Loop Habit
+ * Tracker's score, for a daily habit). Either ret_* may be NULL. */
+void history_streak(const uint8_t *days, size_t n, unsigned allowance, uint32_t *ret_streak,
+                    uint32_t *ret_strength);
 /* Reads path (missing = empty) and counts events with since ≤ time < until, where the time of a
  * scheduled block's outcome is its occurrence's planned start (a skip of next week's block counts
  * next week). Days for the streak are local days given by local_day_of(). */
@@ -76,3 +95,6 @@ typedef struct Stats {
 #define HISTORY_STREAK_DAYS 366
 int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_day_of)(usec_t t, void *userdata),
                   void *userdata, Stats *ret);
+/* history_stats() with an allowance for the streak and the strength (history_streak()). */
+int history_stats_allowing(const char *path, usec_t since, usec_t until, unsigned allowance,
+                           int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret);

@@ -966,5 +966,5 @@ static int64_t local_day_of(usec_t t, void *userdata) {
 }
 
 int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret) {
-        return history_stats(m->history_path, since, now + 1, local_day_of, m, ret);
+        return history_stats_allowing(m->history_path, since, now + 1, m->config->allowance, local_day_of, m, ret);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "tz.h"
 #include "macro.h"
 #include "files.h"
 #include "tap.h"
@@ -338,6 +339,105 @@ static void test_streak_edges(const char *tmp) {
         }
 }
 
+/* The streak and the strength from days, written oldest first: K kept, x broken, . nothing planned. */
+static void test_streak_table(void) {
+        static const struct {
+                const char *days;
+                unsigned allowance;
+                uint32_t streak, strength;
+                const char *what;
+        } table[] = {
+                { "KKKKK", 0, 5, 234, "five kept days" },
+                { "KKKKKKKKKKKKK", 0, 13, 500, "13 kept days from nothing: half strength (the half-life)" },
+                { "KKKKKKKKKKKKKxxxxxxxxxxxxx", 0, 0, 250, "…then 13 broken: half of that again" },
+                { "KKKKKKKKKKKKKxxxxxxxxxxxxx", 30, 13, 500, "…all excused: streak and strength frozen" },
+                { "KKxKK", 0, 2, 187, "a broken day ends the streak and lowers the strength" },
+                { "KKxKK", 1, 4, 192, "within the allowance: frozen, not broken; the strength goes on" },
+                { "KxKxK", 1, 1, 143, "one excused per 30 days: the second broken day ends it" },
+                { "KxKxKxK", 2, 1, 185, "two per 30 days: the third ends it" },
+                { ".K..K.", 0, 2, 101, "days with nothing planned neither count nor break it" },
+                { "x", 0, 0, 0, "only a broken day" },
+                { "x", 1, 0, 0, "only an excused day: nothing kept yet" },
+                { "xKKKKKKKKKKKKKKKKKKKKKKKKKKKKKxK", 1, 30, 798, "broken days 30 days apart: each excused" },
+                { "xKKKKKKKKKKKKKKKKKKKKKKKKKKKKxK", 1, 1, 749, "29 days apart: the second is not" },
+                { "", 0, 0, 0, "no days" },
+        };
+        uint8_t days[HISTORY_STREAK_DAYS + 40];
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                size_t n = strlen(table[i].days);
+                uint32_t streak = 99, strength = 99;
+
+                for (size_t k = 0; k < n; k++) {
+                        char c = table[i].days[n - 1 - k];
+                        days[k] = c == 'K' ? HISTORY_DAY_PLANNED : c == 'x' ? HISTORY_DAY_PLANNED | HISTORY_DAY_BROKEN : 0;
+                }
+                history_streak(days, n, table[i].allowance, &streak, &strength);
+                is_int(streak, table[i].streak, "streak: %s (%s, allowance %u)", table[i].what, table[i].days,
+                       table[i].allowance);
+                is_int(strength, table[i].strength, "…strength %u per mille", table[i].strength);
+        }
+        /* Longer than the walk: it stops at HISTORY_STREAK_DAYS, and the strength tends to 100 %. */
+        memset(days, HISTORY_DAY_PLANNED, sizeof days);
+        {
+                uint32_t streak, strength;
+                history_streak(days, sizeof days, 0, &streak, &strength);
+                is_int(streak, HISTORY_STREAK_DAYS, "a year of kept days: the walk stops at %d days", HISTORY_STREAK_DAYS);
+                is_int(strength, 1000, "…strength 100 %%");
+        }
+}
+
+static const Tz *berlin;
+static int64_t berlin_day(usec_t t, void *userdata) {
+        return local_day(tz_to_local(berlin, (int64_t) (t / USEC_PER_SEC)));
+}
+/* Berlin wall-clock time of 2026-MM-DD as µs. */
+static usec_t B(unsigned mo, unsigned d, int h, int mi) {
+        return (usec_t) tz_from_local(berlin, days_from_civil(2026, mo, d) * 86400 + h * 3600 + mi * 60) * USEC_PER_SEC;
+}
+
+/* Blocks just after midnight and just before it, on the days the clocks change: each belongs to
+ * its local day, which a UTC day would get wrong on both sides. */
+static void test_streak_dst(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history-dst");
+        static const struct {
+                unsigned mo, until_day;
+                unsigned allowance;
+                uint32_t streak, strength;
+                const char *what;
+        } table[] = {
+                { 3, 30, 0, 1, 99, "spring (29 March, 23 h): the broken late block is the 29th's, not the 30th's" },
+                { 3, 30, 1, 2, 101, "…excused: 28th and 30th kept, the 29th frozen" },
+                { 10, 26, 0, 1, 99, "autumn (25 October, 25 h): the same" },
+                { 10, 26, 1, 2, 101, "…excused" },
+        };
+        Tz *tz = NULL;
+
+        if (!ok(tz_load("Europe/Berlin", &tz) >= 0, "load Europe/Berlin"))
+                return;
+        berlin = tz;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                unsigned mo = table[i].mo, d = table[i].until_day;
+                FILE *f = fopen(path, "we");
+                Stats s;
+
+                if (!f)
+                        abort();
+                /* Day d−2: kept at 00:30. Day d−1 (the change): kept at 00:30, skipped at 23:30.
+                 * Day d: kept at 00:30. */
+                EV(B(mo, d - 2, 0, 45), "completed", "schedule", "night", B(mo, d - 2, 0, 30), 15 * MIN_, 15 * MIN_);
+                EV(B(mo, d - 1, 0, 45), "completed", "schedule", "night", B(mo, d - 1, 0, 30), 15 * MIN_, 15 * MIN_);
+                EV(B(mo, d - 1, 20, 0), "skipped", "schedule", "late", B(mo, d - 1, 23, 30), 15 * MIN_, 0);
+                EV(B(mo, d, 0, 45), "completed", "schedule", "night", B(mo, d, 0, 30), 15 * MIN_, 15 * MIN_);
+                fclose(f);
+                is_int(history_stats_allowing(path, 0, B(mo, d, 12, 0), table[i].allowance, berlin_day, NULL, &s), 0,
+                       "stats: %s", table[i].what);
+                is_int(s.streak, table[i].streak, "…streak %u", table[i].streak);
+                is_int(s.strength, table[i].strength, "…strength %u per mille", table[i].strength);
+        }
+        tz_free(tz);
+}
+
 int main(void) {
         char tmp[] = "/tmp/test-history-XXXXXX";
 
@@ -351,6 +451,8 @@ int main(void) {
         test_append(tmp);
         test_stats(tmp);
         test_streak_edges(tmp);
+        test_streak_table();
+        test_streak_dst(tmp);
 
         {
                 char *cmd;

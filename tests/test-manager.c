@@ -638,6 +638,36 @@ static void test_presence_status(void) {
         is_int(presence_from_string("away"), _PRESENCE_INVALID, "an unknown presence name is refused");
 }
 
+/* The allowance from the config reaches the streak and the strength: kept, skipped, kept. */
+static void test_allowance(void) {
+        static const struct {
+                const char *conf;
+                uint32_t streak, strength;
+                const char *what;
+        } table[] = {
+                { "[general]\nheads-up = 0\n\n[evening]\ntype = recharge\nstart = 21:00\nend = 22:00\n", 1, 99,
+                  "no allowance: the skipped evening ends the streak" },
+                { "[general]\nheads-up = 0\nallowance = 1\n\n[evening]\ntype = recharge\nstart = 21:00\nend = 22:00\n",
+                  2, 101, "allowance = 1: the skipped evening freezes it" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Manager *m;
+                Stats st;
+
+                reset_files();
+                m = start(table[i].conf, at("08:00"));
+                run_until(m, at("23:00"));
+                act(m, at("+1 08:00"), ACTION_SKIP, "evening", 0, NULL, NULL);
+                run_until(m, at("+2 23:00"));
+                is_int(manager_stats(m, at("00:00"), at("+2 23:00"), &st), 0, "stats: %s", table[i].what);
+                ok(st.completed == 2 && st.skipped == 1, "…2 kept, 1 skipped");
+                is_int(st.streak, table[i].streak, "…streak %u", table[i].streak);
+                is_int(st.strength, table[i].strength, "…strength %u per mille", table[i].strength);
+                manager_free(m);
+        }
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -667,6 +697,7 @@ int main(void) {
         test_history_unwritable();
         test_presence();
         test_presence_status();
+        test_allowance();
 
         tz_free(test_tz);
         reset_files();
