@@ -32,6 +32,7 @@ typedef enum ConfigKey {
         KEY_ON_END,
         KEY_HOOK_TIMEOUT,
         KEY_ALLOWANCE,
+        KEY_DIGEST,
         /* entries */
         KEY_TYPE,
         KEY_DAYS,
@@ -47,7 +48,7 @@ typedef enum ConfigKey {
         _KEY_MAX,
         _KEY_INVALID = -EINVAL,
 } ConfigKey;
-#define KEY_GENERAL_LAST KEY_ALLOWANCE
+#define KEY_GENERAL_LAST KEY_DIGEST
 const char *config_key_to_string(ConfigKey k);
 ConfigKey config_key_from_string(const char *s);
 

@@ -137,6 +137,7 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_ON_END] = "on-end",
         [KEY_HOOK_TIMEOUT] = "hook-timeout",
         [KEY_ALLOWANCE] = "allowance",
+        [KEY_DIGEST] = "digest",
         [KEY_TYPE] = "type",
         [KEY_DAYS] = "days",
         [KEY_MESSAGE] = "message",
@@ -275,6 +276,7 @@ static void validate_general(Parser *p, const Section *s, Config *c) {
         }
         parse_bool_key(p, s, KEY_RECONNECT, &c->reconnect);
         parse_bool_key(p, s, KEY_SILENCE, &c->silence_notifications);
+        parse_bool_key(p, s, KEY_DIGEST, &c->digest);
         if (value_of(s, KEY_STATUS) && parse_text_key(p, s, KEY_STATUS) >= 0) {
                 check_status(p, s);
                 free(c->status);
@@ -489,7 +491,7 @@ static int config_new(Config **ret) {
                 return -ENOMEM;
         c->heads_up = 10 * USEC_PER_MINUTE;
         c->hook_timeout = CONFIG_HOOK_TIMEOUT_DEFAULT;
-        c->reconnect = c->silence_notifications = true;
+        c->reconnect = c->silence_notifications = c->digest = true;
         c->hooks_allowed = true;
         c->status = strdup(CONFIG_STATUS_DEFAULT);
         if (!c->status)

@@ -52,6 +52,7 @@ typedef struct Config {
         char *on_end;
         usec_t hook_timeout; /* a hook still running after this is killed */
         unsigned allowance;  /* broken days per 30 that freeze the streak instead of ending it */
+        bool digest;         /* count other apps' notifications during a dnd recharge */
         bool hooks_allowed;  /* false when the file is writable by others than its owner */
         Entry *entries;      /* sorted by name, so an index order is name order */
         size_t n_entries;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "digest.h"
 #include "log.h"
 #include "manager.h"
 
@@ -178,6 +179,7 @@ int manager_start(Manager *m) {
         r = manager_begin(m, manager_clock());
         if (r < 0)
                 return r;
+        (void) digest_start(m, &m->digest_watch);
         /* After the state is read: a person still away since the last run is looked up again. */
         return presence_watch_start(m, &m->presence_watch);
 }

@@ -2,6 +2,7 @@
 /* manager-sync.c: bringing the world in line with the engine at an instant: due events handled
  * (or recorded as missed) exactly once and in time order, recharges announced, changed and
  * ended, the status computed, and the one change set handed to the listeners. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +23,10 @@ void manager_remove_listener(Manager *m, ManagerListener slot) {
 }
 
 void manager_change_done(ManagerChange *c) {
-        for (size_t k = 0; k < c->n_events; k++)
+        for (size_t k = 0; k < c->n_events; k++) {
                 free(c->events[k].message);
+                free(c->events[k].digest);
+        }
         free(c->events);
         free(c->live);
         free(c->history);
@@ -169,6 +172,63 @@ static bool away_at(const Manager *m, usec_t t) {
         return m->away_since != 0 && t >= m->away_since;
 }
 
+static bool any_dnd(const Manager *m) {
+        for (size_t k = 0; k < m->n_active; k++)
+                if (recharge_dnd(m, &m->active[k]))
+                        return true;
+        return false;
+}
+
+void manager_count_notification(Manager *m, const char *app) {
+        _cleanup_free_ char *name = NULL;
+        size_t k;
+
+        if (!m->config->digest || !any_dnd(m))
+                return;
+        /* Ours are not news; the name is someone else's text: escaped and cut. */
+        if (!app || !*app || streq(app, "recharged"))
+                return;
+        name = text_escape_cut(app, DIGEST_APP_MAX);
+        if (!name)
+                return (void) log_oom();
+        for (k = 0; k < m->n_digest; k++)
+                if (streq(m->digest[k].app, name))
+                        break;
+        if (k == m->n_digest) {
+                if (k >= DIGEST_APPS_MAX) {
+                        m->digest_other++;
+                        return;
+                }
+                snprintf(m->digest[k].app, sizeof m->digest[k].app, "%s", name);
+                m->digest[k].count = 0;
+                m->n_digest++;
+        }
+        m->digest[k].count++;
+        log_debug("Counted a notification of another application during the recharge (%zu %s so far).",
+                  m->n_digest, m->n_digest == 1 ? "application" : "applications");
+}
+
+/* "Signal 3 · Mail 5 · others 2" in the order they first came, "" when none; counts reset. */
+static char *digest_take(Manager *m) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        for (size_t k = 0; k < m->n_digest; k++)
+                fprintf(f, "%s%s %" PRIu32, k ? " · " : "", m->digest[k].app, m->digest[k].count);
+        if (m->digest_other > 0)
+                fprintf(f, "%sothers %" PRIu32, m->n_digest ? " · " : "", m->digest_other);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        m->n_digest = 0;
+        m->digest_other = 0;
+        return buf;
+}
+
 /* Ends active recharge k at when. */
 static void announce_ended(Manager *m, ManagerChange *c, size_t k, usec_t when, bool completed, bool late) {
         ActiveRecharge a = m->active[k];
@@ -196,6 +256,13 @@ static void announce_ended(Manager *m, ManagerChange *c, size_t k, usec_t when, 
                 ev->recharging = m->n_active > 0;
                 ev->away = greet;
                 ev->away_time = away;
+        }
+        /* The digest goes with the end of the last dnd recharge: the one after which the
+         * person reads what arrived. */
+        if (c->n_events > 0 && c->events[c->n_events - 1].kind == MANAGER_EVENT_RECHARGE_ENDED && !any_dnd(m)) {
+                c->events[c->n_events - 1].digest = digest_take(m);
+                if (!c->events[c->n_events - 1].digest)
+                        log_oom();
         }
         if (greet) {
                 ActiveRecharge *v = reallocarray(m->welcome, m->n_welcome + 1, sizeof(ActiveRecharge));

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "digest.h"
 #include "manager.h"
 #include "names.h"
 
@@ -57,6 +58,7 @@ Manager *manager_free(Manager *m) {
 
         m->bus = sd_bus_flush_close_unref(m->bus);
         presence_watch_free(m->presence_watch);
+        digest_free(m->digest_watch);
         sd_bus_slot_unref(m->sleep_slot);
         sd_bus_flush_close_unref(m->system_bus);
         sd_event_source_disable_unref(m->timer);

@@ -76,6 +76,8 @@ typedef struct ManagerEvent {
         bool away;               /* ENDED: the person was away from the screen (locked or idle):
                                   * no nudge now, a WELCOME_BACK follows when they return */
         usec_t away_time;        /* ENDED/WELCOME_BACK: how long they were away during it */
+        char *digest;            /* ENDED: "Signal 3 · Mail 5", what other apps sent during the dnd
+                                  * recharges that just ended, "" none (owned by the change) */
 } ManagerEvent;
 
 typedef struct ManagerLiveChange {
@@ -136,6 +138,9 @@ typedef struct Action {
 #define LATE_MAX (60 * USEC_PER_SEC)
 /* History lines kept in memory while the history cannot be written. */
 #define HISTORY_PENDING_MAX 4096
+/* The digest keeps this many app names, each cut to this many bytes. */
+#define DIGEST_APPS_MAX 16
+#define DIGEST_APP_MAX 32
 /* Extends add up to at most this past the recharge's start. */
 #define RECHARGE_LENGTH_MAX RECHARGED_DURATION_MAX
 
@@ -183,6 +188,15 @@ struct Manager {
         ActiveRecharge *welcome; /* blocks that ended while away: greeted at the return */
         size_t n_welcome;
 
+        /* Other apps' notifications during dnd recharges, by app name: counts only, in memory. */
+        struct {
+                char app[DIGEST_APP_MAX + 1];
+                uint32_t count;
+        } digest[DIGEST_APPS_MAX];
+        size_t n_digest;
+        uint32_t digest_other;   /* apps beyond DIGEST_APPS_MAX */
+        struct Digest *digest_watch;
+
         struct {
                 ManagerListenFunc func;
                 void *userdata;
@@ -215,6 +229,9 @@ void manager_tick(Manager *m, usec_t now, bool clock_changed);
  * now: now). Going away holds the reminders that fall due; coming back (active, or unknown: we
  * can no longer tell) releases them, once each, and greets what ended meanwhile. */
 void manager_set_presence(Manager *m, Presence p, usec_t since, usec_t now);
+/* Another application sent a notification (the digest's monitor): counted by app name while a
+ * dnd recharge is on and `digest` is on; nothing is saved or announced until the recharge ends. */
+void manager_count_notification(Manager *m, const char *app);
 /* Re-reads the config; a bad or missing file changes nothing (error: InvalidConfig). */
 int manager_reload(Manager *m, usec_t now, sd_bus_error *error);
 /* The local time zone changed: tz is taken. */

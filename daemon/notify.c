@@ -647,8 +647,10 @@ static int build_end(Notifier *n, const ManagerEvent *ev, Request *q) {
         q->summary = strdup("Time to reconnect");
         if (!q->summary)
                 return -ENOMEM;
-        if ((what ? asprintf(&q->body, "'%s' is over. Welcome back.", what)
-                  : asprintf(&q->body, "Your recharge is over. Welcome back.")) < 0)
+        if ((what ? asprintf(&q->body, "'%s' is over. Welcome back.%s%s", what,
+                             isempty(ev->digest) ? "" : "\nWhile you recharged: ", ev->digest ?: "")
+                  : asprintf(&q->body, "Your recharge is over. Welcome back.%s%s",
+                             isempty(ev->digest) ? "" : "\nWhile you recharged: ", ev->digest ?: "")) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -668,6 +668,63 @@ static void test_allowance(void) {
         }
 }
 
+/* ---- the digest: other apps' notifications during a dnd recharge, by app name ---- */
+
+static char digests[1024];
+static void digest_recorder(Manager *m, const ManagerChange *c, void *userdata) {
+        for (size_t k = 0; k < c->n_events; k++)
+                if (c->events[k].kind == MANAGER_EVENT_RECHARGE_ENDED) {
+                        strncat(digests, "[", sizeof digests - strlen(digests) - 1);
+                        /* "-": none, another dnd recharge goes on. */
+                        strncat(digests, c->events[k].digest ?: "-", sizeof digests - strlen(digests) - 1);
+                        strncat(digests, "]", sizeof digests - strlen(digests) - 1);
+                }
+}
+
+static void test_digest(void) {
+        static const char dnd_conf[] =
+                "[general]\nheads-up = 0\n%s\n"
+                "[a]\ntype = recharge\nstart = 10:00\nend = 11:00\n\n"
+                "[b]\ntype = recharge\nstart = 10:30\nend = 11:30\n\n"
+                "[quiet]\ntype = recharge\nstart = 14:00\nend = 15:00\ndnd = no\n";
+        static const struct {
+                const char *general;
+                const char *at;          /* when they arrive */
+                const char *apps;        /* comma-separated app names, one notification each */
+                const char *want;        /* the ends' digests, in order */
+                const char *what;
+        } table[] = {
+                { "", "10:10", "Signal,Mail,Signal,Signal,Mail", "[-][Signal 3 · Mail 2]",
+                  "during overlapping dnd blocks: counted by app, said once, at the last end" },
+                { "", "09:00", "Signal,Mail", "[-][]", "before the recharge: not counted" },
+                { "", "14:10", "Signal", "[-][][]", "during a block without dnd: not counted" },
+                { "", "10:10", "recharged,Mail", "[-][Mail 1]", "our own notifications are not news" },
+                { "digest = no\n", "10:10", "Signal,Mail", "[-][]", "digest = no: nothing counted" },
+                { "", "10:10", "Evil\x1b[2J", "[-][Evil\\x1b[2J 1]", "an app name is someone else's text: escaped" },
+                { "", "10:10", "a1,a2,a3,a4,a5,a6,a7,a8,a9,a10,a11,a12,a13,a14,a15,a16,a17,a18,a17",
+                  "[-][a1 1 · a2 1 · a3 1 · a4 1 · a5 1 · a6 1 · a7 1 · a8 1 · a9 1 · a10 1 · a11 1 · a12 1 · a13 1 · "
+                  "a14 1 · a15 1 · a16 1 · others 3]", "16 apps by name at most, the rest as others" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_free_ char *conf = NULL, *apps = strdup(table[i].apps);
+                Manager *m;
+
+                if (asprintf(&conf, dnd_conf, table[i].general) < 0 || !apps)
+                        abort();
+                reset_files();
+                digests[0] = '\0';
+                m = start(conf, at("08:00"));
+                manager_add_listener(m, LISTENER_HOOKS, digest_recorder, NULL);
+                run_until(m, at(table[i].at));
+                for (char *p = apps, *sp; (p = strtok_r(p, ",", &sp)); p = NULL)
+                        manager_count_notification(m, p);
+                run_until(m, at(strstr(table[i].at, "14") ? "15:30" : "12:00"));
+                is_str(digests, table[i].want, "digest: %s", table[i].what);
+                manager_free(m);
+        }
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -698,6 +755,7 @@ int main(void) {
         test_presence();
         test_presence_status();
         test_allowance();
+        test_digest();
 
         tz_free(test_tz);
         reset_files();

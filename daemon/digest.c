@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* digest.c: a monitor connection on the session bus that sees other applications' Notify calls
+ * and passes on only their app name (the first argument): the summary and body are never read. */
+#include <stdlib.h>
+
+#include "digest.h"
+#include "log.h"
+#include "manager.h"
+
+struct Digest {
+        Manager *manager;
+        sd_bus *bus;
+        sd_bus_slot *filter;
+};
+
+Digest *digest_free(Digest *d) {
+        if (!d)
+                return NULL;
+        sd_bus_slot_unref(d->filter);
+        sd_bus_flush_close_unref(d->bus);
+        free(d);
+        return NULL;
+}
+
+static int on_message(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Digest *d = userdata;
+        const char *app = NULL;
+        uint8_t type = 0;
+
+        /* A monitor sees copies: never answered, whatever they are. */
+        if (sd_bus_message_get_type(msg, &type) < 0 || type != SD_BUS_MESSAGE_METHOD_CALL ||
+            !sd_bus_message_is_method_call(msg, "org.freedesktop.Notifications", "Notify"))
+                return 1;
+        if (sd_bus_message_read(msg, "s", &app) < 0)
+                return 1;
+        manager_count_notification(d->manager, app);
+        return 1;
+}
+
+int digest_start(Manager *m, Digest **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        Digest *d = NULL;
+        int r;
+
+        *ret = NULL;
+        if (!m->config->digest)
+                return 0;
+
+        r = sd_bus_open_user_with_description(&bus, "recharged-digest");
+        if (r < 0)
+                return log_info_errno(r, "No digest of what arrived while recharging: cannot connect to the session "
+                                         "bus a second time: %m"), 0;
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.Monitoring",
+                               "BecomeMonitor", &error, NULL, "asu", 1,
+                               "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+                               (uint32_t) 0);
+        if (r < 0) {
+                log_info("No digest of what arrived while recharging: the session bus refuses to let us monitor "
+                         "notifications (%s).", error.message ?: error.name ?: "refused");
+                return 0;
+        }
+        /* From here on the connection only listens: sd-bus must answer none of what it sees. */
+        (void) sd_bus_set_monitor(bus, true);
+
+        d = calloc(1, sizeof(Digest));
+        if (!d)
+                return log_oom();
+        d->manager = m;
+        r = sd_bus_add_filter(bus, &d->filter, on_message, d);
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                digest_free(d);
+                return log_info_errno(r, "No digest of what arrived while recharging: %m"), 0;
+        }
+        d->bus = TAKE_PTR(bus);
+        log_debug("Counting other applications' notifications during dnd recharges (digest = yes).");
+        *ret = d;
+        return 0;
+}

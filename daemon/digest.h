@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* digest.h: what other applications sent while the person recharged, counted by app name from a
+ * monitor connection on the session bus; never a summary or a body. */
+#pragma once
+
+typedef struct Manager Manager;
+typedef struct Digest Digest;
+
+/* With `digest = yes`: a second session-bus connection becomes a monitor of Notify calls and
+ * tells manager_count_notification() each app name. A bus that refuses it is said once (info)
+ * and the daemon carries on without a digest. */
+int digest_start(Manager *m, Digest **ret);
+Digest *digest_free(Digest *d);

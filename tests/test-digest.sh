@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test-digest.sh: what other applications sent during a dnd recharge, counted by app name from a
+# monitor connection (BecomeMonitor) on the session bus: the end notification says "While you
+# recharged: Signal 3 · Mail 2"; no summary or body reaches the state, the history or the log;
+# digest = no counts nothing. The counting rules are tested in-process: tests/test-manager.c.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+test_setup
+S=1000000
+
+notify_mock_start || { echo "Bail out! the mock notification server did not start"; exit 99; }
+
+send() { notify-send -a "$1" "SECRET-SUMMARY-$1" "SECRET-BODY-$1"; }
+# recharge_with APPS...: a manual recharge, one notification per app name during it, then Stop;
+# prints the body of the end notification.
+recharge_with() {
+        local n before
+        before=$(notify_calls | wc -l)
+        call Recharge ts $((3600 * S)) "Tea" >/dev/null
+        notify_wait $((before + 1)) >/dev/null
+        log_mark
+        for app in "$@"; do send "$app"; done
+        if [ "$digest" = yes ]; then
+                for n in $(seq 100); do
+                        [ "$(tail -n "+$((LOG_MARK + 1))" "$LOG" | grep -c "Counted a notification")" -ge $# ] && break
+                        sleep 0.05
+                done
+        fi
+        before=$(notify_calls | wc -l)
+        call Stop >/dev/null
+        notify_wait $((before + 1)) | jq -r .body
+}
+
+printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+digest=yes
+daemon_start || { tap_done; exit 1; }
+grep -q "Counting other applications' notifications" "$LOG"
+ok $? "digest = yes (the default): the daemon monitors Notify calls"
+body=$(recharge_with Signal Mail Signal Signal Mail)
+is "$body" "$(printf "'Tea' is over. Welcome back.\nWhile you recharged: Signal 3 · Mail 2")" \
+        "the end notification says what arrived, by app"
+send Late
+body=$(recharge_with)
+is "$body" "'Tea' is over. Welcome back." "outside a recharge nothing is counted, and each recharge starts afresh"
+daemon_stop
+! grep -rq SECRET "$T/state" "$LOG"
+ok $? "no summary or body in the state, the history or the log"
+
+printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+digest=no
+: >"$LOG"
+daemon_start || { tap_done; exit 1; }
+body=$(recharge_with Signal Mail)
+is "$body" "'Tea' is over. Welcome back." "digest = no: no digest"
+! grep -q "Counting other applications\|Counted a notification" "$LOG"
+ok $? "…and no monitor at all"
+daemon_stop
+
+# A bus that refuses to let us monitor: said once, the daemon carries on.
+sed "s|@SERVICEDIR@|$T/services|; s|@BUSTYPE@|session|; s|<allow own=\"\\*\"/>|<allow own=\"*\"/><deny send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Monitoring\"/>|" \
+        "$top_srcdir/tests/session.conf" >"$T/strict.conf"
+out=$(dbus-daemon --config-file="$T/strict.conf" --fork --print-address=1 --print-pid=1 2>>"$T/bus.log")
+BUS_PIDS="$BUS_PIDS $(echo "$out" | sed -n 2p)"
+export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
+printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+: >"$LOG"
+daemon_start || { tap_done; exit 1; }
+[ "$(grep -c "No digest of what arrived while recharging: the session bus refuses" "$LOG")" = 1 ] && ! grep -q "^<[0-4]>" "$LOG"
+ok $? "a bus that refuses the monitor: said once, nothing louder"
+is "$(prop Mode)" "available" "…and the daemon carries on"
+daemon_stop
+
+tap_done
