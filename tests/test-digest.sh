@@ -35,7 +35,7 @@ recharge_with() {
 printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
 digest=yes
 daemon_start || { tap_done; exit 1; }
-grep -q "Counting other applications' notifications" "$LOG"
+wait_log "Counting other applications' notifications" 10
 ok $? "digest = yes (the default): the daemon monitors Notify calls"
 body=$(recharge_with Signal Mail Signal Signal Mail)
 is "$body" "$(printf "'Tea' is over. Welcome back.\nWhile you recharged: Signal 3 · Mail 2")" \
@@ -49,10 +49,12 @@ ok $? "no summary or body in the state, the history or the log"
 
 printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
 digest=no
-: >"$LOG"
+: >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
 body=$(recharge_with Signal Mail)
 is "$body" "'Tea' is over. Welcome back." "digest = no: no digest"
+# The presence line comes after the digest's start, whatever it says.
+wait_log "whether the person is at the screen|Following the idle" 10
 ! grep -q "Counting other applications\|Counted a notification" "$LOG"
 ok $? "…and no monitor at all"
 daemon_stop
@@ -64,8 +66,9 @@ out=$(dbus-daemon --config-file="$T/strict.conf" --fork --print-address=1 --prin
 BUS_PIDS="$BUS_PIDS $(echo "$out" | sed -n 2p)"
 export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
 printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
-: >"$LOG"
+: >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
+wait_log "whether the person is at the screen|Following the idle" 10
 [ "$(grep -c "No digest of what arrived while recharging: the session bus refuses" "$LOG")" = 1 ] && ! grep -q "^<[0-4]>" "$LOG"
 ok $? "a bus that refuses the monitor: said once, nothing louder"
 is "$(prop Mode)" "available" "…and the daemon carries on"

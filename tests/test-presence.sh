@@ -12,9 +12,9 @@ test_setup
 # ---- no system bus (test_setup's default), then a system bus without logind ----
 printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
 daemon_start || { tap_done; exit 1; }
-is "$(prop Presence)" "unknown" "without a system bus Presence is unknown"
-grep -q "^<7>No system bus: whether the person is at the screen is unknown" "$LOG" && ! grep -q "^<[0-4]>" "$LOG"
-ok $? "…said once at debug level, nothing louder"
+wait_log "^<7>No system bus: whether the person is at the screen is unknown" 10 && ! grep -q "^<[0-4]>" "$LOG"
+ok $? "without a system bus: said at debug level, nothing louder"
+is "$(prop Presence)" "unknown" "…and Presence is unknown"
 daemon_stop
 
 if ! /usr/bin/python3 -c 'import dbusmock' 2>/dev/null || ! bus_start system; then
@@ -23,11 +23,11 @@ if ! /usr/bin/python3 -c 'import dbusmock' 2>/dev/null || ! bus_start system; th
         exit 0
 fi
 export DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS"
-: >"$LOG"
+: >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
-is "$(prop Presence)" "unknown" "a system bus without logind: Presence is unknown"
-grep -q "^<7>No logind on the system bus" "$LOG" && ! grep -q "^<[0-4]>" "$LOG"
-ok $? "…said once at debug level, nothing louder"
+wait_log "^<7>No logind on the system bus" 10 && ! grep -q "^<[0-4]>" "$LOG"
+ok $? "a system bus without logind: said at debug level, nothing louder"
+is "$(prop Presence)" "unknown" "…and Presence is unknown"
 daemon_stop
 
 /usr/bin/python3 -m dbusmock --system --template logind >"$T/logind.log" 2>&1 &
@@ -59,8 +59,9 @@ type = selfcare
 at = $(date -u -d "@$due" +%H:%M:%S)
 message = Stand up
 EOF
-: >"$LOG"
+: >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
+wait_log "The session is active" 10
 is "$(prop Presence)" "active" "with logind and our session (XDG_SESSION_ID): Presence is active"
 mark
 session_call org.freedesktop.login1.Session.SetLockedHint true
@@ -90,8 +91,9 @@ duration = 2s
 message = Look away
 EOF
 : >"$HISTORY"
-: >"$LOG"
+: >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
+wait_log "The session is active" 10
 mark
 set_idle true
 wait_prop Presence '"idle"'
