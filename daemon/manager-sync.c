@@ -267,9 +267,13 @@ static void announce_ended(Manager *m, ManagerChange *c, size_t k, usec_t when, 
         if (greet) {
                 ActiveRecharge *v = reallocarray(m->welcome, m->n_welcome + 1, sizeof(ActiveRecharge));
                 if (v) {
+                        const ManagerEvent *ev = c->n_events > 0 ? &c->events[c->n_events - 1] : NULL;
                         m->welcome = v;
                         a.end = when;
                         a.away = away;
+                        /* What arrived is said at the return, with the welcome back. */
+                        if (ev && ev->kind == MANAGER_EVENT_RECHARGE_ENDED && ev->digest && *ev->digest)
+                                a.digest = strdup(ev->digest);
                         v[m->n_welcome++] = a; /* takes the strings */
                         return;
                 }
@@ -302,6 +306,7 @@ void manager_come_back(Manager *m, ManagerChange *c, usec_t now) {
                         ev->how = "completed";
                         ev->away_time = a->away;
                         ev->recharging = m->n_active > 0;
+                        ev->digest = TAKE_PTR(a->digest);
                 }
                 state_active_done(a);
         }

@@ -665,8 +665,10 @@ static int build_welcome_back(Notifier *n, const ManagerEvent *ev, Request *q) {
         q->summary = strdup("Welcome back");
         if (!q->summary)
                 return -ENOMEM;
-        if ((what ? asprintf(&q->body, "'%s' ended at %s while you were away.", what, at)
-                  : asprintf(&q->body, "Your recharge ended at %s while you were away.", at)) < 0)
+        if ((what ? asprintf(&q->body, "'%s' ended at %s while you were away.%s%s", what, at,
+                             isempty(ev->digest) ? "" : "\nWhile you recharged: ", ev->digest ?: "")
+                  : asprintf(&q->body, "Your recharge ended at %s while you were away.%s%s", at,
+                             isempty(ev->digest) ? "" : "\nWhile you recharged: ", ev->digest ?: "")) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -32,7 +32,7 @@
  *   silence "<server>" "<before>"
  *   active manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>" <away>
  *   away <since> <hold-since> <hold-until>
- *   welcome manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>" <away>
+ *   welcome manual|schedule "<entry>" <of> <start> <end> <began> <note> "<message>" <away> "<digest>"
  *
  * Version 2 added `shown <of>` at the end of an entry line (the reminder shown last) and the
  * active records; a version 1 file is read as one without them. Version 3 added the away time
@@ -74,6 +74,7 @@ static bool word_is(const char *w, size_t n, const char *literal) {
 void state_active_done(StateActive *a) {
         free(a->entry);
         free(a->message);
+        free(a->digest);
         *a = (StateActive) {};
 }
 
@@ -91,7 +92,8 @@ int state_active_copy(const StateActive *v, size_t n, StateActive **ret) {
                 c[i] = v[i];
                 c[i].entry = strdup(v[i].entry ?: "");
                 c[i].message = strdup(v[i].message ?: "");
-                if (!c[i].entry || !c[i].message) {
+                c[i].digest = v[i].digest ? strdup(v[i].digest) : NULL;
+                if (!c[i].entry || !c[i].message || (v[i].digest && !c[i].digest)) {
                         for (size_t k = 0; k <= i; k++)
                                 state_active_done(&c[k]);
                         free(c);
@@ -163,6 +165,7 @@ static int state_verify(const State *s) {
                         return -EINVAL;
         for (size_t i = 0; i < s->n_welcome; i++)
                 if (!string_ok(s->welcome[i].entry, s->welcome[i].manual) || !string_ok(s->welcome[i].message, true) ||
+                    (s->welcome[i].digest && !string_ok(s->welcome[i].digest, true)) ||
                     s->welcome[i].manual != !*s->welcome[i].entry)
                         return -EINVAL;
         if (s->n_entries > 0 && !s->entries)
@@ -188,7 +191,13 @@ static void format_active(FILE *f, const char *record, const StateActive *a) {
         fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 " ", a->of, a->start, a->end,
                 a->began, a->note);
         (void) text_quote(f, a->message);
-        fprintf(f, " %" PRIu64 "\n", a->away);
+        fprintf(f, " %" PRIu64, a->away);
+        /* Only a welcome record says what arrived: its end notification is still to come. */
+        if (streq(record, "welcome")) {
+                fputc(' ', f);
+                (void) text_quote(f, a->digest ?: "");
+        }
+        fputc('\n', f);
 }
 
 int state_format(const State *s, char **ret_text) {
@@ -273,7 +282,8 @@ typedef struct ParseContext {
 } ParseContext;
 
 /* An active or welcome record after its first word, appended to *v. */
-static int parse_active(ParseContext *ctx, const char **p, StateActive **v, size_t *n, size_t *allocated) {
+static int parse_active(ParseContext *ctx, const char **p, bool welcome, StateActive **v, size_t *n,
+                        size_t *allocated) {
         _cleanup_(state_active_done) StateActive a = {};
         const char *word;
         uint64_t note;
@@ -307,8 +317,14 @@ static int parse_active(ParseContext *ctx, const char **p, StateActive **v, size
                 r = text_read_string(p, STATE_STRING_MAX, &a.message);
         if (r >= 0 && ctx->version >= 3)
                 r = text_read_u64(p, &a.away);
+        if (r >= 0 && welcome)
+                r = text_read_string(p, STATE_STRING_MAX, &a.digest);
         if (r < 0)
                 return r;
+        if (a.digest && !*a.digest) {
+                free(a.digest);
+                a.digest = NULL;
+        }
         a.note = (uint32_t) note;
         if (*n >= STATE_ACTIVE_MAX)
                 return -EBADMSG;
@@ -460,12 +476,12 @@ static int parse_record(ParseContext *ctx, const char *p) {
                 };
 
         } else if (word_is(word, len, "active") && ctx->version >= 2) {
-                r = parse_active(ctx, &p, &s->active, &s->n_active, &ctx->allocated_active);
+                r = parse_active(ctx, &p, false, &s->active, &s->n_active, &ctx->allocated_active);
                 if (r < 0)
                         return r;
 
         } else if (word_is(word, len, "welcome") && ctx->version >= 3) {
-                r = parse_active(ctx, &p, &s->welcome, &s->n_welcome, &ctx->allocated_welcome);
+                r = parse_active(ctx, &p, true, &s->welcome, &s->n_welcome, &ctx->allocated_welcome);
                 if (r < 0)
                         return r;
 

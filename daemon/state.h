@@ -43,6 +43,8 @@ typedef struct StateActive {
         char *message;
         usec_t away;                     /* how long the screen was locked or idle during it, up
                                           * to the last return (the open away span is not in it) */
+        char *digest;                    /* welcome records: what arrived during it ("Signal 3 ·
+                                          * Mail 5", app names and counts only), NULL none */
 } StateActive;
 #define STATE_ACTIVE_MAX (RECHARGED_ENTRIES_MAX + 1)
 

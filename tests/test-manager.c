@@ -681,6 +681,40 @@ static void digest_recorder(Manager *m, const ManagerChange *c, void *userdata) 
                 }
 }
 
+static char welcome_digest[256];
+static void welcome_recorder(Manager *m, const ManagerChange *c, void *userdata) {
+        for (size_t k = 0; k < c->n_events; k++)
+                if (c->events[k].kind == MANAGER_EVENT_WELCOME_BACK)
+                        snprintf(welcome_digest, sizeof welcome_digest, "%s", c->events[k].digest ?: "(none)");
+}
+
+/* A dnd block that ends while the person is away: what arrived comes with the welcome back,
+ * across a restart too (the welcome record keeps it). */
+static void test_digest_welcome(void) {
+        static const char conf[] = "[general]\nheads-up = 0\n\n[a]\ntype = recharge\nstart = 10:00\nend = 11:00\n";
+        Manager *m;
+
+        for (int restart = 0; restart <= 1; restart++) {
+                reset_files();
+                welcome_digest[0] = '\0';
+                m = start(conf, at("08:00"));
+                run_until(m, at("10:20"));
+                manager_set_presence(m, PRESENCE_LOCKED, 0, at("10:20"));
+                manager_count_notification(m, "Signal");
+                manager_count_notification(m, "Signal");
+                run_until(m, at("11:10"));
+                if (restart) {
+                        manager_free(m);
+                        m = start(conf, at("11:20"));
+                }
+                manager_add_listener(m, LISTENER_HOOKS, welcome_recorder, NULL);
+                manager_set_presence(m, PRESENCE_ACTIVE, 0, at("11:30"));
+                is_str(welcome_digest, "Signal 2", "the welcome back says what arrived%s", restart ? ", after a restart" : "");
+                manager_free(m);
+        }
+        free(heard());
+}
+
 static void test_digest(void) {
         static const char dnd_conf[] =
                 "[general]\nheads-up = 0\n%s\n"
@@ -756,6 +790,7 @@ int main(void) {
         test_presence_status();
         test_allowance();
         test_digest();
+        test_digest_welcome();
 
         tz_free(test_tz);
         reset_files();

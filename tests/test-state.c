@@ -140,6 +140,7 @@ static State *rnd_state(void) {
                 a->note = (uint32_t) rnd();
                 a->message = rnd_string(0, STATE_STRING_MAX, 0);
                 a->away = rnd_time();
+                a->digest = rnd() % 2 ? rnd_string(1, STATE_STRING_MAX, 0) : NULL;
         }
         return s;
 }
@@ -157,7 +158,7 @@ static bool state_equal(const State *a, const State *b) {
 
                 if (x->manual != y->manual || !streq(x->entry, y->entry) || x->of != y->of || x->start != y->start ||
                     x->end != y->end || x->began != y->began || x->note != y->note || !streq(x->message, y->message) ||
-                    x->away != y->away)
+                    x->away != y->away || !streq_ptr(x->digest, y->digest))
                         return false;
         }
         for (size_t i = 0; i < a->n_entries; i++) {
@@ -222,7 +223,7 @@ static void test_known_text(void) {
         StateActive welcome[] = {
                 { .entry = (char *) "evening", .of = 1700000000000000, .start = 1700000000000000,
                   .end = 1700003600000000, .began = 1700000000000000, .note = 7, .message = (char *) "Read",
-                  .away = 1200000000 },
+                  .away = 1200000000, .digest = (char *) "Signal 3 · Mail 2" },
         };
         State s = {
                 .processed = 1699999999000000,
@@ -256,7 +257,7 @@ static void test_known_text(void) {
                 "active schedule \"morning\" 1700006400000000 1700006400000000 1700009100000000 1700006460000000 42 \"Coffee\" 600000000\n"
                 "active manual \"\" 0 1700000100000000 0 0 0 \"Tea\" 0\n"
                 "away 1700002400000000 1700002400000001 0\n"
-                "welcome schedule \"evening\" 1700000000000000 1700000000000000 1700003600000000 1700000000000000 7 \"Read\" 1200000000\n";
+                "welcome schedule \"evening\" 1700000000000000 1700000000000000 1700003600000000 1700000000000000 7 \"Read\" 1200000000 \"Signal 3 · Mail 2\"\n";
         _cleanup_free_ char *text = NULL;
         _cleanup_(state_freep) State *back = NULL;
         State empty = {};
@@ -345,7 +346,8 @@ static void test_malformed(void) {
                 "recharged-state 3\nactive schedule \"a\" 0 1 0 0 0 \"m\"\n",   /* version 3 needs the away time */
                 "recharged-state 3\naway 1 2 0\naway 1 2 0\n",                   /* away at most once */
                 "recharged-state 3\naway 1 2\n",
-                "recharged-state 3\nwelcome manual \"x\" 0 1 0 0 0 \"m\" 0\n",  /* a manual one names no entry */
+                "recharged-state 3\nwelcome manual \"x\" 0 1 0 0 0 \"m\" 0 \"\"\n",  /* a manual one names no entry */
+                "recharged-state 3\nwelcome schedule \"a\" 0 1 0 0 0 \"m\" 0\n",    /* no digest */
                 "recharged-state 0\n",
                 V "active manual \"\" 0 1 0 0 0 \"x\"\n",   /* active records came with version 2 */
                 V "entry \"a\" done 0 shown 1\n",          /* …and so did shown */
