@@ -102,6 +102,17 @@ static int on_prepare_for_sleep(sd_bus_message *message, void *userdata, sd_bus_
         return 0;
 }
 
+/* The match is in place from the bus's answer on: a resume before it goes unseen. */
+static int on_sleep_match_installed(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e)
+                log_debug("Cannot follow logind's PrepareForSleep (%s), not watching for suspend.", e->message ?: e->name);
+        else
+                log_debug("Following logind's PrepareForSleep: a resume makes the schedule catch up.");
+        return 0;
+}
+
 static void sleep_watch_setup(Manager *m) {
         int r;
 
@@ -112,7 +123,7 @@ static void sleep_watch_setup(Manager *m) {
         }
         r = sd_bus_match_signal_async(m->system_bus, &m->sleep_slot, "org.freedesktop.login1",
                                       "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
-                                      "PrepareForSleep", on_prepare_for_sleep, NULL, m);
+                                      "PrepareForSleep", on_prepare_for_sleep, on_sleep_match_installed, m);
         if (r >= 0)
                 r = sd_bus_attach_event(m->system_bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {

@@ -44,6 +44,8 @@ EOF
         daemon_start || { tap_done; exit 1; }
         ! grep -q "No system bus" "$LOG"
         ok $? "with a system bus the daemon watches logind"
+        # The match is added asynchronously: a signal sent before the bus answered it is not seen.
+        wait_log "Following logind's PrepareForSleep" 10
         log_mark
         gdbus call --system -d org.freedesktop.login1 -o /org/freedesktop/login1 \
                 -m org.freedesktop.DBus.Mock.EmitSignal org.freedesktop.login1.Manager PrepareForSleep b '[<true>]' >/dev/null
