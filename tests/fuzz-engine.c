@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* fuzz-engine.c: libFuzzer target for the schedule engine. The input is a config text (read by
+ * the real loader), a NUL, then bytes that choose a zone, an instant, a few changes to the
+ * overlay (the engine's own and raw overrides as a hand-edited state file may hold) and the
+ * instants to look at. It checks what engine.h promises and abort()s where it does not hold:
+ * events sorted, none twice, inside their range; range(a, c) = range(a, b) + range(b, c);
+ * engine_at() agrees with the blocks the range says are on; engine_next(t) is the first event
+ * of the range after t; a change that fails leaves the overlay untouched. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/config.h" /* not the autoconf config.h of the build tree */
+#include "engine.h"
+#include "fuzz-input.h"
+#include "macro.h"
+#include "tz.h"
+
+/* Zones with the awkward cases: DST at 2:00 and at midnight, a half-hour DST, a skipped day. */
+static const char * const zone_names[] = {
+        "UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia",
+        "Asia/Kolkata", "America/Santiago", "Europe/Dublin",
+};
+static Tz *zones[ELEMENTSOF(zone_names)];
+
+/* Keep one run well under 10 ms: every range call builds about 13 days of occurrences. */
+#define PER_DAY_MAX 300
+#define OPS_MAX 12
+
+static size_t per_day(const Config *c) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < c->n_entries; i++) {
+                const Entry *en = &c->entries[i];
+                if (en->type == ENTRY_RECHARGE)
+                        n++;
+                else if (en->every == 0)
+                        n += en->n_at;
+                else {
+                        uint32_t w = en->between_end > en->between_start ? en->between_end - en->between_start :
+                                                                            86400 - en->between_start + en->between_end;
+                        n += w / (en->every / USEC_PER_SEC) + 1;
+                }
+        }
+        return n;
+}
+
+static bool same_event(const Event *x, const Event *y) {
+        return x->time == y->time && x->kind == y->kind && x->entry == y->entry && x->of == y->of &&
+               x->start == y->start && x->end == y->end && x->held == y->held;
+}
+
+/* engine.h's tie order; two events equal in it are the same event twice. */
+static int cmp_event(const Event *x, const Event *y) {
+        if (x->time != y->time)
+                return x->time < y->time ? -1 : 1;
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        if (x->entry != y->entry)
+                return x->entry < y->entry ? -1 : 1;
+        return x->of < y->of ? -1 : x->of > y->of;
+}
+
+static void range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
+        int r = engine_range(e, o, from, to, ret, ret_n);
+
+        if (r == -ENOMEM)
+                exit(0);
+        if (r < 0)
+                abort();
+        for (size_t k = 0; k < *ret_n; k++) {
+                const Event *ev = &(*ret)[k];
+                if (ev->time < from || ev->time >= to || ev->kind < 0 || ev->kind >= _EVENT_KIND_MAX)
+                        abort();
+                if (k > 0 && cmp_event(&(*ret)[k - 1], ev) >= 0)
+                        abort();
+        }
+}
+
+typedef struct OverlayCopy {
+        Overlay o;
+        EntryOverlay eo[];
+} OverlayCopy;
+
+static bool overlay_same(const Overlay *a, const Overlay *b) {
+        return a->paused_since == b->paused_since && a->paused_until == b->paused_until &&
+               a->manual_since == b->manual_since && a->manual_until == b->manual_until &&
+               (a->n_entries == 0 || memcmp(a->entries, b->entries, sizeof(EntryOverlay) * a->n_entries) == 0);
+}
+
+/* A raw override as a state file may carry it: on a real occurrence of the entry near now. */
+static void raw_override(const Engine *e, Overlay *o, size_t entry, usec_t now, FuzzInput *in) {
+        _cleanup_free_ Event *v = NULL;
+        EntryOverlay *eo = &o->entries[entry];
+        size_t n, pick = fuzz_uint(in, 1);
+        int64_t shift = (int64_t) fuzz_uint(in, 2) - 32768;
+        usec_t length = fuzz_uint(in, 2) * USEC_PER_MINUTE;
+        const Event *found = NULL;
+
+        if (eo->n_overrides >= OVERRIDES_MAX)
+                return;
+        range(e, o, now, now + 2 * USEC_PER_DAY, &v, &n);
+        for (size_t k = 0; k < n && !found; k++)
+                if ((size_t) v[k].entry == entry && (v[k].kind == EVENT_START || v[k].kind == EVENT_REMINDER) &&
+                    pick-- == 0)
+                        found = &v[k];
+        if (!found)
+                return;
+        Override *ov = &eo->overrides[eo->n_overrides++];
+        ov->of = found->of;
+        ov->start = shift == -32768 ? 0 : (usec_t) ((int64_t) found->of + shift * (int64_t) USEC_PER_MINUTE);
+        ov->end = ov->start + length;
+}
+
+static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, OverlayCopy *before) {
+        size_t n = e ? o->n_entries : 0;
+        unsigned op = fuzz_uint(in, 1) % 11;
+        size_t entry = n > 0 ? fuzz_below(in, 1, n) : 0;
+        usec_t now = t0 - USEC_PER_DAY + fuzz_below(in, 2, 4 * 1440) * USEC_PER_MINUTE;
+        uint64_t dm = fuzz_uint(in, 2);
+        usec_t d = (dm + 1) * USEC_PER_MINUTE, when;
+        int r = 0;
+
+        before->o = *o;
+        if (n > 0)
+                memcpy(before->eo, o->entries, sizeof(EntryOverlay) * n);
+        before->o.entries = before->eo;
+
+        switch (op) {
+        case 0:
+                if (n > 0)
+                        r = engine_skip(e, o, entry, now, &when);
+                break;
+        case 1:
+                if (n > 0)
+                        r = engine_snooze(e, o, entry, now, d, &when);
+                break;
+        case 2:
+                if (n > 0)
+                        r = engine_start_now(e, o, entry, now, &when);
+                break;
+        case 3:
+                r = engine_stop(e, o, now);
+                break;
+        case 4:
+                r = engine_extend(e, o, now, d, &when);
+                break;
+        case 5:
+                if (n > 0)
+                        r = engine_done(e, o, entry, now, &when);
+                break;
+        case 6:
+                engine_prune(e, o, now);
+                break;
+        case 7: /* Pause, for a while or until Resume */
+                o->paused_since = now;
+                o->paused_until = dm & 1 ? now + d : USEC_INFINITY;
+                break;
+        case 8: /* Resume */
+                o->paused_since = o->paused_until = 0;
+                break;
+        case 9: /* a manual recharge, for a while or until Stop */
+                o->manual_since = now;
+                o->manual_until = dm & 1 ? now + d : 0;
+                break;
+        case 10:
+                if (n > 0)
+                        raw_override(e, o, entry, now, in);
+                break;
+        }
+        if (r == -ENOMEM)
+                exit(0);
+        /* A change that fails leaves the overlay as it was (engine.h). */
+        if (r < 0 && !overlay_same(o, &before->o))
+                abort();
+}
+
+static void check_at(const Engine *e, const Overlay *o, const Event *v, size_t n, usec_t a, usec_t t) {
+        EngineStatus st;
+        size_t covering = 0, blocks = 0;
+        bool found = false;
+        int r;
+
+        r = engine_at(e, o, t, &st);
+        if (r == -ENOMEM)
+                exit(0);
+        if (r < 0)
+                abort();
+        /* The blocks the range shows on at t (each one's START is in it when it began after a). */
+        for (size_t k = 0; k < n; k++) {
+                const Event *ev = &v[k];
+                if (ev->kind != EVENT_START || ev->time > t || (ev->end != 0 && ev->end <= t))
+                        continue;
+                covering++;
+                if (ev->entry != ENTRY_MANUAL)
+                        blocks++;
+                if (st.recharging && ev->time == st.since && ev->entry == st.entry && ev->end == st.until &&
+                    (st.manual || ev->of == st.block_of))
+                        found = true;
+        }
+        if (covering > 0 && !st.recharging)
+                abort();
+        if (blocks > st.n_blocks)
+                abort();
+        if (st.recharging) {
+                if (st.since > t || (st.until != 0 && st.until <= t))
+                        abort();
+                if (st.manual != (st.entry == ENTRY_MANUAL))
+                        abort();
+                /* What counts, when it began inside the range, is one of the range's starts. */
+                if (st.since >= a && !found)
+                        abort();
+                if (!st.manual && st.n_blocks == 0)
+                        abort();
+        } else if (st.n_blocks != 0 || st.dnd)
+                abort();
+        if (st.paused != (o->paused_since != 0 && t >= o->paused_since && t < o->paused_until))
+                abort();
+}
+
+static void check_next(const Engine *e, const Overlay *o, usec_t t, usec_t c) {
+        _cleanup_free_ Event *v = NULL;
+        Event next;
+        size_t n;
+        int r;
+
+        range(e, o, t + 1, c, &v, &n);
+        r = engine_next(e, o, t, &next);
+        if (r == -ENOMEM)
+                exit(0);
+        if (r < 0 && r != -ENOENT)
+                abort();
+        if (n > 0 ? r < 0 || !same_event(&next, &v[0]) : r == 0 && next.time < c)
+                abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        _cleanup_strv_free_ char **errors = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(engine_freep) Engine *e = NULL;
+        _cleanup_free_ EntryOverlay *eo = NULL;
+        _cleanup_free_ OverlayCopy *before = NULL;
+        _cleanup_free_ Event *v = NULL, *v1 = NULL, *v2 = NULL;
+        _cleanup_free_ char *text = NULL;
+        FuzzInput in = { data, size };
+        size_t len, n, n1, n2;
+        Overlay o;
+
+        if (!zones[0])
+                for (size_t i = 0; i < ELEMENTSOF(zone_names); i++)
+                        if (tz_load(zone_names[i], &zones[i]) < 0)
+                                abort();
+
+        text = fuzz_text(&in, &len);
+        if (!text || config_load_string(text, len, "fuzz.conf", &c, &errors) < 0)
+                return 0;
+        if (per_day(c) > PER_DAY_MAX)
+                return 0;
+
+        const Tz *tz = zones[fuzz_below(&in, 1, ELEMENTSOF(zones))];
+        /* 2020 … 2040, to the second */
+        usec_t t0 = 1577836800ULL * USEC_PER_SEC + fuzz_below(&in, 4, 20ULL * 365 * 86400) * USEC_PER_SEC;
+
+        if (engine_new(c, tz, &e) < 0)
+                abort();
+        eo = calloc(MAX(c->n_entries, (size_t) 1), sizeof(EntryOverlay));
+        before = calloc(1, sizeof(OverlayCopy) + sizeof(EntryOverlay) * MAX(c->n_entries, (size_t) 1));
+        if (!eo || !before)
+                return 0;
+        o = (Overlay) { .entries = eo, .n_entries = c->n_entries };
+
+        for (size_t k = fuzz_below(&in, 1, OPS_MAX + 1); k > 0; k--)
+                apply(e, &o, t0, &in, before);
+
+        usec_t span = (fuzz_below(&in, 1, 72) + 1) * USEC_PER_HOUR;
+        usec_t a = t0, end = t0 + span;
+        usec_t b = a + fuzz_below(&in, 4, span / USEC_PER_SEC + 1) * USEC_PER_SEC;
+
+        range(e, &o, a, end, &v, &n);
+        range(e, &o, a, b, &v1, &n1);
+        range(e, &o, b, end, &v2, &n2);
+        if (n != n1 + n2)
+                abort();
+        for (size_t k = 0; k < n; k++)
+                if (!same_event(&v[k], k < n1 ? &v1[k] : &v2[k - n1]))
+                        abort();
+
+        /* The instants to look at: some chosen, and every event's own instant and the one before. */
+        for (int k = 0; k < 3; k++)
+                check_at(e, &o, v, n, a, a + fuzz_below(&in, 4, span / USEC_PER_SEC) * USEC_PER_SEC);
+        for (size_t k = 0; k < n && k < 8; k++) {
+                check_at(e, &o, v, n, a, v[k].time);
+                if (v[k].time > a)
+                        check_at(e, &o, v, n, a, v[k].time - 1);
+        }
+        check_next(e, &o, a + fuzz_below(&in, 4, span / USEC_PER_SEC) * USEC_PER_SEC, end);
+        if (n > 0)
+                check_next(e, &o, v[fuzz_below(&in, 1, n)].time, end);
+        return 0;
+}
