@@ -11,8 +11,10 @@ shift 3
 out=fuzz-out/$name
 mkdir -p "$out"
 start=$(date +%s)
-./tests/fuzz-"$name" -runs="$runs" -seed=1 -artifact_prefix=fuzz-out/"$name"- "$@" \
-        "$out" "$srcdir/tests/fuzz-corpus/$name" >"$out.log" 2>&1
+# The scratch folder first: libFuzzer adds what it finds to the first folder it is given, and
+# extra folders among the arguments (tests/configs/…) must never be written to.
+./tests/fuzz-"$name" "$out" "$srcdir/tests/fuzz-corpus/$name" -runs="$runs" -seed=1 \
+        -artifact_prefix=fuzz-out/"$name"- "$@" >"$out.log" 2>&1
 st=$?
 secs=$(($(date +%s) - start))
 # "#123 INITED cov: 692 ft: 1404 corp: …" and "#20000 DONE cov: 700 ft: 1500 corp: …"
