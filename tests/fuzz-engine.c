@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "fuzz-input.h"
 #include "macro.h"
+#include "names.h"
 #include "tz.h"
 
 /* Zones with the awkward cases: DST at 2:00 and at midnight, a half-hour DST, a skipped day. */
@@ -110,6 +111,22 @@ static void raw_override(const Engine *e, Overlay *o, size_t entry, usec_t now, 
         ov->of = found->of;
         ov->start = shift == -32768 ? 0 : (usec_t) ((int64_t) found->of + shift * (int64_t) USEC_PER_MINUTE);
         ov->end = ov->start + length;
+        /* A damaged or hand-edited file holds any numbers at all: the extremes, too. */
+        switch (fuzz_uint(in, 1)) {
+        case 1:
+                ov->end = USEC_INFINITY;
+                break;
+        case 2:
+                ov->end = ov->start - length;
+                break;
+        case 3:
+                ov->start = USEC_INFINITY - length;
+                ov->end = USEC_INFINITY;
+                break;
+        case 4:
+                ov->start = 1;
+                break;
+        }
 }
 
 static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, OverlayCopy *before) {
@@ -118,7 +135,8 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
         size_t entry = n > 0 ? fuzz_below(in, 1, n) : 0;
         usec_t now = t0 - USEC_PER_DAY + fuzz_below(in, 2, 4 * 1440) * USEC_PER_MINUTE;
         uint64_t dm = fuzz_uint(in, 2);
-        usec_t d = (dm + 1) * USEC_PER_MINUTE, when;
+        /* up to 45 days, or the longest the bus takes (a year) */
+        usec_t d = dm == 0xffff ? RECHARGED_DURATION_MAX : (dm + 1) * USEC_PER_MINUTE, when;
         int r = 0;
 
         before->o = *o;
