@@ -231,15 +231,23 @@ int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret
                 return r;
         if (!s.recharging)
                 return -ESRCH;
+        /* An end past USEC_INFINITY would wrap to 1970 and end the recharge it lengthens. */
         if (s.manual) {
                 if (o->manual_until == 0)
                         return -EOPNOTSUPP;
+                if (d >= USEC_INFINITY - o->manual_until)
+                        return -ERANGE;
                 o->manual_until += d;
                 if (ret_until)
                         *ret_until = o->manual_until;
                 return 0;
         }
 
+        /* A block has an end, unless a state file says otherwise (until 0: USEC_INFINITY). */
+        if (s.until == 0)
+                return -EOPNOTSUPP;
+        if (d >= USEC_INFINITY - s.until)
+                return -ERANGE;
         r = put_override(&o->entries[s.entry], now, &(Override) { .of = s.block_of, .start = s.since, .end = s.until + d });
         if (r < 0)
                 return r;

@@ -131,8 +131,9 @@ int engine_start_now(const Engine *e, Overlay *o, size_t entry, usec_t now, usec
 /* Ends whatever is on at now: the manual recharge and every block in progress (which stays
  * ended until its next occurrence). -ESRCH: nothing is on. */
 int engine_stop(const Engine *e, Overlay *o, usec_t now);
-/* Lengthens what counts at now by d (an open-ended manual recharge cannot be lengthened:
- * -EOPNOTSUPP). -ESRCH: nothing is on. ret_until: the new end. */
+/* Lengthens what counts at now by d (an open-ended recharge cannot be lengthened:
+ * -EOPNOTSUPP). -ESRCH: nothing is on. -ERANGE: the new end would pass USEC_INFINITY.
+ * ret_until: the new end. */
 int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret_until);
 /* Records that the reminder shown last of a selfcare entry (EntryOverlay.shown) was acted on.
  * -EINVAL: not a selfcare entry. -ENOENT: none was shown in the last days. -EALREADY: that one

@@ -386,6 +386,52 @@ static void test_snooze(void) {
         fx_done(&f);
 }
 
+/* Found by fuzz-engine: an end near the end of time (many Extends, or a state file) wrapped past
+ * USEC_INFINITY to 1970 on Extend, which ended the recharge it was to lengthen; a block made
+ * open-ended by a state file (end USEC_INFINITY, shown as until 0) got an end in 1970 the same way. */
+static void test_extend_overflow(void) {
+        Fixture f;
+        EngineStatus s;
+        Overlay before;
+        EntryOverlay eo_before;
+        usec_t until = 0, now;
+        fx_init(&f, "UTC", BLOCK_CONF);
+        now = L(f.tz, "2026-11-24 12:00");
+
+        f.o.manual_since = now - USEC_PER_MINUTE;
+        f.o.manual_until = USEC_INFINITY - USEC_PER_HOUR;
+        before = f.o;
+        ok(engine_extend(f.e, &f.o, now, 2 * USEC_PER_HOUR, &until) == -ERANGE &&
+                   f.o.manual_until == before.manual_until && f.o.manual_since == before.manual_since,
+           "extend past the end of time: -ERANGE, the manual recharge untouched");
+        engine_at(f.e, &f.o, now, &s);
+        ok(s.recharging && s.manual, "the refused extend leaves the manual recharge on");
+        ok(engine_extend(f.e, &f.o, now, 30 * USEC_PER_MINUTE, &until) == 0 &&
+                   until == USEC_INFINITY - 30 * USEC_PER_MINUTE,
+           "an extend that fits is still taken");
+        f.o.manual_since = f.o.manual_until = 0;
+
+        /* The block at 07:00 as a state file may hold it: overridden to end at the end of time. */
+        now = L(f.tz, "2026-11-24 07:10");
+        f.o.entries[0].overrides[0] = (Override) { .of = L(f.tz, "2026-11-24 07:00"), .start = L(f.tz, "2026-11-24 07:00"),
+                                                   .end = USEC_INFINITY };
+        f.o.entries[0].n_overrides = 1;
+        eo_before = f.o.entries[0];
+        engine_at(f.e, &f.o, now, &s);
+        ok(s.recharging && !s.manual && s.until == 0, "a block without an end is on, until 0");
+        ok(engine_extend(f.e, &f.o, now, USEC_PER_HOUR, &until) == -EOPNOTSUPP &&
+                   memcmp(&f.o.entries[0], &eo_before, sizeof eo_before) == 0,
+           "a block without an end cannot be extended, and is untouched");
+        f.o.entries[0].overrides[0].end = USEC_INFINITY - USEC_PER_MINUTE;
+        eo_before = f.o.entries[0];
+        ok(engine_extend(f.e, &f.o, now, USEC_PER_HOUR, &until) == -ERANGE &&
+                   memcmp(&f.o.entries[0], &eo_before, sizeof eo_before) == 0,
+           "a block extended past the end of time: -ERANGE, untouched");
+        engine_at(f.e, &f.o, now, &s);
+        ok(s.recharging && s.until == USEC_INFINITY - USEC_PER_MINUTE, "and it goes on as before");
+        fx_done(&f);
+}
+
 static void test_stop_extend_manual(void) {
         Fixture f;
         EngineStatus s;
@@ -968,6 +1014,7 @@ int main(void) {
         test_skip();
         test_snooze();
         test_stop_extend_manual();
+        test_extend_overflow();
         test_start_now();
         test_pause();
         test_overlay_changes();
