@@ -139,6 +139,8 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
         usec_t d = dm == 0xffff ? RECHARGED_DURATION_MAX : (dm + 1) * USEC_PER_MINUTE, when;
         int r = 0;
 
+        if (n == 0 && (op <= 2 || op == 5 || op == 10))
+                return; /* changes to an entry, and there is none */
         before->o = *o;
         if (n > 0)
                 memcpy(before->eo, o->entries, sizeof(EntryOverlay) * n);
@@ -177,9 +179,10 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
         case 8: /* Resume */
                 o->paused_since = o->paused_until = 0;
                 break;
-        case 9: /* a manual recharge, for a while or until Stop */
+        case 9: /* a manual recharge, for a while or until Stop; or ending at the end of time,
+                 * as a state file may say after many Extends */
                 o->manual_since = now;
-                o->manual_until = dm & 1 ? now + d : 0;
+                o->manual_until = dm == 0xfffe ? USEC_INFINITY - USEC_PER_HOUR : dm & 1 ? now + d : 0;
                 break;
         case 10:
                 if (n > 0)
@@ -189,6 +192,27 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
         /* A change that fails leaves the overlay as it was (engine.h). */
         if (r < 0 && !overlay_same(o, &before->o))
                 abort();
+        if (r < 0)
+                return;
+
+        /* What a change that succeeded promises about the instant it was made at. */
+        EngineStatus st;
+        if ((op == 2 || op == 3 || op == 4) && engine_at(e, o, now, &st) < 0)
+                abort();
+        switch (op) {
+        case 2: /* the block starts now (unless now is in a pause, where blocks do not start) */
+                if (!st.paused && (!st.recharging || st.n_blocks == 0))
+                        abort();
+                break;
+        case 3: /* nothing is on any more */
+                if (st.recharging)
+                        abort();
+                break;
+        case 4: /* what counts goes on, to the new end */
+                if (!st.recharging || st.until != when)
+                        abort();
+                break;
+        }
 }
 
 static void check_at(const Engine *e, const Overlay *o, const Event *v, size_t n, usec_t a, usec_t t) {
