@@ -323,7 +323,10 @@ int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only
                         const Override *ov = &eo->overrides[k];
                         Occ occ;
 
-                        if (matched[k] || ov->start == 0)
+                        /* A state file may hold two for one occurrence: the first one found is
+                         * the one (find_override(), put_override()); a later one is no second
+                         * occurrence. */
+                        if (matched[k] || ov->start == 0 || find_override(eo, ov->of) != ov)
                                 continue;
                         if (find_planned(e, i, ov->of, &occ) < 0)
                                 continue; /* the config changed under it */

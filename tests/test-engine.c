@@ -432,6 +432,32 @@ static void test_extend_overflow(void) {
         fx_done(&f);
 }
 
+/* Found by fuzz-engine: a state file may hold two overrides for one occurrence. The first one
+ * counted, but the second made the occurrence a second time, and Stop (which edits the first)
+ * could not end that one. The first override for an occurrence is the one, everywhere. */
+static void test_duplicate_override(void) {
+        Fixture f;
+        EngineStatus s;
+        fx_init(&f, "UTC", BLOCK_CONF);
+        usec_t of = L(f.tz, "2026-11-24 07:00");
+
+        f.o.entries[0].overrides[0] = (Override) { .of = of, .start = L(f.tz, "2026-11-24 07:05"),
+                                                   .end = L(f.tz, "2026-11-24 07:40") };
+        f.o.entries[0].overrides[1] = (Override) { .of = of, .start = L(f.tz, "2026-11-24 07:10"),
+                                                   .end = L(f.tz, "2026-11-24 08:30") };
+        f.o.entries[0].n_overrides = 2;
+        char *got = events_str(&f, L(f.tz, "2026-11-24 06:00"), L(f.tz, "2026-11-24 12:00"));
+        is_str(got, "heads-up m 06:55:00; start m 07:05:00; end m 07:40:00",
+               "two overrides for one occurrence: the first counts, the occurrence happens once");
+        free(got);
+        engine_at(f.e, &f.o, L(f.tz, "2026-11-24 08:00"), &s);
+        ok(!s.recharging, "the second override does not make it a second time");
+        ok(engine_stop(f.e, &f.o, L(f.tz, "2026-11-24 07:20")) == 0, "stop it");
+        engine_at(f.e, &f.o, L(f.tz, "2026-11-24 07:20"), &s);
+        ok(!s.recharging, "stop ends it");
+        fx_done(&f);
+}
+
 static void test_stop_extend_manual(void) {
         Fixture f;
         EngineStatus s;
@@ -1015,6 +1041,7 @@ int main(void) {
         test_snooze();
         test_stop_extend_manual();
         test_extend_overflow();
+        test_duplicate_override();
         test_start_now();
         test_pause();
         test_overlay_changes();
