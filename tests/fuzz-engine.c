@@ -3,7 +3,7 @@
  * the real loader), a NUL, then bytes that choose a zone, an instant, a few changes to the
  * overlay (the engine's own and raw overrides as a hand-edited state file may hold) and the
  * instants to look at. It checks what engine.h promises and abort()s where it does not hold:
- * events sorted, none twice, inside their range; range(a, c) = range(a, b) + range(b, c);
+ * events sorted, none twice (nor one occurrence's start, end… twice), inside their range; range(a, c) = range(a, b) + range(b, c);
  * engine_at() agrees with the blocks the range says are on; engine_next(t) is the first event
  * of the range after t; a change that fails leaves the overlay untouched. */
 #include <stdio.h>
@@ -64,6 +64,31 @@ static int cmp_event(const Event *x, const Event *y) {
         return x->of < y->of ? -1 : x->of > y->of;
 }
 
+static int cmp_identity(const void *a, const void *b) {
+        const Event *x = a, *y = b;
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        if (x->entry != y->entry)
+                return x->entry < y->entry ? -1 : 1;
+        return x->of < y->of ? -1 : x->of > y->of;
+}
+
+/* One occurrence starts, ends, is announced or reminds once in a range, whatever its time. */
+static void check_once(const Event *v, size_t n) {
+        _cleanup_free_ Event *c = NULL;
+
+        if (n < 2)
+                return;
+        c = malloc(sizeof(Event) * n);
+        if (!c)
+                abort();
+        memcpy(c, v, sizeof(Event) * n);
+        qsort(c, n, sizeof(Event), cmp_identity);
+        for (size_t k = 1; k < n; k++)
+                if (cmp_identity(&c[k - 1], &c[k]) == 0)
+                        abort();
+}
+
 static void range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
         int r = engine_range(e, o, from, to, ret, ret_n);
 
@@ -76,6 +101,7 @@ static void range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Eve
                 if (k > 0 && cmp_event(&(*ret)[k - 1], ev) >= 0)
                         abort();
         }
+        check_once(*ret, *ret_n);
 }
 
 typedef struct OverlayCopy {
