@@ -157,7 +157,7 @@ static void raw_override(const Engine *e, Overlay *o, size_t entry, usec_t now, 
 
 static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, OverlayCopy *before) {
         size_t n = e ? o->n_entries : 0;
-        unsigned op = fuzz_uint(in, 1) % 11;
+        unsigned op = fuzz_uint(in, 1) % 12;
         size_t entry = n > 0 ? fuzz_below(in, 1, n) : 0;
         usec_t now = t0 - USEC_PER_DAY + fuzz_below(in, 2, 4 * 1440) * USEC_PER_MINUTE;
         uint64_t dm = fuzz_uint(in, 2);
@@ -165,7 +165,7 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
         usec_t d = dm == 0xffff ? RECHARGED_DURATION_MAX : (dm + 1) * USEC_PER_MINUTE, when;
         int r = 0;
 
-        if (n == 0 && (op <= 2 || op == 5 || op == 10))
+        if (n == 0 && (op <= 2 || op == 5 || op >= 10))
                 return; /* changes to an entry, and there is none */
         before->o = *o;
         if (n > 0)
@@ -183,7 +183,7 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
                 break;
         case 2:
                 if (n > 0)
-                        r = engine_start_now(e, o, entry, now, &when);
+                        r = engine_start_now(e, o, entry, now, d, &when);
                 break;
         case 3:
                 r = engine_stop(e, o, now);
@@ -213,6 +213,9 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
         case 10:
                 if (n > 0)
                         raw_override(e, o, entry, now, in);
+                break;
+        case 11:
+                r = engine_reset(o, entry, now);
                 break;
         }
         /* A change that fails leaves the overlay as it was (engine.h). */

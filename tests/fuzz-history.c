@@ -64,8 +64,47 @@ static void check_line(const char *line) {
 }
 
 typedef struct Counts {
-        unsigned completed, stopped, skipped, missed, shown, done;
+        unsigned completed, stopped, skipped, missed, manual, shown, done, reminders_missed;
 } Counts;
+
+/* history.h: an event counts in [since, until) by its time, but a scheduled one (any source but
+ * "manual") by its occurrence's planned start when it has one; only lines recorded before until
+ * are read at all. */
+static void count(Counts *c, const HistoryEvent *ev, usec_t since, usec_t until) {
+        bool manual = streq(ev->source, "manual");
+        usec_t t = !manual && ev->of != 0 ? ev->of : ev->time;
+
+        if (ev->time >= until || t < since || t >= until)
+                return;
+        switch (ev->kind) {
+        case HISTORY_STARTED:
+                c->manual += manual;
+                break;
+        case HISTORY_COMPLETED:
+                c->completed += !manual;
+                break;
+        case HISTORY_STOPPED:
+                c->stopped += !manual;
+                break;
+        case HISTORY_SKIPPED:
+                c->skipped++;
+                break;
+        case HISTORY_MISSED:
+                c->missed++;
+                break;
+        case HISTORY_REMINDER_SHOWN:
+                c->shown++;
+                break;
+        case HISTORY_REMINDER_DONE:
+                c->done++;
+                break;
+        case HISTORY_REMINDER_MISSED:
+                c->reminders_missed++;
+                break;
+        default:
+                abort();
+        }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -119,19 +158,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (max_time >= USEC_INFINITY - 1)
                 max_time = USEC_INFINITY - 2;
         mid = max_time / 2;
-        for (size_t k = 0; k < n_evs; k++)
-                for (int w = 0; w < 2; w++) {
-                        const HistoryEvent *ev = &evs[k];
-                        Counts *c = w == 0 ? &all : &late;
-                        if ((w == 1 && ev->time < mid) || ev->time > max_time)
-                                continue;
-                        c->completed += ev->kind == HISTORY_COMPLETED;
-                        c->stopped += ev->kind == HISTORY_STOPPED;
-                        c->skipped += ev->kind == HISTORY_SKIPPED;
-                        c->missed += ev->kind == HISTORY_MISSED;
-                        c->shown += ev->kind == HISTORY_REMINDER_SHOWN;
-                        c->done += ev->kind == HISTORY_REMINDER_DONE;
-                }
+        for (size_t k = 0; k < n_evs; k++) {
+                count(&all, &evs[k], 0, max_time + 1);
+                count(&late, &evs[k], mid, max_time + 1);
+        }
         free(evs);
 
         for (int w = 0; w < 2; w++) {
@@ -142,9 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (r < 0)
                         abort();
                 if (st.completed != c->completed || st.stopped != c->stopped ||
-                    st.skipped != c->skipped || st.missed != c->missed ||
+                    st.skipped != c->skipped || st.missed != c->missed || st.manual != c->manual ||
                     st.reminders_shown != c->shown || st.reminders_done != c->done ||
-                    st.streak > HISTORY_STREAK_DAYS)
+                    st.reminders_missed != c->reminders_missed || st.streak > HISTORY_STREAK_DAYS)
                         abort();
         }
         return 0;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz-status.c: libFuzzer target: any text as a status template, through the daemon's expander
- * (status_expand) and rechargectl's --format one (template_expand). Values are inserted as they
- * are, never expanded again; text without '%' is copied; and where a template names only the
- * placeholders both know, both give the same text. */
+/* fuzz-status.c: libFuzzer target: any text as a status template (status-template.h's language),
+ * through the shared expander and checker, the daemon's status_expand() and rechargectl's
+ * --format expander. Text without '%' is copied; values are inserted as they are, never expanded
+ * again; a template the checker passes leaves no '%' behind (unless it has "%%"); unknown
+ * placeholders are copied; and where a template names only the placeholders both know, the
+ * daemon and the client give the same text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +13,37 @@
 #include "fuzz-input.h"
 #include "macro.h"
 #include "output.h"
+#include "status-template.h"
 
 /* Values with '%' in them: expanding them again would show. */
 #define V_MESSAGE "m%until%"
 #define V_ENTRY "e%%"
 
-static size_t count(const char *s, const char *what) {
-        size_t n = 0;
-        for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
-                n++;
-        return n;
+static const char *const daemon_names[] = { "until", "since", "left", "message", "entry", NULL };
+
+/* Every daemon placeholder has a value without '%'; others are unknown. */
+static const char *plain_lookup(const char *name, size_t n, void *userdata) {
+        for (size_t i = 0; daemon_names[i]; i++)
+                if (n == strlen(daemon_names[i]) && strncmp(name, daemon_names[i], n) == 0)
+                        return userdata ? "" : "v";
+        return NULL;
+}
+
+static const char *no_lookup(const char *name, size_t n, void *userdata) {
+        return NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static Tz *tz = NULL;
         static Status s;
-        _cleanup_free_ char *t = NULL, *a = NULL, *b = NULL;
+        _cleanup_strv_free_ char **problems = NULL;
+        _cleanup_free_ char *t = NULL, *a = NULL, *b = NULL, *p = NULL, *u = NULL, *e = NULL;
         char until[TIME_TEXT_MAX], since[TIME_TEXT_MAX], left[SPAN_MAX];
         FuzzInput in = { data, size };
         OutputContext c;
         size_t len;
+        int r;
 
         if (!tz) {
                 if (tz_load("Europe/Berlin", &tz) < 0 || status_init(&s) < 0)
@@ -47,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
         }
 
-        /* The template, then (after a NUL) the instants, so that times vary too. */
+        /* The template, then (after a NUL) the instants, so that times (and empty values) vary. */
         t = fuzz_text(&in, &len);
         if (!t)
                 return 0;
@@ -64,17 +76,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 .entry = V_ENTRY,
         };
         a = status_expand(t, &v);
-        b = template_expand(t, &s, &c);
-        if (!a || !b)
+        b = output_template_expand(t, &s, &c);
+        p = template_expand(t, plain_lookup, NULL);
+        e = template_expand(t, plain_lookup, (void *) 1);
+        u = template_expand(t, no_lookup, NULL);
+        if (!a || !b || !p || !e || !u)
                 return 0;
+        free(status_expand(t, NULL));
 
-        if (!strchr(t, '%') && (!streq(a, t) || !streq(b, t)))
+        r = template_check(t, daemon_names, &problems);
+        if (r < 0)
+                return 0;
+        if ((size_t) r != strv_length(problems))
                 abort();
-        /* Text between placeholders is kept: what is not '%' is never dropped, so the output
-         * has at least as many of each non-'%' byte as the template has outside placeholders;
-         * checked cheaply on a template made of text and "%%" only. */
-        if (!strstr(t, "%%%") && count(t, "%") == 2 * count(t, "%%") &&
-            (strlen(a) != len - count(t, "%%") || strlen(b) != len - count(t, "%%")))
+
+        if (!strchr(t, '%') && (!streq(a, t) || !streq(b, t) || !streq(p, t) || !streq(u, t)))
+                abort();
+        /* Unknown placeholders and lone '%' are copied: with no names known, and neither "%%"
+         * nor a segment, the template comes out as it went in. */
+        if (!strstr(t, "%%") && !strstr(t, "%[") && !streq(u, t))
+                abort();
+        /* A template the checker passes has its placeholders replaced and its segments resolved:
+         * with values free of '%', nothing of the syntax is left but the "%%" it asked for. */
+        if (r == 0 && !strstr(t, "%%") && (strchr(p, '%') || strchr(e, '%')))
                 abort();
         /* A template that is one placeholder gives its value, unexpanded. */
         if (streq(t, "%message%") && (!streq(a, V_MESSAGE) || !streq(b, V_MESSAGE)))
@@ -83,8 +107,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!strstr(t, "mode") && !strstr(t, "status") && !strstr(t, "next") && !strstr(t, "percentage") &&
             !streq(a, b))
                 abort();
-
-        /* Without values, the daemon's expander leaves only the text around placeholders. */
-        free(status_expand(t, NULL));
         return 0;
 }
