@@ -199,16 +199,18 @@ static void apply(const Engine *e, Overlay *o, usec_t t0, FuzzInput *in, Overlay
                 engine_prune(e, o, now);
                 break;
         case 7: /* Pause, for a while or until Resume */
-                o->paused_since = now;
-                o->paused_until = dm & 1 ? now + d : USEC_INFINITY;
+                engine_pause(o, now, dm & 1 ? d : 0);
                 break;
-        case 8: /* Resume */
-                o->paused_since = o->paused_until = 0;
+        case 8:
+                r = engine_resume(o);
                 break;
         case 9: /* a manual recharge, for a while or until Stop; or ending at the end of time,
                  * as a state file may say after many Extends */
-                o->manual_since = now;
-                o->manual_until = dm == 0xfffe ? USEC_INFINITY - USEC_PER_HOUR : dm & 1 ? now + d : 0;
+                if (dm == 0xfffe) {
+                        o->manual_since = now;
+                        o->manual_until = USEC_INFINITY - USEC_PER_HOUR;
+                } else
+                        engine_recharge(o, now, dm & 1 ? d : 0);
                 break;
         case 10:
                 if (n > 0)
@@ -285,6 +287,31 @@ static void check_at(const Engine *e, const Overlay *o, const Event *v, size_t n
                 abort();
 }
 
+/* A block entry's current-or-next occurrence is the one the range shows starting then. */
+static void check_entry(const Engine *e, const Overlay *o, const Event *v, size_t n, size_t entry, usec_t t,
+                        usec_t a, usec_t c) {
+        usec_t start, end, of;
+        int r;
+
+        if (e == NULL || entry >= o->n_entries)
+                return;
+        r = engine_entry_occurrence(e, o, entry, t, &start, &end, &of);
+        if (r == -ENOENT)
+                return;
+        if (r < 0)
+                abort();
+        if (end == 0 || start < a || start >= c)
+                return; /* a reminder (shown later when held), or outside the range */
+        for (size_t k = 0; k < n; k++)
+                if (v[k].kind == EVENT_START && (size_t) v[k].entry == entry && v[k].time == start)
+                        if (v[k].end != end || v[k].of != of)
+                                abort();
+        /* and it is the first of the entry's blocks still on after t */
+        for (size_t k = 0; k < n; k++)
+                if (v[k].kind == EVENT_START && (size_t) v[k].entry == entry && v[k].end > t && v[k].time < start)
+                        abort();
+}
+
 static void check_next(const Engine *e, const Overlay *o, usec_t t, usec_t c) {
         _cleanup_free_ Event *v = NULL;
         Event next;
@@ -359,6 +386,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (v[k].time > a)
                         check_at(e, &o, v, n, a, v[k].time - 1);
         }
+        if (c->n_entries > 0)
+                check_entry(e, &o, v, n, fuzz_below(&in, 1, c->n_entries),
+                            a + fuzz_below(&in, 4, span / USEC_PER_SEC) * USEC_PER_SEC, a, end);
         check_next(e, &o, a + fuzz_below(&in, 4, span / USEC_PER_SEC) * USEC_PER_SEC, end);
         if (n > 0)
                 check_next(e, &o, v[fuzz_below(&in, 1, n)].time, end);
