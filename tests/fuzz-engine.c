@@ -302,10 +302,13 @@ static void check_entry(const Engine *e, const Overlay *o, const Event *v, size_
                 abort();
         if (end == 0 || start < a || start >= c)
                 return; /* a reminder (shown later when held), or outside the range */
-        for (size_t k = 0; k < n; k++)
-                if (v[k].kind == EVENT_START && (size_t) v[k].entry == entry && v[k].time == start)
-                        if (v[k].end != end || v[k].of != of)
-                                abort();
+        /* Several occurrences of one entry may have been moved to one start: one of them. */
+        bool found = false;
+        for (size_t k = 0; k < n && !found; k++)
+                found = v[k].kind == EVENT_START && (size_t) v[k].entry == entry && v[k].time == start &&
+                        v[k].end == end && v[k].of == of;
+        if (!found)
+                abort();
         /* and it is the first of the entry's blocks still on after t */
         for (size_t k = 0; k < n; k++)
                 if (v[k].kind == EVENT_START && (size_t) v[k].entry == entry && v[k].end > t && v[k].time < start)
