@@ -315,8 +315,8 @@ int plan_diff(const Occurrence *published, size_t n_published, const Occurrence 
                                 ; /* over: the calendar keeps what happened */
                         else if (p->start < now && p->kind != OCC_REMINDER)
                                 r = op_add(&ops, &n, PLAN_UPDATE, i, p, now); /* ended early */
-                        else
-                                r = op_add(&ops, &n, PLAN_DELETE, i, NULL, 0);
+                        else if ((r = op_add(&ops, &n, PLAN_DELETE, i, NULL, 0)) >= 0)
+                                snprintf(ops[n - 1].want.uid, sizeof ops[n - 1].want.uid, "%s", p->uid);
                         i++;
                 }
         }

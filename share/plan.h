@@ -77,8 +77,8 @@ typedef enum PlanOpKind {
 
 typedef struct PlanOp {
         PlanOpKind kind;
-        size_t published; /* index into the published list (UPDATE, DELETE), else SIZE_MAX */
-        Occurrence want;  /* what to write (CREATE, UPDATE); a copy */
+        size_t published; /* index into the published list given (UPDATE, DELETE), else SIZE_MAX */
+        Occurrence want;  /* what to write (CREATE, UPDATE), a copy; for DELETE only its uid */
 } PlanOp;
 
 void plan_ops_free(PlanOp *v, size_t n);

@@ -56,6 +56,7 @@ struct Share {
         ShareState state;
         usec_t last_sync;
         char *last_error;
+        char *logged_error;    /* the last error logged: each is said once until a sync succeeds */
 
         sd_event_source *debounce, *retry, *horizon;
         usec_t backoff;
@@ -77,6 +78,11 @@ struct Share {
         size_t n_ops, op;
         usec_t sync_now;
 };
+
+static char *mfree_str(char *p) {
+        free(p);
+        return NULL;
+}
 
 static usec_t now_realtime(void) {
         struct timespec ts;
@@ -747,7 +753,7 @@ static void published_remove(Share *s, const char *uid) {
 static void on_op_done(HttpRequest *req, CURLcode code, long status, void *userdata) {
         Share *s = userdata;
         PlanOp *op = &s->ops[s->op];
-        const char *uid = op->kind == PLAN_DELETE ? s->published[op->published].uid : op->want.uid;
+        const char *uid = op->want.uid;
         int r = 0;
 
         if (code != CURLE_OK) {
@@ -799,13 +805,22 @@ static void ops_run(Share *s) {
                 return;
         }
         op = &s->ops[s->op];
-        pub = op->kind == PLAN_CREATE ? NULL : &s->published[op->published];
+        /* By uid: each answer changes the published list, so indexes from the plan go stale. */
+        if (op->kind != PLAN_CREATE) {
+                ssize_t i = plan_find(s->published, s->n_published, op->want.uid);
+                if (i < 0) {
+                        sync_restart_reconcile(s);
+                        return;
+                }
+                pub = &s->published[i];
+        } else
+                pub = NULL;
         if (pub && !pub->etag) {
                 /* Published without a known ETag: only a reconcile can tell what is there. */
                 sync_restart_reconcile(s);
                 return;
         }
-        url = resource_url(s, pub ? pub->uid : op->want.uid);
+        url = resource_url(s, op->want.uid);
         if (!url)
                 goto oom;
         if (pub && asprintf(&if_match, "If-Match: %s", pub->etag) < 0)
@@ -914,6 +929,7 @@ static void sync_start(Share *s) {
                 return;
         s->syncing = true;
         s->dirty = false;
+        (void) sd_event_source_set_enabled(s->debounce, SD_EVENT_OFF);
         set_state(s, SHARE_SYNCING, NULL);
         if (s->need_reconcile)
                 report_start(s);
@@ -940,12 +956,22 @@ static void sync_done(Share *s) {
         published_prune(s, s->sync_now);
         (void) share_save(s);
         s->syncing = false;
+        if (s->dirty) {
+                /* recharged changed while we wrote: the calendar does not match it yet, so this
+                 * is no LastSync; go on at once, still syncing. */
+                fetch_reset(s);
+                s->dirty = false;
+                sync_start(s);
+                return;
+        }
         s->backoff = 0;
         s->reconcile_rounds = 0;
         s->last_sync = now_realtime();
         (void) sd_event_source_set_enabled(s->retry, SD_EVENT_OFF);
-        if (s->last_error && s->last_error[0])
+        if (s->logged_error) {
                 log_info("Calendar %s is up to date again.", s->config->share.calendar);
+                s->logged_error = mfree_str(s->logged_error);
+        }
         set_state(s, SHARE_IDLE, "");
         if (s->bus)
                 (void) sd_bus_emit_properties_changed(s->bus, SHARE_OBJECT_PATH, SHARE_INTERFACE, "LastSync",
@@ -963,24 +989,21 @@ static void sync_done(Share *s) {
         if (r < 0)
                 log_warning_errno(r, "Failed to arm the horizon timer, ignoring: %m");
         fetch_reset(s);
-        if (s->dirty) {
-                s->dirty = false;
-                sync_soon(s);
-        }
 }
 
 static void sync_fail(Share *s, const char *text, ShareState state) {
-        bool again = !streq_ptr(text, s->last_error) || s->state != state;
         int r;
 
         http_cancel_all(s->http);
         (void) share_save(s);
         s->syncing = false;
         fetch_reset(s);
-        /* Each error is said once, however often it comes back. */
-        if (again && s->state != state)
+        /* Each error is said once, however often it comes back, until a sync succeeds. */
+        if (!streq_ptr(text, s->logged_error)) {
                 log_error("Cannot publish to the calendar: %s.", text);
-        else
+                free(s->logged_error);
+                s->logged_error = strdup(text);
+        } else
                 log_debug("Still: %s.", text);
         set_state(s, state, text);
 
@@ -1069,6 +1092,7 @@ Share *share_free(Share *s) {
         free(s->config_override);
         free(s->map_path);
         free(s->last_error);
+        free(s->logged_error);
         free(s);
         return NULL;
 }

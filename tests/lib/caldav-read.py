@@ -6,11 +6,15 @@
 # epoch seconds (END = START when there is none). Exit 2 when the server cannot be read.
 # Usage: caldav-read.py URL USER PASSWORD
 import base64
+import signal
 import sys
 import urllib.request
 import xml.etree.ElementTree as ET
 
 import icalendar
+
+# A reader piped into grep -q stops quietly when grep has seen enough.
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 url, user, password = sys.argv[1:4]
 body = b"""<?xml version="1.0" encoding="utf-8"?>

@@ -14,6 +14,8 @@ CAL_USER=alex
 CAL_PASSWORD=s3cret-Pw-$$
 
 share_cleanup() {
+        # For a failure's post-mortem: SHARE_KEEP_LOG=FILE keeps recharged-share's log.
+        [ -n "$SHARE_KEEP_LOG" ] && cp "$T/share.log" "$SHARE_KEEP_LOG" 2>/dev/null
         [ -n "$SHARE_PID" ] && kill "$SHARE_PID" 2>/dev/null
         [ -n "$RADICALE_PID" ] && kill "$RADICALE_PID" 2>/dev/null
         cleanup
@@ -30,7 +32,7 @@ radicale_start() {
         [ -n "$1" ] && RADICALE_PORT=$1
         [ -n "$RADICALE_PORT" ] || RADICALE_PORT=$(free_port)
         printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD" >"$T/users"
-        python3_radicale --storage-filesystem-folder="$T/radicale" --auth-type=htpasswd \
+        /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale" --auth-type=htpasswd \
                 --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
                 --rights-type=owner_only --server-hosts="127.0.0.1:$RADICALE_PORT" \
                 --logging-level=warning 2>>"$T/radicale.log" &
@@ -46,7 +48,6 @@ radicale_start() {
         diag "radicale did not come up: $(cat "$T/radicale.log")"
         return 1
 }
-python3_radicale() { /usr/bin/python3 -m radicale "$@"; }
 
 radicale_stop() {
         kill "$RADICALE_PID" 2>/dev/null
@@ -97,7 +98,7 @@ share_stop() {
 
 # sprop NAME: a property of the share object, the value only.
 sprop() {
-        busctl --user get-property "$SBUS" "$SOBJ" "$SIFACE" "$1" 2>/dev/null | sed 's/^[a-z] //; s/^"\(.*\)"$/\1/'
+        busctl --user get-property "$SBUS" "$SOBJ" "$SIFACE" "$1" --json=short 2>/dev/null | jq -r '.data'
 }
 
 # wait_synced_after T: waits (at most ${2:-20} s) until State is idle with LastSync after T (µs),
