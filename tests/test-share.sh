@@ -17,6 +17,24 @@ done
 test_setup
 trap share_cleanup EXIT
 
+# ---- the manual says what the program does ----
+M8="$top_srcdir/man/recharged-share.8.scd"
+for o in $("$SHARE" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+        grep -Eq -- "^(\*-[a-z]\*, )?\*$o\*" "$M8"
+        ok $? "option $o is in recharged-share.8"
+done
+for w in State LastSync LastError Published Sync SIGHUP SIGTERM disabled idle syncing offline refused; do
+        grep -q "\*$w\*" "$M8"
+        ok $? "'$w' is in recharged-share.8"
+done
+"$SHARE" --bogus >/dev/null 2>&1
+is $? 2 "bad usage: exit 2"
+printf '[share]\ncalendar = http://cal.example.org/x/\n' >"$T/bad.conf"
+"$SHARE" --config "$T/bad.conf" 2>"$T/bad.log"
+is $? 78 "a bad config: exit 78"
+grep -q "bad.conf:2: \[share\] calendar: .*plain http:// to another machine" "$T/bad.log"
+ok $? "the bad config is reported as FILE:LINE"
+
 radicale_start || { echo "Bail out! radicale did not start"; exit 99; }
 mkcalendar
 ok $? "MKCALENDAR made the calendar"
