@@ -15,9 +15,9 @@ CAL_PASSWORD=s3cret-Pw-$$
 
 share_cleanup() {
         # For a failure's post-mortem: SHARE_KEEP_LOG=FILE keeps recharged-share's log.
-        [ -n "$SHARE_KEEP_LOG" ] && cp "$T/share.log" "$SHARE_KEEP_LOG" 2>/dev/null
-        [ -n "$SHARE_PID" ] && kill "$SHARE_PID" 2>/dev/null
-        [ -n "$RADICALE_PID" ] && kill "$RADICALE_PID" 2>/dev/null
+        [ -n "${SHARE_KEEP_LOG:-}" ] && cp "$T/share.log" "$SHARE_KEEP_LOG" 2>/dev/null
+        [ -n "${SHARE_PID:-}" ] && kill "$SHARE_PID" 2>/dev/null
+        [ -n "${RADICALE_PID:-}" ] && kill "$RADICALE_PID" 2>/dev/null
         cleanup
 }
 
@@ -29,8 +29,8 @@ free_port() {
 # radicale_start [PORT]: Radicale on 127.0.0.1 (a free port unless given), storage in $T/radicale;
 # waits until it answers. CAL is the calendar's URL (not created yet).
 radicale_start() {
-        [ -n "$1" ] && RADICALE_PORT=$1
-        [ -n "$RADICALE_PORT" ] || RADICALE_PORT=$(free_port)
+        [ -n "${1:-}" ] && RADICALE_PORT=$1
+        [ -n "${RADICALE_PORT:-}" ] || RADICALE_PORT=$(free_port)
         printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD" >"$T/users"
         /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale" --auth-type=htpasswd \
                 --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
@@ -64,7 +64,7 @@ mkcalendar() {
 
 # The password comes from a command, as a person would keep it in a keyring.
 share_config() {
-        local show=${1:-title} extra=$2
+        local show=${1:-title} extra=${2:-}
         printf '%s\n' "$CAL_PASSWORD" >"$T/password"
         chmod 600 "$T/password"
         cat <<EOC
