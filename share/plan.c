@@ -154,7 +154,8 @@ void plan_sort(Occurrence *v, size_t *n) {
                 if (v[i].uid[0])
                         v[k++] = v[i];
         *n = k;
-        qsort(v, *n, sizeof *v, cmp_uid);
+        if (k > 1)
+                qsort(v, k, sizeof *v, cmp_uid);
 }
 
 ssize_t plan_find(const Occurrence *v, size_t n, const char *uid) {

@@ -312,4 +312,7 @@ ok $? "the password is not in recharged-share's environment"
 share_stop
 [ "$SHARE_STATUS" = 0 ]
 ok $? "SIGTERM: exit 0"
+# Under --enable-sanitizers, what ASan, LSan or UBSan found is in the log.
+! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$T/share.log"
+ok $? "no sanitizer report in recharged-share's log"
 tap_done
