@@ -29,6 +29,32 @@ for w in State LastSync LastError Published Sync SIGHUP SIGTERM disabled idle sy
 done
 "$SHARE" --bogus >/dev/null 2>&1
 is $? 2 "bad usage: exit 2"
+# ---- the unit: systemd-analyze verify finds nothing (as tests/test-service-files.sh does it) ----
+UNIT="$top_builddir/systemd/recharged-share.service"
+grep -q "^ExecStart=$bindir/recharged-share\$" "$UNIT" && grep -q '^BusName=org.recharged.Share1$' "$UNIT" &&
+        grep -q '^Type=dbus$' "$UNIT" && grep -q '^RestartPreventExitStatus=78$' "$UNIT"
+ok $? "the unit: Type=dbus, the bus name, the installed ExecStart, no restart on a bad config"
+if command -v systemd-analyze >/dev/null; then
+        mkdir -p "$T/units"
+        sed "s|^ExecStart=.*|ExecStart=$SHARE|" "$UNIT" >"$T/units/recharged-share.service"
+        verify() { SYSTEMD_UNIT_PATH="$T/units" systemd-analyze --user verify --man=no "$1" 2>&1; }
+        for _ in $(seq 20); do
+                missing=$(verify "$T/units/recharged-share.service" | sed -n 's/.*Unit \([^ ]*\) not found\./\1/p' | head -1)
+                [ -n "$missing" ] || break
+                for d in /etc/systemd/user /usr/local/lib/systemd/user /usr/lib/systemd/user /lib/systemd/user; do
+                        [ -e "$d/$missing" ] && { ln -s "$d/$missing" "$T/units/$missing"; break; }
+                done
+                # recharged.service (Wants=, After=) is ours: the built one stands in.
+                [ "$missing" = recharged.service ] && [ ! -e "$T/units/$missing" ] &&
+                        sed "s|^ExecStart=.*|ExecStart=$RECHARGED|" "$top_builddir/systemd/recharged.service" >"$T/units/$missing"
+                [ -e "$T/units/$missing" ] || break
+        done
+        out=$(verify "$T/units/recharged-share.service")
+        is "$?:$out" "0:" "systemd-analyze verify finds nothing in recharged-share.service"
+else
+        skip "systemd-analyze is not installed" "systemd-analyze verify finds nothing in recharged-share.service"
+fi
+
 printf '[share]\ncalendar = http://cal.example.org/x/\n' >"$T/bad.conf"
 "$SHARE" --config "$T/bad.conf" 2>"$T/bad.log"
 is $? 78 "a bad config: exit 78"
