@@ -36,7 +36,7 @@ grep -q "^ExecStart=$bindir/recharged-share\$" "$UNIT" && grep -q '^BusName=org.
 ok $? "the unit: Type=dbus, the bus name, the installed ExecStart, no restart on a bad config"
 if command -v systemd-analyze >/dev/null; then
         mkdir -p "$T/units"
-        sed "s|^ExecStart=.*|ExecStart=$SHARE|" "$UNIT" >"$T/units/recharged-share.service"
+        sed "s|^ExecStart=.*|ExecStart=$(realpath "$SHARE")|" "$UNIT" >"$T/units/recharged-share.service"
         verify() { SYSTEMD_UNIT_PATH="$T/units" systemd-analyze --user verify --man=no "$1" 2>&1; }
         for _ in $(seq 20); do
                 missing=$(verify "$T/units/recharged-share.service" | sed -n 's/.*Unit \([^ ]*\) not found\./\1/p' | head -1)
@@ -46,7 +46,7 @@ if command -v systemd-analyze >/dev/null; then
                 done
                 # recharged.service (Wants=, After=) is ours: the built one stands in.
                 [ "$missing" = recharged.service ] && [ ! -e "$T/units/$missing" ] &&
-                        sed "s|^ExecStart=.*|ExecStart=$RECHARGED|" "$top_builddir/systemd/recharged.service" >"$T/units/$missing"
+                        sed "s|^ExecStart=.*|ExecStart=$(realpath "$RECHARGED")|" "$top_builddir/systemd/recharged.service" >"$T/units/$missing"
                 [ -e "$T/units/$missing" ] || break
         done
         out=$(verify "$T/units/recharged-share.service")
@@ -294,6 +294,7 @@ wait_synced_after "$t"
 ok $? "private again: synced"
 
 # ---- a server that takes the connection and never answers ----
+base_ms=$(max_call_ms 20)
 HANG_PORT=$(free_port)
 /usr/bin/python3 -c '
 import socket, sys, time
@@ -313,8 +314,9 @@ kill -HUP "$SHARE_PID"
 wait_state syncing 10
 ok $? "a server that never answers: State syncing"
 ms=$(max_call_ms 20)
-[ "$ms" -lt 200 ]
-ok $? "recharged's GetStatus while recharged-share waits on it: slowest of 20 calls $ms ms"
+# The same as before, within the noise of a shared machine (busctl's own start-up dominates).
+[ "$ms" -le $((base_ms * 3 + 100)) ]
+ok $? "recharged's GetStatus while recharged-share waits on the server: slowest of 20 calls $ms ms (before: $base_ms ms)"
 wait_state offline 20
 ok $? "the request timed out: State offline"
 sprop LastError | grep -q "did not answer in time"
