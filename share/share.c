@@ -659,7 +659,7 @@ static void fetch_start(Share *s) {
         s->fetch_failed = false;
         s->sync_now = now_realtime();
         /* A block that starts before the horizon may end up to a day after it. */
-        to = s->sync_now + ((usec_t) s->config->share.days + 1) * USEC_PER_DAY;
+        to = s->sync_now + MIN(((usec_t) s->config->share.days + 1) * USEC_PER_DAY, (usec_t) RECHARGED_DURATION_MAX);
         s->pending = 3;
         r = sd_bus_call_method_async(s->bus, NULL, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, RECHARGED_INTERFACE,
                                      "GetStatus", on_status, s, NULL);

@@ -146,6 +146,10 @@ same "after Skip"
 ! calendar_read | grep -q "recharged-block-b-$(date -u -d "@$(($(date +%s) + 7200))" +%Y%m%d)T${B_START//:/}Z"
 ok $? "the skipped occurrence is gone"
 
+sync_after call Snooze st b 600000000
+ok $? "after Snooze: synced"
+same "after Snooze"
+
 sync_after call Extend t 900000000
 ok $? "after Extend: synced"
 same "after Extend"
@@ -322,6 +326,28 @@ ok $? "the request timed out: State offline"
 sprop LastError | grep -q "did not answer in time"
 ok $? "LastError: $(sprop LastError)"
 kill "$HANG_PID"
+
+# ---- a year in Europe/Berlin: both DST changes, blocks keep their wall-clock times ----
+daemon_stop
+{
+        printf '[weekly]\ntype = recharge\ndays = Wed\nstart = 07:00\nend = 08:30\n'
+        SHARE_DAYS=365 share_config title
+} >"$CONF"
+TZ=Europe/Berlin daemon_start
+t=$(now_us)
+kill -HUP "$SHARE_PID"
+wait_synced_after "$t" 120
+ok $? "a year of a weekly block in Europe/Berlin: synced"
+SHARE_DAYS=365 same "a year in Europe/Berlin"
+no_duplicates "a year in Europe/Berlin"
+# Each one 07:00-08:30 Berlin time, which is 06:00Z in winter and 05:00Z in summer.
+times=$(calendar_blocks | grep "^recharged-block-weekly-" | while read -r _ s e; do
+        printf '%s-%s %s\n' "$(TZ=Europe/Berlin date -d "@$s" +%H:%M)" "$(TZ=Europe/Berlin date -d "@$e" +%H:%M)" \
+                "$(date -u -d "@$s" +%H:%M)"
+done | sort -u | tr '\n' ' ')
+is "$times" "07:00-08:30 05:00 07:00-08:30 06:00 " "every block is 07:00-08:30 local, on both sides of DST"
+daemon_stop
+daemon_start
 
 # ---- the password is nowhere ----
 write_conf title "" "$NEW_B"

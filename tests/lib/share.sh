@@ -141,6 +141,8 @@ expected_blocks() {
         local now to
         now=$(now_us)
         to=$((now + (${SHARE_DAYS:-2} + 1) * 86400000000))
+        # Upcoming answers at most a year (366 days).
+        [ "$to" -le $((now + 366 * 86400000000)) ] || to=$((now + 366 * 86400000000))
         {
                 busctl --user --json=short call "$BUS" "$OBJ" "$IFACE" GetStatus
                 echo
