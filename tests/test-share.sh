@@ -327,6 +327,27 @@ sprop LastError | grep -q "did not answer in time"
 ok $? "LastError: $(sprop LastError)"
 kill "$HANG_PID"
 
+# ---- HTTPS with a test CA: verified, with ca-file; refused in words without it ----
+if tls_start; then
+        CAL_SAVED=$CAL
+        CAL=$TLS_CAL
+        write_conf title "" "$NEW_B"
+        kill -HUP "$SHARE_PID"
+        wait_state offline 20
+        ok $? "HTTPS to a server whose CA is not trusted: State offline"
+        sprop LastError | grep -q "^TLS failed with $TLS_CAL: .*set ca-file"
+        ok $? "LastError names TLS and ca-file: $(sprop LastError)"
+        write_conf title "ca-file = $TLS_CA" "$NEW_B"
+        t=$(now_us)
+        kill -HUP "$SHARE_PID"
+        wait_synced_after "$t"
+        ok $? "HTTPS with ca-file: synced"
+        CAL_CA=$TLS_CA same "over HTTPS"
+        CAL=$CAL_SAVED
+else
+        ok 1 "a test CA and an HTTPS Radicale (openssl, radicale --server-ssl)"
+fi
+
 # ---- a year in Europe/Berlin: both DST changes, blocks keep their wall-clock times ----
 daemon_stop
 {

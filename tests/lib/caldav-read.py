@@ -4,8 +4,9 @@
 # calendar-query REPORT (urllib) and python3-icalendar, nothing of recharged-share's own code.
 # Prints one line per VEVENT, sorted: "UID START END SUMMARY|CLASS|TRANSP|HREF" with times as
 # epoch seconds (END = START when there is none). Exit 2 when the server cannot be read.
-# Usage: caldav-read.py URL USER PASSWORD
+# Usage: caldav-read.py URL USER PASSWORD [CA-FILE]
 import base64
+import ssl
 import signal
 import sys
 import urllib.request
@@ -17,6 +18,7 @@ import icalendar
 signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 url, user, password = sys.argv[1:4]
+context = ssl.create_default_context(cafile=sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
 body = b"""<?xml version="1.0" encoding="utf-8"?>
 <C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
  <D:prop><D:getetag/><C:calendar-data/></D:prop>
@@ -27,7 +29,7 @@ req.add_header("Depth", "1")
 req.add_header("Content-Type", "application/xml; charset=utf-8")
 req.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
 try:
-    with urllib.request.urlopen(req, timeout=20) as r:
+    with urllib.request.urlopen(req, timeout=20, context=context) as r:
         doc = ET.fromstring(r.read())
 except Exception as e:  # noqa: BLE001 - any failure is "cannot read"
     print(f"cannot read {url}: {e}", file=sys.stderr)

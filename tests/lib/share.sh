@@ -132,7 +132,7 @@ wait_state() {
 
 # The calendar as an independent client reads it (caldav-read.py), one line per event.
 calendar_read() {
-        /usr/bin/python3 "$top_srcdir/tests/lib/caldav-read.py" "$CAL" "$CAL_USER" "$CAL_PASSWORD"
+        /usr/bin/python3 "$top_srcdir/tests/lib/caldav-read.py" "$CAL" "$CAL_USER" "$CAL_PASSWORD" "${CAL_CA:-}"
 }
 
 # What recharged says should be there for DAYS days from now: "UID START END" lines of the
@@ -176,4 +176,34 @@ calendar_blocks() {
         local now
         now=$(date +%s)
         calendar_read | awk -v now="$now" '$3 > now { print $1, $2, $3 }'
+}
+
+# tls_start: a test CA, a certificate for 127.0.0.1 signed by it, and a second Radicale that
+# speaks only HTTPS with it (storage in $T/radicale-tls). Sets TLS_CAL and TLS_CA.
+tls_start() {
+        local port d=$T/tls
+        mkdir -p "$d"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=recharged test CA" \
+                -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || return 1
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" \
+                2>/dev/null || return 1
+        printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext"
+        openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+                -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null || return 1
+        port=$(free_port)
+        /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale-tls" --auth-type=htpasswd \
+                --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
+                --rights-type=owner_only --server-hosts="127.0.0.1:$port" --logging-level=warning \
+                --server-ssl=True --server-certificate="$d/server.pem" --server-key="$d/server.key" \
+                2>>"$T/radicale-tls.log" &
+        EXTRA_PIDS="$EXTRA_PIDS $!"
+        TLS_CA=$d/ca.pem
+        TLS_CAL="https://127.0.0.1:$port/$CAL_USER/recharge/"
+        local i
+        for i in $(seq 100); do
+                curl -s -o /dev/null --cacert "$TLS_CA" "https://127.0.0.1:$port/" && break
+                sleep 0.1
+        done
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TLS_CA" -u "$CAL_USER:$CAL_PASSWORD" \
+                -X MKCALENDAR "$TLS_CAL")" = 201 ]
 }
