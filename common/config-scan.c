@@ -276,7 +276,8 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
                 *cur = dup; /* as iniparser does: its keys join the first one's */
                 return;
         }
-        if (!streq(name, "general") && p->n_entries >= RECHARGED_ENTRIES_MAX) {
+        SectionKind kind = section_kind_from_name(name);
+        if (kind == SECTION_ENTRY && p->n_entries >= RECHARGED_ENTRIES_MAX) {
                 scan_error(p, line, 0, "[%s]: too many entries, at most %d (the rest of the file was not checked)",
                            name, RECHARGED_ENTRIES_MAX);
                 p->n_entries++; /* stops the scan */
@@ -293,14 +294,16 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
                 .line = line,
                 .last_line = line,
                 .offset = p->line_offset,
-                .general = streq(name, "general"),
+                .general = kind == SECTION_GENERAL,
+                .kind = kind,
+                .skip = kind == SECTION_SHARE || kind == SECTION_PARTNER,
         };
         if (!s->name) {
                 p->oom = true;
                 return;
         }
         by_name_put(p->by_name, p->by_name_size, s->name, p->n_sections);
-        if (!s->general)
+        if (kind == SECTION_ENTRY)
                 p->n_entries++;
         *cur = p->n_sections++;
 }
@@ -345,15 +348,32 @@ static void unknown_key(Parser *p, const Section *s, const char *key, unsigned l
         unsigned best_d = 3;
         char q[QUOTE_MAX];
 
-        if (k >= 0 && s->general) {
+        if (s->kind == SECTION_SHARE || s->kind == SECTION_PARTNER) {
+                for (ConfigKey i = 0; i < _KEY_MAX; i++)
+                        if (config_key_allowed(i, s->kind) && levenshtein(key, config_key_to_string(i)) < best_d) {
+                                best_d = levenshtein(key, config_key_to_string(i));
+                                best = config_key_to_string(i);
+                        }
+                if (best && best_d < strlen(key))
+                        scan_error(p, line, 0, "[%s] %s: unknown key, did you mean '%s'?", s->name, quote(q, key), best);
+                else
+                        scan_error(p, line, 0, "[%s] %s: unknown key", s->name, quote(q, key));
+                return;
+        }
+        if (k > KEY_GENERAL_LAST && k <= KEY_AT && s->general) {
                 scan_error(p, line, 0, "[%s] %s: belongs in an entry, not in [general]", s->name, key);
                 return;
         }
-        if (k >= 0) {
+        if (k >= 0 && k <= KEY_GENERAL_LAST) {
                 scan_error(p, line, 0, "[%s] %s: belongs in [general]", s->name, key);
                 return;
         }
-        for (ConfigKey i = s->general ? 0 : KEY_GENERAL_LAST + 1; i <= (s->general ? KEY_GENERAL_LAST : _KEY_MAX - 1); i++) {
+        if (k >= 0) {
+                scan_error(p, line, 0, "[%s] %s: belongs in [%s]", s->name, key,
+                           config_key_allowed(k, SECTION_SHARE) ? "share" : "partner");
+                return;
+        }
+        for (ConfigKey i = s->general ? 0 : KEY_GENERAL_LAST + 1; i <= (s->general ? KEY_GENERAL_LAST : KEY_AT); i++) {
                 unsigned d = levenshtein(key, config_key_to_string(i));
                 if (d < best_d && d < strlen(key)) {
                         best_d = d;
@@ -430,7 +450,7 @@ static void scan_line(Parser *p, char *line, unsigned lineno, long *cur, size_t 
         }
 
         k = config_key_from_string(key);
-        if (k < 0 || (k <= KEY_GENERAL_LAST) != sec->general) {
+        if (k < 0 || !config_key_allowed(k, sec->kind)) {
                 unknown_key(p, sec, key, lineno);
                 return;
         }

@@ -45,6 +45,17 @@ typedef enum ConfigKey {
         KEY_EVERY,
         KEY_BETWEEN,
         KEY_AT,
+        /* [share] and [partner] (recharged-share); they also take days, heads-up, message-free */
+        KEY_CALENDAR,
+        KEY_USER,
+        KEY_PASSWORD_COMMAND,
+        KEY_SHOW,
+        KEY_REMINDERS,
+        KEY_CA_FILE,
+        KEY_TIMEOUT,
+        KEY_NAME,
+        KEY_MATCH,
+        KEY_REFRESH,
         _KEY_MAX,
         _KEY_INVALID = -EINVAL,
 } ConfigKey;
@@ -52,13 +63,26 @@ typedef enum ConfigKey {
 const char *config_key_to_string(ConfigKey k);
 ConfigKey config_key_from_string(const char *s);
 
+/* What a section is: its name decides ("share" and "partner" are reserved, like "general"). */
+typedef enum SectionKind {
+        SECTION_ENTRY,
+        SECTION_GENERAL,
+        SECTION_SHARE,
+        SECTION_PARTNER,
+        _SECTION_KIND_MAX,
+} SectionKind;
+SectionKind section_kind_from_name(const char *name);
+/* Whether key k may appear in a section of this kind. */
+bool config_key_allowed(ConfigKey k, SectionKind kind);
+
 typedef struct Section {
         char *name;                 /* lower case */
         unsigned line;              /* of its (first) header */
         unsigned last_line;         /* of its last key, where "missing" errors sort */
         size_t offset;              /* where its header line begins in the text */
         bool general;
-        bool skip;                  /* not validated: a misspelt [general] */
+        bool skip;                  /* not validated as an entry: a misspelt [general], [share], [partner] */
+        SectionKind kind;
         unsigned key_line[_KEY_MAX]; /* 0 when the key is not there */
         char *value[_KEY_MAX];
 } Section;

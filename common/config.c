@@ -32,6 +32,7 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 
 #if HAVE_INIPARSER_INIPARSER_H
 #include <iniparser/iniparser.h>
@@ -149,6 +150,16 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_EVERY] = "every",
         [KEY_BETWEEN] = "between",
         [KEY_AT] = "at",
+        [KEY_CALENDAR] = "calendar",
+        [KEY_USER] = "user",
+        [KEY_PASSWORD_COMMAND] = "password-command",
+        [KEY_SHOW] = "show",
+        [KEY_REMINDERS] = "reminders",
+        [KEY_CA_FILE] = "ca-file",
+        [KEY_TIMEOUT] = "timeout",
+        [KEY_NAME] = "name",
+        [KEY_MATCH] = "match",
+        [KEY_REFRESH] = "refresh",
 };
 
 const char *config_key_to_string(ConfigKey k) {
@@ -465,6 +476,213 @@ static void validate_entry(Parser *p, const Section *s, Entry *e) {
         }
 }
 
+/* ---- [share] and [partner]: recharged-share's sections ----
+ * Checked here so that recharged, rechargectl check-config and recharged-share refuse the same
+ * files with the same lines. recharged itself ignores them. */
+
+static const char *const share_show_table[_SHARE_SHOW_MAX] = {
+        [SHARE_SHOW_BUSY] = "busy",
+        [SHARE_SHOW_TITLE] = "title",
+        [SHARE_SHOW_MESSAGE] = "message",
+};
+
+const char *share_show_to_string(ShareShow v) {
+        return v >= 0 && v < _SHARE_SHOW_MAX ? share_show_table[v] : NULL;
+}
+
+ShareShow share_show_from_string(const char *v) {
+        if (v)
+                for (int i = 0; i < _SHARE_SHOW_MAX; i++)
+                        if (streq(v, share_show_table[i]))
+                                return i;
+        return _SHARE_SHOW_INVALID;
+}
+
+SectionKind section_kind_from_name(const char *name) {
+        return streq(name, "general") ? SECTION_GENERAL :
+               streq(name, "share")   ? SECTION_SHARE :
+               streq(name, "partner") ? SECTION_PARTNER : SECTION_ENTRY;
+}
+
+bool config_key_allowed(ConfigKey k, SectionKind kind) {
+        switch (kind) {
+        case SECTION_GENERAL:
+                return k >= 0 && k <= KEY_GENERAL_LAST;
+        case SECTION_ENTRY:
+                return k > KEY_GENERAL_LAST && k <= KEY_AT;
+        case SECTION_SHARE:
+                return IN_SET(k, KEY_CALENDAR, KEY_USER, KEY_PASSWORD_COMMAND, KEY_CA_FILE, KEY_TIMEOUT,
+                              KEY_SHOW, KEY_DAYS, KEY_REMINDERS);
+        case SECTION_PARTNER:
+                return IN_SET(k, KEY_CALENDAR, KEY_USER, KEY_PASSWORD_COMMAND, KEY_CA_FILE, KEY_TIMEOUT,
+                              KEY_NAME, KEY_MATCH, KEY_HEADS_UP, KEY_REFRESH);
+        default:
+                return false;
+        }
+}
+
+/* Whether the host of an http(s) URL (from just after "://") is a loopback address: plain
+ * http:// carries the password in clear, so it is allowed only where nothing leaves the machine. */
+static bool url_host_is_loopback(const char *h) {
+        char host[256];
+        struct in6_addr a6;
+        struct in_addr a4;
+        size_t n;
+
+        if (h[0] == '[') {
+                n = strcspn(h + 1, "]");
+                if (h[1 + n] != ']' || n >= sizeof host)
+                        return false;
+                memcpy(host, h + 1, n);
+                host[n] = 0;
+                return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+        }
+        n = strcspn(h, ":/?#");
+        if (n >= sizeof host)
+                return false;
+        memcpy(host, h, n);
+        host[n] = 0;
+        if (strcasecmp(host, "localhost") == 0)
+                return true;
+        return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+/* A calendar URL: https://, or http:// to loopback (file:// too where allowed); no user or
+ * password in it (they would be logged and shown); a collection ends in '/'. */
+static void parse_calendar_key(Parser *p, const Section *s, bool file_ok, char **ret) {
+        const char *v = value_of(s, KEY_CALENDAR), *h;
+        char q[QUOTE_MAX];
+        bool collection = true;
+
+        if (!v)
+                return;
+        if (strncasecmp(v, "https://", 8) == 0)
+                h = v + 8;
+        else if (strncasecmp(v, "http://", 7) == 0) {
+                h = v + 7;
+                if (!url_host_is_loopback(h)) {
+                        key_error(p, s, KEY_CALENDAR,
+                                  "'%s' is plain http:// to another machine, which would send the password in clear; use https://",
+                                  quote(q, v));
+                        return;
+                }
+        } else if (file_ok && strncasecmp(v, "file:///", 8) == 0) {
+                h = v + 7;
+                collection = false;
+        } else {
+                key_error(p, s, KEY_CALENDAR, "'%s' is not a calendar URL, use https://host/path/", quote(q, v));
+                return;
+        }
+        if (collection && (!h[0] || h[0] == '/')) {
+                key_error(p, s, KEY_CALENDAR, "'%s' names no host", quote(q, v));
+                return;
+        }
+        if (memchr(h, '@', strcspn(h, "/"))) {
+                key_error(p, s, KEY_CALENDAR, "'%s' has a user name in it; use the user and password-command keys",
+                          quote(q, v));
+                return;
+        }
+        if (strpbrk(v, " \t\"<>\\")) {
+                key_error(p, s, KEY_CALENDAR, "'%s' has characters a URL cannot have", quote(q, v));
+                return;
+        }
+        /* A collection without its '/' is the same collection: the resources go inside it. */
+        if (collection && !file_ok && v[strlen(v) - 1] != '/') {
+                if (asprintf(ret, "%s/", v) < 0)
+                        p->oom = true;
+        } else if (!(*ret = strdup(v)))
+                p->oom = true;
+}
+
+static void take_text(Parser *p, const Section *s, ConfigKey k, bool absolute_path, char **ret) {
+        const char *v = value_of(s, k);
+        char q[QUOTE_MAX];
+
+        if (!v || !v[0] || parse_text_key(p, s, k) < 0)
+                return;
+        if (absolute_path && v[0] != '/') {
+                key_error(p, s, k, "'%s' is not an absolute path", quote(q, v));
+                return;
+        }
+        if (!(*ret = strdup(v)))
+                p->oom = true;
+}
+
+static void validate_share(Parser *p, const Section *s, ShareConfig *sh) {
+        const char *v;
+        char q[QUOTE_MAX];
+
+        sh->enabled = true;
+        if (!has(s, KEY_CALENDAR))
+                missing(p, s, KEY_CALENDAR, "[share] needs the URL of a CalDAV calendar collection");
+        parse_calendar_key(p, s, false, &sh->calendar);
+        take_text(p, s, KEY_USER, false, &sh->user);
+        take_text(p, s, KEY_PASSWORD_COMMAND, false, &sh->password_command);
+        take_text(p, s, KEY_CA_FILE, true, &sh->ca_file);
+        if ((v = value_of(s, KEY_SHOW))) {
+                char lower[16];
+                snprintf(lower, sizeof lower, "%s", v);
+                scan_lowercase(lower);
+                sh->show = strlen(v) < sizeof lower ? share_show_from_string(lower) : _SHARE_SHOW_INVALID;
+                if (sh->show < 0)
+                        key_error(p, s, KEY_SHOW, "'%s' is not what to show, use busy, title or message", quote(q, v));
+        }
+        if ((v = value_of(s, KEY_DAYS))) {
+                char *end;
+                unsigned long d;
+                errno = 0;
+                d = strtoul(v, &end, 10);
+                if (!(v[0] >= '0' && v[0] <= '9') || *end || errno || d < 1 || d > SHARE_DAYS_MAX)
+                        key_error(p, s, KEY_DAYS, "'%s' is not a number of days from 1 to %d", quote(q, v), SHARE_DAYS_MAX);
+                else
+                        sh->days = d;
+        }
+        parse_bool_key(p, s, KEY_REMINDERS, &sh->reminders);
+        if (value_of(s, KEY_TIMEOUT))
+                (void) parse_span_key(p, s, KEY_TIMEOUT, USEC_PER_SEC, 10 * USEC_PER_MINUTE, false, &sh->timeout);
+}
+
+static void validate_partner(Parser *p, const Section *s, PartnerConfig *pa) {
+        pa->enabled = true;
+        if (!has(s, KEY_CALENDAR))
+                missing(p, s, KEY_CALENDAR, "[partner] needs the partner's calendar: CalDAV, an .ics URL or file://");
+        parse_calendar_key(p, s, true, &pa->calendar);
+        take_text(p, s, KEY_NAME, false, &pa->name);
+        take_text(p, s, KEY_USER, false, &pa->user);
+        take_text(p, s, KEY_PASSWORD_COMMAND, false, &pa->password_command);
+        take_text(p, s, KEY_CA_FILE, true, &pa->ca_file);
+        take_text(p, s, KEY_MATCH, false, &pa->match);
+        if (value_of(s, KEY_HEADS_UP))
+                (void) parse_span_key(p, s, KEY_HEADS_UP, 0, USEC_PER_DAY, false, &pa->heads_up);
+        if (value_of(s, KEY_REFRESH))
+                (void) parse_span_key(p, s, KEY_REFRESH, USEC_PER_MINUTE, USEC_PER_DAY, false, &pa->refresh);
+}
+
+static void validate_share_sections(Parser *p, Config *c) {
+        c->share = (ShareConfig) { .show = SHARE_SHOW_TITLE, .days = SHARE_DAYS_DEFAULT, .timeout = SHARE_TIMEOUT_DEFAULT };
+        c->partner = (PartnerConfig) { .heads_up = 10 * USEC_PER_MINUTE, .refresh = 15 * USEC_PER_MINUTE };
+        for (size_t i = 0; i < p->n_sections; i++)
+                if (p->sections[i].kind == SECTION_SHARE)
+                        validate_share(p, &p->sections[i], &c->share);
+                else if (p->sections[i].kind == SECTION_PARTNER)
+                        validate_partner(p, &p->sections[i], &c->partner);
+}
+
+static void share_config_done(Config *c) {
+        free(c->share.calendar);
+        free(c->share.user);
+        free(c->share.password_command);
+        free(c->share.ca_file);
+        free(c->partner.name);
+        free(c->partner.calendar);
+        free(c->partner.user);
+        free(c->partner.password_command);
+        free(c->partner.ca_file);
+        free(c->partner.match);
+}
+
+/* ---- end of [share] and [partner] ---- */
+
 static int cmp_entry(const void *a, const void *b) {
         return strcmp(((const Entry *) a)->name, ((const Entry *) b)->name);
 }
@@ -481,6 +699,7 @@ Config *config_free(Config *c) {
         free(c->status);
         free(c->on_start);
         free(c->on_end);
+        share_config_done(c);
         free(c);
         return NULL;
 }
@@ -719,6 +938,7 @@ static int load(const char *text, size_t len, const char *name, bool hooks_allow
                         n++;
         }
         validate_general(&p, general, c);
+        validate_share_sections(&p, c);
 
         c->entries = calloc(MAX(n, 1u), sizeof(Entry));
         if (!c->entries)

@@ -42,6 +42,47 @@ typedef struct Entry {
         size_t n_at;
 } Entry;
 
+/* [share]: what recharged-share publishes to a CalDAV calendar. */
+typedef enum ShareShow {
+        SHARE_SHOW_BUSY,     /* "Busy" only */
+        SHARE_SHOW_TITLE,    /* "Alone time" */
+        SHARE_SHOW_MESSAGE,  /* the entry's message too */
+        _SHARE_SHOW_MAX,
+        _SHARE_SHOW_INVALID = -EINVAL,
+} ShareShow;
+const char *share_show_to_string(ShareShow s);
+ShareShow share_show_from_string(const char *s);
+
+#define SHARE_DAYS_DEFAULT 14
+#define SHARE_DAYS_MAX 366
+#define SHARE_TIMEOUT_DEFAULT (30 * USEC_PER_SEC)
+
+typedef struct ShareConfig {
+        bool enabled;           /* a [share] section is there */
+        char *calendar;         /* http(s) URL of the collection, ending in '/' */
+        char *user;             /* NULL: none */
+        char *password_command; /* NULL: no password; run through /bin/sh -c */
+        char *ca_file;          /* NULL: the system's CAs */
+        ShareShow show;
+        unsigned days;
+        bool reminders;
+        usec_t timeout;         /* one HTTP request's limit */
+} ShareConfig;
+
+/* [partner] is reserved for following a partner's calendar (recharged-share); its keys are
+ * checked and kept here. */
+typedef struct PartnerConfig {
+        bool enabled;
+        char *name;
+        char *calendar;
+        char *user;
+        char *password_command;
+        char *ca_file;
+        char *match;
+        usec_t heads_up;
+        usec_t refresh;
+} PartnerConfig;
+
 typedef struct Config {
         char *path;          /* the file it came from, NULL for the built-in default */
         usec_t heads_up;     /* 0 = never */
@@ -54,6 +95,8 @@ typedef struct Config {
         unsigned allowance;  /* broken days per 30 that freeze the streak instead of ending it */
         bool digest;         /* count other apps' notifications during a dnd recharge */
         bool hooks_allowed;  /* false when the file is writable by others than its owner */
+        ShareConfig share;
+        PartnerConfig partner;
         Entry *entries;      /* sorted by name, so an index order is name order */
         size_t n_entries;
 } Config;
