@@ -257,6 +257,19 @@ int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret);
 char *manager_format_local(const Manager *m, usec_t t); /* "HH:MM" local, "" for 0 */
 
 /* Internal to manager*.c. */
+/* What a change may undo when the save fails: everything sync and the pure changes touch. */
+typedef struct ManagerSnapshot {
+        Overlay overlay;
+        char *manual_message;
+        ActiveRecharge *active, *welcome;
+        size_t n_active, n_welcome;
+        usec_t processed_to, processed_mark;
+} ManagerSnapshot;
+int manager_snapshot_take(Manager *m, ManagerSnapshot *ret);
+void manager_snapshot_restore(Manager *m, ManagerSnapshot *s);
+void manager_snapshot_done(ManagerSnapshot *s);
+/* Appends the change's history lines (and any an earlier failure left waiting). */
+int manager_history_write(Manager *m, ManagerChange *c);
 /* Handles what fell due before now (not at now): ahead of a change that applies at now. */
 void manager_catch_up(Manager *m, usec_t now, ManagerChange *c);
 /* Ends what is no longer on (a change ended it: "stopped"), starts what is on, says what moved. */
