@@ -189,6 +189,45 @@ is "$(echo "$c" | jq -c '[.replaces, .summary, .body]')" "[$start_id,\"Time to r
 daemon_stop
 notify_mock_stop
 
+# ---- overlapping blocks: one stretch of alone time ----
+# b begins while a is on: b's heads-up is not shown; a's end closes its start notification with
+# no nudge to reconnect; the nudge comes once, at b's end. The times are set by a Reload, so a
+# slow start of the daemon cannot make them pass before it runs.
+notify_mock_start
+printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+daemon_start || { tap_done; exit 1; }
+base=$(date +%s)
+cat >"$CONF" <<EOF
+[general]
+heads-up = 1s
+
+[a]
+type = recharge
+start = $(hms $((base + 4)))
+duration = 6s
+message = First
+
+[b]
+type = recharge
+start = $(hms $((base + 6)))
+duration = 6s
+message = Second
+EOF
+call Reload >/dev/null
+notify_wait 4 25 >/dev/null
+ok $? "overlapping blocks: four notifications"
+is "$(notify_calls | jq -r .summary | tr '\n' '|')" "Recharge soon: First|Recharging: First|Recharging: Second|Time to reconnect|" \
+   "a's heads-up and start, b's start (no heads-up in the middle of a), one nudge at the end"
+a_start=$(notify_calls | jq -r 'select(.summary == "Recharging: First") | .id')
+b_start=$(notify_calls | jq -r 'select(.summary == "Recharging: Second") | .id')
+is "$(notify_calls | jq -r 'select(.summary == "Time to reconnect") | .replaces')" "$b_start" "…the nudge replaces b's start"
+for i in $(seq 100); do [ "$(notify_mock_calls CloseNotification)" -ge 2 ] && break; sleep 0.05; done
+closed=$(busctl --user call "$NOTIFY_NAME" "$NOTIFY_PATH" org.freedesktop.DBus.Mock GetMethodCalls s CloseNotification --json=short |
+         jq -c '[.data[0][][1][0].data]')
+case $closed in *"$a_start"*) ok 0 "a's end closes its start notification ($closed)" ;; *) ok 1 "a's end closes its start notification ($closed)" ;; esac
+daemon_stop
+notify_mock_stop
+
 # ---- reconnect = no: the start notification is closed at the end, nothing new shown ----
 notify_mock_start
 printf '[general]\nreconnect = no\n\n[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
