@@ -274,6 +274,20 @@ static StateEntry *state_find_entry(State *s, const char *name) {
         return NULL;
 }
 
+/* "<name> <u64>": a number after the word that names it. */
+static int read_named_u64(const char **p, const char *name, uint64_t *ret) {
+        const char *word;
+        size_t len;
+        int r;
+
+        r = text_read_word(p, &word, &len);
+        if (r < 0)
+                return r;
+        if (!word_is(word, len, name))
+                return -EBADMSG;
+        return text_read_u64(p, ret);
+}
+
 typedef struct ParseContext {
         State *state;
         unsigned version;
@@ -393,21 +407,11 @@ static int parse_record(ParseContext *ctx, const char *p) {
                         return r;
                 if (!*name)
                         return -EBADMSG;
-                r = text_read_word(&p, &word, &len);
-                if (r < 0)
-                        return r;
-                if (!word_is(word, len, "done"))
-                        return -EBADMSG;
-                r = text_read_u64(&p, &done);
+                r = read_named_u64(&p, "done", &done);
                 if (r < 0)
                         return r;
                 if (ctx->version >= 2) {
-                        r = text_read_word(&p, &word, &len);
-                        if (r < 0)
-                                return r;
-                        if (!word_is(word, len, "shown"))
-                                return -EBADMSG;
-                        r = text_read_u64(&p, &shown);
+                        r = read_named_u64(&p, "shown", &shown);
                         if (r < 0)
                                 return r;
                 }
