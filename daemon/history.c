@@ -23,6 +23,7 @@ static const char * const history_kind_table[_HISTORY_KIND_MAX] = {
         [HISTORY_REMINDER_DONE] = "reminder-done",
         [HISTORY_REMINDER_MISSED] = "reminder-missed",
         [HISTORY_AWAY] = "away",
+        [HISTORY_ARRIVED] = "arrived",
 };
 
 const char *history_kind_to_string(HistoryKind k) {
@@ -322,6 +323,11 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
                         st->away = add_saturated(st->away, ev->kept);
                         st->away_of = add_saturated(st->away_of, ev->planned);
                 }
+                break;
+        case HISTORY_ARRIVED:
+                if (in)
+                        st->arrived = (uint32_t) MIN((usec_t) st->arrived + MIN(ev->planned, (usec_t) UINT32_MAX),
+                                                     (usec_t) UINT32_MAX);
                 break;
         default:
                 break;

@@ -23,6 +23,10 @@ typedef enum HistoryKind {
                                   * known: planned = how long that recharge lasted, kept = how long
                                   * of it the screen was locked or idle (a kind of its own, so a
                                   * reader that predates it skips the line and keeps the rest) */
+        HISTORY_ARRIVED,         /* with the end of the last dnd recharge of a stretch: entry = an
+                                  * app's name ("" for the apps beyond the digest's list),
+                                  * planned = how many notifications it sent meanwhile (a count,
+                                  * never their text); one line per app, source "-" */
         _HISTORY_KIND_MAX,
         _HISTORY_KIND_INVALID = -EINVAL,
 } HistoryKind;
@@ -68,6 +72,7 @@ typedef struct Stats {
                                   * block completed (and at least one planned); a broken day
                                   * within the allowance freezes it (history_streak()) */
         uint32_t strength;       /* 0–1000 (per mille): kept and missed days, smoothed */
+        uint32_t arrived;        /* other apps' notifications held during dnd recharges */
 } Stats;
 
 /* A local day's blocks, for the streak and the strength. */

@@ -21,7 +21,7 @@
 static void test_kinds(void) {
         static const char * const names[_HISTORY_KIND_MAX] = {
                 "started", "completed", "stopped", "skipped", "missed",
-                "reminder-shown", "reminder-done", "reminder-missed", "away",
+                "reminder-shown", "reminder-done", "reminder-missed", "away", "arrived",
         };
 
         for (HistoryKind k = 0; k < _HISTORY_KIND_MAX; k++) {
@@ -58,6 +58,10 @@ static void test_lines(void) {
                   "7 reminder-shown - \"stretch\" 7 0 0\n" },
                 { { 8, HISTORY_REMINDER_DONE, "", "stretch", 7, 0, 0 },
                   "8 reminder-done - \"stretch\" 7 0 0\n" },
+                { { 9, HISTORY_ARRIVED, "", "Signal", 0, 3, 0 },
+                  "9 arrived - \"Signal\" 0 3 0\n" },
+                { { 10, HISTORY_ARRIVED, "", "", 0, 2, 0 },
+                  "10 arrived - \"\" 0 2 0\n" },
                 { { UINT64_MAX, HISTORY_REMINDER_MISSED, "", "q\"\\\n\t\x01", UINT64_MAX, UINT64_MAX, UINT64_MAX },
                   "18446744073709551615 reminder-missed - \"q\\\"\\\\\\n\\t\\x01\" 18446744073709551615 "
                   "18446744073709551615 18446744073709551615\n" },
@@ -387,6 +391,61 @@ static void test_streak_table(void) {
         }
 }
 
+/* What arrived during dnd recharges: the counts of the lines whose time is in the window, by
+ * the time they were written (an end, not a block's planned start); other kinds untouched. */
+static void test_arrived(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history-arrived");
+        static const struct {
+                usec_t since, until;
+                uint32_t arrived;
+                const char *what;
+        } table[] = {
+                { 0, T(3, 0, 0), 3 + 2 + 4 + 1, "every line" },
+                { T(2, 0, 0), T(3, 0, 0), 4 + 1, "the second day's only (the end's time counts)" },
+                { 0, T(1, 10, 0), 0, "before any end: none" },
+                { 0, T(1, 11, 0), 0, "until is exclusive" },
+                { 0, T(1, 11, 0) + 1, 3 + 2, "…one µs later: the first end's" },
+        };
+        FILE *f = fopen(path, "we");
+
+        if (!f)
+                abort();
+        EV(T(1, 10, 0), "started", "schedule", "a", T(1, 10, 0), 60 * MIN_, 0);
+        EV(T(1, 11, 0), "completed", "schedule", "a", T(1, 10, 0), 60 * MIN_, 60 * MIN_);
+        EV(T(1, 11, 0), "arrived", "-", "Signal", 0, 3, 0);
+        EV(T(1, 11, 0), "arrived", "-", "Mail", 0, 2, 0);
+        EV(T(2, 10, 0), "started", "manual", "", 0, 0, 0);
+        EV(T(2, 10, 30), "stopped", "manual", "", 0, 0, 30 * MIN_);
+        EV(T(2, 10, 30), "arrived", "-", "Signal", 0, 4, 0);
+        EV(T(2, 10, 30), "arrived", "-", "", 0, 1, 0);
+        fclose(f);
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Stats s;
+
+                is_int(history_stats(path, table[i].since, table[i].until, NULL, NULL, &s), 0, "arrived: %s",
+                       table[i].what);
+                is_int(s.arrived, table[i].arrived, "…%u notifications", table[i].arrived);
+        }
+        {
+                Stats s;
+                is_int(history_stats(path, 0, T(3, 0, 0), NULL, NULL, &s), 0, "the whole file");
+                ok(s.completed == 1 && s.manual == 1 && s.kept == 60 * MIN_ && s.manual_kept == 30 * MIN_ && s.streak == 1,
+                   "…the arrived lines change no other figure");
+        }
+        /* A count beyond 32 bits saturates instead of wrapping. */
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        EV(T(1, 11, 0), "arrived", "-", "Flood", 0, UINT64_MAX, 0);
+        EV(T(1, 11, 0), "arrived", "-", "Mail", 0, 2, 0);
+        fclose(f);
+        {
+                Stats s;
+                is_int(history_stats(path, 0, T(3, 0, 0), NULL, NULL, &s), 0, "a huge count");
+                is_int(s.arrived, UINT32_MAX, "…saturates at UINT32_MAX");
+        }
+}
+
 static const Tz *berlin;
 static int64_t berlin_day(usec_t t, void *userdata) {
         return local_day(tz_to_local(berlin, (int64_t) (t / USEC_PER_SEC)));
@@ -453,6 +512,7 @@ int main(void) {
         test_streak_edges(tmp);
         test_streak_table();
         test_streak_dst(tmp);
+        test_arrived(tmp);
 
         {
                 char *cmd;
