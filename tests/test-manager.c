@@ -669,6 +669,48 @@ static void test_allowance(void) {
         }
 }
 
+/* away-share from the config reaches the streak: kept, a stopped evening mostly locked, kept. */
+static void test_away_share(void) {
+        static const struct {
+                const char *general;
+                const char *locked;       /* when the screen locks on the second evening */
+                uint32_t streak;
+                const char *what;
+        } table[] = {
+                { "", "21:05", 1, "no away-share: the stopped evening ends the streak" },
+                { "away-share = 80%\n", "21:05", 3, "away-share = 80%: 53 of 60 min away keeps the day" },
+                { "away-share = 80%\n", "21:30", 1, "away-share = 80%: 28 of 60 min away does not" },
+                { "away-share = 0\n", "21:00", 1, "away-share = 0: a stop never keeps the day" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_free_ char *conf = NULL;
+                Manager *m;
+                Stats st;
+
+                if (asprintf(&conf, "[general]\nheads-up = 0\n%s\n[evening]\ntype = recharge\nstart = 21:00\n"
+                                    "end = 22:00\n", table[i].general) < 0)
+                        abort();
+                reset_files();
+                m = start(conf, at("08:00"));
+                manager_set_presence(m, PRESENCE_ACTIVE, 0, at("08:00"));
+                run_until(m, at("+1 08:00"));
+                {
+                        char when[16];
+                        snprintf(when, sizeof when, "+1 %s", table[i].locked);
+                        run_until(m, at(when));
+                        manager_set_presence(m, PRESENCE_LOCKED, 0, at(when));
+                }
+                act(m, at("+1 21:58"), ACTION_STOP, NULL, 0, NULL, NULL);
+                manager_set_presence(m, PRESENCE_ACTIVE, 0, at("+1 21:58"));
+                run_until(m, at("+2 23:00"));
+                is_int(manager_stats(m, at("00:00"), at("+2 23:00"), &st), 0, "stats: %s", table[i].what);
+                ok(st.completed == 2 && st.stopped == 1, "…2 completed, 1 stopped");
+                is_int(st.streak, table[i].streak, "…streak %u", table[i].streak);
+                manager_free(m);
+        }
+}
+
 /* ---- the digest: other apps' notifications during a dnd recharge, by app name ---- */
 
 static char digests[1024];
@@ -879,6 +921,7 @@ int main(void) {
         test_presence();
         test_presence_status();
         test_allowance();
+        test_away_share();
         test_digest();
         test_digest_welcome();
         test_digest_history();
