@@ -17,7 +17,7 @@
  *   stats --json   {planned_usec, kept_usec, since(_usec), until(_usec), completed, stopped,
  *                  skipped, missed, manual, manual_kept_usec, reminders_shown, reminders_done,
  *                  reminders_missed, streak, strength_permille (0–1000), away_usec,
- *                  away_of_usec,
+ *                  away_of_usec, arrived (other apps' notifications held during dnd recharges),
  *                  days: [{date, planned_usec, kept_usec, completed, stopped, skipped, missed,
  *                          reminders_done, away_usec, away_of_usec}]} — days: the last 31 at most,
  *                  oldest first; away_usec of away_of_usec: time the screen was locked or idle
@@ -455,7 +455,7 @@ int verb_agenda(Ctl *c, int argc, char **argv) {
 typedef struct Stats {
         usec_t since, until, planned, kept, manual_kept, away, away_of;
         uint32_t completed, stopped, skipped, missed, manual, reminders_shown, reminders_done, reminders_missed, streak,
-                 strength;
+                 strength, arrived;
 } Stats;
 
 static const struct {
@@ -480,6 +480,7 @@ static const struct {
         { "Away", 't', offsetof(Stats, away) },
         { "AwayOf", 't', offsetof(Stats, away_of) },
         { "Strength", 'u', offsetof(Stats, strength) },
+        { "Arrived", 'u', offsetof(Stats, arrived) },
 };
 
 static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
@@ -551,8 +552,9 @@ static void stats_json(const Ctl *c, const Stats *s, const DayStats *d, size_t n
                ",\"reminders_shown\":%u,\"reminders_done\":%u,\"reminders_missed\":%u,\"streak\":%u",
                s->completed, s->stopped, s->skipped, s->missed, s->manual, s->manual_kept, s->reminders_shown,
                s->reminders_done, s->reminders_missed, s->streak);
-        printf(",\"strength_permille\":%u,\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 ",\"days\":[",
-               s->strength, s->away, s->away_of);
+        printf(",\"strength_permille\":%u,\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64
+               ",\"arrived\":%u,\"days\":[",
+               s->strength, s->away, s->away_of, s->arrived);
         for (size_t i = 0; i < nd; i++)
                 printf("%s{\"date\":\"%s\",\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64
                        ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u"
@@ -587,6 +589,9 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
         if (s->away_of > 0)
                 printf("  Away           away from the screen %" PRIu64 " of %" PRIu64 " min\n",
                        (uint64_t) (s->away / USEC_PER_MINUTE), (uint64_t) (s->away_of / USEC_PER_MINUTE));
+        /* Counts only: what other apps sent while a dnd recharge held it (the digest). */
+        if (s->arrived > 0)
+                printf("  While recharging: %u notification%s held\n", s->arrived, s->arrived == 1 ? "" : "s");
 
         if (nd == 0)
                 return;

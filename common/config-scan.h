@@ -33,6 +33,7 @@ typedef enum ConfigKey {
         KEY_HOOK_TIMEOUT,
         KEY_ALLOWANCE,
         KEY_DIGEST,
+        KEY_AWAY_SHARE,
         /* entries */
         KEY_TYPE,
         KEY_DAYS,
@@ -59,7 +60,7 @@ typedef enum ConfigKey {
         _KEY_MAX,
         _KEY_INVALID = -EINVAL,
 } ConfigKey;
-#define KEY_GENERAL_LAST KEY_DIGEST
+#define KEY_GENERAL_LAST KEY_AWAY_SHARE
 const char *config_key_to_string(ConfigKey k);
 ConfigKey config_key_from_string(const char *s);
 

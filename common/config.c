@@ -139,6 +139,7 @@ static const char *const key_names[_KEY_MAX] = {
         [KEY_HOOK_TIMEOUT] = "hook-timeout",
         [KEY_ALLOWANCE] = "allowance",
         [KEY_DIGEST] = "digest",
+        [KEY_AWAY_SHARE] = "away-share",
         [KEY_TYPE] = "type",
         [KEY_DAYS] = "days",
         [KEY_MESSAGE] = "message",
@@ -284,6 +285,16 @@ static void validate_general(Parser *p, const Section *s, Config *c) {
                                   CONFIG_ALLOWANCE_MAX);
                 else
                         c->allowance = (unsigned) atoi(v);
+        }
+        if (value_of(s, KEY_AWAY_SHARE)) {
+                /* A percentage, with or without its sign: "80%", "80". */
+                const char *v = value_of(s, KEY_AWAY_SHARE);
+                char q[QUOTE_MAX];
+                size_t n = strspn(v, "0123456789");
+                if (n == 0 || n > 3 || (v[n] && !streq(v + n, "%")) || atoi(v) > 100)
+                        key_error(p, s, KEY_AWAY_SHARE, "'%s' is not a share from 0%% to 100%%", quote(q, v));
+                else
+                        c->away_share = (unsigned) atoi(v);
         }
         parse_bool_key(p, s, KEY_RECONNECT, &c->reconnect);
         parse_bool_key(p, s, KEY_SILENCE, &c->silence_notifications);

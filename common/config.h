@@ -94,6 +94,8 @@ typedef struct Config {
         usec_t hook_timeout; /* a hook still running after this is killed */
         unsigned allowance;  /* broken days per 30 that freeze the streak instead of ending it */
         bool digest;         /* count other apps' notifications during a dnd recharge */
+        unsigned away_share; /* percent: a block stopped early with at least this share of its
+                              * planned length away from the screen is kept; 0 = only completion */
         bool hooks_allowed;  /* false when the file is writable by others than its owner */
         ShareConfig share;
         PartnerConfig partner;

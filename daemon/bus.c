@@ -395,7 +395,7 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 17,
+        r = sd_bus_message_append(reply, "a{sv}", 18,
                                   "Since", "t", s.since,
                                   "Until", "t", s.until,
                                   "Planned", "t", s.planned,
@@ -412,7 +412,8 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
                                   "Streak", "u", s.streak,
                                   "Away", "t", s.away,
                                   "AwayOf", "t", s.away_of,
-                                  "Strength", "u", s.strength);
+                                  "Strength", "u", s.strength,
+                                  "Arrived", "u", s.arrived);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -23,6 +23,7 @@ static const char * const history_kind_table[_HISTORY_KIND_MAX] = {
         [HISTORY_REMINDER_DONE] = "reminder-done",
         [HISTORY_REMINDER_MISSED] = "reminder-missed",
         [HISTORY_AWAY] = "away",
+        [HISTORY_ARRIVED] = "arrived",
 };
 
 const char *history_kind_to_string(HistoryKind k) {
@@ -231,6 +232,11 @@ static usec_t add_saturated(usec_t a, usec_t b) {
 
 typedef struct StatsContext {
         Stats stats;
+        unsigned away_share;
+        /* A scheduled block stopped early, waiting for its away line (which follows it at once)
+         * to say whether it was kept all the same: its occurrence, entry and planned length. */
+        bool pending;
+        HistoryEvent stopped;
         int64_t today;
         uint8_t days[HISTORY_STREAK_DAYS]; /* [0] is today, [1] yesterday, … */
         int64_t (*local_day_of)(usec_t t, void *userdata);
@@ -253,6 +259,26 @@ static void mark_day(StatsContext *ctx, usec_t of, uint8_t flags) {
         ctx->days[ctx->today - d] |= flags;
 }
 
+bool history_block_kept(HistoryKind outcome, usec_t planned, usec_t away, unsigned away_share) {
+        if (outcome == HISTORY_COMPLETED)
+                return true;
+        if (outcome != HISTORY_STOPPED || away_share == 0 || planned == 0)
+                return false;
+        /* away / planned ≥ share / 100, without division; the share is at most 100, so
+         * saturating the product only errs towards "not kept" for absurd lengths. */
+        away_share = MIN(away_share, 100u);
+        return (away > USEC_INFINITY / 100 ? USEC_INFINITY : away * 100) >=
+               (planned > USEC_INFINITY / 100 ? USEC_INFINITY : planned * away_share);
+}
+
+/* The stopped block waiting for its away line did not get one that keeps it: its day is broken. */
+static void flush_stopped(StatsContext *ctx) {
+        if (!ctx->pending)
+                return;
+        mark_day(ctx, ctx->stopped.of, DAY_PLANNED | DAY_BROKEN);
+        ctx->pending = false;
+}
+
 /* A scheduled block's outcome belongs to the occurrence (its planned start), on its own day: a
  * skip made today of next week's block counts next week, and not before that day has come. */
 static usec_t when_of(const HistoryEvent *ev, bool scheduled) {
@@ -264,6 +290,18 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
         bool scheduled = !streq(ev->source, "manual");
         usec_t t = when_of(ev, scheduled);
         bool in = t >= st->since && t < st->until;
+
+        /* A stopped block's away line is the very next one; anything else settles it. */
+        if (ctx->pending) {
+                if (ev->kind == HISTORY_AWAY && scheduled && streq(ev->source, ctx->stopped.source) &&
+                    streq(ev->entry, ctx->stopped.entry) && ev->of == ctx->stopped.of) {
+                        if (history_block_kept(HISTORY_STOPPED, ctx->stopped.planned, ev->kept, ctx->away_share)) {
+                                mark_day(ctx, ctx->stopped.of, DAY_PLANNED);
+                                ctx->pending = false;
+                        }
+                }
+                flush_stopped(ctx);
+        }
 
         /* For the streak, every event before `until` counts, in the window or not. */
         switch (ev->kind) {
@@ -290,7 +328,13 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
                                 st->stopped++;
                         st->kept = add_saturated(st->kept, ev->kept);
                 }
-                mark_day(ctx, ev->of, ev->kind == HISTORY_COMPLETED ? DAY_PLANNED : DAY_PLANNED | DAY_BROKEN);
+                if (ev->kind == HISTORY_STOPPED && ctx->away_share > 0) {
+                        /* Kept or broken: its away line, next, tells. */
+                        ctx->pending = true;
+                        ctx->stopped = *ev;
+                        mark_day(ctx, ev->of, DAY_PLANNED);
+                } else
+                        mark_day(ctx, ev->of, ev->kind == HISTORY_COMPLETED ? DAY_PLANNED : DAY_PLANNED | DAY_BROKEN);
                 break;
         case HISTORY_SKIPPED:
         case HISTORY_MISSED:
@@ -322,6 +366,11 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
                         st->away = add_saturated(st->away, ev->kept);
                         st->away_of = add_saturated(st->away_of, ev->planned);
                 }
+                break;
+        case HISTORY_ARRIVED:
+                if (in)
+                        st->arrived = (uint32_t) MIN((usec_t) st->arrived + MIN(ev->planned, (usec_t) UINT32_MAX),
+                                                     (usec_t) UINT32_MAX);
                 break;
         default:
                 break;
@@ -386,9 +435,17 @@ int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_
 
 int history_stats_allowing(const char *path, usec_t since, usec_t until, unsigned allowance,
                            int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret) {
+        return history_stats_with(path, since, until, &(HistoryRules) { .allowance = allowance }, local_day_of,
+                                  userdata, ret);
+}
+
+int history_stats_with(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                       int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret) {
         _cleanup_(fclosep) FILE *f = NULL;
+        unsigned allowance = rules ? rules->allowance : 0;
         StatsContext ctx = {
                 .stats = { .since = since, .until = until },
+                .away_share = rules ? rules->away_share : 0,
                 .local_day_of = local_day_of ?: utc_day_of,
                 .userdata = userdata,
         };
@@ -437,6 +494,7 @@ int history_stats_allowing(const char *path, usec_t since, usec_t until, unsigne
         }
         if (f && ferror(f))
                 return errno > 0 ? -errno : -EIO;
+        flush_stopped(&ctx);
 
         history_streak(ctx.days, HISTORY_STREAK_DAYS, allowance, &ctx.stats.streak, &ctx.stats.strength);
         *ret = ctx.stats;

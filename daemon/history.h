@@ -23,6 +23,10 @@ typedef enum HistoryKind {
                                   * known: planned = how long that recharge lasted, kept = how long
                                   * of it the screen was locked or idle (a kind of its own, so a
                                   * reader that predates it skips the line and keeps the rest) */
+        HISTORY_ARRIVED,         /* with the end of the last dnd recharge of a stretch: entry = an
+                                  * app's name ("" for the apps beyond the digest's list),
+                                  * planned = how many notifications it sent meanwhile (a count,
+                                  * never their text); one line per app, source "-" */
         _HISTORY_KIND_MAX,
         _HISTORY_KIND_INVALID = -EINVAL,
 } HistoryKind;
@@ -68,6 +72,7 @@ typedef struct Stats {
                                   * block completed (and at least one planned); a broken day
                                   * within the allowance freezes it (history_streak()) */
         uint32_t strength;       /* 0–1000 (per mille): kept and missed days, smoothed */
+        uint32_t arrived;        /* other apps' notifications held during dnd recharges */
 } Stats;
 
 /* A local day's blocks, for the streak and the strength. */
@@ -98,3 +103,19 @@ int history_stats(const char *path, usec_t since, usec_t until, int64_t (*local_
 /* history_stats() with an allowance for the streak and the strength (history_streak()). */
 int history_stats_allowing(const char *path, usec_t since, usec_t until, unsigned allowance,
                            int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret);
+
+/* Pure: whether a scheduled block with this outcome keeps its day. Completed: yes. Stopped
+ * early: when away_share (percent, 1–100) is set and the screen was locked or idle during it
+ * for at least away_share % of its planned length (planned > 0). Anything else: no. */
+bool history_block_kept(HistoryKind outcome, usec_t planned, usec_t away, unsigned away_share);
+
+/* The config's rules for the streak: [general] allowance and away-share. */
+typedef struct HistoryRules {
+        unsigned allowance;      /* broken days excused per 30 days */
+        unsigned away_share;     /* percent, 0 = only a completed block keeps its day */
+} HistoryRules;
+/* history_stats() with the rules: a stopped block followed by its away line (the next line,
+ * same source, entry and occurrence) is kept when history_block_kept() says so. rules may be
+ * NULL (no allowance, no away share). */
+int history_stats_with(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                       int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret);

@@ -208,6 +208,15 @@ void manager_count_notification(Manager *m, const char *app) {
                   m->n_digest, m->n_digest == 1 ? "application" : "applications");
 }
 
+/* The counts go into the history with the end they belong to: one "arrived" line per app (""
+ * for the others), counts and names only. */
+static void digest_record(Manager *m, ManagerChange *c, usec_t when) {
+        for (size_t k = 0; k < m->n_digest; k++)
+                manager_record(c, HISTORY_ARRIVED, when, false, m->digest[k].app, 0, m->digest[k].count, 0);
+        if (m->digest_other > 0)
+                manager_record(c, HISTORY_ARRIVED, when, false, "", 0, m->digest_other, 0);
+}
+
 /* "Signal 3 · Mail 5 · others 2" in the order they first came, "" when none; counts reset. */
 static char *digest_take(Manager *m) {
         char *buf = NULL;
@@ -260,6 +269,7 @@ static void announce_ended(Manager *m, ManagerChange *c, size_t k, usec_t when, 
         /* The digest goes with the end of the last dnd recharge: the one after which the
          * person reads what arrived. */
         if (c->n_events > 0 && c->events[c->n_events - 1].kind == MANAGER_EVENT_RECHARGE_ENDED && !any_dnd(m)) {
+                digest_record(m, c, when);
                 c->events[c->n_events - 1].digest = digest_take(m);
                 if (!c->events[c->n_events - 1].digest)
                         log_oom();

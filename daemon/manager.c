@@ -712,5 +712,7 @@ static int64_t local_day_of(usec_t t, void *userdata) {
 }
 
 int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret) {
-        return history_stats_allowing(m->history_path, since, now + 1, m->config->allowance, local_day_of, m, ret);
+        HistoryRules rules = { .allowance = m->config->allowance, .away_share = m->config->away_share };
+
+        return history_stats_with(m->history_path, since, now + 1, &rules, local_day_of, m, ret);
 }

@@ -182,6 +182,21 @@ is "$(jq -r '[.days[].kept_usec] | add' <<<"$j")" "$(jq -r .kept_usec <<<"$j")" 
 is "$(jq -r '.reminders_done' <<<"$j")" "1" "the done reminder counted"
 ctl_is 2 "stats --since nonsense" stats --since soon
 
+# What arrived during dnd recharges (the digest's "arrived" lines): a line when there is any,
+# the count in the JSON; never anything but counts.
+ctl_is 0 "stats before anything arrived" stats
+! grep -q 'While recharging' <<<"$OUT"
+ok $? "stats: no 'While recharging' line when nothing arrived"
+is "$(call GetStats t 0 | jq '.[0].Arrived.data')" "0" "GetStats: Arrived 0"
+t=$((($(date +%s) - 60) * S))
+printf '%s arrived - "Signal" 0 3 0\n%s arrived - "Mail" 0 2 0\n' "$t" "$t" >>"$T/state/recharged/history"
+ctl_is 0 "stats after five arrived" stats
+grep -Eq '^  While recharging: 5 notifications held$' <<<"$OUT"
+ok $? "stats: While recharging: 5 notifications held"
+ctl_is 0 "stats --json after five arrived" stats --json
+is "$(jq .arrived <<<"$OUT")" "5" "stats JSON: arrived 5"
+is "$(call GetStats t 0 | jq '.[0].Arrived.data')" "5" "GetStats: Arrived 5"
+
 # ---- reload and check-config ----
 next_before=$(prop NextEntry)/$(prop NextEventTime)
 printf '[general]\nheads-up = soon\n\n[x]\ntype = recharge\nstart = 25:00\nduration = 1h\n' >"$CONF"

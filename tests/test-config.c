@@ -197,6 +197,12 @@ static const struct {
         { "[general]\nallowance = -1\n", "t.conf:2: [general] allowance: '-1' is not a number of days from 0 to 30" },
         { "[general]\nallowance = 2 days\n",
           "t.conf:2: [general] allowance: '2 days' is not a number of days from 0 to 30" },
+        { "[general]\naway-share = 101%\n", "t.conf:2: [general] away-share: '101%' is not a share from 0% to 100%" },
+        { "[general]\naway-share = -5%\n", "t.conf:2: [general] away-share: '-5%' is not a share from 0% to 100%" },
+        { "[general]\naway-share = 80 %\n", "t.conf:2: [general] away-share: '80 %' is not a share from 0% to 100%" },
+        { "[general]\naway-share = 80%%\n", "t.conf:2: [general] away-share: '80%%' is not a share from 0% to 100%" },
+        { "[general]\naway-share = 0.8\n", "t.conf:2: [general] away-share: '0.8' is not a share from 0% to 100%" },
+        { "[general]\naway-share = %\n", "t.conf:2: [general] away-share: '%' is not a share from 0% to 100%" },
         { "[general]\nsilence-notifications =\n",
           "t.conf:2: [general] silence-notifications: '' is not a boolean, use yes or no" },
         { "[general]\nstatus = Back at %untill%\n",
@@ -1022,6 +1028,30 @@ static void rm_rf(const char *path) {
                 unlink(path);
 }
 
+/* [general] away-share: a percentage, with or without its sign; off (0) by default. */
+static void test_away_share(void) {
+        static const struct {
+                const char *text;
+                unsigned share;
+        } table[] = {
+                { "", 0 },
+                { "[general]\naway-share = 80%\n", 80 },
+                { "[general]\naway-share = 80\n", 80 },
+                { "[general]\naway-share = 0%\n", 0 },
+                { "[general]\naway-share = 100%\n", 100 },
+                { "[general]\naway-share = 007\n", 7 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_strv_free_ char **errors = NULL;
+                _cleanup_(config_freep) Config *c = NULL;
+
+                if (!is_int(load_str(table[i].text, &c, &errors), 0, "away-share[%zu] loads", i))
+                        continue;
+                is_int(c->away_share, table[i].share, "…away-share %u %%", table[i].share);
+        }
+}
+
 int main(void) {
         config_check_iniparser = true; /* our scan and iniparser must read every value alike */
         umask(022);
@@ -1029,6 +1059,7 @@ int main(void) {
                 abort();
 
         test_entry_type();
+        test_away_share();
         test_good();
         test_bad();
         test_limits();

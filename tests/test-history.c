@@ -21,7 +21,7 @@
 static void test_kinds(void) {
         static const char * const names[_HISTORY_KIND_MAX] = {
                 "started", "completed", "stopped", "skipped", "missed",
-                "reminder-shown", "reminder-done", "reminder-missed", "away",
+                "reminder-shown", "reminder-done", "reminder-missed", "away", "arrived",
         };
 
         for (HistoryKind k = 0; k < _HISTORY_KIND_MAX; k++) {
@@ -58,6 +58,10 @@ static void test_lines(void) {
                   "7 reminder-shown - \"stretch\" 7 0 0\n" },
                 { { 8, HISTORY_REMINDER_DONE, "", "stretch", 7, 0, 0 },
                   "8 reminder-done - \"stretch\" 7 0 0\n" },
+                { { 9, HISTORY_ARRIVED, "", "Signal", 0, 3, 0 },
+                  "9 arrived - \"Signal\" 0 3 0\n" },
+                { { 10, HISTORY_ARRIVED, "", "", 0, 2, 0 },
+                  "10 arrived - \"\" 0 2 0\n" },
                 { { UINT64_MAX, HISTORY_REMINDER_MISSED, "", "q\"\\\n\t\x01", UINT64_MAX, UINT64_MAX, UINT64_MAX },
                   "18446744073709551615 reminder-missed - \"q\\\"\\\\\\n\\t\\x01\" 18446744073709551615 "
                   "18446744073709551615 18446744073709551615\n" },
@@ -387,6 +391,151 @@ static void test_streak_table(void) {
         }
 }
 
+/* What arrived during dnd recharges: the counts of the lines whose time is in the window, by
+ * the time they were written (an end, not a block's planned start); other kinds untouched. */
+static void test_arrived(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history-arrived");
+        static const struct {
+                usec_t since, until;
+                uint32_t arrived;
+                const char *what;
+        } table[] = {
+                { 0, T(3, 0, 0), 3 + 2 + 4 + 1, "every line" },
+                { T(2, 0, 0), T(3, 0, 0), 4 + 1, "the second day's only (the end's time counts)" },
+                { 0, T(1, 10, 0), 0, "before any end: none" },
+                { 0, T(1, 11, 0), 0, "until is exclusive" },
+                { 0, T(1, 11, 0) + 1, 3 + 2, "…one µs later: the first end's" },
+        };
+        FILE *f = fopen(path, "we");
+
+        if (!f)
+                abort();
+        EV(T(1, 10, 0), "started", "schedule", "a", T(1, 10, 0), 60 * MIN_, 0);
+        EV(T(1, 11, 0), "completed", "schedule", "a", T(1, 10, 0), 60 * MIN_, 60 * MIN_);
+        EV(T(1, 11, 0), "arrived", "-", "Signal", 0, 3, 0);
+        EV(T(1, 11, 0), "arrived", "-", "Mail", 0, 2, 0);
+        EV(T(2, 10, 0), "started", "manual", "", 0, 0, 0);
+        EV(T(2, 10, 30), "stopped", "manual", "", 0, 0, 30 * MIN_);
+        EV(T(2, 10, 30), "arrived", "-", "Signal", 0, 4, 0);
+        EV(T(2, 10, 30), "arrived", "-", "", 0, 1, 0);
+        fclose(f);
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Stats s;
+
+                is_int(history_stats(path, table[i].since, table[i].until, NULL, NULL, &s), 0, "arrived: %s",
+                       table[i].what);
+                is_int(s.arrived, table[i].arrived, "…%u notifications", table[i].arrived);
+        }
+        {
+                Stats s;
+                is_int(history_stats(path, 0, T(3, 0, 0), NULL, NULL, &s), 0, "the whole file");
+                ok(s.completed == 1 && s.manual == 1 && s.kept == 60 * MIN_ && s.manual_kept == 30 * MIN_ && s.streak == 1,
+                   "…the arrived lines change no other figure");
+        }
+        /* A count beyond 32 bits saturates instead of wrapping. */
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        EV(T(1, 11, 0), "arrived", "-", "Flood", 0, UINT64_MAX, 0);
+        EV(T(1, 11, 0), "arrived", "-", "Mail", 0, 2, 0);
+        fclose(f);
+        {
+                Stats s;
+                is_int(history_stats(path, 0, T(3, 0, 0), NULL, NULL, &s), 0, "a huge count");
+                is_int(s.arrived, UINT32_MAX, "…saturates at UINT32_MAX");
+        }
+}
+
+/* Whether a block keeps its day: completion, or away from the screen for a share of it. */
+static void test_block_kept(void) {
+        static const struct {
+                HistoryKind outcome;
+                usec_t planned, away;
+                unsigned share;
+                bool kept;
+                const char *what;
+        } table[] = {
+                { HISTORY_COMPLETED, 45 * MIN_, 0, 0, true, "completed: kept, share 0" },
+                { HISTORY_COMPLETED, 45 * MIN_, 0, 80, true, "completed: kept, whatever the away time" },
+                { HISTORY_STOPPED, 45 * MIN_, 40 * MIN_, 80, true, "stopped, 40 of 45 min away, share 80 %: kept" },
+                { HISTORY_STOPPED, 45 * MIN_, 30 * MIN_, 80, false, "stopped, 30 of 45 min away, share 80 %: not" },
+                { HISTORY_STOPPED, 45 * MIN_, 45 * MIN_, 0, false, "share 0: a stop never keeps, even all away" },
+                { HISTORY_STOPPED, 45 * MIN_, 36 * MIN_, 80, true, "exactly 80 %: kept (at least)" },
+                { HISTORY_STOPPED, 45 * MIN_, 36 * MIN_ - 1, 80, false, "a µs under 80 %: not" },
+                { HISTORY_STOPPED, 45 * MIN_, 45 * MIN_, 100, true, "share 100 %: all of it away" },
+                { HISTORY_STOPPED, 45 * MIN_, 45 * MIN_ - 1, 100, false, "…a µs less: not" },
+                { HISTORY_STOPPED, 0, 10 * MIN_, 80, false, "no planned length: not" },
+                { HISTORY_STOPPED, USEC_INFINITY, USEC_INFINITY, 80, true, "huge lengths do not overflow" },
+                { HISTORY_SKIPPED, 45 * MIN_, 45 * MIN_, 80, false, "skipped: never" },
+                { HISTORY_MISSED, 45 * MIN_, 45 * MIN_, 80, false, "missed: never" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                is_int(history_block_kept(table[i].outcome, table[i].planned, table[i].away, table[i].share),
+                       table[i].kept, "block kept: %s", table[i].what);
+}
+
+/* The away share through the history file: the stopped line and its away line, as the daemon
+ * writes them, on day 101 after a kept day 100. */
+static void test_away_share(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history-away");
+        static const struct {
+                unsigned share;
+                int away_min;             /* -1: no away line (logind could not tell) */
+                bool other_between;       /* another line between the stop and its away line */
+                uint32_t streak;
+                const char *what;
+        } table[] = {
+                { 80, 40, false, 2, "40 of 45 min away, share 80 %: the day is kept" },
+                { 80, 30, false, 0, "30 of 45 min away: broken" },
+                { 0, 45, false, 0, "share 0: a stop breaks the day, even all away" },
+                { 80, -1, false, 0, "no away line: broken" },
+                { 80, 40, true, 0, "an away line that is not the next line belongs to no stop" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                HistoryRules rules = { .away_share = table[i].share };
+                usec_t of = T(101, 7, 0);
+                FILE *f = fopen(path, "we");
+                Stats s;
+
+                if (!f)
+                        abort();
+                EV(T(100, 7, 45), "completed", "schedule", "morning", T(100, 7, 0), 45 * MIN_, 45 * MIN_);
+                EV(of, "started", "schedule", "morning", of, 45 * MIN_, 0);
+                EV(of + 44 * MIN_, "stopped", "schedule", "morning", of, 45 * MIN_, 44 * MIN_);
+                if (table[i].other_between)
+                        EV(of + 44 * MIN_, "reminder-shown", "-", "stretch", of + 44 * MIN_, 0, 0);
+                if (table[i].away_min >= 0)
+                        EV(of + 44 * MIN_, "away", "schedule", "morning", of, 44 * MIN_,
+                           (usec_t) table[i].away_min * MIN_);
+                fclose(f);
+                is_int(history_stats_with(path, 0, T(102, 0, 0), &rules, NULL, NULL, &s), 0, "away share: %s",
+                       table[i].what);
+                is_int(s.streak, table[i].streak, "…streak %u", table[i].streak);
+                ok(s.stopped == 1 && s.completed == 1, "…still counted as stopped, not completed");
+        }
+        /* A stopped block of another day in between does not take the first one's away line. */
+        {
+                HistoryRules rules = { .away_share = 80 };
+                FILE *f = fopen(path, "we");
+                Stats s;
+
+                if (!f)
+                        abort();
+                EV(T(100, 7, 44), "stopped", "schedule", "morning", T(100, 7, 0), 45 * MIN_, 44 * MIN_);
+                EV(T(100, 7, 44), "away", "schedule", "evening", T(100, 7, 0), 44 * MIN_, 44 * MIN_);
+                EV(T(101, 7, 44), "stopped", "schedule", "morning", T(101, 7, 0), 45 * MIN_, 44 * MIN_);
+                EV(T(101, 7, 44), "away", "schedule", "morning", T(101, 7, 0), 44 * MIN_, 44 * MIN_);
+                fclose(f);
+                is_int(history_stats_with(path, 0, T(102, 0, 0), &rules, NULL, NULL, &s), 0,
+                       "away share: the away line of another entry");
+                is_int(s.streak, 1, "…keeps nothing: day 100 broken, day 101 kept");
+                is_int(history_stats_with(path, 0, T(102, 0, 0), NULL, NULL, NULL, &s), 0, "…no rules");
+                is_int(s.streak, 0, "…streak 0");
+        }
+}
+
 static const Tz *berlin;
 static int64_t berlin_day(usec_t t, void *userdata) {
         return local_day(tz_to_local(berlin, (int64_t) (t / USEC_PER_SEC)));
@@ -453,6 +602,9 @@ int main(void) {
         test_streak_edges(tmp);
         test_streak_table();
         test_streak_dst(tmp);
+        test_arrived(tmp);
+        test_block_kept();
+        test_away_share(tmp);
 
         {
                 char *cmd;

@@ -2,6 +2,7 @@
 /* test-manager.c: the daemon's state machine in-process, with the clock passed in: sequences of
  * (instant, action) → the events listeners hear, the status, the state file and the history,
  * in milliseconds and without a bus. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -668,6 +669,48 @@ static void test_allowance(void) {
         }
 }
 
+/* away-share from the config reaches the streak: kept, a stopped evening mostly locked, kept. */
+static void test_away_share(void) {
+        static const struct {
+                const char *general;
+                const char *locked;       /* when the screen locks on the second evening */
+                uint32_t streak;
+                const char *what;
+        } table[] = {
+                { "", "21:05", 1, "no away-share: the stopped evening ends the streak" },
+                { "away-share = 80%\n", "21:05", 3, "away-share = 80%: 53 of 60 min away keeps the day" },
+                { "away-share = 80%\n", "21:30", 1, "away-share = 80%: 28 of 60 min away does not" },
+                { "away-share = 0\n", "21:00", 1, "away-share = 0: a stop never keeps the day" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_free_ char *conf = NULL;
+                Manager *m;
+                Stats st;
+
+                if (asprintf(&conf, "[general]\nheads-up = 0\n%s\n[evening]\ntype = recharge\nstart = 21:00\n"
+                                    "end = 22:00\n", table[i].general) < 0)
+                        abort();
+                reset_files();
+                m = start(conf, at("08:00"));
+                manager_set_presence(m, PRESENCE_ACTIVE, 0, at("08:00"));
+                run_until(m, at("+1 08:00"));
+                {
+                        char when[16];
+                        snprintf(when, sizeof when, "+1 %s", table[i].locked);
+                        run_until(m, at(when));
+                        manager_set_presence(m, PRESENCE_LOCKED, 0, at(when));
+                }
+                act(m, at("+1 21:58"), ACTION_STOP, NULL, 0, NULL, NULL);
+                manager_set_presence(m, PRESENCE_ACTIVE, 0, at("+1 21:58"));
+                run_until(m, at("+2 23:00"));
+                is_int(manager_stats(m, at("00:00"), at("+2 23:00"), &st), 0, "stats: %s", table[i].what);
+                ok(st.completed == 2 && st.stopped == 1, "…2 completed, 1 stopped");
+                is_int(st.streak, table[i].streak, "…streak %u", table[i].streak);
+                manager_free(m);
+        }
+}
+
 /* ---- the digest: other apps' notifications during a dnd recharge, by app name ---- */
 
 static char digests[1024];
@@ -759,6 +802,95 @@ static void test_digest(void) {
         }
 }
 
+/* The "arrived" lines of the history since reset_files(), as "app count" pairs ("" others). */
+static char *history_arrived(void) {
+        _cleanup_free_ char *path = path_join(tmp, "state/recharged/history"), *all = read_all(path);
+        char *out = calloc(1, 4096);
+
+        for (char *p = all, *nl; out && p && *p; p = nl + 1) {
+                HistoryEvent ev;
+
+                nl = strchr(p, '\n');
+                if (!nl)
+                        break;
+                *nl = '\0';
+                if (history_parse_line(p, &ev) < 0 || ev.kind != HISTORY_ARRIVED)
+                        continue;
+                snprintf(out + strlen(out), 4096 - strlen(out), "%s%s %" PRIu64 "@%s", *out ? ", " : "",
+                         *ev.entry ? ev.entry : "(others)", ev.planned, ev.time == at("11:30") ? "end" : "?");
+        }
+        return out;
+}
+
+/* The digest's counts go into the history with the end of the last dnd recharge, and into the
+ * stats: counts and names only. */
+static void test_digest_history(void) {
+        static const char conf[] =
+                "[general]\nheads-up = 0\n%s\n"
+                "[a]\ntype = recharge\nstart = 10:00\nend = 11:00\n\n"
+                "[b]\ntype = recharge\nstart = 10:30\nend = 11:30\n";
+        static const struct {
+                const char *general, *apps, *want;
+                uint32_t arrived;
+                const char *what;
+        } table[] = {
+                { "", "Signal,Mail,Signal,Signal,Mail", "Signal 3@end, Mail 2@end", 5,
+                  "one line per app, at the last dnd end" },
+                { "", "", "", 0, "nothing arrived: no line" },
+                { "digest = no\n", "Signal,Mail", "", 0, "digest = no: no line" },
+                { "", "a1,a2,a3,a4,a5,a6,a7,a8,a9,a10,a11,a12,a13,a14,a15,a16,a17,a18,a17",
+                  "a1 1@end, a2 1@end, a3 1@end, a4 1@end, a5 1@end, a6 1@end, a7 1@end, a8 1@end, a9 1@end, "
+                  "a10 1@end, a11 1@end, a12 1@end, a13 1@end, a14 1@end, a15 1@end, a16 1@end, (others) 3@end",
+                  19, "beyond 16 apps: one line for the others" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                _cleanup_free_ char *c = NULL, *apps = strdup(table[i].apps), *got = NULL, *all = NULL,
+                                    *hpath = path_join(tmp, "state/recharged/history");
+                Manager *m;
+                Stats st;
+
+                if (asprintf(&c, conf, table[i].general) < 0 || !apps)
+                        abort();
+                reset_files();
+                m = start(c, at("08:00"));
+                run_until(m, at("10:40"));
+                for (char *p = apps, *sp; (p = strtok_r(p, ",", &sp)); p = NULL)
+                        manager_count_notification(m, p);
+                run_until(m, at("12:00"));
+                got = history_arrived();
+                is_str(got, table[i].want, "digest history: %s", table[i].what);
+                is_int(manager_stats(m, at("00:00"), at("12:00"), &st), 0, "…stats");
+                is_int(st.arrived, table[i].arrived, "…Arrived %u", table[i].arrived);
+                ok(st.completed == 2, "…both blocks still counted as completed");
+                manager_free(m);
+                all = read_all(hpath);
+                ok(all && !strstr(all, "·"), "…the history holds no digest text, only lines");
+        }
+        /* Two stretches of dnd: each end carries its own counts; a window holds its own. */
+        {
+                static const char two[] = "[general]\nheads-up = 0\n\n"
+                                          "[a]\ntype = recharge\nstart = 10:00\nend = 11:00\n\n"
+                                          "[b]\ntype = recharge\nstart = 14:00\nend = 15:00\n";
+                Manager *m;
+                Stats st;
+
+                reset_files();
+                m = start(two, at("08:00"));
+                run_until(m, at("10:10"));
+                manager_count_notification(m, "Signal");
+                run_until(m, at("14:10"));
+                manager_count_notification(m, "Mail");
+                manager_count_notification(m, "Mail");
+                run_until(m, at("16:00"));
+                is_int(manager_stats(m, at("00:00"), at("16:00"), &st), 0, "two dnd stretches");
+                is_int(st.arrived, 3, "…Arrived counts both");
+                is_int(manager_stats(m, at("12:00"), at("16:00"), &st), 0, "…the afternoon only");
+                is_int(st.arrived, 2, "…Arrived 2");
+                manager_free(m);
+        }
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -789,8 +921,10 @@ int main(void) {
         test_presence();
         test_presence_status();
         test_allowance();
+        test_away_share();
         test_digest();
         test_digest_welcome();
+        test_digest_history();
 
         tz_free(test_tz);
         reset_files();
