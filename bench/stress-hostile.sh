@@ -76,7 +76,8 @@ storm=$(median_ms 200)
 sleep "$SECONDS_"
 # shellcheck disable=SC2086
 kill $pids 2>/dev/null
-wait 2>/dev/null
+# shellcheck disable=SC2086
+wait $pids 2>/dev/null # not a bare wait: the daemon is a child too
 calls=$(cat "$T"/calls.* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 alive=yes
 kill -0 "$DAEMON_PID" 2>/dev/null || alive=no
