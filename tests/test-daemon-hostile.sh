@@ -8,13 +8,14 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
 
-cat >"$CONF" <<'EOF2'
+# A block hours from now, whatever the hour the test runs at: nothing is on while it runs.
+cat >"$CONF" <<EOF2
 [general]
 heads-up = 0
 
 [far]
 type = recharge
-start = 03:00
+start = $(date -u -d "@$(($(date +%s) + 3 * 3600))" +%H:%M)
 duration = 30min
 EOF2
 cp "$CONF" "$T/good.conf"

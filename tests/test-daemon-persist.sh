@@ -8,13 +8,14 @@ test_setup
 
 S=1000000
 INF=18446744073709551615
-cat >"$CONF" <<'EOF'
+# Hours from now, whatever the hour the test runs at.
+cat >"$CONF" <<EOF
 [general]
 heads-up = 0
 
 [later]
 type = recharge
-start = 23:59
+start = $(date -u -d "@$(($(date +%s) + 3 * 3600))" +%H:%M)
 duration = 1min
 EOF
 

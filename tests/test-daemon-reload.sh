@@ -8,6 +8,10 @@
 test_setup
 
 hms() { date -u -d "@$1" +%H:%M:%S; }
+# Clock times hours from now: no block or reminder of these configs falls due while the test runs,
+# whatever the hour (rel H: the whole hour H hours ahead, "HH:MM").
+hour0=$(( $(date +%s) / 3600 * 3600 )) # once: the same answer for the config and the checks
+rel() { date -u -d "@$(( hour0 + $1 * 3600 + ${2:-0} * 60 ))" +%H:%M; }
 S=1000000
 base=$(date +%s)
 on=$((base - 60))
@@ -18,13 +22,13 @@ heads-up = 0
 
 [keep]
 type = recharge
-start = 06:00
+start = $(rel 6)
 duration = 30min
 message = Old words
 
 [gone]
 type = recharge
-start = 05:00
+start = $(rel 5)
 duration = 10min
 
 [now-on]
@@ -35,7 +39,7 @@ message = On right now
 
 [tea]
 type = selfcare
-at = 16:00
+at = $(rel 10)
 message = Tea
 EOF
 daemon_start || { tap_done; exit 1; }
@@ -54,7 +58,7 @@ heads-up = 0
 
 [keep]
 type = recharge
-start = 06:15
+start = $(rel 6 15)
 duration = 30min
 message = New words
 
@@ -66,7 +70,7 @@ message = Move
 
 [tea]
 type = selfcare
-at = 16:00
+at = $(rel 10)
 message = Tea
 EOF
 mark
@@ -86,7 +90,7 @@ is "$(signals_since_mark | jq -c "select(.member == \"InterfacesRemoved\") | .da
 ch=$(signals_since_mark | jq -r "select(.member == \"PropertiesChanged\" and .path == \"$(entry_path keep)\") | .data[1] | keys[]" | sort -u | tr '\n' ' ')
 is "$ch" "Message NextEnd NextStart Start " "PropertiesChanged on a changed entry names what changed"
 is "$(signals_since_mark | jq -c "select(.path == \"$(entry_path tea)\")" | wc -l)" 0 "an unchanged entry emits nothing"
-is "$(eprop keep Message) $(eprop keep Start)" "New words 06:15:00" "the changed entry reads as the new file says"
+is "$(eprop keep Message) $(eprop keep Start)" "New words $(rel 6 15):00" "the changed entry reads as the new file says"
 is "$(call ListEntries | jq -r '.[0] | map(.[0]) | join(" ")')" "added keep tea" "ListEntries shows the new schedule"
 is "$(signals_since_mark | jq -c 'select(.member == "RechargeEnded") | .data')" '["schedule","now-on","stopped"]' \
    "the block whose entry is gone ends (stopped)"
@@ -131,17 +135,17 @@ kill -0 "$DAEMON_PID"
 ok $? "the daemon keeps running"
 
 cp "$T/v2.conf" "$CONF"
-cat >>"$CONF" <<'EOF'
+cat >>"$CONF" <<EOF
 
 [hup]
 type = selfcare
-at = 10:00
+at = $(rel 12)
 EOF
 mark
 kill -HUP "$DAEMON_PID"
 a=$(wait_for '.member == "InterfacesAdded"' 5)
 is "$(echo "$a" | jq -r '.data[0]')" "$(entry_path hup)" "SIGHUP with a good file: the new entry appears"
-is "$(eprop hup At)" '["10:00:00"]' "…with its rule"
+is "$(eprop hup At)" "[\"$(rel 12):00\"]" "…with its rule"
 daemon_stop
 
 # ---- the config file gone at reload (a daemon started without --config, as the unit does) ----
