@@ -54,6 +54,22 @@ int status_read(sd_bus_message *m, Status *s);
  * offline and return why there. */
 int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason);
 
+/* ---- org.recharged.Share1 (share-bus.c) ---- */
+
+/* What status and watch wait for recharged-share, at most: it is asked beside recharged, and a bar
+ * must not wait on a helper that is stuck; `rechargectl share` waits as long as for recharged. */
+#define SHARE_STATUS_TIMEOUT (500 * USEC_PER_MSEC)
+#define SHARE_CALL_TIMEOUT RECHARGECTL_STATUS_TIMEOUT
+
+/* Reads an a{sv} of Share1 properties (GetAll's reply, PropertiesChanged' changes) into s. */
+int share_status_read(sd_bus_message *m, ShareStatus *s);
+/* Properties.GetAll of Share1, never starting recharged-share, waiting at most timeout: 0 and
+ * s->online, or a negative errno (error filled, nothing printed). */
+int bus_get_share(sd_bus *bus, usec_t timeout, ShareStatus *s, sd_bus_error *error);
+/* The same, answered to callback. */
+int bus_get_share_async(sd_bus *bus, sd_bus_slot **ret_slot, usec_t timeout, sd_bus_message_handler_t callback,
+                        void *userdata);
+
 /* Every entry object's rule, through ObjectManager.GetManagedObjects(), sorted by name. */
 int bus_get_entries(sd_bus *bus, Entry **ret, size_t *ret_n);
 void entries_free(Entry *e, size_t n);

@@ -34,6 +34,12 @@
  *   time_zone          the daemon's zone ("Europe/Berlin")
  *   presence           "active", "idle", "locked" or "unknown"
  *   version            the daemon's version
+ *   share              recharged-share's state, null when it does not answer: state ("idle",
+ *                      "syncing", "offline", "refused", "disabled"), last_sync(_usec),
+ *                      last_error, published
+ *   partner            the partner followed, null when none: name, mode ("recharging",
+ *                      "available", "unknown"), until(_usec), next_start(_usec),
+ *                      next_end(_usec), updated(_usec), stale (older than an hour), text
  */
 
 static const char *const color_mode[] = {
@@ -63,6 +69,10 @@ int status_init(Status *s) {
                         status_done(s);
                         return -ENOMEM;
                 }
+        if (share_status_init(&s->share) < 0) {
+                status_done(s);
+                return -ENOMEM;
+        }
         return 0;
 }
 
@@ -77,6 +87,7 @@ void status_done(Status *s) {
         free(s->time_zone);
         free(s->presence);
         free(s->version);
+        share_status_done(&s->share);
         *s = (Status) {};
 }
 
@@ -410,6 +421,8 @@ void output_json(FILE *f, const Status *s, const OutputContext *c) {
         json_string(f, *s->presence ? s->presence : "unknown");
         fputs(",\"version\":", f);
         json_string(f, s->version);
+        json_share(f, &s->share, c);
+        json_partner(f, &s->share, c);
         fputs("}\n", f);
 }
 
@@ -438,6 +451,30 @@ void output_next_phrase(FILE *f, const Status *s, const OutputContext *c, bool r
 
 static void label(FILE *f, const char *l) {
         fprintf(f, "%8s: ", l);
+}
+
+/* The partner, and sharing when it is not well: "Partner: …" and "Sharing: …", as lines of the
+ * human format or (tooltip) as more lines of waybar's tooltip; nothing when there is nothing to say. */
+static void output_share_lines(FILE *f, const Status *s, const OutputContext *c, bool tooltip) {
+        _cleanup_free_ char *partner = partner_text(&s->share, c, true);
+        _cleanup_free_ char *problem = share_problem_text(&s->share, c, true);
+
+        if (partner) {
+                if (tooltip)
+                        fprintf(f, "\nPartner: %s", partner);
+                else {
+                        label(f, "Partner");
+                        fprintf(f, "%s\n", partner);
+                }
+        }
+        if (problem) {
+                if (tooltip)
+                        fprintf(f, "\nSharing: %s", problem);
+                else {
+                        label(f, "Sharing");
+                        fprintf(f, "%s\n", problem);
+                }
+        }
 }
 
 void output_human(FILE *f, const Status *s, const OutputContext *c) {
@@ -505,6 +542,7 @@ void output_human(FILE *f, const Status *s, const OutputContext *c) {
                 fputc('\n', f);
         } else
                 fputs("nothing planned\n", f);
+        output_share_lines(f, s, c, false);
 }
 
 void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
@@ -545,6 +583,13 @@ void output_human_line(FILE *f, const Status *s, const OutputContext *c) {
                 fputs(", next: ", f);
                 output_next_phrase(f, s, c, false);
         }
+        /* one line for watch: the partner and a sharing problem after a ';' */
+        _cleanup_free_ char *partner = partner_text(&s->share, c, true);
+        _cleanup_free_ char *problem = share_problem_text(&s->share, c, true);
+        if (partner)
+                fprintf(f, "; %s", partner);
+        if (problem)
+                fprintf(f, "; sharing %s", problem);
         fputc('\n', f);
 }
 
@@ -597,6 +642,7 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
                 fputs("\nNext: ", tt);
                 output_next_phrase(tt, s, c, true);
         }
+        output_share_lines(tt, s, c, true);
         if (fclose(tt) != 0)
                 return;
 
@@ -614,13 +660,14 @@ void output_waybar(FILE *f, const Status *s, const OutputContext *c) {
 /* ---- --format=TEMPLATE ---- */
 
 const char *const output_placeholders[] = { "mode", "until", "since", "left", "message", "entry", "status",
-                                            "next", "next-event", "next-time", "percentage", NULL };
+                                            "next", "next-event", "next-time", "percentage", "partner", NULL };
 
 typedef struct Lookup {
         const Status *s;
         const OutputContext *c;
         char buf[TIME_TEXT_MAX + SPAN_MAX];
         char *escaped; /* the last text value, made safe for a terminal */
+        char *partner;
 } Lookup;
 
 static const char *status_lookup(const char *name, size_t n, void *userdata) {
@@ -653,6 +700,11 @@ static const char *status_lookup(const char *name, size_t n, void *userdata) {
         else if (IS("percentage")) {
                 snprintf(l->buf, sizeof l->buf, "%u", status_percentage(s, c->now));
                 val = l->buf;
+        } else if (IS("partner")) {
+                /* escaped below with the rest; "" when none, so a %[ … ] segment drops it */
+                free(l->partner);
+                l->partner = partner_text(&s->share, c, false);
+                val = l->partner ?: "";
         }
 #undef IS
         if (!val)
@@ -668,6 +720,7 @@ char *output_template_expand(const char *template, const Status *s, const Output
         Lookup l = { .s = s, .c = c };
         char *r = template_expand(template, status_lookup, &l);
         free(l.escaped);
+        free(l.partner);
         return r;
 }
 

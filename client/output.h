@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "share-status.h"
 #include "timeparse.h"
 #include "tz.h"
 
@@ -26,6 +27,7 @@ typedef struct Status {
         char *time_zone;     /* the daemon's zone, "" from an older daemon */
         char *presence;      /* "active", "idle", "locked", "unknown" */
         char *version;
+        ShareStatus share;   /* recharged-share's view, asked apart (online false: not shown) */
 } Status;
 
 int status_init(Status *s);  /* every string "", online false; -ENOMEM */
@@ -108,5 +110,23 @@ extern const char *const output_placeholders[];
 /* Expands a --format template (status-template.h's language: %[ … ] segments too), values
  * escaped for a terminal; a new string or NULL on ENOMEM. */
 char *output_template_expand(const char *template, const Status *s, const OutputContext *c);
+/* ---- recharged-share in the formats (output-share.c) ---- */
+
+/* "today", "tomorrow", "Wed" within a week, else "2026-12-20"; "" for 0. */
+char *format_day_word(const OutputContext *c, usec_t t, char buf[static TIME_TEXT_MAX]);
+/* The partner in a person's words: "Sam recharging until 21:45", "Sam's alone time: today
+ * 21:00–22:00", with " (last read 3h ago)" when the copy is older than PARTNER_STALE_USEC. NULL
+ * when no partner is followed (or ENOMEM). escape: made safe for a terminal (text_escape()). */
+char *partner_text(const ShareStatus *s, const OutputContext *c, bool escape);
+/* The one line when sharing is not well: "offline: …", "refused: …", or the last error; NULL
+ * when it is well, off (disabled) or recharged-share did not answer. */
+char *share_problem_text(const ShareStatus *s, const OutputContext *c, bool escape);
+/* ,"share":{…} and ,"partner":{…}, each null when there is nothing to say (leading comma). */
+void json_share(FILE *f, const ShareStatus *s, const OutputContext *c);
+void json_partner(FILE *f, const ShareStatus *s, const OutputContext *c);
+/* The instant the partner's text changes with the clock alone (the copy turns stale, its age
+ * gains an hour, midnight turns "tomorrow" into "today"), 0 if never. */
+usec_t partner_next_refresh(const ShareStatus *s, const OutputContext *c);
+
 /* The one a command chooses; human_line picks output_human_line for the human format. */
 void output_status(FILE *f, OutputFormat fmt, bool human_line, const Status *s, const OutputContext *c);

@@ -201,6 +201,12 @@ static int verb_status(Ctl *c, int argc, char **argv) {
         r = ctl_bus_quiet(c, &reason);
         if (r >= 0)
                 r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR ? &reason : NULL);
+        if (r >= 0) {
+                /* recharged-share beside it, briefly: absent, off or too slow, it is just not shown */
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                if (bus_get_share(c->bus, SHARE_STATUS_TIMEOUT, &s.share, &error) < 0)
+                        s.share.online = false;
+        }
         if (r == BUS_OFFLINE && c->format == OUTPUT_WAYBAR) {
                 /* The bar keeps working: an "offline" object that says why, and success. */
                 c->out.offline_reason = reason;
@@ -364,6 +370,8 @@ static const Verb verbs[] = {
           "planned and kept time, counts, streak, a chart per day (7d)" },
         { "reload", 0, 0, OPT_QUIET, verb_reload, "", "make recharged re-read its configuration" },
         { "check-config", 0, 1, 0, verb_check_config, "[FILE]", "validate a configuration, no daemon needed" },
+        { "share", 0, 1, OPT_JSON | OPT_QUIET, verb_share, "[sync]",
+          "sharing with your calendar and your partner's; 'sync': publish now" },
         { "export", 0, 0, OPT_DAYS | OPT_NO_REMINDERS, verb_export, "[--days N] [--no-reminders]", "the schedule as iCalendar (stdout), for a partner" },
         { "help", 0, 1, 0, NULL, "[COMMAND]", "this text, or one command's" },
 };
@@ -375,7 +383,8 @@ static const struct {
         { OPT_JSON, "  -j --json             JSON, keys as in rechargectl(1)" },
         { OPT_WAYBAR, "     --waybar           a JSON object for waybar's custom module" },
         { OPT_FORMAT, "     --format=TEMPLATE  a line from TEMPLATE: %mode% %until% %since% %left% %message%\n"
-                      "                        %entry% %status% %next% %next-event% %next-time% %percentage% %%" },
+                      "                        %entry% %status% %next% %next-event% %next-time% %percentage%\n"
+                      "                        %partner% %%" },
         { OPT_MESSAGE, "  -m --message=TEXT     what the recharge is for (shown to others)" },
         { OPT_DAYS, "     --days=N           how many days ahead (agenda: 7; export: no end)" },
         { OPT_SINCE, "     --since=SPAN|DATE  how far back (default 7d), or from a day (YYYY-MM-DD)" },
@@ -400,7 +409,7 @@ static void help(void) {
         for (size_t i = 0; i < ELEMENTSOF(option_help); i++)
                 printf("%s\n", option_help[i].text);
         printf("\nSPAN: 45min, 1h 30min, 2h, 1d (systemd.time(7)). HH:MM: local time, the next one to come.\n"
-               "Exit status: 0 done, 1 refused or recharged not running, 2 bad usage.\n"
+               "Exit status: 0 done, 1 refused or recharged (share: recharged-share) not running, 2 bad usage.\n"
                "See rechargectl(1).\n");
 }
 

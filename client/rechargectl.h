@@ -85,3 +85,5 @@ int verb_list(Ctl *c, int argc, char **argv);
 int verb_agenda(Ctl *c, int argc, char **argv);
 int verb_stats(Ctl *c, int argc, char **argv);
 int verb_watch(Ctl *c, int argc, char **argv);
+/* share-bus.c: rechargectl share [sync] */
+int verb_share(Ctl *c, int argc, char **argv);

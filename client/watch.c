@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* watch.c: rechargectl watch: a line per change from PropertiesChanged, one a minute while a
- * countdown is shown, through daemon restarts (NameOwnerChanged); never polls. */
+/* watch.c: rechargectl watch: a line per change from PropertiesChanged (recharged's and
+ * recharged-share's), one a minute while a countdown is shown, through restarts of either
+ * (NameOwnerChanged); never polls. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@ typedef struct Watch {
         sd_bus *bus;
         sd_event_source *timer;
         sd_bus_slot *get_slot;
+        sd_bus_slot *share_slot;
         Status status;
         char *last;      /* the line printed last: the same state is not printed twice */
         char *reason;    /* why the last GetStatus found nobody */
@@ -47,8 +49,14 @@ static void watch_print(Watch *w) {
                 w->last = TAKE_PTR(line);
         }
 
-        /* Only while something counts down does the clock alone change the line. */
+        /* Only while something counts down (or the partner's words age) does the clock alone
+         * change the line. */
         next = status_next_refresh(&w->status, w->ctl->out.now);
+        if (w->status.online) {
+                usec_t p = partner_next_refresh(&w->status.share, &w->ctl->out);
+                if (p != 0 && (next == 0 || p < next))
+                        next = p;
+        }
         if (next == 0) {
                 (void) sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);
                 return;
@@ -62,13 +70,23 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* recharged's status is replaced whole; recharged-share's part, asked apart, stays. */
+static void status_replace(Watch *w, Status *fresh) {
+        ShareStatus share = w->status.share;
+
+        w->status.share = fresh->share;
+        fresh->share = share;
+        status_done(&w->status);
+        w->status = *fresh;
+        *fresh = (Status) {};
+}
+
 static void set_offline(Watch *w) {
         Status fresh;
 
         if (status_init(&fresh) < 0)
                 return;
-        status_done(&w->status);
-        w->status = fresh;
+        status_replace(w, &fresh);
         watch_print(w);
 }
 
@@ -102,9 +120,90 @@ static int on_status(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
                 return 0;
         }
         fresh.online = true;
-        status_done(&w->status);
-        w->status = fresh;
+        status_replace(w, &fresh);
         watch_print(w);
+        return 0;
+}
+
+/* ---- recharged-share: its absence, its slowness or its errors only hide its lines ---- */
+
+static void share_set(Watch *w, ShareStatus *fresh) {
+        share_status_done(&w->status.share);
+        w->status.share = *fresh;
+        *fresh = (ShareStatus) {};
+        watch_print(w);
+}
+
+static void share_gone(Watch *w) {
+        ShareStatus none;
+
+        if (share_status_init(&none) >= 0)
+                share_set(w, &none);
+}
+
+static int on_share(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+        ShareStatus fresh;
+
+        w->share_slot = sd_bus_slot_unref(w->share_slot);
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                share_gone(w);
+                return 0;
+        }
+        if (share_status_init(&fresh) < 0)
+                return 0;
+        if (share_status_read(reply, &fresh) < 0) {
+                share_status_done(&fresh);
+                share_gone(w);
+                return 0;
+        }
+        fresh.online = true;
+        share_set(w, &fresh);
+        return 0;
+}
+
+static int get_share(Watch *w) {
+        w->share_slot = sd_bus_slot_unref(w->share_slot); /* a newer answer wins */
+        return bus_get_share_async(w->bus, &w->share_slot, SHARE_STATUS_TIMEOUT, on_share, w);
+}
+
+static int on_share_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+        const char *iface;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &iface);
+        if (r < 0 || !streq(iface, SHARE1_INTERFACE))
+                return 0;
+        if (!w->status.share.online || w->share_slot) {
+                /* not known yet, or an answer on its way: all of it, fresh */
+                (void) get_share(w);
+                return 0;
+        }
+        r = share_status_read(m, &w->status.share);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "s");
+        if (r < 0 || sd_bus_message_at_end(m, false) == 0) {
+                /* unreadable, or invalidated without values: ask for all of it */
+                (void) get_share(w);
+                return 0;
+        }
+        watch_print(w);
+        return 0;
+}
+
+static int on_share_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+        const char *name, *old, *new;
+
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, SHARE1_BUS_NAME))
+                return 0;
+        if (*new)
+                (void) get_share(w);
+        else {
+                w->share_slot = sd_bus_slot_unref(w->share_slot);
+                share_gone(w);
+        }
         return 0;
 }
 
@@ -227,6 +326,17 @@ int verb_watch(Ctl *c, int argc, char **argv) {
                                      on_properties_changed, &w);
         if (r < 0)
                 goto fail;
+        /* recharged-share the same way; a failure here only costs its lines */
+        if (sd_bus_add_match(w.bus, NULL,
+                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" SHARE1_BUS_NAME "'",
+                             on_share_owner_changed, &w) >= 0 &&
+            sd_bus_add_match(w.bus, NULL,
+                             "type='signal',sender='" SHARE1_BUS_NAME "',path='" SHARE1_OBJECT_PATH "',"
+                             "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                             "arg0='" SHARE1_INTERFACE "'",
+                             on_share_properties_changed, &w) >= 0)
+                (void) get_share(&w);
         if (offline_now) {
                 fprintf(stderr, "%s\n", reason);
                 watch_print(&w);
@@ -254,6 +364,7 @@ fail:
         code = EXIT_REFUSED;
 done:
         w.get_slot = sd_bus_slot_unref(w.get_slot);
+        w.share_slot = sd_bus_slot_unref(w.share_slot);
         w.timer = sd_event_source_unref(w.timer);
         sd_bus_detach_event(w.bus);
         status_done(&w.status);
