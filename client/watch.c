@@ -131,7 +131,10 @@ static void share_set(Watch *w, ShareStatus *fresh) {
         share_status_done(&w->status.share);
         w->status.share = *fresh;
         *fresh = (ShareStatus) {};
-        watch_print(w);
+        /* Shown only beside recharged's status: before it arrives (or while recharged is away)
+         * there is no line to add to. */
+        if (w->status.online)
+                watch_print(w);
 }
 
 static void share_gone(Watch *w) {

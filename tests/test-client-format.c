@@ -140,7 +140,7 @@ static void test_formats(void) {
                "\"message\":\"Coffee, \\\"alone\\\"\\tno screens\",\"status_text\":\"Recharging until 07:45\","
                "\"next_entry\":\"morning\",\"next_event\":\"end\",\"next_time\":\"2026-11-24T07:45:00+01:00\","
                "\"next_time_usec\":1795502700000000,\"paused_until\":null,\"paused_until_usec\":null,"
-               "\"time_zone\":\"Europe/Berlin\",\"presence\":\"locked\",\"version\":\"0.1.0\"}\n",
+               "\"time_zone\":\"Europe/Berlin\",\"presence\":\"locked\",\"version\":\"0.1.0\",\"share\":null,\"partner\":null}\n",
                "JSON: every key, times twice, escapes");
 
         waybar = render(output_waybar, &s, &c);
@@ -246,12 +246,12 @@ static void test_template_check(void) {
                 { "%[a %]b]", 0, NULL },
                 { "]%mode%]", 0, NULL },
                 { "%mdoe%", 1, "unknown placeholder '%mdoe%', use %mode% %until% %since% %left% %message% %entry% "
-                               "%status% %next% %next-event% %next-time% %percentage%, or %% for a literal %" },
+                               "%status% %next% %next-event% %next-time% %percentage% %partner%, or %% for a literal %" },
                 { "%[ until %until%", 1, "'%[ until %until%' has no closing ']'" },
                 { "%[a %[b] c]", 1, "a '%[' inside another in '%[b] c]': segments do not nest" },
                 { "50% off", 1, "a lone '%' in '% off'; write %% for a literal %" },
                 { "%a% %b%", 2, "unknown placeholder '%a%', use %mode% %until% %since% %left% %message% %entry% "
-                                "%status% %next% %next-event% %next-time% %percentage%, or %% for a literal %" },
+                                "%status% %next% %next-event% %next-time% %percentage% %partner%, or %% for a literal %" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {

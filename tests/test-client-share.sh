@@ -334,5 +334,25 @@ ok $? "watch --json: every line is JSON"
 kill -TERM "$HUMAN"; wait "$HUMAN"
 is "$?" "0" "watch: SIGTERM, exit 0"
 
+# ---- shell completion knows the verb ----
+complete_words() { # complete_words WORDS...: bash's COMPREPLY for the last word, sorted, one line
+        COMP_WORDS=("$@")
+        COMP_CWORD=$(($# - 1))
+        COMPREPLY=()
+        _rechargectl
+        printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+. "$top_srcdir/shell-completion/bash/rechargectl"
+is "$(complete_words rechargectl sh)" "share" "bash: share is a command"
+is "$(complete_words rechargectl share "")" "sync" "bash: share's one argument"
+is "$(complete_words rechargectl share sync "")" "" "bash: nothing after sync"
+is "$(complete_words rechargectl share --j)" "--json" "bash: share --json"
+if command -v fish >/dev/null; then
+        got=$(HOME=$T/home XDG_CONFIG_HOME=$T/fish-config XDG_DATA_HOME=$T/fish-data fish --no-config \
+                -c "source '$top_srcdir/shell-completion/fish/rechargectl.fish'; complete -C 'rechargectl share '" 2>/dev/null |
+                cut -f1 | sort | tr '\n' ' ' | sed 's/ $//')
+        is "$got" "sync" "fish: share's one argument"
+fi
+
 diag "figures: status median ${ABSENT_MS} ms with Share1 absent, ${PRESENT_MS} ms present, ${STUCK_MS} ms stuck"
 tap_done

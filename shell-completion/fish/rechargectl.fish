@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # fish completion for rechargectl: commands, their options, and entry names asked from recharged.
 
-set -l commands status watch is-recharging on start off extend skip reset snooze done pause resume list agenda stats reload check-config export help
+set -l commands status watch is-recharging on start off extend skip reset snooze done pause resume list agenda stats reload check-config share export help
 
 # __rechargectl_entries [recharge|selfcare]: every entry, or those of one type (list's TYPE column).
 function __rechargectl_entries
@@ -55,15 +55,16 @@ complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a agenda
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a stats -d 'planned and kept time, counts, streak'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a reload -d 're-read the configuration'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a check-config -d 'validate a configuration'
+complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a share -d "sharing with your calendar and your partner's"
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a export -d 'the schedule as iCalendar'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands" -a help -d 'help on a command'
 
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from status watch" -s j -l json -d 'JSON output'
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from status watch" -l waybar -d "waybar's custom-module JSON"
 complete -c rechargectl -n "not __fish_seen_subcommand_from $commands; or __fish_seen_subcommand_from status watch" -l format -x -d 'a line from a template'
-complete -c rechargectl -n "__fish_seen_subcommand_from list agenda stats" -s j -l json -d 'JSON output'
+complete -c rechargectl -n "__fish_seen_subcommand_from list agenda stats share" -s j -l json -d 'JSON output'
 complete -c rechargectl -n "__fish_seen_subcommand_from on" -s m -l message -x -d 'what the recharge is for'
-complete -c rechargectl -n "__fish_seen_subcommand_from on start off extend skip reset snooze done pause resume reload" -s q -l quiet -d 'do not say what was done'
+complete -c rechargectl -n "__fish_seen_subcommand_from on start off extend skip reset snooze done pause resume reload share" -s q -l quiet -d 'do not say what was done'
 complete -c rechargectl -n "__fish_seen_subcommand_from list" -l names -d 'entry names only'
 complete -c rechargectl -n "__fish_seen_subcommand_from list" -s l -l long -d "each entry's rule too"
 complete -c rechargectl -n "__fish_seen_subcommand_from agenda export" -l days -x -a '1 7 14 30 90 365' -d 'how many days'
@@ -78,4 +79,5 @@ complete -c rechargectl -n "__fish_seen_subcommand_from snooze; and test (__rech
 complete -c rechargectl -n "__fish_seen_subcommand_from on pause; and test (__rechargectl_nargs) = 0" -a 'until 15min 30min 45min 1h 2h'
 complete -c rechargectl -n "__fish_seen_subcommand_from extend; and test (__rechargectl_nargs) = 0" -a '5min 10min 15min 30min 1h'
 complete -c rechargectl -n "__fish_seen_subcommand_from check-config; and test (__rechargectl_nargs) = 0" -F
+complete -c rechargectl -n "__fish_seen_subcommand_from share; and test (__rechargectl_nargs) = 0" -a sync -d 'publish now'
 complete -c rechargectl -n "__fish_seen_subcommand_from help; and test (__rechargectl_nargs) = 0" -a "$commands"
