@@ -10,6 +10,10 @@ test_setup
 hms() { date -u -d "@$1" +%H:%M:%S; }
 hm() { date -u -d "@$1" +%H:%M; }
 S=1000000
+# on_time LATE_US: a signal came at its instant: never before it, and not a boundary or a minute
+# later. How late within that is the machine's business (a loaded CI machine, a disk sync before
+# the signal): bench/ measures it, a test must not.
+on_time() { [ "$1" -ge 0 ] && [ "$1" -lt $((5 * S)) ]; }
 
 # ---- a block: heads-up, start, end, a held reminder ----
 # Four seconds between heads-up and start, eight from start to end: the checks in between must
@@ -41,7 +45,7 @@ is "$(prop NextEvent) $(prop NextEntry) $(prop NextEventTime)" "heads-up block $
 h=$(wait_for '.member == "HeadsUp"' 10)
 is "$(echo "$h" | jq -c .data)" "[\"block\",$((start * S))]" "HeadsUp(entry, start) arrives"
 late=$(( $(echo "$h" | jq .ts) - (start - 4) * S ))
-[ "$late" -ge 0 ] && [ "$late" -lt 500000 ]
+on_time "$late"
 ok $? "HeadsUp is on time (${late} µs after its instant)"
 
 # Between the heads-up and the start nothing changes: a snapshot to compare with after. The mark
@@ -55,7 +59,7 @@ mark_start=$MARK; mark; mark_end=$MARK; MARK=$mark_start
 is "$(echo "$s" | jq -c .data)" "[\"schedule\",\"block\",$(((start + 8) * S)),\"Quiet time\"]" \
    "RechargeStarted(source, entry, until, message)"
 late=$(( $(echo "$s" | jq .ts) - start * S ))
-[ "$late" -ge 0 ] && [ "$late" -lt 500000 ]
+on_time "$late"
 ok $? "RechargeStarted is on time (${late} µs after the configured instant)"
 wait_prop Mode '"recharging"' 5
 ok $? "PropertiesChanged says Mode = recharging"
@@ -72,7 +76,7 @@ MARK=$mark_end
 e=$(wait_for '.member == "RechargeEnded"' 15)
 is "$(echo "$e" | jq -c .data)" '["schedule","block","completed"]' "RechargeEnded(source, entry, 'completed')"
 late=$(( $(echo "$e" | jq .ts) - (start + 8) * S ))
-[ "$late" -ge 0 ] && [ "$late" -lt 500000 ]
+on_time "$late"
 ok $? "RechargeEnded is on time (${late} µs)"
 r=$(wait_for '.member == "ReminderDue"' 5)
 is "$(echo "$r" | jq -c .data)" '["water","Drink water"]' "the reminder due inside the dnd block comes at its end"
