@@ -42,7 +42,7 @@ is "$(call ListEntries | jq -c '[.[0][][0]]')" '["evening","friend","morning","s
 
 # busctl does not auto-start by default; with --auto-start=yes it does, after a restart too.
 kill "$pid"
-for _ in $(seq 100); do busctl --user status "$BUS" >/dev/null 2>&1 || break; sleep 0.05; done
+for _ in $(seq 400); do busctl --user status "$BUS" >/dev/null 2>&1 || break; sleep 0.05; done
 busctl --user status "$BUS" >/dev/null 2>&1
 is "$?" "1" "after SIGTERM the name is gone"
 out=$(busctl --user --auto-start=yes get-property "$BUS" "$OBJ" "$IFACE" Mode 2>&1)

@@ -110,7 +110,7 @@ is "$OUT" 'Title\x1b]0;owned\x1b\ and\x1b[2J' "--format: escaped"
 WATCH=$!
 EXTRA_PIDS="$EXTRA_PIDS $WATCH"
 # The first status is printed whole, in one write: wait for its end, then look.
-for _ in $(seq 200); do [ -s "$T/watch.out" ] && [ "$(tail -c1 "$T/watch.out" | od -An -c | tr -d ' ')" = '\n' ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s "$T/watch.out" ] && [ "$(tail -c1 "$T/watch.out" | od -An -c | tr -d ' ')" = '\n' ] && break; sleep 0.05; done
 kill "$WATCH"; wait "$WATCH" 2>/dev/null
 is "$(wc -l <"$T/watch.out")" "1" "watch: one line per change, the message cannot break it"
 grep -qF 'Title\x1b]0;owned' "$T/watch.out"

@@ -25,7 +25,7 @@ export PATH="$T/bin:$PATH"
 lines() { wc -l <"$T/$1.out"; }
 wait_lines() { # NAME N
         local i
-        for i in $(seq 200); do
+        for i in $(seq 400); do
                 [ "$(lines "$1")" -ge "$2" ] && return 0
                 sleep 0.05
         done

@@ -10,7 +10,7 @@ hms() { date -u -d "@$1" +%H:%M:%S; }
 S=1000000
 INF=18446744073709551615
 
-base=$(date +%s)
+write_conf() {
 start=$((base + 5))
 later=$((base + 3600))
 cat >"$CONF" <<EOF
@@ -41,8 +41,9 @@ type = selfcare
 at = $(hms $((base + 3)))
 message = Drink water
 EOF
-daemon_start || { tap_done; exit 1; }
+}
 monitor_start
+daemon_start_armed write_conf || { tap_done; exit 1; }
 mark
 
 # ---- Skip and Snooze, both due at the same instant ----
@@ -132,7 +133,7 @@ EOF
 daemon_start || { tap_done; exit 1; }
 call Pause t $((5 * S)) >/dev/null
 mark
-wait_for '.member == "RechargeStarted"' 4 >/dev/null
+WAIT_FLOOR=0 wait_for '.member == "RechargeStarted"' 4 >/dev/null
 [ $? -ne 0 ]
 ok $? "a block due during a pause does not start"
 daemon_stop

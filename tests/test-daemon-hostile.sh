@@ -73,13 +73,13 @@ is "$(status_json)" "$st_before" "…and the status"
 kill -HUP "$DAEMON_PID"
 wait_log "$CONF: is a FIFO" 5
 ms=$(max_call_ms 3)
-[ "$ms" -lt 2000 ]
+[ "$ms" -lt 15000 ]
 ok $? "SIGHUP with the FIFO: the daemon still answers (slowest GetStatus of 3: $ms ms)"
 # Bounded: a daemon stuck opening the FIFO ignores SIGTERM, and the test must fail, not hang.
 kill -TERM "$DAEMON_PID"
-for i in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+for i in $(seq 400); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
 if kill -0 "$DAEMON_PID" 2>/dev/null; then
-        ok 1 "…and SIGTERM ends it cleanly (still running 5 s after SIGTERM: killed)"
+        ok 1 "…and SIGTERM ends it cleanly (still running 20 s after SIGTERM: killed)"
         daemon_stop KILL
 else
         daemon_stop
@@ -150,12 +150,12 @@ lost_bus_pid=${BUS_PIDS##* }
 : >"$T/lost.log"
 DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS "$RECHARGED" --config "$CONF" 2>"$T/lost.log" &
 lost_pid=$!
-for i in $(seq 200); do
+for i in $(seq 400); do
         DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS busctl --user status "$BUS" >/dev/null 2>&1 && break
         sleep 0.05
 done
 kill "$lost_bus_pid"
-for i in $(seq 200); do kill -0 "$lost_pid" 2>/dev/null || break; sleep 0.05; done
+for i in $(seq 400); do kill -0 "$lost_pid" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$lost_pid" 2>/dev/null && kill -9 "$lost_pid"
 wait "$lost_pid"
 is "$?" 1 "the session bus goes away: the daemon exits 1"

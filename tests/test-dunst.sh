@@ -37,7 +37,7 @@ pick() {
 displayed() { [ "$(dunstctl count displayed)" -ge "$1" ]; }
 
 # Silencing would pause dunst during the recharge; this test is about our own notifications.
-base=$(date +%s)
+write_conf() {
 cat >"$CONF" <<EOF
 [general]
 silence-notifications = no
@@ -47,7 +47,8 @@ type = selfcare
 at = $(hms $((base + 3)))
 message = Stretch on dunst
 EOF
-daemon_start || { tap_done; exit 1; }
+}
+daemon_start_armed write_conf || { tap_done; exit 1; }
 
 # ---- a reminder, and Done from dunst's menu ----
 wait_log "Notification [0-9]+ shown: reminder" 8

@@ -10,7 +10,7 @@
 test_setup
 
 # ---- no system bus (test_setup's default), then a system bus without logind ----
-printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+printf '[x]\ntype = selfcare\nat = %s\n' "$(clock_in 7200)" >"$CONF"
 daemon_start || { tap_done; exit 1; }
 wait_log "^<7>No system bus: whether the person is at the screen is unknown" 10 && ! grep -q "^<[0-4]>" "$LOG"
 ok $? "without a system bus: said at debug level, nothing louder"
@@ -118,7 +118,7 @@ log_mark
 set_idle false
 wait_log "Welcome back: 'pause' ended" 10
 ok $? "back: one welcome back"
-for i in $(seq 200); do notify_calls | grep -q '"summary":"Welcome back"' && break; sleep 0.05; done
+for i in $(seq 400); do notify_calls | grep -q '"summary":"Welcome back"' && break; sleep 0.05; done
 body=$(notify_calls | jq -r 'select(.summary == "Welcome back") | .body')
 case $body in *"'Look away' ended at"*"while you were away."*) r=0 ;; *) r=1 ;; esac
 ok $r "…as a notification worded for the return ($body)"

@@ -235,7 +235,7 @@ no_duplicates "after the server came back"
 # Many events, so that a sync takes a while; killed once some have been written.
 SHARE_DAYS=60 write_conf title "" "$NEW_B"
 kill -HUP "$SHARE_PID"
-for i in $(seq 200); do
+for i in $(seq 1000); do
         # The collection's own folder: Radicale keeps deleted items' history elsewhere.
         [ "$(find "$T/radicale/collection-root/$CAL_USER/recharge" -maxdepth 1 -name 'recharged-*.ics' 2>/dev/null |
                 wc -l)" -ge 25 ] && break

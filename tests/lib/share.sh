@@ -40,7 +40,7 @@ radicale_start() {
         CAL="http://127.0.0.1:$RADICALE_PORT/$CAL_USER/recharge/"
         # Radicale has no readiness signal: ask until it answers (bounded: 10 s).
         local i
-        for i in $(seq 100); do
+        for i in $(seq 200); do
                 curl -s -o /dev/null -u "$CAL_USER:$CAL_PASSWORD" "http://127.0.0.1:$RADICALE_PORT/" && return 0
                 kill -0 "$RADICALE_PID" 2>/dev/null || break
                 sleep 0.1
@@ -200,7 +200,7 @@ tls_start() {
         TLS_CA=$d/ca.pem
         TLS_CAL="https://127.0.0.1:$port/$CAL_USER/recharge/"
         local i
-        for i in $(seq 100); do
+        for i in $(seq 200); do
                 curl -s -o /dev/null --cacert "$TLS_CA" "https://127.0.0.1:$port/" && break
                 sleep 0.1
         done

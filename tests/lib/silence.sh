@@ -25,7 +25,8 @@ EOF
 
 # wait_until SECONDS COMMAND...: runs COMMAND every 50 ms until it succeeds (0) or time is up (1).
 wait_until() {
-        local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
+        local deadline
+        deadline=$(deadline_in "$1"); shift
         until "$@" >/dev/null 2>&1; do
                 [ "$(date +%s%N)" -lt "$deadline" ] || return 1
                 sleep 0.05
