@@ -610,6 +610,7 @@ int manager_reload(Manager *m, usec_t now, sd_bus_error *error) {
                  m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries");
         manager_sync(m, now, &c);
         finish(m, &c, now);
+        digest_apply(m); /* digest = yes/no takes effect at once */
         return 0;
 }
 
