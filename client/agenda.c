@@ -19,7 +19,7 @@
  *                  reminders_missed, streak, strength_permille (0–1000), away_usec,
  *                  away_of_usec, arrived (other apps' notifications held during dnd recharges),
  *                  days: [{date, planned_usec, kept_usec, completed, stopped, skipped, missed,
- *                          reminders_done, away_usec, away_of_usec}]} — days: the last 31 at most,
+ *                          reminders_done, away_usec, away_of_usec, arrived}]} — days: the last 31 at most,
  *                  oldest first; away_usec of away_of_usec: time the screen was locked or idle
  *                  during blocks, of the kept time of the blocks logind could tell about
  */
@@ -483,8 +483,53 @@ static const struct {
         { "Arrived", 'u', offsetof(Stats, arrived) },
 };
 
-static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
+typedef struct DayStats {
+        int64_t day;
+        Stats s;
+} DayStats;
+
+/* One a{sv} of stats: the keys of stats_fields, others skipped; a day's "Date" is YYYY-MM-DD. */
+static int read_stats_dict(sd_bus_message *reply, Stats *s, int64_t *ret_day) {
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                bool known = false;
+
+                r = sd_bus_message_read(reply, "s", &key);
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(stats_fields); i++) {
+                        char sig[2] = { stats_fields[i].type, 0 };
+                        if (!streq(key, stats_fields[i].name) || sd_bus_message_verify_type(reply, 'v', sig) <= 0)
+                                continue;
+                        r = sd_bus_message_read(reply, "v", sig, (uint8_t *) s + stats_fields[i].offset);
+                        known = true;
+                }
+                if (r >= 0 && !known && ret_day && streq(key, "Date") && sd_bus_message_verify_type(reply, 'v', "s") > 0) {
+                        const char *date;
+                        int64_t y;
+                        unsigned mo, d;
+
+                        r = sd_bus_message_read(reply, "v", "s", &date);
+                        if (r >= 0 && sscanf(date, "%" SCNd64 "-%u-%u", &y, &mo, &d) == 3)
+                                *ret_day = days_from_civil(y, mo, d);
+                        known = true;
+                }
+                if (r >= 0 && !known)
+                        r = sd_bus_message_skip(reply, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        return r;
+}
+
+/* One call: the window's figures and its last days (Days), which a daemon before them lacks. */
+static int get_stats(sd_bus *bus, usec_t since, Stats *ret, DayStats **ret_days, size_t *ret_n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ DayStats *days = NULL;
+        size_t n = 0;
         Stats s = {};
         int r;
 
@@ -504,6 +549,27 @@ static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
                         r = sd_bus_message_read(reply, "v", sig, (uint8_t *) &s + stats_fields[i].offset);
                         known = true;
                 }
+                if (r >= 0 && !known && streq(key, "Days") && sd_bus_message_verify_type(reply, 'v', "aa{sv}") > 0) {
+                        known = true;
+                        r = sd_bus_message_enter_container(reply, 'v', "aa{sv}");
+                        if (r >= 0)
+                                r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+                        while (r >= 0 && (r = sd_bus_message_verify_type(reply, 'a', "{sv}")) > 0 && n < CHART_DAYS_MAX) {
+                                DayStats *v = reallocarray(days, n + 1, sizeof(DayStats));
+                                if (!v) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                days = v;
+                                days[n] = (DayStats) {};
+                                r = read_stats_dict(reply, &days[n].s, &days[n].day);
+                                n++;
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                }
                 if (r >= 0 && !known)
                         r = sd_bus_message_skip(reply, "v");
                 if (r >= 0)
@@ -516,13 +582,10 @@ static int get_stats(sd_bus *bus, usec_t since, Stats *ret) {
                 return r;
         }
         *ret = s;
+        *ret_days = TAKE_PTR(days);
+        *ret_n = n;
         return 0;
 }
-
-typedef struct DayStats {
-        int64_t day;
-        Stats s;
-} DayStats;
 
 /* A bar of CHART_WIDTH cells: kept in full blocks (eighths at the edge), the rest of planned in ░. */
 static void chart_bar(FILE *f, usec_t kept, usec_t planned, usec_t scale) {
@@ -558,10 +621,10 @@ static void stats_json(const Ctl *c, const Stats *s, const DayStats *d, size_t n
         for (size_t i = 0; i < nd; i++)
                 printf("%s{\"date\":\"%s\",\"planned_usec\":%" PRIu64 ",\"kept_usec\":%" PRIu64
                        ",\"completed\":%u,\"stopped\":%u,\"skipped\":%u,\"missed\":%u,\"reminders_done\":%u"
-                       ",\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 "}",
+                       ",\"away_usec\":%" PRIu64 ",\"away_of_usec\":%" PRIu64 ",\"arrived\":%u}",
                        i ? "," : "", date_text(d[i].day, date), d[i].s.planned, d[i].s.kept, d[i].s.completed,
                        d[i].s.stopped, d[i].s.skipped, d[i].s.missed, d[i].s.reminders_done, d[i].s.away,
-                       d[i].s.away_of);
+                       d[i].s.away_of, d[i].s.arrived);
         fputs("]}\n", stdout);
 }
 
@@ -605,6 +668,8 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
                 if (d[i].s.away_of > 0)
                         printf("  (away %" PRIu64 " of %" PRIu64 " min)", (uint64_t) (d[i].s.away / USEC_PER_MINUTE),
                                (uint64_t) (d[i].s.away_of / USEC_PER_MINUTE));
+                if (d[i].s.arrived > 0)
+                        printf("  (%u held)", d[i].s.arrived);
                 putchar('\n');
         }
 }
@@ -612,9 +677,8 @@ static void stats_human(const Ctl *c, usec_t span, const Stats *s, const DayStat
 int verb_stats(Ctl *c, int argc, char **argv) {
         _cleanup_free_ DayStats *d = NULL;
         usec_t span = c->since ?: STATS_DEFAULT_SPAN, since;
-        Stats total, next = {};
+        Stats total = {};
         size_t nd = 0;
-        int64_t first, today;
         sd_bus *bus;
         int r;
 
@@ -632,46 +696,10 @@ int verb_stats(Ctl *c, int argc, char **argv) {
                 span = c->out.now - since;
         } else
                 since = span >= c->out.now ? 1 : c->out.now - span;
-        r = get_stats(bus, since, &total);
+        /* One call: the daemon sums its days itself (GetStats' Days, the last CHART_DAYS_MAX). */
+        r = get_stats(bus, since, &total, &d, &nd);
         if (r < 0)
                 return EXIT_REFUSED;
-
-        /* Each day's figures are the difference of two cumulative answers: GetStats counts from
-         * 'since' up to now. The chart shows at most the last CHART_DAYS_MAX days. */
-        today = day_of(c, c->out.now);
-        first = MAX(day_of(c, since), today - CHART_DAYS_MAX + 1);
-        d = calloc((size_t) (today - first + 1), sizeof(DayStats));
-        if (!d)
-                return EXIT_REFUSED;
-        for (int64_t day = today; day >= first; day--) {
-                usec_t b = (usec_t) tz_from_local(c->tz, day * 86400) * USEC_PER_SEC;
-                Stats cum;
-
-                if (b < since)
-                        b = since;
-                if (b >= c->out.now)
-                        cum = (Stats) {};
-                else if (b == since)
-                        cum = total;
-                else {
-                        r = get_stats(bus, b, &cum);
-                        if (r < 0)
-                                return EXIT_REFUSED;
-                }
-                DayStats *x = &d[day - first];
-                x->day = day;
-                x->s.planned = cum.planned - next.planned;
-                x->s.kept = cum.kept - next.kept;
-                x->s.completed = cum.completed - next.completed;
-                x->s.stopped = cum.stopped - next.stopped;
-                x->s.skipped = cum.skipped - next.skipped;
-                x->s.missed = cum.missed - next.missed;
-                x->s.reminders_done = cum.reminders_done - next.reminders_done;
-                x->s.away = cum.away - next.away;
-                x->s.away_of = cum.away_of - next.away_of;
-                next = cum;
-                nd++;
-        }
 
         if (c->format == OUTPUT_JSON)
                 stats_json(c, &total, d, nd);

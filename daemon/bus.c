@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* bus.c: the D-Bus API of DESIGN.md: root properties, methods and signals, one object per entry,
  * the ObjectManager, and the connection that owns org.recharged.Recharged1. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,8 @@
 
 /* Upcoming() answers at most this many events; a longer list asks for a shorter range. */
 #define UPCOMING_MAX 100000
+/* GetStats' Days: the chart of `rechargectl stats` shows as many. */
+#define STATS_DAYS_MAX 31
 
 /* ---- root properties: one table (status-props.h) for the vtable, GetStatus and the diff ---- */
 
@@ -375,10 +378,38 @@ static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *
         return sd_bus_reply_method_return(message, NULL);
 }
 
+/* The figures of one day of GetStats' Days, as a{sv}: the same keys as the whole window's. */
+static int append_day(sd_bus_message *reply, const Manager *m, const HistoryDay *d) {
+        char date[16];
+        int64_t y;
+        unsigned mo, da;
+
+        civil_from_days(d->day, &y, &mo, &da);
+        snprintf(date, sizeof date, "%04" PRId64 "-%02u-%02u", y, mo, da);
+        return sd_bus_message_append(reply, "a{sv}", 15,
+                                     "Date", "s", date,
+                                     "Start", "t", (usec_t) MAX(tz_from_local(m->tz, d->day * 86400), 0) * USEC_PER_SEC,
+                                     "Planned", "t", d->stats.planned,
+                                     "Kept", "t", d->stats.kept,
+                                     "Completed", "u", d->stats.completed,
+                                     "Stopped", "u", d->stats.stopped,
+                                     "Skipped", "u", d->stats.skipped,
+                                     "Missed", "u", d->stats.missed,
+                                     "RemindersShown", "u", d->stats.reminders_shown,
+                                     "RemindersDone", "u", d->stats.reminders_done,
+                                     "RemindersMissed", "u", d->stats.reminders_missed,
+                                     "ManualKept", "t", d->stats.manual_kept,
+                                     "Away", "t", d->stats.away,
+                                     "AwayOf", "t", d->stats.away_of,
+                                     "Arrived", "u", d->stats.arrived);
+}
+
 static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ HistoryDay *days = NULL;
         Manager *m = userdata;
         usec_t since, now = manager_clock();
+        size_t n_days = 0;
         Stats s;
         int r;
 
@@ -389,31 +420,55 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "'since' is in the future: there are no stats for it yet.");
         r = manager_stats(m, since, now, &s);
+        if (r >= 0)
+                r = manager_stats_days(m, since, now, STATS_DAYS_MAX, &days, &n_days);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to read the history '%s': %m", m->history_path);
 
         r = sd_bus_message_new_method_return(message, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 18,
-                                  "Since", "t", s.since,
-                                  "Until", "t", s.until,
-                                  "Planned", "t", s.planned,
-                                  "Kept", "t", s.kept,
-                                  "Completed", "u", s.completed,
-                                  "Stopped", "u", s.stopped,
-                                  "Skipped", "u", s.skipped,
-                                  "Missed", "u", s.missed,
-                                  "RemindersShown", "u", s.reminders_shown,
-                                  "RemindersDone", "u", s.reminders_done,
-                                  "RemindersMissed", "u", s.reminders_missed,
-                                  "Manual", "u", s.manual,
-                                  "ManualKept", "t", s.manual_kept,
-                                  "Streak", "u", s.streak,
-                                  "Away", "t", s.away,
-                                  "AwayOf", "t", s.away_of,
-                                  "Strength", "u", s.strength,
-                                  "Arrived", "u", s.arrived);
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+                                          "Since", "t", s.since,
+                                          "Until", "t", s.until,
+                                          "Planned", "t", s.planned,
+                                          "Kept", "t", s.kept,
+                                          "Completed", "u", s.completed,
+                                          "Stopped", "u", s.stopped,
+                                          "Skipped", "u", s.skipped,
+                                          "Missed", "u", s.missed,
+                                          "RemindersShown", "u", s.reminders_shown,
+                                          "RemindersDone", "u", s.reminders_done,
+                                          "RemindersMissed", "u", s.reminders_missed,
+                                          "Manual", "u", s.manual,
+                                          "ManualKept", "t", s.manual_kept,
+                                          "Streak", "u", s.streak,
+                                          "Away", "t", s.away,
+                                          "AwayOf", "t", s.away_of,
+                                          "Strength", "u", s.strength,
+                                          "Arrived", "u", s.arrived);
+        /* Days: the last STATS_DAYS_MAX local days of the window, oldest first, so that a chart
+         * needs no second call. */
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "Days");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "aa{sv}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        for (size_t i = 0; r >= 0 && i < n_days; i++)
+                r = append_day(reply, m, &days[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -79,3 +79,16 @@ int digest_start(Manager *m, Digest **ret) {
         *ret = d;
         return 0;
 }
+
+void digest_apply(Manager *m) {
+        if (!m->bus)
+                return;
+        if (m->config->digest && !m->digest_watch)
+                (void) digest_start(m, &m->digest_watch);
+        else if (!m->config->digest && m->digest_watch) {
+                m->digest_watch = digest_free(m->digest_watch);
+                m->n_digest = 0;
+                m->digest_other = 0;
+                log_debug("No longer counting other applications' notifications (digest = no).");
+        }
+}

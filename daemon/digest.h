@@ -11,3 +11,7 @@ typedef struct Digest Digest;
  * and the daemon carries on without a digest. */
 int digest_start(Manager *m, Digest **ret);
 Digest *digest_free(Digest *d);
+/* After a reload: starts the monitor when `digest` is now on, closes it when now off (and drops
+ * what the running recharge counted so far: the person asked for no digest). Daemon only: a
+ * manager without a bus connection has nothing to monitor. */
+void digest_apply(Manager *m);

@@ -241,6 +241,9 @@ typedef struct StatsContext {
         uint8_t days[HISTORY_STREAK_DAYS]; /* [0] is today, [1] yesterday, … */
         int64_t (*local_day_of)(usec_t t, void *userdata);
         void *userdata;
+        /* history_stats_day(): only what belongs to this one local day counts. */
+        bool one_day;
+        int64_t day;
 } StatsContext;
 
 static int64_t utc_day_of(usec_t t, _unused_ void *userdata) {
@@ -253,6 +256,8 @@ static void mark_day(StatsContext *ctx, usec_t of, uint8_t flags) {
         if (of == 0)
                 return;
         d = ctx->local_day_of(of, ctx->userdata);
+        if (ctx->one_day && d != ctx->day)
+                return;
         /* Blocks after today (skipped ahead of time) are not part of the streak yet. */
         if (d > ctx->today || ctx->today - d >= HISTORY_STREAK_DAYS)
                 return;
@@ -289,7 +294,8 @@ static void count_event(StatsContext *ctx, const HistoryEvent *ev) {
         Stats *st = &ctx->stats;
         bool scheduled = !streq(ev->source, "manual");
         usec_t t = when_of(ev, scheduled);
-        bool in = t >= st->since && t < st->until;
+        bool in = t >= st->since && t < st->until &&
+                  (!ctx->one_day || ctx->local_day_of(t, ctx->userdata) == ctx->day);
 
         /* A stopped block's away line is the very next one; anything else settles it. */
         if (ctx->pending) {
@@ -439,45 +445,30 @@ int history_stats_allowing(const char *path, usec_t since, usec_t until, unsigne
                                   userdata, ret);
 }
 
-int history_stats_with(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
-                       int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        unsigned allowance = rules ? rules->allowance : 0;
-        StatsContext ctx = {
-                .stats = { .since = since, .until = until },
-                .away_share = rules ? rules->away_share : 0,
-                .local_day_of = local_day_of ?: utc_day_of,
-                .userdata = userdata,
-        };
+/* Reads the lines of f from offset lo on (a line begins there) up to hi, and on past hi while a
+ * stopped block of the day asked for waits for its away line; lines from until on are ignored.
+ * Streaming with a fixed buffer: a file of any size, and a line of any length, costs no more memory
+ * than one valid line. Overlong lines, lines with NUL bytes and a last line without its newline
+ * (cut by a crash or a full disk) are skipped. */
+static int read_lines(StatsContext *ctx, FILE *f, uint64_t lo, uint64_t hi) {
         char line[HISTORY_LINE_MAX + 1];
+        uint64_t pos = lo;
         bool bad = false;
         size_t n = 0;
 
-        if (until == 0 || until < since)
-                return -EINVAL;
-        ctx.today = ctx.local_day_of(until - 1, userdata);
-
-        f = fopen(path, "re");
-        if (!f && errno != ENOENT)
+        if (lo > 0 && fseeko(f, (off_t) lo, SEEK_SET) < 0)
                 return -errno;
-        if (f) {
-                struct stat st;
-
-                if (fstat(fileno(f), &st) < 0)
-                        return -errno;
-                if (S_ISDIR(st.st_mode))
-                        return -EISDIR;
-        }
-
-        /* Streaming with a fixed buffer: a file of any size, and a line of any length, costs no
-         * more memory than one valid line. Overlong lines, lines with NUL bytes and a last line
-         * without its newline (cut by a crash or a full disk) are skipped. */
-        while (f) {
-                int c = getc_unlocked(f);
+        for (;;) {
+                int c;
                 HistoryEvent ev;
 
+                if (pos >= hi && n == 0 && !bad &&
+                    !(ctx->pending && (!ctx->one_day || ctx->local_day_of(ctx->stopped.of, ctx->userdata) == ctx->day)))
+                        break;
+                c = getc_unlocked(f);
                 if (c == EOF)
                         break;
+                pos++;
                 if (c != '\n') {
                         if (c == '\0' || n >= HISTORY_LINE_MAX)
                                 bad = true;
@@ -487,16 +478,102 @@ int history_stats_with(const char *path, usec_t since, usec_t until, const Histo
                 }
 
                 line[n] = '\0';
-                if (!bad && history_parse_line(line, &ev) >= 0 && ev.time < until)
-                        count_event(&ctx, &ev);
+                if (!bad && history_parse_line(line, &ev) >= 0 && ev.time < ctx->stats.until)
+                        count_event(ctx, &ev);
                 n = 0;
                 bad = false;
         }
-        if (f && ferror(f))
+        if (ferror(f))
                 return errno > 0 ? -errno : -EIO;
-        flush_stopped(&ctx);
+        flush_stopped(ctx);
+        return 0;
+}
+
+/* Opens the history for reading: missing is empty (*ret = NULL); only a regular file is read (a
+ * FIFO or a device there must not hang us). */
+static int open_history(const char *path, FILE **ret) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        FILE *f;
+
+        *ret = NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        f = fdopen(fd, "r");
+        if (!f)
+                return -errno;
+        TAKE_FD(fd);
+        *ret = f;
+        return 0;
+}
+
+static int stats_context_init(StatsContext *ctx, usec_t since, usec_t until, const HistoryRules *rules,
+                              int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata) {
+        if (until == 0 || until < since)
+                return -EINVAL;
+        *ctx = (StatsContext) {
+                .stats = { .since = since, .until = until },
+                .away_share = rules ? rules->away_share : 0,
+                .local_day_of = local_day_of ?: utc_day_of,
+                .userdata = userdata,
+        };
+        ctx->today = ctx->local_day_of(until - 1, userdata);
+        return 0;
+}
+
+int history_stats_with(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                       int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        unsigned allowance = rules ? rules->allowance : 0;
+        StatsContext ctx;
+        int r;
+
+        r = stats_context_init(&ctx, since, until, rules, local_day_of, userdata);
+        if (r < 0)
+                return r;
+        r = open_history(path, &f);
+        if (r < 0)
+                return r;
+        if (f) {
+                r = read_lines(&ctx, f, 0, UINT64_MAX);
+                if (r < 0)
+                        return r;
+        }
 
         history_streak(ctx.days, HISTORY_STREAK_DAYS, allowance, &ctx.stats.streak, &ctx.stats.strength);
         *ret = ctx.stats;
+        return 0;
+}
+
+int history_stats_day(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                      int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, int64_t day, uint64_t lo,
+                      uint64_t hi, Stats *ret, uint8_t *ret_flags) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        StatsContext ctx;
+        int r;
+
+        r = stats_context_init(&ctx, since, until, rules, local_day_of, userdata);
+        if (r < 0)
+                return r;
+        ctx.one_day = true;
+        ctx.day = day;
+        r = open_history(path, &f);
+        if (r < 0)
+                return r;
+        if (f) {
+                r = read_lines(&ctx, f, lo, hi);
+                if (r < 0)
+                        return r;
+        }
+        *ret = ctx.stats;
+        if (ret_flags)
+                *ret_flags = day <= ctx.today && ctx.today - day < HISTORY_STREAK_DAYS ? ctx.days[ctx.today - day] : 0;
         return 0;
 }

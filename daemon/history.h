@@ -119,3 +119,46 @@ typedef struct HistoryRules {
  * NULL (no allowance, no away share). */
 int history_stats_with(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
                        int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, Stats *ret);
+
+/* One local day's share of history_stats_with(): the lines from byte lo (a line's start) to hi of
+ * path, and past hi while a stopped block of that day waits for its away line. Counts only the
+ * events whose time (as history_stats() dates them) is on that day, in [since, until); ret_flags
+ * (may be NULL) gets the day's HISTORY_DAY_* flags for the streak, as until sees them. */
+int history_stats_day(const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                      int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, int64_t day, uint64_t lo,
+                      uint64_t hi, Stats *ret, uint8_t *ret_flags);
+
+/*
+ * A summary of the history by local day, so that GetStats costs what `since` covers and not what
+ * the history holds. It is built by reading the file once, in pieces of a bounded size, and kept
+ * in step by reading only what was appended since (a line at most HISTORY_LINE_MAX bytes, so the
+ * memory it needs is one line plus about 130 bytes per day that has events). A day whose figures
+ * the summary cannot give exactly for the window asked (the first and the last day of it cut in
+ * the middle, or lines recorded at or after `until` after the clock went back) is read again
+ * from the file, from its first line to its last only. The history is append-only: a file that
+ * shrank, was replaced, or whose last bytes read changed is read again from the start.
+ */
+typedef struct HistorySummary HistorySummary;
+int history_summary_new(int64_t (*local_day_of)(usec_t t, void *userdata), void *userdata, HistorySummary **ret);
+HistorySummary *history_summary_free(HistorySummary *s);
+/* Forget everything (the local days changed: a new time zone): the next refresh reads it all. */
+void history_summary_reset(HistorySummary *s);
+/* Reads at most max_bytes of what path gained since the last refresh: 1 when it has read all
+ * there is, 0 when there is more, < 0 on failure (-EISDIR, -EBADFD: not a regular file). */
+int history_summary_refresh(HistorySummary *s, const char *path, uint64_t max_bytes);
+/* history_stats_with() from the summary as it is: after a refresh that returned 1, the same
+ * figures to the last bit. */
+int history_summary_stats(HistorySummary *s, const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                          Stats *ret);
+/* A local day's figures within [since, until): what `rechargectl stats` charts. */
+typedef struct HistoryDay {
+        int64_t day;             /* local day, days since 1970-01-01 */
+        Stats stats;             /* since, until, streak and strength unused */
+} HistoryDay;
+/* The last (at most) max_days local days of [since, until), oldest first, as history_stats_with()
+ * would count each day's own window; uses the summary as it is (refresh first). *ret_days is
+ * malloc'ed. */
+int history_summary_days(HistorySummary *s, const char *path, usec_t since, usec_t until, const HistoryRules *rules,
+                         size_t max_days, HistoryDay **ret_days, size_t *ret_n);
+/* Memory the summary holds, in bytes (bench, tests). */
+size_t history_summary_size(const HistorySummary *s);

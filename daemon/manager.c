@@ -87,6 +87,8 @@ Manager *manager_free(Manager *m) {
         free(m->manual_message);
         free(m->saved);
         free(m->history_pending);
+        sd_event_source_disable_unref(m->history_build);
+        history_summary_free(m->history_summary);
 
         free(m->config_override);
         free(m->state_dir);
@@ -448,6 +450,7 @@ int manager_begin(Manager *m, usec_t now) {
 
         manager_sync(m, now, &c);
         finish(m, &c, now);
+        manager_stats_prepare(m);
         log_info("Ready: the schedule from %s, %zu %s, time zone %s.", m->config->path ?: "the built-in default",
                  m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries", tz_name(m->tz));
         return 0;
@@ -514,6 +517,7 @@ static int swap_schedule(Manager *m, Config **c, Tz **tz, Engine **engine, Overl
                 tz_free(m->tz);
                 m->tz = TAKE_PTR(*tz);
                 m->status.time_zone = tz_name(m->tz);
+                history_summary_reset(m->history_summary); /* its days were the old zone's */
         }
         overlay_done(&m->overlay);
         m->overlay = *o;
@@ -606,6 +610,7 @@ int manager_reload(Manager *m, usec_t now, sd_bus_error *error) {
                  m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries");
         manager_sync(m, now, &c);
         finish(m, &c, now);
+        digest_apply(m); /* digest = yes/no takes effect at once */
         return 0;
 }
 
@@ -626,6 +631,7 @@ int manager_set_zone(Manager *m, Tz *tz, usec_t now) {
         m->engine = TAKE_PTR(engine);
         tz_free(m->tz);
         m->tz = tz;
+        history_summary_reset(m->history_summary); /* its days were the old zone's */
         m->status.time_zone = tz_name(m->tz);
         manager_sync(m, now, &c);
         finish(m, &c, now);
@@ -711,8 +717,75 @@ static int64_t local_day_of(usec_t t, void *userdata) {
         return local_day(tz_to_local(m->tz, (int64_t) (t / USEC_PER_SEC)));
 }
 
+/* Read at most this much of the history per turn of the loop while building the summary, so a
+ * call that comes meanwhile waits for one piece, not for the whole file. */
+#define HISTORY_BUILD_PIECE (4u << 20)
+
+static int summary_ready(Manager *m) {
+        int r;
+
+        if (!m->history_summary) {
+                r = history_summary_new(local_day_of, m, &m->history_summary);
+                if (r < 0)
+                        return r;
+        }
+        /* What was appended since the last call: our own lines, a few hundred bytes. */
+        r = history_summary_refresh(m->history_summary, m->history_path, UINT64_MAX);
+        return r < 0 ? r : 0;
+}
+
+static int on_history_build(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        int r = 0;
+
+        if (!m->history_summary)
+                r = history_summary_new(local_day_of, m, &m->history_summary);
+        if (r >= 0)
+                r = history_summary_refresh(m->history_summary, m->history_path, HISTORY_BUILD_PIECE);
+        if (r == 0)
+                return 0; /* more to read: the next idle turn */
+        if (r < 0)
+                log_debug_errno(r, "Failed to read the history '%s' for stats, trying again at the next GetStats: %m",
+                                m->history_path);
+        else
+                log_debug("Read the history '%s' for stats: %zu bytes held.", m->history_path,
+                          history_summary_size(m->history_summary));
+        m->history_build = sd_event_source_disable_unref(m->history_build);
+        return 0;
+}
+
+void manager_stats_prepare(Manager *m) {
+        int r;
+
+        if (m->history_build || !m->event)
+                return;
+        r = sd_event_add_defer(m->event, &m->history_build, on_history_build, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->history_build, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->history_build, SD_EVENT_ON);
+        if (r < 0) {
+                m->history_build = sd_event_source_disable_unref(m->history_build);
+                log_debug_errno(r, "Failed to read the history ahead of GetStats, reading it at the first: %m");
+        }
+}
+
 int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret) {
         HistoryRules rules = { .allowance = m->config->allowance, .away_share = m->config->away_share };
+        int r;
 
-        return history_stats_with(m->history_path, since, now + 1, &rules, local_day_of, m, ret);
+        r = summary_ready(m);
+        if (r < 0)
+                return r;
+        return history_summary_stats(m->history_summary, m->history_path, since, now + 1, &rules, ret);
+}
+
+int manager_stats_days(Manager *m, usec_t since, usec_t now, size_t max_days, HistoryDay **ret, size_t *ret_n) {
+        HistoryRules rules = { .allowance = m->config->allowance, .away_share = m->config->away_share };
+        int r;
+
+        r = summary_ready(m);
+        if (r < 0)
+                return r;
+        return history_summary_days(m->history_summary, m->history_path, since, now + 1, &rules, max_days, ret, ret_n);
 }

@@ -176,6 +176,8 @@ struct Manager {
         bool history_failed;     /* said once until an append works again */
 
         char *state_dir, *state_path, *history_path;
+        HistorySummary *history_summary; /* the history by day, for GetStats (NULL until read) */
+        sd_event_source *history_build;  /* reads it in pieces while idle, after start-up */
 
         ManagerStatus status;
         bool published;          /* a first snapshot was taken */
@@ -253,7 +255,12 @@ void manager_remove_listener(Manager *m, ManagerListener slot);
 /* Entry helpers for the bus. */
 int manager_entry_by_name(Manager *m, const char *name, sd_bus_error *error);
 int manager_entry_live(Manager *m, size_t i, usec_t now, EntryLive *ret);
+/* The stats of [since, now], from the history's per-day summary (read on first, if needed). */
 int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret);
+/* The last (at most) max_days local days of [since, now], oldest first (*ret malloc'ed). */
+int manager_stats_days(Manager *m, usec_t since, usec_t now, size_t max_days, HistoryDay **ret, size_t *ret_n);
+/* Starts reading the history's summary in pieces while the loop is idle (after start-up). */
+void manager_stats_prepare(Manager *m);
 char *manager_format_local(const Manager *m, usec_t t); /* "HH:MM" local, "" for 0 */
 
 /* Internal to manager*.c. */

@@ -196,6 +196,23 @@ ok $? "stats: While recharging: 5 notifications held"
 ctl_is 0 "stats --json after five arrived" stats --json
 is "$(jq .arrived <<<"$OUT")" "5" "stats JSON: arrived 5"
 is "$(call GetStats t 0 | jq '.[0].Arrived.data')" "5" "GetStats: Arrived 5"
+is "$(jq '[.days[].arrived] | add' <<<"$OUT")" "5" "stats JSON: the days say when they arrived"
+
+# One bus call for the figures and the chart, whatever the span (each day was a call before).
+calls_of_stats() {
+        local end=$((424242 + RANDOM)) deadline=$(($(date +%s%N) + 10000000000))
+        mark
+        ctl stats "$@" >/dev/null
+        call GetStats t "$end" >/dev/null
+        until tail -n "+$((MARK + 1))" "$T/monitor.json" | grep '^{.*}$' | jq -e "select(.member == \"GetStats\" and .payload.data[0] == $end)" >/dev/null; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || break
+                sleep 0.05
+        done
+        tail -n "+$((MARK + 1))" "$T/monitor.json" | grep '^{.*}$' |
+                jq -s "[.[] | select(.type == \"method_call\" and .member == \"GetStats\" and .payload.data[0] != $end)] | length"
+}
+is "$(calls_of_stats --since 40d)" 1 "stats --since 40d: one GetStats call (the monitor started above)"
+is "$(calls_of_stats --json)" 1 "stats --json: one GetStats call"
 
 # ---- reload and check-config ----
 next_before=$(prop NextEntry)/$(prop NextEventTime)

@@ -180,7 +180,7 @@ is "$(echo "$ev" | jq '[.[0][] | .[3]] | . == sort')" true "Upcoming: events in 
 is "$(echo "$ev" | jq '[.[0][] | select(.[0] == "off")] | length')" 0 "Upcoming: a disabled entry never fires"
 
 stats=$(busctl --user call "$BUS" "$OBJ" "$IFACE" GetStats t 0 --json=short | jq -c '.data[0] | map_values(.data)')
-is "$(echo "$stats" | jq -r 'keys | sort | join(" ")')" "Arrived Away AwayOf Completed Kept Manual ManualKept Missed Planned RemindersDone RemindersMissed RemindersShown Since Skipped Stopped Streak Strength Until" "GetStats returns every figure"
+is "$(echo "$stats" | jq -r 'keys | sort | join(" ")')" "Arrived Away AwayOf Completed Days Kept Manual ManualKept Missed Planned RemindersDone RemindersMissed RemindersShown Since Skipped Stopped Streak Strength Until" "GetStats returns every figure"
 is "$(echo "$stats" | jq -c '[.Completed, .Stopped, .Skipped, .Missed, .RemindersDone, .RemindersMissed, .Manual, .ManualKept]')" "[0,0,0,0,0,0,0,0]" "GetStats is all zero on a fresh history"
 
 # ---- refusals: each one leaves the state exactly as it was ----

@@ -3,7 +3,7 @@
 # test-digest.sh: what other applications sent during a dnd recharge, counted by app name from a
 # monitor connection (BecomeMonitor) on the session bus: the end notification says "While you
 # recharged: Signal 3 · Mail 2"; no summary or body reaches the state, the history or the log;
-# digest = no counts nothing. The counting rules are tested in-process: tests/test-manager.c.
+# digest = no counts nothing, and a Reload turns it on and off. The counting rules are tested in-process: tests/test-manager.c.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -57,6 +57,27 @@ is "$body" "'Tea' is over. Welcome back." "digest = no: no digest"
 wait_log "whether the person is at the screen|Following the idle" 10
 ! grep -q "Counting other applications\|Counted a notification" "$LOG"
 ok $? "…and no monitor at all"
+
+# The key is honoured on Reload, both ways, without a restart.
+printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+log_mark
+call Reload >/dev/null
+wait_log "Counting other applications' notifications" 10
+ok $? "reload with digest = yes: the monitor starts"
+digest=yes
+body=$(recharge_with Signal Mail Signal)
+is "$body" "$(printf "'Tea' is over. Welcome back.\nWhile you recharged: Signal 2 · Mail 1")" \
+        "…and the next recharge's end says what arrived"
+printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+log_mark
+call Reload >/dev/null
+wait_log "No longer counting other applications' notifications" 10
+ok $? "reload with digest = no: the monitor stops"
+digest=no
+body=$(recharge_with Signal Mail)
+is "$body" "'Tea' is over. Welcome back." "…and nothing is counted any more"
+! log_since_mark | grep -q "Counted a notification"
+ok $? "…not even in the log"
 daemon_stop
 
 # A bus that refuses to let us monitor: said once, the daemon carries on.

@@ -587,6 +587,353 @@ static void test_streak_dst(const char *tmp) {
         tz_free(tz);
 }
 
+
+/* ---- the per-day summary against the whole read: the same figures, always ---- */
+
+static uint64_t rng_state;
+static uint64_t rnd(void) {
+        /* xorshift64*: a fixed seed, the same histories on every run */
+        rng_state ^= rng_state >> 12;
+        rng_state ^= rng_state << 25;
+        rng_state ^= rng_state >> 27;
+        return rng_state * 2685821657736338717ULL;
+}
+static uint64_t rnd_below(uint64_t n) {
+        return n ? rnd() % n : 0;
+}
+
+static bool stats_sums_equal(const Stats *a, const Stats *b) {
+        return a->planned == b->planned && a->kept == b->kept && a->completed == b->completed &&
+               a->stopped == b->stopped && a->skipped == b->skipped && a->missed == b->missed &&
+               a->manual == b->manual && a->manual_kept == b->manual_kept &&
+               a->reminders_shown == b->reminders_shown && a->reminders_done == b->reminders_done &&
+               a->reminders_missed == b->reminders_missed && a->away == b->away && a->away_of == b->away_of &&
+               a->arrived == b->arrived;
+}
+static bool stats_equal(const Stats *a, const Stats *b) {
+        return stats_sums_equal(a, b) && a->since == b->since && a->until == b->until && a->streak == b->streak &&
+               a->strength == b->strength;
+}
+static void stats_diag(const char *what, const Stats *s) {
+        diag("%s: planned %" PRIu64 " kept %" PRIu64 " c/s/sk/m %u/%u/%u/%u manual %u/%" PRIu64
+             " rem %u/%u/%u away %" PRIu64 "/%" PRIu64 " arrived %u streak %u strength %u", what, s->planned, s->kept,
+             s->completed, s->stopped, s->skipped, s->missed, s->manual, s->manual_kept, s->reminders_shown,
+             s->reminders_done, s->reminders_missed, s->away, s->away_of, s->arrived, s->streak, s->strength);
+}
+
+static usec_t berlin_day_start(int64_t day) {
+        return (usec_t) tz_from_local(berlin, day * 86400) * USEC_PER_SEC;
+}
+
+/* What `rechargectl stats` charted before: each day the difference of two cumulative answers;
+ * 0 when they cannot be compared (saturated sums), 1 with *ret set. */
+static int days_reference(const char *path, usec_t since, usec_t until, const HistoryRules *rules, int64_t day,
+                          Stats *ret) {
+        usec_t b = MAX(berlin_day_start(day), since), e = berlin_day_start(day + 1);
+        Stats cum, next = {};
+        int r;
+
+        if (b >= until) {
+                *ret = (Stats) {};
+                return 1;
+        }
+        r = history_stats_with(path, b, until, rules, berlin_day, NULL, &cum);
+        if (r >= 0 && e < until)
+                r = history_stats_with(path, e, until, rules, berlin_day, NULL, &next);
+        if (r < 0)
+                return r;
+        /* A saturated sum says "at least this much": a difference of two says nothing. */
+        if (cum.planned == USEC_INFINITY || cum.kept == USEC_INFINITY || cum.manual_kept == USEC_INFINITY ||
+            cum.away == USEC_INFINITY || cum.away_of == USEC_INFINITY)
+                return 0;
+        *ret = (Stats) {
+                .planned = cum.planned - next.planned, .kept = cum.kept - next.kept,
+                .manual_kept = cum.manual_kept - next.manual_kept, .away = cum.away - next.away,
+                .away_of = cum.away_of - next.away_of, .completed = cum.completed - next.completed,
+                .stopped = cum.stopped - next.stopped, .skipped = cum.skipped - next.skipped,
+                .missed = cum.missed - next.missed, .manual = cum.manual - next.manual,
+                .reminders_shown = cum.reminders_shown - next.reminders_shown,
+                .reminders_done = cum.reminders_done - next.reminders_done,
+                .reminders_missed = cum.reminders_missed - next.reminders_missed, .arrived = cum.arrived - next.arrived,
+        };
+        return 1;
+}
+
+static unsigned days_compared;
+
+/* Compares the summary with the whole read for one window; true when all agree. */
+static bool compare_window(HistorySummary *sum, const char *path, usec_t since, usec_t until,
+                           const HistoryRules *rules, bool check_days) {
+        _cleanup_free_ HistoryDay *days = NULL;
+        Stats a, b;
+        size_t n = 0;
+
+        int ra = history_stats_with(path, since, until, rules, berlin_day, NULL, &a);
+        int rb = history_summary_stats(sum, path, since, until, rules, &b);
+        if (ra < 0 || rb < 0) {
+                diag("window %" PRIu64 "–%" PRIu64 ": whole read %d, summary %d", since, until, ra, rb);
+                return false;
+        }
+        if (!stats_equal(&a, &b)) {
+                diag("window %" PRIu64 "–%" PRIu64 ", allowance %u, away share %u", since, until,
+                     rules ? rules->allowance : 0, rules ? rules->away_share : 0);
+                stats_diag("whole read", &a);
+                stats_diag("summary   ", &b);
+                return false;
+        }
+        if (!check_days)
+                return true;
+        /* Sums only: arrived may saturate differently in a difference, so keep its counts small. */
+        if (history_summary_days(sum, path, since, until, rules, 31, &days, &n) < 0) {
+                diag("history_summary_days failed");
+                return false;
+        }
+        for (size_t i = 0; i < n; i++) {
+                Stats ref;
+                int r = days_reference(path, since, until, rules, days[i].day, &ref);
+
+                if (r < 0)
+                        return false;
+                days_compared += r;
+                if (r > 0 && !stats_sums_equal(&ref, &days[i].stats)) {
+                        diag("day %" PRId64 " of window %" PRIu64 "–%" PRIu64, days[i].day, since, until);
+                        stats_diag("difference of two reads", &ref);
+                        stats_diag("summary's day          ", &days[i].stats);
+                        return false;
+                }
+        }
+        return true;
+}
+
+static int summary_read_all(HistorySummary *sum, const char *path, uint64_t piece) {
+        int r;
+
+        /* Piece by piece, as the daemon reads it at start-up. */
+        while ((r = history_summary_refresh(sum, path, piece)) == 0)
+                ;
+        return r;
+}
+
+static const char *const rnd_kinds[] = { "started", "completed", "stopped", "skipped", "missed", "reminder-shown",
+                                         "reminder-done", "reminder-missed", "away", "arrived" };
+static const char *const rnd_sources[] = { "schedule", "schedule", "schedule", "schedule", "manual", "-" };
+static const char *const rnd_entries[] = { "a", "b", "" };
+
+static usec_t rnd_length(void) {
+        uint64_t x = rnd_below(100);
+        return x == 0 ? USEC_INFINITY - rnd_below(10) : x < 3 ? 0 : rnd_below(3 * USEC_PER_HOUR);
+}
+
+/* n random lines from *t on: mostly forward, the clock sometimes back, skips ahead, catch-ups,
+ * stopped blocks with and without their away line, and lines no reader takes. */
+static void write_random(FILE *f, usec_t *t, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const char *kind = rnd_kinds[rnd_below(ELEMENTSOF(rnd_kinds))];
+                const char *source = rnd_sources[rnd_below(ELEMENTSOF(rnd_sources))];
+                const char *entry = rnd_entries[rnd_below(ELEMENTSOF(rnd_entries))];
+                uint64_t x = rnd_below(100), planned = rnd_length(), kept = rnd_length();
+                usec_t of;
+
+                *t += rnd_below(8 * USEC_PER_HOUR);
+                if (x < 3)
+                        *t -= MIN(*t, rnd_below(3 * USEC_PER_DAY)); /* the clock went back */
+                x = rnd_below(100);
+                of = x < 10 ? 0 : x < 15 ? *t + rnd_below(14 * USEC_PER_DAY) : x < 20 ? *t - rnd_below(8 * USEC_PER_DAY)
+                                                                                     : *t - rnd_below(2 * USEC_PER_HOUR);
+                if (streq(kind, "arrived"))
+                        planned = rnd_below(20);
+                EV(*t, kind, source, entry, of, planned, kept);
+                if (streq(kind, "stopped") && rnd_below(100) < 60) {
+                        /* Its away line, mostly matching, an away share either side of what it needs. */
+                        x = rnd_below(100);
+                        EV(*t, "away", x < 5 ? "manual" : source, x < 10 ? "b" : entry, x < 15 ? of + 1 : of,
+                           rnd_length(), rnd_below(100) < 5 ? USEC_INFINITY : rnd_below(planned / 50 + 1) * 60);
+                }
+                x = rnd_below(200);
+                if (x == 0)
+                        fputs("garbage\n", f);
+                else if (x == 1) {
+                        fputs("1 completed schedule \"", f);
+                        for (int k = 0; k < 1100; k++)
+                                fputc('x', f);
+                        fputs("\" 1 1 1\n", f);
+                } else if (x == 2)
+                        fwrite("1 completed schedule \"a\0\" 1 1 1\n", 1, 32, f);
+                else if (x == 3)
+                        fputs("\n", f);
+        }
+}
+
+static void test_summary_random(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history-random");
+        const unsigned histories = 300;
+        unsigned bad = 0, windows = 0;
+
+        rng_state = 0x9e3779b97f4a7c15ULL;
+        for (unsigned h = 0; h < histories; h++) {
+                HistorySummary *sum = NULL;
+                usec_t start = berlin_day_start(20000 + (int64_t) rnd_below(400)) + rnd_below(USEC_PER_DAY), t = start;
+                HistoryRules rules = { .allowance = (unsigned) rnd_below(4), .away_share = (unsigned) rnd_below(130) };
+                FILE *f = fopen(path, "we");
+                bool cut = rnd_below(3) == 0, fine = true;
+
+                if (!f || history_summary_new(berlin_day, NULL, &sum) < 0) {
+                        ok(false, "random history %u: set up", h);
+                        return;
+                }
+                write_random(f, &t, rnd_below(h < 20 ? 30 : 400));
+                if (cut)
+                        fprintf(f, "%" PRIu64 " completed manual \"\" 0 0 7", t);
+                fclose(f);
+                if (summary_read_all(sum, path, 1 + rnd_below(5000)) < 0)
+                        fine = false;
+                for (unsigned w = 0; fine && w < 8; w++) {
+                        usec_t until = start + rnd_below(t - start + 3 * USEC_PER_DAY) + 1;
+                        usec_t since = rnd_below(8) == 0 ? 0 : until - MIN(until, rnd_below(45 * USEC_PER_DAY));
+                        if (since > 0 && rnd_below(4) == 0)
+                                since = berlin_day_start(berlin_day(since, NULL)); /* --since DATE */
+                        windows++;
+                        fine = compare_window(sum, path, since, until, &rules, w == 0);
+                }
+
+                /* Appended to, then read on from where it stopped: still the same. */
+                f = fopen(path, "ae");
+                if (f) {
+                        write_random(f, &t, rnd_below(60));
+                        fclose(f);
+                }
+                if (fine && summary_read_all(sum, path, 1 + rnd_below(5000)) < 0)
+                        fine = false;
+                for (unsigned w = 0; fine && w < 4; w++) {
+                        usec_t until = start + rnd_below(t - start + 3 * USEC_PER_DAY) + 1;
+                        windows++;
+                        fine = compare_window(sum, path, until - MIN(until, rnd_below(400 * USEC_PER_DAY)), until,
+                                              &rules, false);
+                }
+                if (!fine)
+                        bad++;
+                history_summary_free(sum);
+                if (!fine && bad <= 3)
+                        ok(false, "random history %u agrees with the whole read", h);
+        }
+        ok(bad == 0, "%u random histories, %u windows: the summary and the whole read agree on every figure, and on "
+                     "every day of the chart (%u days compared)", histories, windows, days_compared);
+        ok(days_compared > 1000, "…enough days were comparable");
+}
+
+/* Hand-made cases, each with the window it is about; compared with the whole read. */
+static void test_summary_table(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history"), *other = path_join(tmp, "history-table");
+        const usec_t D = berlin_day_start(20500);
+        static const struct {
+                int h_since, h_until;
+                HistoryRules rules;
+                const char *what;
+        } windows[] = {
+                { -24 * 8, 1, {}, "a week: first day cut, today's later block skipped ahead" },
+                { 0, 12, { .away_share = 50 }, "from midnight: the stopped block kept by its away line" },
+                { 0, 11, { .away_share = 50 }, "until between a stopped block and a line recorded later" },
+                { -24 * 400, 30, { .allowance = 1 }, "more than a year, past tomorrow" },
+                { 5, 6, {}, "one hour" },
+                { 7, 7, {}, "an empty window" },
+        };
+        HistorySummary *sum = NULL;
+        FILE *f;
+
+        write_history(path);
+        ok(history_summary_new(NULL, NULL, &sum) >= 0 && summary_read_all(sum, path, 7) == 1,
+           "the summary reads the hand-made history seven bytes at a time");
+        for (usec_t since = T(99, 0, 0); since < T(107, 0, 0); since += 5 * USEC_PER_HOUR)
+                for (usec_t until = since + 1; until < T(108, 12, 0); until += 7 * USEC_PER_HOUR) {
+                        Stats a, b;
+                        history_stats_with(path, since, until, &(HistoryRules) { .away_share = 30 }, NULL, NULL, &a);
+                        history_summary_stats(sum, path, since, until, &(HistoryRules) { .away_share = 30 }, &b);
+                        if (!stats_equal(&a, &b)) {
+                                ok(false, "hand-made history, %" PRIu64 "–%" PRIu64, since, until);
+                                goto done;
+                        }
+                }
+        ok(true, "hand-made history: every window 5 h apart agrees");
+done:
+        sum = history_summary_free(sum);
+
+        f = fopen(other, "we");
+        /* Today is D: a block kept yesterday and one stopped today that its away line keeps at 50 %,
+         * a line recorded at 11:30 (the clock went back after it) between the stopped block and its away
+         * line, and a block later today skipped ahead of time. */
+        EV(D - 20 * USEC_PER_HOUR, "started", "schedule", "a", D - 20 * USEC_PER_HOUR, 60 * MIN_, 0);
+        EV(D - 19 * USEC_PER_HOUR, "completed", "schedule", "a", D - 20 * USEC_PER_HOUR, 60 * MIN_, 60 * MIN_);
+        EV(D + 1 * USEC_PER_HOUR, "skipped", "schedule", "b", D + 20 * USEC_PER_HOUR, 30 * MIN_, 0);
+        EV(D + 9 * USEC_PER_HOUR, "started", "schedule", "a", D + 9 * USEC_PER_HOUR, 60 * MIN_, 0);
+        EV(D + 9 * USEC_PER_HOUR + 10 * MIN_, "stopped", "schedule", "a", D + 9 * USEC_PER_HOUR, 60 * MIN_, 10 * MIN_);
+        EV(D + 11 * USEC_PER_HOUR + 30 * MIN_, "reminder-shown", "-", "r", D + 11 * USEC_PER_HOUR, 0, 0);
+        EV(D + 9 * USEC_PER_HOUR + 10 * MIN_, "away", "schedule", "a", D + 9 * USEC_PER_HOUR, 10 * MIN_, 40 * MIN_);
+        EV(D + 10 * USEC_PER_HOUR, "arrived", "-", "Mail", 0, 4, 0);
+        fclose(f);
+        ok(history_summary_new(berlin_day, NULL, &sum) >= 0 && summary_read_all(sum, other, 4096) == 1, "read it");
+        for (size_t i = 0; i < ELEMENTSOF(windows); i++) {
+                usec_t since = D + (usec_t) ((int64_t) windows[i].h_since * (int64_t) USEC_PER_HOUR);
+                usec_t until = D + (usec_t) ((int64_t) windows[i].h_until * (int64_t) USEC_PER_HOUR) + 1;
+                ok(compare_window(sum, other, since, until, &windows[i].rules, true), "%s", windows[i].what);
+        }
+        sum = history_summary_free(sum);
+}
+
+/* The summary follows the file: appended lines are read on, a cut or rewritten file from the start. */
+static void test_summary_follows(const char *tmp) {
+        _cleanup_free_ char *path = path_join(tmp, "history-follow");
+        HistorySummary *sum = NULL;
+        Stats s;
+        FILE *f;
+
+        ok(history_summary_new(NULL, NULL, &sum) >= 0, "a summary");
+        is_int(history_summary_refresh(sum, path, 1 << 20), 1, "a missing history: nothing to read");
+        is_int(history_summary_stats(sum, path, 0, T(3, 0, 0), NULL, &s), 0, "…its stats");
+        is_int(s.manual, 0, "…are empty");
+
+        f = fopen(path, "we");
+        EV(T(1, 10, 0), "started", "manual", "", 0, 0, 0);
+        fprintf(f, "%" PRIu64 " started manual \"\" 0 0", (usec_t) T(1, 11, 0)); /* no newline yet */
+        fclose(f);
+        is_int(history_summary_refresh(sum, path, 1 << 20), 1, "read up to a cut line");
+        history_summary_stats(sum, path, 0, T(3, 0, 0), NULL, &s);
+        is_int(s.manual, 1, "…which is not counted yet");
+        f = fopen(path, "ae");
+        fputs(" 0\n", f);
+        EV(T(1, 12, 0), "started", "manual", "", 0, 0, 0);
+        fclose(f);
+        is_int(history_summary_refresh(sum, path, 10), 0, "ten bytes of what was appended: more to read");
+        is_int(history_summary_refresh(sum, path, 1 << 20), 1, "…the rest");
+        history_summary_stats(sum, path, 0, T(3, 0, 0), NULL, &s);
+        is_int(s.manual, 3, "the cut line, once whole, and the next are counted");
+
+        f = fopen(path, "we");
+        EV(T(1, 10, 0), "started", "manual", "", 0, 0, 0);
+        fclose(f);
+        history_summary_refresh(sum, path, 1 << 20);
+        history_summary_stats(sum, path, 0, T(3, 0, 0), NULL, &s);
+        is_int(s.manual, 1, "a file cut short is read again from the start");
+
+        f = fopen(path, "we");
+        EV(T(1, 10, 0), "completed", "manual", "", 0, 0, 1 * USEC_PER_SEC);
+        fclose(f);
+        history_summary_refresh(sum, path, 1 << 20);
+        f = fopen(path, "we");
+        /* Rewritten with the same first line but for its last bytes, and grown. */
+        EV(T(1, 10, 0), "completed", "manual", "", 0, 0, 9 * USEC_PER_SEC);
+        EV(T(1, 10, 0), "completed", "manual", "", 0, 0, 9 * USEC_PER_SEC);
+        fclose(f);
+        history_summary_refresh(sum, path, 1 << 20);
+        history_summary_stats(sum, path, 0, T(3, 0, 0), NULL, &s);
+        is_int(s.manual_kept, 18 * USEC_PER_SEC, "a file rewritten in place and grown is read again from the start");
+
+        is_int(history_summary_refresh(sum, tmp, 1 << 20), -EISDIR, "a folder: -EISDIR");
+        if (mkfifo(path, 0600) == 0 || (unlink(path) == 0 && mkfifo(path, 0600) == 0))
+                is_int(history_summary_refresh(sum, path, 1 << 20), -EBADFD, "a FIFO: refused, not waited on");
+        is_int(history_summary_stats(sum, path, 2, 1, NULL, &s), -EINVAL, "until before since: -EINVAL");
+        history_summary_free(sum);
+}
+
 int main(void) {
         char tmp[] = "/tmp/test-history-XXXXXX";
 
@@ -605,6 +952,18 @@ int main(void) {
         test_arrived(tmp);
         test_block_kept();
         test_away_share(tmp);
+        test_summary_follows(tmp);
+        {
+                Tz *tz = NULL;
+
+                if (ok(tz_load("Europe/Berlin", &tz) >= 0, "load Europe/Berlin for the summary")) {
+                        berlin = tz;
+                        test_summary_table(tmp);
+                        test_summary_random(tmp);
+                        berlin = NULL;
+                        tz_free(tz);
+                }
+        }
 
         {
                 char *cmd;
