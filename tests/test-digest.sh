@@ -22,7 +22,7 @@ recharge_with() {
         log_mark
         for app in "$@"; do send "$app"; done
         if [ "$digest" = yes ]; then
-                for n in $(seq 100); do
+                for n in $(seq 400); do
                         [ "$(tail -n "+$((LOG_MARK + 1))" "$LOG" | grep -c "Counted a notification")" -ge $# ] && break
                         sleep 0.05
                 done
@@ -32,7 +32,7 @@ recharge_with() {
         notify_wait $((before + 1)) | jq -r .body
 }
 
-printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+printf '[x]\ntype = selfcare\nat = %s\n' "$(clock_in 7200)" >"$CONF"
 digest=yes
 daemon_start || { tap_done; exit 1; }
 wait_log "Counting other applications' notifications" 10
@@ -47,7 +47,7 @@ daemon_stop
 ! grep -rq SECRET "$T/state" "$LOG"
 ok $? "no summary or body in the state, the history or the log"
 
-printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = %s\n' "$(clock_in 7200)" >"$CONF"
 digest=no
 : >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
@@ -59,7 +59,7 @@ wait_log "whether the person is at the screen|Following the idle" 10
 ok $? "…and no monitor at all"
 
 # The key is honoured on Reload, both ways, without a restart.
-printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+printf '[x]\ntype = selfcare\nat = %s\n' "$(clock_in 7200)" >"$CONF"
 log_mark
 call Reload >/dev/null
 wait_log "Counting other applications' notifications" 10
@@ -68,7 +68,7 @@ digest=yes
 body=$(recharge_with Signal Mail Signal)
 is "$body" "$(printf "'Tea' is over. Welcome back.\nWhile you recharged: Signal 2 · Mail 1")" \
         "…and the next recharge's end says what arrived"
-printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+printf '[general]\ndigest = no\n\n[x]\ntype = selfcare\nat = %s\n' "$(clock_in 7200)" >"$CONF"
 log_mark
 call Reload >/dev/null
 wait_log "No longer counting other applications' notifications" 10
@@ -86,7 +86,7 @@ sed "s|@SERVICEDIR@|$T/services|; s|@BUSTYPE@|session|; s|<allow own=\"\\*\"/>|<
 out=$(dbus-daemon --config-file="$T/strict.conf" --fork --print-address=1 --print-pid=1 2>>"$T/bus.log")
 BUS_PIDS="$BUS_PIDS $(echo "$out" | sed -n 2p)"
 export DBUS_SESSION_BUS_ADDRESS=$(echo "$out" | sed -n 1p)
-printf '[x]\ntype = selfcare\nat = 12:00\n' >"$CONF"
+printf '[x]\ntype = selfcare\nat = %s\n' "$(clock_in 7200)" >"$CONF"
 : >"$LOG"; log_mark
 daemon_start || { tap_done; exit 1; }
 wait_log "whether the person is at the screen|Following the idle" 10
