@@ -18,7 +18,7 @@ on_time() { [ "$1" -ge 0 ] && [ "$1" -lt $((5 * S)) ]; }
 # ---- a block: heads-up, start, end, a held reminder ----
 # Four seconds between heads-up and start, eight from start to end: the checks in between must
 # end before the next boundary, on a loaded machine too (make -j6 check on 2 cores).
-base=$(date +%s)
+write_block() {
 start=$((base + 7))
 cat >"$CONF" <<EOF
 [general]
@@ -36,9 +36,10 @@ type = selfcare
 at = $(hms $((start + 2)))
 message = Drink water
 EOF
+}
 monitor_start
 mark
-daemon_start || { tap_done; exit 1; }
+daemon_start_armed write_block || { tap_done; exit 1; }
 
 is "$(prop NextEvent) $(prop NextEntry) $(prop NextEventTime)" "heads-up block $(((start - 4) * S))" \
    "the next event is the heads-up, 4 s before the block"
@@ -171,7 +172,7 @@ call Stop >/dev/null
 daemon_stop
 
 # ---- Stop releases the reminders a dnd block was holding, at once ----
-base=$(date +%s)
+write_held() {
 start=$((base + 2))
 cat >"$CONF" <<EOF
 [general]
@@ -187,8 +188,9 @@ type = selfcare
 at = $(hms $((start + 1)))
 message = Sip
 EOF
+}
 mark
-daemon_start || { tap_done; exit 1; }
+daemon_start_armed write_held || { tap_done; exit 1; }
 wait_for '.member == "RechargeStarted"' 6 >/dev/null
 ok $? "the dnd block starts"
 # Wait until the reminder is due (and held): the block goes on, no ReminderDue yet.

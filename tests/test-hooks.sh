@@ -71,7 +71,7 @@ wait_file() {
 # gone PID: the process has ended (a zombie that only init has yet to reap counts as ended).
 gone() { [ ! -e "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
 
-base=$(date +%s)
+write_conf() {
 block=$((base + 4))
 cat >"$CONF" <<EOF
 [general]
@@ -87,7 +87,8 @@ duration = 2s
 message = Block message
 EOF
 chmod 0644 "$CONF"
-daemon_start || { tap_done; exit 1; }
+}
+daemon_start_armed write_conf || { tap_done; exit 1; }
 
 # ---- a scheduled block: the environment of both hooks ----
 wait_file "$HOOK_OUT/start.done" 8

@@ -97,12 +97,12 @@ cat >>"$CONF" <<EOF
 
 [open]
 type = recharge
-start = $(clock_in 2)
+start = $(clock_in 3)
 duration = 3s
 dnd = no
 EOF
+log_mark
 call Reload >/dev/null
-: >"$LOG"
 wait_log "Recharge started"
 ok $? "a block with dnd = no starts"
 settle

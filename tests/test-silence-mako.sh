@@ -208,5 +208,7 @@ no_record
 ok $? "…and drops the record"
 
 kill -0 "$MAKO_PID"
-ok $? "mako is still running"
+st=$?
+ok $st "mako is still running"
+[ $st = 0 ] || diag "mako's log: $(tail -5 "$T/mako.log")" "sway's log: $(tail -5 "$T/sway.log")"
 tap_done
