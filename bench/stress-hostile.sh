@@ -4,8 +4,12 @@
 # bus (every method with bad or extreme arguments: unknown and overlong multibyte entry names,
 # control characters, year-long durations, the heaviest Upcoming ranges accepted and refused,
 # Reload), while an honest client times GetStatus. Prints: calls made, the daemon's crashes, its
-# RSS before and after, and the honest client's median GetStatus with the storm against without.
-# Not a test: prints figures. Run from the build folder: ../bench/stress-hostile.sh [CLIENTS] [SECONDS]
+# RSS before, at its peak during each storm, and once the storm's last call is answered, round
+# after round (growth from round to round would be a leak; a plateau is what one call holds), and
+# an honest client's GetStatus over one connection of its own (bench-bus method: median and p99,
+# 2000 calls) quiet and during the storm, as ratios.
+# Not a test: prints figures. Run from the build folder:
+# ../bench/stress-hostile.sh [CLIENTS] [SECONDS] [ROUNDS]
 set -u
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -17,6 +21,9 @@ export top_builddir top_srcdir
 
 CLIENTS=${1:-20}
 SECONDS_=${2:-30}
+ROUNDS=${3:-3}
+BENCH_BUS=$top_builddir/bench/bench-bus
+[ -x "$BENCH_BUS" ] || make -C "$top_builddir" bench/bench-bus >/dev/null || exit 1
 test_setup
 cat >"$CONF" <<'EOF'
 [evening]
@@ -32,15 +39,16 @@ EOF
 daemon_start || exit 1
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }
 
-# median_ms N: the median of N GetStatus round trips, in ms (busctl's own start-up included).
-median_ms() {
-        local i t0 t1
-        for i in $(seq "$1"); do
-                t0=$(date +%s%N)
-                busctl --user call "$BUS" "$OBJ" "$IFACE" GetStatus >/dev/null
-                t1=$(date +%s%N)
-                echo $(((t1 - t0) / 1000))
-        done | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] / 1000 }'
+hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$DAEMON_PID/status"; }
+# The peak resident size counts from here (proc(5), clear_refs).
+hwm_reset() { echo 5 >"/proc/$DAEMON_PID/clear_refs"; }
+# After this answer, every call sent before it has been answered: one connection, in order.
+settle() { busctl --user call "$BUS" "$OBJ" "$IFACE" GetStatus >/dev/null; }
+
+# honest N: the honest client's GetStatus over one connection of its own: "median p99" in ms.
+honest() {
+        "$BENCH_BUS" method "$1" "$DAEMON_PID" GetStatus |
+                sed -n 's/.*median=\([0-9.]*\)ms p99=\([0-9.]*\)ms.*/\1 \2/p'
 }
 
 year=31622400000000
@@ -67,22 +75,33 @@ hostile() {
         done
 }
 
-quiet=$(median_ms 200)
+settle
+quiet=$(honest 2000)
 rss0=$(rss)
-pids=
-for i in $(seq "$CLIENTS"); do hostile & pids="$pids $!"; done
-sleep 2
-storm=$(median_ms 200)
-sleep "$SECONDS_"
-# shellcheck disable=SC2086
-kill $pids 2>/dev/null
-# shellcheck disable=SC2086
-wait $pids 2>/dev/null # not a bare wait: the daemon is a child too
-calls=$(cat "$T"/calls.* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+echo "RSS before: $rss0 kB"
 alive=yes
-kill -0 "$DAEMON_PID" 2>/dev/null || alive=no
-rss1=$(rss)
-echo "hostile clients: $CLIENTS for ${SECONDS_}s + the timing; calls: $calls; daemon still running: $alive"
-echo "RSS: $rss0 kB before, $rss1 kB after"
-echo "honest GetStatus (busctl, median of 200): $quiet ms quiet, $storm ms during the storm ($(echo "scale=2; $storm / $quiet" | bc)x)"
+storm_all=
+for round in $(seq "$ROUNDS"); do
+        hwm_reset
+        pids=
+        for i in $(seq "$CLIENTS"); do hostile & pids="$pids $!"; done
+        sleep 2
+        storm_all="$storm_all$(honest 2000)
+"
+        sleep "$SECONDS_"
+        # shellcheck disable=SC2086
+        kill $pids 2>/dev/null
+        # shellcheck disable=SC2086
+        wait $pids 2>/dev/null # not a bare wait: the daemon is a child too
+        raw=$(rss)
+        kill -0 "$DAEMON_PID" 2>/dev/null || { alive=no; break; }
+        settle
+        echo "round $round: RSS at the kill $raw kB, peak $(hwm) kB, after the last answer $(rss) kB"
+done
+calls=$(cat "$T"/calls.* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+echo "hostile clients: $CLIENTS for ${SECONDS_}s x $ROUNDS rounds; calls: $calls; daemon still running: $alive"
+read -r qm qp <<<"$quiet"
+echo "$storm_all" | awk -v qm="$qm" -v qp="$qp" 'NF == 2 {
+        printf "honest GetStatus (own connection, 2000 calls): quiet median %.3f ms p99 %.3f ms; ", qm, qp
+        printf "storm median %.3f ms p99 %.3f ms (%.1fx, %.1fx)\n", $1, $2, $1 / qm, $2 / qp }'
 daemon_stop

@@ -275,10 +275,28 @@ static bool keep_occ(const Overlay *o, const Occ *occ) {
 /* Every occurrence of every enabled entry planned on the local days that [gs, ge) touches, with
  * the overrides applied, plus overridden occurrences planned outside those days. Reminders are
  * not yet held. */
+static int gen_kinds(const Engine *e, const Overlay *o, usec_t block_gs, usec_t rem_gs, usec_t ge, int only,
+                     OccBuf *b);
+
 int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b) {
-        int64_t dlo = day_of_instant(e, gs) - 1, dhi = day_of_instant(e, ge) + 1;
+        return gen_kinds(e, o, gs, gs, ge, only, b);
+}
+
+/* gen_window() with blocks from block_gs on and reminders from rem_gs on (USEC_INFINITY: none
+ * of that kind): a range needs blocks days back (the recharges that may hold its reminders) but
+ * reminders only from where those recharges begin, and most entries of a schedule are
+ * reminders. */
+static int gen_kinds(const Engine *e, const Overlay *o, usec_t block_gs, usec_t rem_gs, usec_t ge, int only,
+                     OccBuf *b) {
+        int64_t dhi = day_of_instant(e, ge) + 1;
+        int64_t block_dlo = block_gs == USEC_INFINITY ? INT64_MAX : day_of_instant(e, block_gs) - 1;
+        int64_t rem_dlo = rem_gs == USEC_INFINITY ? INT64_MAX : day_of_instant(e, rem_gs) - 1;
+        int64_t dlo = MIN(block_dlo, rem_dlo);
         DayZone z;
         int r;
+
+        if (dlo > dhi)
+                return 0;
 
         /* One entry's occurrences cost that entry's work: looping over all the others to skip
          * them made an entry's live state O(entries), and every entry's, at a boundary or in
@@ -295,9 +313,12 @@ int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only
 
                 if (!e->config->entries[i].enabled)
                         continue;
+                int64_t first = e->config->entries[i].type == ENTRY_SELFCARE ? rem_dlo : block_dlo;
+                if (first == INT64_MAX)
+                        continue; /* not of the kinds asked for, overrides included */
 
                 usec_t last_of = 0;
-                for (int64_t d = dlo; d <= dhi && r >= 0; d++) {
+                for (int64_t d = first; d <= dhi && r >= 0; d++) {
                         /* Generated straight into b, then filtered in place. */
                         size_t n0 = b->n, w = n0;
                         r = gen_entry_day(e, &z, i, d, b);
@@ -416,7 +437,7 @@ int cmp_held(const void *a, const void *b) {
 /* Builds the occurrences that bear on [from, to): blocks as they stand, the manual recharge,
  * and reminders at the instant they are shown (held ones moved to the end of their recharge,
  * one per entry per recharge, the ones in a pause dropped). */
-static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccBuf *b) {
+static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, OccBuf *b) {
         usec_t gs = from > LOOKBACK_USEC ? from - LOOKBACK_USEC : 0;
         usec_t ge = to < USEC_INFINITY - LOOKAHEAD_USEC ? to + LOOKAHEAD_USEC : USEC_INFINITY;
         _cleanup_free_ Span *spans = NULL;
@@ -431,7 +452,8 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccB
                 if (!b->v)
                         return -ENOMEM;
         }
-        r = gen_window(e, o, gs, ge, -1, b);
+        /* Blocks first: their dnd spans say how far back reminders can matter. */
+        r = gen_kinds(e, o, gs, USEC_INFINITY, ge, -1, b);
         if (r < 0)
                 return r;
 
@@ -452,6 +474,21 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccB
         r = dnd_spans(e, o, b, &spans, &n_spans);
         if (r < 0)
                 return r;
+
+        if (reminders) {
+                /* A reminder before `from` shows in the range only if held by a span that ends in
+                 * it (or later), and then it lies inside that span. Spans are merged and in order,
+                 * so the first one ending at `from` or later begins first. */
+                usec_t rem_gs = from;
+                for (size_t k = 0; k < n_spans; k++)
+                        if (spans[k].end >= from) {
+                                rem_gs = MIN(rem_gs, spans[k].start);
+                                break;
+                        }
+                r = gen_kinds(e, o, USEC_INFINITY, MAX(rem_gs, gs), ge, -1, b);
+                if (r < 0)
+                        return r;
+        }
 
         /* Hold reminders: a held one moves to the end of the recharge holding it (never, for one
          * held until Stop). Reminders go to a list of their own so that releases collapse: one
@@ -629,7 +666,7 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
         if (e->config->n_entries >= CHUNK_MIN_ENTRIES && to - from > 2 * CHUNK_USEC)
                 return range_chunked(e, o, from, to, ret, ret_n);
 
-        r = build(e, o, from, to, &b);
+        r = build(e, o, from, to, true, &b);
         if (r >= 0 && b.n > 0) {
                 /* At most three events an occurrence: no growing on the way. */
                 evs.cap = b.n * 3;
@@ -788,7 +825,8 @@ int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
         const Occ *best = NULL;
         int r;
 
-        r = build(e, o, t, t + 1, &b);
+        /* Only blocks and their spans count here (held reminders are counted below). */
+        r = build(e, o, t, t + 1, false, &b);
         if (r < 0)
                 goto finish;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c: recharged's entry point: arguments, start-up, the main loop, exit status. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -116,6 +117,13 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "recharged takes no arguments ('%s'). Try 'recharged --help'.\n", argv[optind]);
                 return 2;
         }
+
+        /* A big answer (a month of Upcoming is megabytes) is mmapped and given back when freed.
+         * glibc's default raises the mmap threshold to the largest block freed so far, so after
+         * one such call the next ones came from the heap and stayed in it: a fixed threshold
+         * (which turns that off) keeps the resident size at what is in use. */
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 
         /* sd-event takes these through a signalfd; block them before any thread exists. */
         sigemptyset(&mask);

@@ -438,30 +438,35 @@ static void reminder_due(Manager *m, ManagerChange *c, const Event *ev) {
         out->held = ev->held;
 }
 
-/* Handles the events in [m->processed_to, to): exactly once each, in time order. */
-static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
+/* What passed unseen (a forward jump, a sleep, the daemon off) is recorded, never replayed: over
+ * today and the CATCH_UP_DAYS - 1 local days before it at most, and at most one missed line per
+ * entry and local day, so a year's jump costs a few lines per entry, one save and one log line. */
+#define CATCH_UP_DAYS 7
+
+/* The instant of local midnight at the start of the local day holding t, moved by `days`. */
+static usec_t local_midnight(const Manager *m, usec_t t, int64_t days) {
+        int64_t local = tz_to_local(m->tz, (int64_t) (t / USEC_PER_SEC));
+        int64_t s = tz_from_local(m->tz, (local_day(local) + days) * 86400);
+
+        return s <= 0 ? 0 : (usec_t) s * USEC_PER_SEC;
+}
+
+typedef struct Passed {
+        bool *missed_today;      /* per entry (and the manual one last): a line written this day */
+        size_t events, lines;
+} Passed;
+
+/* Handles the events in [from, to), all within one local day: exactly once each, in time order. */
+static int process_day(Manager *m, ManagerChange *c, usec_t from, usec_t to, usec_t now, Passed *p) {
         _cleanup_free_ Event *v = NULL;
-        size_t n = 0, missed = 0;
+        size_t n = 0;
         int r;
 
-        if (to <= m->processed_to) {
-                /* The clock went back: what lies ahead now is ahead again. */
-                m->processed_to = to;
-                return;
-        }
-        if (to - m->processed_to > CATCH_UP_MAX + LATE_MAX) {
-                log_info("The clock moved %llu days at once: only the last %llu days are recorded as missed.",
-                         (unsigned long long) ((to - m->processed_to) / USEC_PER_DAY),
-                         (unsigned long long) (CATCH_UP_MAX / USEC_PER_DAY));
-                m->processed_to = to - CATCH_UP_MAX;
-        }
-
-        r = engine_range(m->engine, &m->overlay, m->processed_to, to, &v, &n);
-        if (r < 0) {
-                log_warning_errno(r, "Failed to compute the schedule's events, ignoring: %m");
-                return;
-        }
-        m->processed_to = to;
+        r = engine_range(m->engine, &m->overlay, from, to, &v, &n);
+        if (r < 0)
+                return r;
+        if (p->missed_today)
+                memset(p->missed_today, 0, (m->config->n_entries + 1) * sizeof(bool));
         /* The state file's mark moves with what was handled: time passing alone writes nothing. */
         if (n > 0)
                 m->processed_mark = to;
@@ -471,17 +476,27 @@ static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
                 bool late = now > ev->time && now - ev->time > LATE_MAX;
                 bool manual = ev->entry == ENTRY_MANUAL;
                 const char *name = entry_name(m, ev->entry);
+                bool *seen = NULL;
                 ActiveRecharge *a;
                 ManagerEvent *out;
+
+                if (p->missed_today)
+                        seen = &p->missed_today[manual || ev->entry < 0 || (size_t) ev->entry >= m->config->n_entries
+                                                ? m->config->n_entries : (size_t) ev->entry];
 
                 switch (ev->kind) {
                 case EVENT_START:
                         if (active_find(m, manual, name, manual ? ev->start : ev->of))
                                 break;
                         if (late && ev->end != 0 && ev->end <= now) {
-                                log_debug("Missed '%s': it began and ended while asleep, stopped, or across a clock change.", name);
+                                /* Began and ended while asleep, stopped, or across a clock change. */
+                                p->events++;
+                                if (seen && *seen)
+                                        break;
+                                if (seen)
+                                        *seen = true;
                                 manager_record(c, HISTORY_MISSED, ev->time, manual, name, ev->of, ev->end - ev->start, 0);
-                                missed++;
+                                p->lines++;
                                 break;
                         }
                         announce_started(m, c, &(ActiveRecharge) {
@@ -502,10 +517,8 @@ static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
                         break;
 
                 case EVENT_HEADS_UP:
-                        if (late) {
-                                log_debug("Heads-up for '%s' passed while asleep, not shown.", name);
-                                break;
-                        }
+                        if (late)
+                                break; /* passed while asleep: not shown */
                         if (away_at(m, ev->time)) {
                                 /* Nobody at the screen to let the people around know; the block
                                  * still starts at its time. */
@@ -526,9 +539,14 @@ static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
 
                 case EVENT_REMINDER:
                         if (late) {
-                                log_debug("Missed reminder '%s': it was due while asleep, stopped, or across a clock change.", name);
+                                /* Due while asleep, stopped, or across a clock change. */
+                                p->events++;
+                                if (seen && *seen)
+                                        break;
+                                if (seen)
+                                        *seen = true;
                                 manager_record(c, HISTORY_REMINDER_MISSED, ev->time, false, name, ev->of, 0, 0);
-                                missed++;
+                                p->lines++;
                                 break;
                         }
                         reminder_due(m, c, ev);
@@ -538,9 +556,57 @@ static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
                         break;
                 }
         }
-        if (missed > 0)
+        return 0;
+}
+
+/* Handles the events in [m->processed_to, to): exactly once each, in time order, a local day at
+ * a time so that a long stretch never holds more than a day of events in memory. */
+static void process(Manager *m, ManagerChange *c, usec_t to, usec_t now) {
+        _cleanup_free_ bool *missed_today = NULL;
+        usec_t floor, jumped = 0;
+        Passed p = {};
+        int r;
+
+        if (to <= m->processed_to) {
+                /* The clock went back: what lies ahead now is ahead again. */
+                m->processed_to = to;
+                return;
+        }
+        floor = local_midnight(m, to - 1, -(CATCH_UP_DAYS - 1));
+        if (m->processed_to < floor) {
+                jumped = to - m->processed_to;
+                m->processed_to = floor;
+        }
+        if (to - m->processed_to > LATE_MAX) {
+                /* A stretch that can hold missed events: one line per entry and day. */
+                missed_today = calloc(m->config->n_entries + 1, sizeof(bool));
+                if (!missed_today)
+                        log_oom(); /* then every missed event gets its line, as before */
+        }
+        p.missed_today = missed_today;
+
+        while (m->processed_to < to) {
+                usec_t day_end = local_midnight(m, m->processed_to, 1);
+                usec_t until = day_end > m->processed_to && day_end < to ? day_end : to;
+
+                r = process_day(m, c, m->processed_to, until, now, &p);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to compute the schedule's events, ignoring: %m");
+                        m->processed_to = to;
+                        break;
+                }
+                m->processed_to = until;
+        }
+
+        if (jumped > 0)
+                log_info("The clock moved %llu days at once (or the system slept, or recharged was off): of the %zu "
+                         "%s in the last %d days, %zu recorded as missed, one per entry and day at most.",
+                         (unsigned long long) (jumped / USEC_PER_DAY), p.events,
+                         p.events == 1 ? "block or reminder" : "blocks and reminders", CATCH_UP_DAYS, p.lines);
+        else if (p.events > 0)
                 log_info("%zu %s passed while recharged was not running, the system slept, or the clock jumped: "
-                         "recorded as missed.", missed, missed == 1 ? "block or reminder" : "blocks and reminders");
+                         "%zu recorded as missed, one per entry and day at most.", p.events,
+                         p.events == 1 ? "block or reminder" : "blocks and reminders", p.lines);
 }
 
 void manager_catch_up(Manager *m, usec_t now, ManagerChange *c) {

@@ -617,6 +617,12 @@ static void test_held(void) {
                "reminder r 10:20:00; start n 13:00:00; reminder s 13:30:00; end n 14:00:00",
                "held through a dnd block: once each at its end; a dnd = no block holds nothing");
         free(got);
+        /* A range that begins inside the block, after s's only reminder in it: the release still
+         * falls in the range (the engine looks back to where the holding recharge began). */
+        got = events_str(&f, L(f.tz, "2026-11-24 09:45"), L(f.tz, "2026-11-24 10:30"));
+        is_str(got, "end m 10:00:00; reminder r 10:00:00 held; reminder s 10:00:00 held; reminder r 10:20:00",
+               "a range from inside the block: a reminder held before the range is released in it");
+        free(got);
         engine_at(f.e, &f.o, L(f.tz, "2026-11-24 09:35"), &s);
         ok(s.recharging && s.dnd && s.n_held == 2, "two entries have reminders held at 09:35");
         engine_at(f.e, &f.o, L(f.tz, "2026-11-24 13:35"), &s);
@@ -633,6 +639,21 @@ static void test_held(void) {
         got = events_str(&f, L(f.tz, "2026-11-24 14:00"), L(f.tz, "2026-11-24 15:00"));
         is_str(got, "end n 14:00:00", "after Stop the manual recharge is gone from the events");
         free(got);
+        fx_done(&f);
+
+        /* Held for days: a manual recharge from Tuesday to Thursday holds Tuesday's only reminder
+         * of t; a range of Thursday alone still has its release (reminders are generated from
+         * where the holding recharge began, not from the range's day). */
+        fx_init(&f, "UTC", "[general]\nheads-up = 0\n[t]\ntype = selfcare\ndays = Tue\nat = 11:00\n"
+                "[u]\ntype = selfcare\nat = 08:00\n");
+        f.o.manual_since = L(f.tz, "2026-11-24 10:00");
+        f.o.manual_until = L(f.tz, "2026-11-26 18:00");
+        got = events_str(&f, L(f.tz, "2026-11-26 12:00"), L(f.tz, "2026-11-26 19:00"));
+        is_str(got, "end manual 18:00:00; reminder t 18:00:00 held; reminder u 18:00:00 held",
+               "a range two days into a recharge: what it held since its first day is released in it");
+        free(got);
+        engine_at(f.e, &f.o, L(f.tz, "2026-11-26 17:00"), &s);
+        ok(s.manual && s.n_held == 2, "…and counted as held at 17:00 (%zu)", s.n_held);
         fx_done(&f);
 }
 

@@ -2,6 +2,7 @@
 /* test-manager.c: the daemon's state machine in-process, with the clock passed in: sequences of
  * (instant, action) → the events listeners hear, the status, the state file and the history,
  * in milliseconds and without a bus. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -891,6 +892,95 @@ static void test_digest_history(void) {
         }
 }
 
+/* ---- what a forward jump replays (issue 16 item 2) ---- */
+
+/* Runs one tick with the log at info level going to a file; returns the lines logged. */
+static size_t tick_logged(Manager *m, usec_t now, char **ret_log) {
+        _cleanup_free_ char *path = path_join(tmp, "tick.log");
+        int fd, saved;
+        size_t lines = 0;
+        char *all;
+
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (saved < 0 || fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+                abort();
+        close(fd);
+        log_set_max_level(LOG_INFO);
+        manager_tick(m, now, true);
+        log_set_max_level(LOG_WARNING);
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        all = read_all(path);
+        for (char *p = all; p && *p; p++)
+                lines += *p == '\n';
+        *ret_log = all;
+        return lines;
+}
+
+static size_t count_words(const char *s, const char *word) {
+        size_t n = 0;
+        for (const char *p = s; (p = strstr(p, word)); p += strlen(word))
+                n++;
+        return n;
+}
+
+static void test_jump_bound(void) {
+        /* 288 reminders a day and a daily block: a year's jump used to write 504 066 lines. */
+        static const char conf[] =
+                "[general]\nheads-up = 0\n\n"
+                "[often]\ntype = selfcare\nevery = 5min\nbetween = 00:00-23:55\n\n"
+                "[block]\ntype = recharge\nstart = 12:00\nend = 13:00\n";
+        static const struct {
+                const char *to;
+                size_t reminder_lines, block_lines;
+                const char *history, *heard, *passed, *desc;
+        } cases[] = {
+                { "10:02", 1, 0, "reminder-missed often", "", "12 blocks",
+                  "a jump of 1 h: 12 reminders passed, one line for the entry and day" },
+                { "+3 09:02", 4, 3,
+                  "reminder-missed often; missed block; reminder-missed often; missed block; "
+                  "reminder-missed often; missed block; reminder-missed often", "", "831 blocks",
+                  "a jump of 3 days: one line per entry and local day" },
+                { "+365 09:02", 7, 6, NULL, "", "1771 blocks",
+                  "a jump of 365 days: today and the six days before, one line per entry and day" },
+                { "+365 12:30", 7, 6, NULL, "12:30:00 start block late", "1806 blocks",
+                  "a jump of 365 days into a block: it starts, late, and is not also missed" },
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                _cleanup_free_ char *log = NULL, *hist = NULL;
+                unsigned saves;
+                size_t logged;
+                Manager *m;
+
+                reset_files();
+                m = start(conf, at("09:02"));
+                CHECK_HEARD("", "%s: nothing at start", cases[k].desc);
+                saves = m->saves;
+                logged = tick_logged(m, at(cases[k].to), &log);
+                hist = history_news();
+                is_int(count_words(hist, "reminder-missed often"), cases[k].reminder_lines, "%s: reminder lines",
+                       cases[k].desc);
+                is_int(count_words(hist, "missed block"), cases[k].block_lines, "%s: block lines", cases[k].desc);
+                is_int(count_words(hist, ";") + (*hist ? 1 : 0),
+                       cases[k].reminder_lines + cases[k].block_lines + (*cases[k].heard ? 1 : 0),
+                       "%s: no other history line", cases[k].desc);
+                if (cases[k].history)
+                        is_str(hist, cases[k].history, "%s: in time order", cases[k].desc);
+                CHECK_HEARD(cases[k].heard, "%s: nothing passed is replayed to the listeners", cases[k].desc);
+                is_int(m->saves - saves, 1, "%s: one save", cases[k].desc);
+                /* The wake-up notice, what was missed, and the start of a block in progress. */
+                is_int(logged, 2 + (*cases[k].heard ? 1 : 0), "%s: one log line for what passed (%s)", cases[k].desc, log);
+                is_int(count_words(log, "recorded as missed"), 1, "%s: …which says what was recorded", cases[k].desc);
+                /* Held reminders of the daily block collapse into one at its end, beside the planned 13:00. */
+                ok(strstr(log, cases[k].passed), "%s: …and how many passed (%s)", cases[k].desc, cases[k].passed);
+                manager_free(m);
+        }
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -925,6 +1015,7 @@ int main(void) {
         test_digest();
         test_digest_welcome();
         test_digest_history();
+        test_jump_bound();
 
         tz_free(test_tz);
         reset_files();

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# bench-floor.sh: recharged against the floors of bench-bare (issue 17), each pair in one run:
+#  1. start-up, exec to the first GetStatus answered: recharged with 16, 256 and 4096 entries
+#     (bench-daemon.sh's mix) against a bare sd-bus server, ROUNDS rounds taking turns; medians
+#     and ratios;
+#  2. boundary lateness: BOUNDARIES one-second blocks in recharged against a bare program with
+#     one timer and one signal per boundary, the two runs back to back; median, p99, max and
+#     the ratio of medians;
+#  3. the status bar's client: `rechargectl status --waybar` against the smallest sd-bus client
+#     (bench-bare client: open the bus, get one property), hyperfine -N in ROUNDS rounds taking
+#     turns (a plain loop without hyperfine); medians and the ratio.
+# Not a test: prints figures. From the build folder: ../bench/bench-floor.sh (make bench-floor).
+set -u
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+export top_builddir top_srcdir
+# shellcheck source=../tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=../tests/lib/daemon.sh
+. "$top_srcdir/tests/lib/daemon.sh"
+
+ROUNDS=${ROUNDS:-5}
+BOUNDARIES=${BOUNDARIES:-20}
+SIZES=${SIZES:-16 256 4096}
+CLIENT_RUNS=${CLIENT_RUNS:-500}
+BENCH=$top_builddir/bench/bench-bus
+BARE=$top_builddir/bench/bench-bare
+for p in "$BENCH" "$BARE"; do
+        [ -x "$p" ] || make -C "$top_builddir" "bench/${p##*/}" >/dev/null || exit 1
+done
+test_setup
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# gen_config N: bench-daemon.sh's mix, nothing due in the next hour.
+gen_config() {
+        awk -v n="$1" 'BEGIN {
+                printf "[general]\nheads-up = 10min\n"
+                for (i = 0; i < n; i++) {
+                        if (i % 3 == 0)
+                                printf "[e%04d]\ntype = recharge\ndays = Mon..Fri\nstart = %02d:%02d\nduration = 45min\ndnd = no\n", i, int(i / 3) % 24, (i * 7) % 60
+                        else if (i % 3 == 1)
+                                printf "[e%04d]\ntype = selfcare\nevery = 90min\nbetween = 09:00-18:00\n", i
+                        else
+                                printf "[e%04d]\ntype = selfcare\ndays = Sat,Sun\nat = 10:%02d, 17:30\n", i, i % 60
+                }
+        }'
+}
+
+echo "== start-up to the first GetStatus answered, ms ($ROUNDS rounds, taking turns)"
+for n in $SIZES; do gen_config "$n" >"$T/conf$n"; done
+first_answer() { sed -n 's/.*first GetStatus answered \([0-9.]*\) ms/\1/p'; }
+for ((k = 0; k < ROUNDS; k++)); do
+        "$BENCH" startup "$BARE" server 2>/dev/null | first_answer >>"$T/start.bare"
+        for n in $SIZES; do
+                rm -f "$STATE" "$HISTORY"
+                "$BENCH" startup "$RECHARGED" --config "$T/conf$n" 2>>"$LOG" | first_answer >>"$T/start.$n"
+        done
+done
+bare=$(median <"$T/start.bare")
+printf '  %-28s %8s ms\n' "bare sd-bus server" "$bare"
+for n in $SIZES; do
+        m=$(median <"$T/start.$n")
+        printf '  %-28s %8s ms  %sx the bare server\n' "recharged, $n entries" "$m" "$(ratio "$m" "$bare")"
+done
+
+echo "== boundary lateness: $BOUNDARIES boundaries each, RechargeStarted/RechargeEnded"
+# instants FIRST N: N one-second blocks two seconds apart from FIRST (epoch s), as epoch µs.
+instants() { local i; for ((i = 0; i < $2; i++)); do echo "$((($1 + 2 * i) * 1000000)) $((($1 + 2 * i + 1) * 1000000))"; done; }
+late() { sed -n 's/.*median=\([0-9.]*\)ms p99=\([0-9.]*\)ms max=\([0-9.]*\)ms.*/\1 \2 \3/p'; }
+n=$((BOUNDARIES / 2))
+first=$(($(date +%s) + 4))
+# recharged_boundaries FIRST: the run against the daemon; "median p99 max".
+recharged_boundaries() {
+        local i
+        { printf '[general]\nheads-up = 0\n'
+          for ((i = 0; i < n; i++)); do
+                printf '[b%02d]\ntype = recharge\nstart = %s\nduration = 1s\ndnd = no\n' "$i" "$(date -u -d "@$(($1 + 2 * i))" +%H:%M:%S)"
+          done; } >"$CONF"
+        rm -f "$STATE" "$HISTORY"
+        TZ=UTC daemon_start || exit 1
+        # shellcheck disable=SC2046
+        "$BENCH" boundaries "$BOUNDARIES" $(instants "$1" "$n") | late
+        daemon_stop
+}
+read -r r_med r_p99 r_max < <(recharged_boundaries "$first")
+# The same with the state folder on tmpfs: what the disk's syncs (the state is saved before the
+# world hears, the history after) add to the lateness, against the daemon's own work.
+shm=
+if [ -d /dev/shm ] && shm=$(mktemp -d /dev/shm/bench-floor.XXXXXX); then
+        disk_state=$XDG_STATE_HOME
+        export XDG_STATE_HOME=$shm
+        STATE=$shm/recharged/state HISTORY=$shm/recharged/history
+        read -r s_med s_p99 s_max < <(recharged_boundaries "$(($(date +%s) + 3))")
+        export XDG_STATE_HOME=$disk_state
+        STATE=$disk_state/recharged/state HISTORY=$disk_state/recharged/history
+        rm -rf "$shm"
+fi
+first=$(($(date +%s) + 3))
+# shellcheck disable=SC2046
+"$BARE" boundaries $(instants "$first" "$n") &
+bare_pid=$!
+# shellcheck disable=SC2046
+read -r b_med b_p99 b_max < <("$BENCH" boundaries "$BOUNDARIES" $(instants "$first" "$n") | late)
+wait "$bare_pid"
+printf '  %-28s median %6s ms  p99 %6s ms  max %6s ms\n' "bare timer and signal" "$b_med" "$b_p99" "$b_max"
+printf '  %-28s median %6s ms  p99 %6s ms  max %6s ms  (median %sx the bare program)\n' "recharged" \
+        "$r_med" "$r_p99" "$r_max" "$(ratio "$r_med" "$b_med")"
+[ -n "$shm" ] && printf '  %-28s median %6s ms  p99 %6s ms  max %6s ms  (median %sx the bare program)\n' \
+        "recharged, state on tmpfs" "$s_med" "$s_p99" "$s_max" "$(ratio "$s_med" "$b_med")"
+
+echo "== the status bar's client: $CLIENT_RUNS runs each"
+: >"$CONF" # the built-in default schedule
+rm -f "$STATE" "$HISTORY"
+daemon_start || exit 1
+ours=("$RECHARGECTL" status --waybar)
+floor=("$BARE" client)
+"${ours[@]}" >/dev/null && "${floor[@]}" >/dev/null || { echo "a client failed" >&2; exit 1; }
+if command -v hyperfine >/dev/null; then
+        for ((k = 0; k < ROUNDS; k++)); do
+                hyperfine -N --style none --warmup 5 --runs $((CLIENT_RUNS / ROUNDS)) --export-json "$T/h$k.json" \
+                        "${ours[*]}" "${floor[*]}" >/dev/null 2>&1 || { echo "hyperfine failed" >&2; exit 1; }
+        done
+        read -r o_med f_med < <(jq -rs '
+                def med: sort | .[length / 2 | floor];
+                [range(0; 2) as $i | [.[].results[$i].times[]] | med * 1000000 | floor] | @tsv' "$T"/h*.json)
+        how="hyperfine -N, medians"
+else
+        loop() {
+                local n=$1 s e i; shift
+                s=$(date +%s%N)
+                for ((i = 0; i < n; i++)); do "$@" >/dev/null; done
+                e=$(date +%s%N)
+                echo $(((e - s) / 1000 / n))
+        }
+        for ((k = 0; k < CLIENT_RUNS / 50; k++)); do
+                loop 50 "${ours[@]}" >>"$T/c.ours"
+                loop 50 "${floor[@]}" >>"$T/c.floor"
+        done
+        o_med=$(median <"$T/c.ours") f_med=$(median <"$T/c.floor")
+        how="plain loop, median of means of 50"
+fi
+daemon_stop
+us() { awk -v u="$1" 'BEGIN { printf "%.3f ms", u / 1000 }'; }
+printf '  %-34s %s\n' "smallest sd-bus client" "$(us "$f_med")"
+printf '  %-34s %s  (%sx the smallest client; %s)\n' "rechargectl status --waybar" "$(us "$o_med")" \
+        "$(ratio "$o_med" "$f_med")" "$how"
