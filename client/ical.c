@@ -7,6 +7,7 @@
 
 #include "ical.h"
 #include "macro.h"
+#include "timeparse.h"
 
 #define ICAL_LINE_OCTETS 75
 #define YEAR_SECONDS (366LL * 86400)
@@ -282,6 +283,40 @@ void ical_vtimezone(FILE *f, const Tz *tz, const char *tzid, int64_t from, int64
 
 /* ---- VEVENTs ---- */
 
+/* One recurring VEVENT: the times of day hours × minutes × seconds on the entry's days, moved
+ * on by `shift` days (times past the midnight of a window that runs over it). A reminder's
+ * `every` times are grouped into as few of these as give exactly its times: `every = 5min` all
+ * day is one VEVENT (BYHOUR × BYMINUTE), not 288. */
+typedef struct Rule {
+        int shift;
+        uint32_t hours;          /* a bit per hour */
+        uint64_t minutes, seconds;
+        uint32_t first;          /* the earliest time of day: DTSTART's */
+        unsigned n_times;
+        char *uid;
+} Rule;
+
+/* A planned occurrence (the rules' own) and what the daemon's plan made of it. */
+typedef enum OccFate {
+        OCC_KEPT,
+        OCC_SKIPPED,
+        OCC_MOVED,
+} OccFate;
+
+typedef struct Occ {
+        int64_t local;           /* its wall-clock start as the rule gives it: RECURRENCE-ID, EXDATE */
+        int64_t start, end;      /* planned instants; end 0 for a reminder */
+        int64_t now_start, now_end; /* OCC_MOVED: as it now stands; now_end 0 for a reminder */
+        size_t rule;
+        OccFate fate;
+} Occ;
+
+/* An occurrence as the daemon plans it: a block's start and end, a reminder's time. */
+typedef struct Span {
+        int64_t start, end;      /* end 0: a reminder, or a block whose end is past the plan */
+        bool paired;
+} Span;
+
 static void byday(weekdays_t days, int shift, char buf[static 32]) {
         buf[0] = '\0';
         for (int w = 0; w < 7; w++)
@@ -292,10 +327,14 @@ static void byday(weekdays_t days, int shift, char buf[static 32]) {
                 }
 }
 
+static bool on_day(weekdays_t days, int shift, int64_t day) {
+        return days & (1u << weekday_from_days(day - shift));
+}
+
 /* The first local day ≥ day whose weekday (shifted) is in the set. */
 static int64_t first_day(weekdays_t days, int shift, int64_t day) {
         for (int k = 0; k < 7; k++)
-                if (days & (1u << ((weekday_from_days(day + k) - shift + 7) % 7)))
+                if (on_day(days, shift, day + k))
                         return day + k;
         return day;
 }
@@ -313,31 +352,174 @@ static char *duration_text(usec_t d, char buf[static 32]) {
         return buf;
 }
 
-static void vevent(FILE *f, const Entry *e, const IcalOptions *o, const char *uid, int64_t today, int64_t until,
-                   uint32_t tod, int shift) {
-        _cleanup_free_ char *name = ical_escape(e->name), *msg = ical_escape(e->message), *tzid = ical_escape(o->tzid);
-        char stamp[21], start[20], end[20], days[32], dur[32];
-        bool block = e->type == ENTRY_RECHARGE;
-        int64_t day = first_day(e->days, shift, today);
+static void rules_free(Rule *r, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(r[i].uid);
+        free(r);
+}
 
-        ical_line(f, "BEGIN:VEVENT");
-        ical_linef(f, "UID:%s", uid);
-        ical_linef(f, "DTSTAMP:%s", utc_stamp((int64_t) (o->now / USEC_PER_SEC), stamp));
-        ical_linef(f, "DTSTART;TZID=%s:%s", tzid ?: "", local_stamp(day * 86400 + tod, start));
-        if (block && e->has_end)
-                ical_linef(f, "DTEND;TZID=%s:%s", tzid ?: "",
-                           local_stamp((day + (e->end <= e->start)) * 86400 + e->end, end));
-        else if (block)
-                /* a real-time length: RFC 5545's time durations are exact, as `duration =` is */
-                ical_linef(f, "DURATION:%s", duration_text(e->duration, dur));
-        else
-                /* a reminder is a moment: without a length, calendars (khal) show an hour */
-                ical_line(f, "DURATION:PT0S");
-        byday(e->days, shift, days);
-        if (until)
-                ical_linef(f, "RRULE:FREQ=WEEKLY;BYDAY=%s;UNTIL=%s", days, utc_stamp(until, stamp));
-        else
-                ical_linef(f, "RRULE:FREQ=WEEKLY;BYDAY=%s", days);
+/* The times of day of a rule, ascending; returns how many (at most 86400). */
+static unsigned rule_times(const Rule *r, uint32_t *ret) {
+        unsigned n = 0;
+
+        for (int h = 0; h < 24; h++)
+                if (r->hours & (1u << h))
+                        for (int m = 0; m < 60; m++)
+                                if (r->minutes & (1ull << m))
+                                        for (int s = 0; s < 60; s++)
+                                                if (r->seconds & (1ull << s))
+                                                        ret[n++] = (uint32_t) (h * 3600 + m * 60 + s);
+        return n;
+}
+
+static void mask_list(uint64_t mask, int max, char *buf, size_t size) {
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (int k = 0; k < max && n < size; k++)
+                if (mask & (1ull << k))
+                        n += (size_t) snprintf(buf + n, size - n, "%s%d", n ? "," : "", k);
+}
+
+#define HOUR_WORDS ((3600 + 63) / 64)
+
+/* The entry's times of day (a window over midnight gives times ≥ 86400), as the engine plans
+ * them: from the window's start every `every` up to its end inclusive, or the `at` list. */
+static int entry_times(const Entry *e, uint32_t **ret, size_t *ret_n) {
+        uint32_t *t;
+        size_t n;
+
+        if (e->type == ENTRY_RECHARGE || e->every == 0) {
+                n = e->type == ENTRY_RECHARGE ? 1 : e->n_at;
+                t = malloc(sizeof(uint32_t) * MAX(n, 1u));
+                if (!t)
+                        return -ENOMEM;
+                if (e->type == ENTRY_RECHARGE)
+                        t[0] = e->start;
+                else
+                        memcpy(t, e->at, sizeof(uint32_t) * n);
+        } else {
+                uint32_t step = (uint32_t) (e->every / USEC_PER_SEC), last = e->between_end;
+
+                if (step == 0)
+                        return -EINVAL;
+                if (last <= e->between_start)
+                        last += 86400;
+                n = (last - e->between_start) / step + 1;
+                t = malloc(sizeof(uint32_t) * n);
+                if (!t)
+                        return -ENOMEM;
+                for (size_t k = 0; k < n; k++)
+                        t[k] = e->between_start + (uint32_t) k * step;
+        }
+        *ret = t;
+        *ret_n = n;
+        return 0;
+}
+
+/* Groups the times: hours (of one day shift) with the same set of times within the hour, then
+ * within such a group the minutes with the same set of seconds. Each group is a product, so
+ * BYHOUR × BYMINUTE × BYSECOND gives exactly its times and no other. */
+static int entry_rules(const Entry *e, Rule **ret, size_t *ret_n) {
+        _cleanup_free_ uint32_t *times = NULL;
+        _cleanup_free_ uint64_t *bits = NULL;   /* [shift][hour][HOUR_WORDS] */
+        Rule *rules = NULL;
+        size_t n_times = 0, n = 0;
+        int r;
+
+        r = entry_times(e, &times, &n_times);
+        if (r < 0)
+                return r;
+        bits = calloc(2 * 24 * HOUR_WORDS, sizeof(uint64_t));
+        /* at most one rule per (shift, hour, minute) */
+        rules = calloc(2 * 24 * 60, sizeof(Rule));
+        if (!bits || !rules) {
+                free(rules);
+                return -ENOMEM;
+        }
+        for (size_t k = 0; k < n_times; k++) {
+                uint32_t t = times[k], shift = MIN(t / 86400, 1u), tod = t % 86400, in = tod % 3600;
+                bits[(shift * 24 + tod / 3600) * HOUR_WORDS + in / 64] |= 1ull << (in % 64);
+        }
+
+        for (int shift = 0; shift < 2; shift++) {
+                size_t group_start = n;
+
+                for (int h = 0; h < 24; h++) {
+                        const uint64_t *hb = bits + (shift * 24 + h) * HOUR_WORDS;
+                        bool any = false, joined = false;
+
+                        for (int w = 0; w < HOUR_WORDS; w++)
+                                any = any || hb[w];
+                        if (!any)
+                                continue;
+                        /* an earlier hour with the same times: this hour joins its rules */
+                        for (int h0 = 0; h0 < h && !joined; h0++) {
+                                const uint64_t *b0 = bits + (shift * 24 + h0) * HOUR_WORDS;
+                                if (memcmp(b0, hb, HOUR_WORDS * sizeof(uint64_t)) != 0)
+                                        continue;
+                                for (size_t i = group_start; i < n; i++)
+                                        if (rules[i].hours & (1u << h0))
+                                                rules[i].hours |= 1u << h;
+                                joined = true;
+                        }
+                        if (joined)
+                                continue;
+                        size_t first_rule = n;
+                        for (int m = 0; m < 60; m++) {
+                                uint64_t secs = 0;
+                                Rule *same = NULL;
+
+                                for (int s = 0; s < 60; s++) {
+                                        int in = m * 60 + s;
+                                        if (hb[in / 64] & (1ull << (in % 64)))
+                                                secs |= 1ull << s;
+                                }
+                                if (!secs)
+                                        continue;
+                                for (size_t i = first_rule; i < n && !same; i++)
+                                        if (rules[i].seconds == secs)
+                                                same = &rules[i];
+                                if (same)
+                                        same->minutes |= 1ull << m;
+                                else
+                                        rules[n++] = (Rule) { .shift = shift, .hours = 1u << h,
+                                                              .minutes = 1ull << m, .seconds = secs };
+                        }
+                }
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                Rule *q = &rules[i];
+                char clock[CLOCK_MAX];
+
+                q->n_times = (unsigned) (__builtin_popcount(q->hours) * __builtin_popcountll(q->minutes) *
+                                         __builtin_popcountll(q->seconds));
+                q->first = (uint32_t) (__builtin_ctz(q->hours) * 3600 + __builtin_ctzll(q->minutes) * 60 +
+                                       __builtin_ctzll(q->seconds));
+                clock_format(q->first, clock);
+                /* the plain name when one rule says it all; else the first time: "stretch-0900",
+                 * "owl-0000-1" past midnight. Stable while the entry's rule stays the same. */
+                if (n == 1)
+                        r = asprintf(&q->uid, "%s@recharged", e->name);
+                else
+                        r = asprintf(&q->uid, "%s-%.2s%.2s%s%s%s@recharged", e->name, clock, clock + 3,
+                                     q->first % 60 ? clock + 6 : "", q->shift ? "-" : "", q->shift ? "1" : "");
+                if (r < 0) {
+                        q->uid = NULL;
+                        rules_free(rules, n);
+                        return -ENOMEM;
+                }
+        }
+        *ret = rules;
+        *ret_n = n;
+        return 0;
+}
+
+static void vevent_text(FILE *f, const Entry *e) {
+        _cleanup_free_ char *name = ical_escape(e->name), *msg = ical_escape(e->message);
+        bool block = e->type == ENTRY_RECHARGE;
+
         if (block)
                 ical_linef(f, "SUMMARY:Recharging%s%s", msg && *msg ? ": " : "", msg && *msg ? msg : "");
         else
@@ -348,65 +530,306 @@ static void vevent(FILE *f, const Entry *e, const IcalOptions *o, const char *ui
         /* the entry's name for programs (UIDs of reminders carry a time too) */
         ical_linef(f, "X-RECHARGED-ENTRY:%s", name ?: "");
         ical_linef(f, "TRANSP:%s", block ? "OPAQUE" : "TRANSPARENT");
+}
+
+/* A block's planned length, for DURATION where the end is not a wall-clock time. */
+static void vevent_length(FILE *f, const Entry *e) {
+        char dur[32];
+
+        if (e->type == ENTRY_RECHARGE)
+                /* a real-time length: RFC 5545's time durations are exact, as `duration =` is */
+                ical_linef(f, "DURATION:%s", duration_text(e->duration, dur));
+        else
+                /* a reminder is a moment: without a length, calendars (khal) show an hour */
+                ical_line(f, "DURATION:PT0S");
+}
+
+static void vevent_master(FILE *f, const Entry *e, const IcalOptions *o, const char *tzid, const Rule *q,
+                          int64_t today, int64_t until, const Occ *occ, size_t n_occ, size_t rule) {
+        char stamp[21], start[20], end[20], days[32], extra[512] = "";
+        int64_t day = first_day(e->days, q->shift, today);
+
+        ical_line(f, "BEGIN:VEVENT");
+        ical_linef(f, "UID:%s", q->uid);
+        ical_linef(f, "DTSTAMP:%s", utc_stamp((int64_t) (o->now / USEC_PER_SEC), stamp));
+        ical_linef(f, "DTSTART;TZID=%s:%s", tzid, local_stamp(day * 86400 + q->first, start));
+        if (e->type == ENTRY_RECHARGE && e->has_end)
+                ical_linef(f, "DTEND;TZID=%s:%s", tzid, local_stamp((day + (e->end <= e->start)) * 86400 + e->end, end));
+        else
+                vevent_length(f, e);
+        byday(e->days, q->shift, days);
+        if (q->n_times > 1) {
+                char h[80], m[200], s[200];
+
+                mask_list(q->hours, 24, h, sizeof h);
+                mask_list(q->minutes, 60, m, sizeof m);
+                mask_list(q->seconds, 60, s, sizeof s);
+                snprintf(extra, sizeof extra, ";BYHOUR=%s;BYMINUTE=%s%s%s", h, m,
+                         __builtin_popcountll(q->seconds) > 1 ? ";BYSECOND=" : "",
+                         __builtin_popcountll(q->seconds) > 1 ? s : "");
+        }
+        if (until)
+                ical_linef(f, "RRULE:FREQ=WEEKLY;BYDAY=%s%s;UNTIL=%s", days, extra, utc_stamp(until, stamp));
+        else
+                ical_linef(f, "RRULE:FREQ=WEEKLY;BYDAY=%s%s", days, extra);
+        /* what the person skipped, or what a pause or a snooze took away */
+        for (size_t k = 0; k < n_occ; k++)
+                if (occ[k].rule == rule && occ[k].fate == OCC_SKIPPED)
+                        ical_linef(f, "EXDATE;TZID=%s:%s", tzid, local_stamp(occ[k].local, start));
+        vevent_text(f, e);
         ical_line(f, "END:VEVENT");
 }
 
-static void entry_events(FILE *f, const Entry *e, const IcalOptions *o, int64_t today, int64_t until) {
-        _cleanup_free_ char *uid = NULL;
-        uint32_t times[ENTRY_AT_MAX];
-        _cleanup_free_ uint32_t *many = NULL;
-        const uint32_t *t = times;
-        size_t n = 0;
+/* The moved occurrence with its real times (UTC: a moved time can fall in the fold). */
+static void vevent_override(FILE *f, const Entry *e, const IcalOptions *o, const char *tzid, const char *uid,
+                            const Occ *x) {
+        char stamp[21], a[21], b[21];
 
-        if (e->type == ENTRY_RECHARGE) {
-                if (asprintf(&uid, "%s@recharged", e->name) >= 0)
-                        vevent(f, e, o, uid, today, until, e->start, 0);
-                return;
-        }
-        if (e->every == 0) {
-                memcpy(times, e->at, sizeof(uint32_t) * e->n_at);
-                n = e->n_at;
-        } else {
-                /* as the engine: from the window's start, every `every`, up to its end inclusive;
-                 * past midnight when the window runs over it */
-                uint32_t step = (uint32_t) (e->every / USEC_PER_SEC), last = e->between_end;
-                if (step == 0)
-                        return;
-                if (last <= e->between_start)
-                        last += 86400;
-                n = (last - e->between_start) / step + 1;
-                many = malloc(sizeof(uint32_t) * n);
-                if (!many)
-                        return;
-                for (size_t k = 0; k < n; k++)
-                        many[k] = e->between_start + (uint32_t) k * step;
-                t = many;
-        }
-        for (size_t k = 0; k < n; k++) {
-                char clock[CLOCK_MAX];
-                int shift = (int) (t[k] / 86400);
-                uint32_t tod = t[k] % 86400;
+        ical_line(f, "BEGIN:VEVENT");
+        ical_linef(f, "UID:%s", uid);
+        ical_linef(f, "DTSTAMP:%s", utc_stamp((int64_t) (o->now / USEC_PER_SEC), stamp));
+        ical_linef(f, "RECURRENCE-ID;TZID=%s:%s", tzid, local_stamp(x->local, a));
+        ical_linef(f, "DTSTART:%s", utc_stamp(x->now_start, a));
+        if (e->type == ENTRY_RECHARGE)
+                ical_linef(f, "DTEND:%s", utc_stamp(x->now_end ?: x->now_start + (x->end - x->start), b));
+        else
+                ical_line(f, "DURATION:PT0S");
+        vevent_text(f, e);
+        ical_line(f, "END:VEVENT");
+}
 
-                free(uid);
-                uid = NULL;
-                /* one rule per clock time; a single one keeps the plain UID */
-                if (n == 1)
-                        (void) asprintf(&uid, "%s@recharged", e->name);
-                else {
-                        clock_format(tod, clock);
-                        /* "stretch-0900@recharged", "stretch-2330-1@recharged" past midnight */
-                        (void) asprintf(&uid, "%s-%.2s%.2s%s%s%s@recharged", e->name, clock, clock + 3,
-                                        tod % 60 ? clock + 6 : "", shift ? "-" : "", shift ? "1" : "");
+/* An occurrence the daemon plans and the rules do not give: on its own. */
+static void vevent_single(FILE *f, const Entry *e, const IcalOptions *o, const Span *s) {
+        char stamp[21], a[21], b[21];
+
+        ical_line(f, "BEGIN:VEVENT");
+        ical_linef(f, "UID:%s-%s@recharged", e->name, utc_stamp(s->start, a));
+        ical_linef(f, "DTSTAMP:%s", utc_stamp((int64_t) (o->now / USEC_PER_SEC), stamp));
+        ical_linef(f, "DTSTART:%s", a);
+        if (e->type == ENTRY_RECHARGE && s->end)
+                ical_linef(f, "DTEND:%s", utc_stamp(s->end, b));
+        else
+                vevent_length(f, e);
+        vevent_text(f, e);
+        ical_line(f, "END:VEVENT");
+}
+
+static int cmp_occ(const void *a, const void *b) {
+        const Occ *x = a, *y = b;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_span(const void *a, const void *b) {
+        const Span *x = a, *y = b;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The rules' occurrences that start in [from, to) on days from `today` on, sorted. */
+static int plan_by_rules(const Entry *e, const Rule *rules, size_t n_rules, const Tz *tz, int64_t today,
+                         int64_t from, int64_t to, Occ **ret, size_t *ret_n) {
+        _cleanup_free_ uint32_t *tods = malloc(sizeof(uint32_t) * 86400);
+        int64_t last = local_day(tz_to_local(tz, to)) + 1;
+        Occ *v = NULL;
+        size_t n = 0, cap = 0;
+
+        if (!tods)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_rules; i++) {
+                unsigned nt = rule_times(&rules[i], tods);
+
+                for (int64_t day = today; day <= last; day++) {
+                        if (!on_day(e->days, rules[i].shift, day))
+                                continue;
+                        for (unsigned k = 0; k < nt; k++) {
+                                int64_t local = day * 86400 + tods[k], start = tz_from_local(tz, local), end = 0;
+
+                                if (start < from || start >= to)
+                                        continue;
+                                if (e->type == ENTRY_RECHARGE)
+                                        end = e->has_end ? tz_from_local(tz, (day + (e->end <= e->start)) * 86400 + e->end)
+                                                         : start + (int64_t) (e->duration / USEC_PER_SEC);
+                                if (n >= cap) {
+                                        Occ *nv = realloc(v, sizeof(Occ) * (cap = cap ? cap * 2 : 64));
+                                        if (!nv) {
+                                                free(v);
+                                                return -ENOMEM;
+                                        }
+                                        v = nv;
+                                }
+                                v[n++] = (Occ) { .local = local, .start = start, .end = end, .rule = i };
+                        }
                 }
-                if (!uid)
-                        continue;
-                vevent(f, e, o, uid, today, until, tod, shift);
         }
+        if (n > 1)
+                qsort(v, n, sizeof(Occ), cmp_occ);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* The daemon's plan for one entry (ICAL_MANUAL too): a block's start paired with the next end,
+ * first in first out; a start in [from, to) counts. An end with no start in the plan belongs to
+ * one begun before it: its start is `since_before` when that is known, else it is left out. */
+static int plan_by_daemon(const IcalOptions *o, int entry, int64_t from, int64_t to, int64_t since_before,
+                          Span **ret, size_t *ret_n) {
+        Span *v = NULL;
+        size_t n = 0, cap = 0, open = 0;
+
+        for (size_t k = 0; k < o->n_plan; k++) {
+                const IcalEvent *ev = &o->plan[k];
+                int64_t t = (int64_t) (ev->time / USEC_PER_SEC), start = t, end = 0;
+
+                if (ev->entry != entry)
+                        continue;
+                if (ev->kind == ICAL_END) {
+                        while (open < n && v[open].end)
+                                open++;
+                        if (open < n) {
+                                v[open++].end = t;
+                                continue;
+                        }
+                        if (n > 0 || since_before <= 0 || since_before >= t)
+                                continue;
+                        start = since_before, end = t;
+                }
+                if (n >= cap) {
+                        Span *nv = realloc(v, sizeof(Span) * (cap = cap ? cap * 2 : 16));
+                        if (!nv) {
+                                free(v);
+                                return -ENOMEM;
+                        }
+                        v = nv;
+                }
+                v[n++] = (Span) { .start = start, .end = end };
+        }
+        /* only what starts in range */
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+                if ((v[k].start >= from && v[k].start < to) || entry == ICAL_MANUAL)
+                        v[m++] = v[k];
+        if (m > 1)
+                qsort(v, m, sizeof(Span), cmp_span);
+        *ret = v;
+        *ret_n = m;
+        return 0;
+}
+
+/* Which planned occurrences the daemon kept as they are, which it moved (snoozed, started early,
+ * extended, held to a recharge's end) and which it left out (skipped, paused): the same start is
+ * the same occurrence; a remaining one of the daemon's takes the nearest remaining planned one;
+ * planned ones left over were skipped. Spans left over (not paired) have no planned occurrence. */
+static void plan_diff(Occ *occ, size_t n_occ, Span *sp, size_t n_sp) {
+        size_t i = 0, j = 0;
+
+        for (size_t k = 0; k < n_occ; k++)
+                occ[k].fate = OCC_SKIPPED;
+        while (i < n_occ && j < n_sp) {
+                if (occ[i].start < sp[j].start)
+                        i++;
+                else if (occ[i].start > sp[j].start)
+                        j++;
+                else {
+                        bool same = !sp[j].end || !occ[i].end || sp[j].end == occ[i].end;
+                        occ[i].fate = same ? OCC_KEPT : OCC_MOVED;
+                        occ[i].now_start = sp[j].start;
+                        occ[i].now_end = sp[j].end;
+                        sp[j].paired = true;
+                        i++, j++;
+                }
+        }
+        for (j = 0; j < n_sp; j++) {
+                size_t best = SIZE_MAX;
+                int64_t best_d = INT64_MAX;
+
+                if (sp[j].paired)
+                        continue;
+                for (i = 0; i < n_occ; i++) {
+                        int64_t d = occ[i].start > sp[j].start ? occ[i].start - sp[j].start : sp[j].start - occ[i].start;
+                        if (occ[i].fate == OCC_SKIPPED && d < best_d)
+                                best = i, best_d = d;
+                }
+                if (best == SIZE_MAX)
+                        continue;
+                occ[best].fate = OCC_MOVED;
+                occ[best].now_start = sp[j].start;
+                occ[best].now_end = sp[j].end;
+                sp[j].paired = true;
+        }
+}
+
+static int entry_events(FILE *f, const Entry *e, int entry, const IcalOptions *o, const char *tzid,
+                        int64_t today, int64_t from, int64_t until) {
+        _cleanup_free_ Occ *occ = NULL;
+        _cleanup_free_ Span *sp = NULL;
+        Rule *rules = NULL;
+        size_t n_rules = 0, n_occ = 0, n_sp = 0;
+        int r;
+
+        r = entry_rules(e, &rules, &n_rules);
+        if (r < 0)
+                return r;
+        if (o->plan) {
+                int64_t to = until ? until + 1 : (int64_t) (o->plan_to / USEC_PER_SEC) - 2 * 86400;
+
+                r = plan_by_rules(e, rules, n_rules, o->tz, today, from, to, &occ, &n_occ);
+                if (r >= 0)
+                        r = plan_by_daemon(o, entry, from, to, 0, &sp, &n_sp);
+                if (r < 0) {
+                        rules_free(rules, n_rules);
+                        return r;
+                }
+                plan_diff(occ, n_occ, sp, n_sp);
+        }
+        for (size_t i = 0; i < n_rules; i++) {
+                vevent_master(f, e, o, tzid, &rules[i], today, until, occ, n_occ, i);
+                for (size_t k = 0; k < n_occ; k++)
+                        if (occ[k].rule == i && occ[k].fate == OCC_MOVED)
+                                vevent_override(f, e, o, tzid, rules[i].uid, &occ[k]);
+        }
+        for (size_t k = 0; k < n_sp; k++)
+                if (!sp[k].paired)
+                        vevent_single(f, e, o, &sp[k]);
+        rules_free(rules, n_rules);
+        return 0;
+}
+
+/* The manual recharge: a one-off event with its real start and end. */
+static int manual_events(FILE *f, const IcalOptions *o) {
+        _cleanup_free_ Span *sp = NULL;
+        _cleanup_free_ char *msg = ical_escape(o->manual_message);
+        size_t n = 0;
+        int r;
+
+        r = plan_by_daemon(o, ICAL_MANUAL, 0, INT64_MAX, (int64_t) (o->manual_since / USEC_PER_SEC), &sp, &n);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < n; k++) {
+                char stamp[21], a[21], b[21];
+
+                if (sp[k].start <= 0)
+                        continue;
+                ical_line(f, "BEGIN:VEVENT");
+                ical_linef(f, "UID:manual-%s@recharged", utc_stamp(sp[k].start, a));
+                ical_linef(f, "DTSTAMP:%s", utc_stamp((int64_t) (o->now / USEC_PER_SEC), stamp));
+                ical_linef(f, "DTSTART:%s", a);
+                /* open-ended (until 'off'): no end to give; the summary says so */
+                if (sp[k].end)
+                        ical_linef(f, "DTEND:%s", utc_stamp(sp[k].end, b));
+                ical_linef(f, "SUMMARY:Recharging%s%s%s", msg && *msg ? ": " : "", msg ?: "",
+                           sp[k].end ? "" : " (until further notice)");
+                ical_line(f, "DESCRIPTION:recharged: a recharge started by hand");
+                ical_line(f, "CATEGORIES:recharge");
+                ical_line(f, "TRANSP:OPAQUE");
+                ical_line(f, "END:VEVENT");
+        }
+        return 0;
 }
 
 int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOptions *o) {
         int64_t now = (int64_t) (o->now / USEC_PER_SEC), today = local_day(tz_to_local(o->tz, now));
         int64_t from = tz_from_local(o->tz, today * 86400), until = 0, to;
+        _cleanup_free_ char *tzid = ical_escape(o->tzid);
+        int r = 0;
 
         if (o->days > 0) {
                 to = tz_from_local(o->tz, (today + o->days) * 86400);
@@ -421,10 +844,15 @@ int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOption
         ical_line(f, "METHOD:PUBLISH");
         ical_line(f, "X-WR-CALNAME:recharged");
         ical_vtimezone(f, o->tz, o->tzid, from, to, o->days == 0);
-        for (size_t i = 0; i < n_entries; i++)
+        if (o->plan)
+                r = manual_events(f, o);
+        /* paused until 'resume': nothing of the schedule will happen until then */
+        for (size_t i = 0; i < n_entries && r >= 0 && !o->paused_indefinitely; i++)
                 if (entries[i].enabled && (entries[i].type == ENTRY_RECHARGE || !o->no_reminders))
-                        entry_events(f, &entries[i], o, today, until);
+                        r = entry_events(f, &entries[i], (int) i, o, tzid ?: "", today, from, until);
         ical_line(f, "END:VCALENDAR");
+        if (r < 0)
+                return r;
         if (fflush(f) != 0 || ferror(f))
                 return -errno ?: -EIO;
         return 0;

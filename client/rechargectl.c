@@ -313,15 +313,100 @@ static int daemon_zone(sd_bus *bus, Tz **ret_tz, char **ret_name) {
         return 1;
 }
 
+/* How far an open-ended export compares the rules with the daemon's plan: a snooze or a pause
+ * reaches at most a year ahead. */
+#define EXPORT_PLAN_DAYS 366
+#define EXPORT_PAGE (120 * USEC_PER_DAY)
+
+static int plan_event_read(sd_bus_message *reply, const Entry *entries, size_t n, IcalEvent *ret) {
+        const char *entry, *type, *event;
+        usec_t t;
+        int r;
+
+        r = sd_bus_message_read(reply, "(ssst)", &entry, &type, &event, &t);
+        if (r <= 0)
+                return r;
+        *ret = (IcalEvent) { .entry = INT_MIN, .kind = streq(event, "start") ? ICAL_START
+                                                     : streq(event, "end")   ? ICAL_END
+                                                                             : ICAL_REMINDER,
+                             .time = t };
+        if (!streq(event, "start") && !streq(event, "end") && !streq(event, "reminder"))
+                return 1; /* heads-ups are not in the calendar */
+        if (streq(type, "manual"))
+                ret->entry = ICAL_MANUAL;
+        else
+                for (size_t i = 0; i < n; i++)
+                        if (streq(entries[i].name, entry))
+                                ret->entry = (int) i;
+        return 1;
+}
+
+/* The daemon's plan in [from, to), through as many Upcoming calls as its limits need (a year,
+ * 100000 events). */
+static int export_plan(sd_bus *bus, const Entry *entries, size_t n_entries, usec_t from, usec_t to,
+                       IcalEvent **ret, size_t *ret_n) {
+        _cleanup_free_ IcalEvent *v = NULL;
+        size_t n = 0, cap = 0;
+        usec_t page = EXPORT_PAGE;
+        int r;
+
+        for (usec_t a = from; a < to;) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                usec_t b = a + MIN(to - a, page);
+
+                r = bus_call_quiet(bus, "Upcoming", &error, &reply, "tt", a, b);
+                if (r < 0 && sd_bus_error_has_name(&error, SD_BUS_ERROR_LIMITS_EXCEEDED) && page > USEC_PER_DAY) {
+                        page /= 2; /* a schedule dense with reminders: smaller pieces */
+                        continue;
+                }
+                if (r < 0)
+                        return bus_log_error(&error, r);
+                r = sd_bus_message_enter_container(reply, 'a', "(ssst)");
+                if (r < 0)
+                        return r;
+                for (;;) {
+                        IcalEvent ev;
+
+                        r = plan_event_read(reply, entries, n_entries, &ev);
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
+                                break;
+                        if (ev.entry == INT_MIN)
+                                continue;
+                        if (n >= cap) {
+                                IcalEvent *nv = reallocarray(v, cap = cap ? cap * 2 : 256, sizeof(IcalEvent));
+                                if (!nv)
+                                        return -ENOMEM;
+                                v = nv;
+                        }
+                        v[n++] = ev;
+                }
+                a = b;
+        }
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
 static int verb_export(Ctl *c, int argc, char **argv) {
         _cleanup_free_ char *tzid = NULL;
         _cleanup_(tz_freep) Tz *zone = NULL;
+        _cleanup_free_ IcalEvent *plan = NULL;
+        _cleanup_(status_done) Status s = {};
         Entry *entries = NULL;
-        size_t n = 0;
+        size_t n = 0, n_plan = 0;
+        usec_t from = 0, plan_to = 0;
         sd_bus *bus;
         int r;
 
         r = ctl_bus(c, &bus);
+        if (r < 0)
+                return EXIT_REFUSED;
+        r = status_init(&s);
+        if (r >= 0)
+                r = bus_get_status(bus, &s, NULL);
         if (r < 0)
                 return EXIT_REFUSED;
         r = bus_get_entries(bus, &entries, &n);
@@ -332,12 +417,33 @@ static int verb_export(Ctl *c, int argc, char **argv) {
                 tzid = local_tzid(c->tz);
                 r = tzid ? 0 : -ENOMEM;
         }
+        if (r >= 0) {
+                /* the plan from the calendar's first midnight, where its rules begin */
+                const Tz *tz = zone ?: c->tz;
+                int64_t today = local_day(tz_to_local(tz, (int64_t) (c->out.now / USEC_PER_SEC)));
+
+                from = (usec_t) tz_from_local(tz, today * 86400) * USEC_PER_SEC;
+                plan_to = (usec_t) tz_from_local(tz, (today + (c->days_set ? c->days : EXPORT_PLAN_DAYS) + 2) * 86400) *
+                          USEC_PER_SEC;
+                r = export_plan(bus, entries, n, from, plan_to, &plan, &n_plan);
+                if (r < 0 && r != -ENOMEM) {
+                        entries_free(entries, n);
+                        return EXIT_REFUSED; /* said already */
+                }
+        }
         if (r >= 0)
                 r = ical_write(stdout, entries, n,
                                &(IcalOptions) { .tz = zone ?: c->tz, .tzid = tzid, .now = c->out.now,
                                                 .days = c->days_set ? c->days : 0,
                                                 .no_reminders = c->no_reminders,
-                                                .prodid_version = PACKAGE_VERSION });
+                                                .prodid_version = PACKAGE_VERSION,
+                                                .plan = plan ?: (IcalEvent[1]) {}, .n_plan = n_plan, .plan_to = plan_to,
+                                                .manual_since = streq(s.source, "manual") ? s.since : 0,
+                                                .manual_message = streq(s.source, "manual") ? s.message : NULL,
+                                                .paused_indefinitely = s.paused_until == USEC_INFINITY });
+        if (s.paused_until == USEC_INFINITY && r >= 0)
+                fprintf(stderr, "The schedule is paused until 'rechargectl resume': the calendar has none of its "
+                                "blocks or reminders.\n");
         entries_free(entries, n);
         if (r < 0 && r != -EPIPE) {
                 fprintf(stderr, "Failed to write the calendar: %s\n", strerror(-r));

@@ -204,9 +204,9 @@ static void test_write(void) {
                 /* `every` over midnight: after midnight the weekday moves on */
                 "UID:stretch-2200@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261130T220000\r\nDURATION:PT0S\r\n"
                 "RRULE:FREQ=WEEKLY;BYDAY=MO;",
+                /* 00:00 and 02:00 the next day: one rule, BYHOUR × BYMINUTE */
                 "UID:stretch-0000-1@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261124T000000\r\nDURATION:PT0S\r\n"
-                "RRULE:FREQ=WEEKLY;BYDAY=TU;",
-                "UID:stretch-0200-1@recharged\r\n",
+                "RRULE:FREQ=WEEKLY;BYDAY=TU;BYHOUR=0,2;BYMINUTE=0;",
                 "UID:friend@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261129T170000\r\n",
                 "CATEGORIES:selfcare\r\nX-RECHARGED-ENTRY:friend\r\nTRANSP:TRANSPARENT\r\n",
                 "END:VEVENT\r\nEND:VCALENDAR\r\n",
@@ -216,6 +216,7 @@ static void test_write(void) {
                         diag("%s", has[i]);
         ok(buf && !strstr(buf, "off@recharged"), "a disabled entry is left out");
         ok(buf && !strstr(buf, "UID:stretch-0000@recharged"), "past-midnight times get their own UID");
+        ok(buf && !strstr(buf, "UID:stretch-0200-1@recharged"), "02:00 is in the 00:00 rule");
         ok(buf && lines_ok(buf, &bad), "every line CRLF, at most 75 octets");
 
         /* Open-ended: no UNTIL at all */
@@ -227,10 +228,199 @@ static void test_write(void) {
         ok(r == 0 && buf && !strstr(buf, "UNTIL="), "without --days the rules never end");
 }
 
+static char *write_one(const char *conf, const Tz *tz, usec_t now, unsigned days, const IcalEvent *plan,
+                       size_t n_plan, const IcalOptions *extra) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_strv_free_ char **errors = NULL;
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f;
+        int r;
+
+        r = config_load_string(conf, strlen(conf), "test.conf", &c, &errors);
+        if (r < 0) {
+                for (char **e = errors; e && *e; e++)
+                        diag("%s", *e);
+                return NULL;
+        }
+        IcalOptions o = extra ? *extra : (IcalOptions) {};
+        o.tz = tz;
+        o.tzid = "Europe/Berlin";
+        o.now = now;
+        o.days = days;
+        o.plan = plan;
+        o.n_plan = n_plan;
+        if (plan)
+                o.plan_to = (usec_t) (tz_from_local(tz, (local_day(tz_to_local(tz, (int64_t) (now / USEC_PER_SEC))) +
+                                                     days + 2) * 86400)) * USEC_PER_SEC;
+        f = open_memstream(&buf, &n);
+        r = ical_write(f, c->entries, c->n_entries, &o);
+        fclose(f);
+        if (r < 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+static size_t count(const char *s, const char *what) {
+        size_t n = 0;
+        for (const char *p = s; p && (p = strstr(p, what)); p += strlen(what))
+                n++;
+        return n;
+}
+
+/* `every` and `at` times as few RRULEs as give exactly them (BYHOUR × BYMINUTE × BYSECOND). */
+static void test_grouping(void) {
+        _cleanup_(tz_freep) Tz *tz = NULL;
+        static const struct {
+                const char *rule;
+                size_t vevents;
+                const char *has[3];
+        } cases[] = {
+                /* every five minutes all day: one rule, not 288 (00:00 next day is in it) */
+                { "every = 5min\nbetween = 00:00-23:55\n", 1,
+                  { "UID:r@recharged\r\n", "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,"
+                                            "12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55\r\n" } },
+                /* the example: the window's end (inclusive) on its own */
+                { "days = Mon..Fri\nevery = 5min\nbetween = 09:00-18:00\n", 2,
+                  { "UID:r-0900@recharged\r\n", "BYDAY=MO,TU,WE,TH,FR;BYHOUR=9,10,11,12,13,14,15,16,17;BYMINUTE=0,5,",
+                    "UID:r-1800@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261124T180000\r\n"
+                    "DURATION:PT0S\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\r\n" } },
+                { "every = 90min\nbetween = 09:00-18:00\n", 2,
+                  { "UID:r-0900@recharged\r\n", "BYHOUR=9,12,15,18;BYMINUTE=0\r\n",
+                    "UID:r-1030@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261124T103000\r\n" } },
+                /* over midnight: the times after it on the next weekday */
+                { "days = Sat\nevery = 2h\nbetween = 22:00-04:00\n", 2,
+                  { "UID:r-2200@recharged\r\n", "UID:r-0000-1@recharged\r\n",
+                    "RRULE:FREQ=WEEKLY;BYDAY=SU;BYHOUR=0,2,4;BYMINUTE=0\r\n" } },
+                { "at = 08:00, 12:00, 19:00\n", 1, { "UID:r@recharged\r\n", "BYHOUR=8,12,19;BYMINUTE=0\r\n" } },
+                { "at = 17:00, 20:30\n", 2, { "UID:r-1700@recharged\r\n", "UID:r-2030@recharged\r\n" } },
+                /* seconds: 10:00:00, 10:01:30, 10:03:00, 10:04:30, 10:06:00 */
+                { "every = 90s\nbetween = 10:00-10:06\n", 2,
+                  { "UID:r-1000@recharged\r\n", "BYHOUR=10;BYMINUTE=0,3,6\r\n",
+                    "UID:r-100130@recharged\r\nDTSTAMP:20261124T110000Z\r\nDTSTART;TZID=Europe/Berlin:20261124T100130\r\n" } },
+                /* 10:00:00 … 10:03:03: no two share their seconds, one rule each, still exact */
+                { "every = 61s\nbetween = 10:00-10:04\n", 4,
+                  { "UID:r-1000@recharged\r\n", "UID:r-100303@recharged\r\nDTSTAMP:20261124T110000Z\r\n"
+                                                 "DTSTART;TZID=Europe/Berlin:20261124T100303\r\nDURATION:PT0S\r\n"
+                                                 "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU\r\n" } },
+        };
+
+        tz_load("Europe/Berlin", &tz);
+        usec_t now = (usec_t) tz_from_local(tz, days_from_civil(2026, 11, 24) * 86400 + 12 * 3600) * USEC_PER_SEC;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char conf[256];
+                const char *bad = NULL;
+
+                snprintf(conf, sizeof conf, "[r]\ntype = selfcare\nmessage = m\n%s", cases[i].rule);
+                _cleanup_free_ char *got = write_one(conf, tz, now, 0, NULL, 0, NULL);
+                if (!ok(got, "grouping case %zu writes", i))
+                        continue;
+                if (!is_int((int) count(got, "BEGIN:VEVENT"), (int) cases[i].vevents, "grouping case %zu: VEVENTs", i))
+                        diag("%s", got);
+                for (size_t k = 0; k < ELEMENTSOF(cases[i].has) && cases[i].has[k]; k++) {
+                        _cleanup_free_ char *u = unfold(got);
+                        if (!ok(strstr(u, cases[i].has[k]), "grouping case %zu: part %zu", i, k))
+                                diag("%s\nnot in:\n%s", cases[i].has[k], u);
+                }
+                ok(lines_ok(got, &bad), "grouping case %zu: lines well-formed", i);
+        }
+}
+
+/* Where the daemon's plan differs from the rules. Tue 24 Nov 2026 12:00 in Berlin, 3 days. */
+#define PLAN_MAX 8
+static void test_plan(void) {
+        _cleanup_(tz_freep) Tz *tz = NULL;
+        static const char conf[] =
+                "[morning]\ntype = recharge\ndays = Mon..Fri\nstart = 07:00\nend = 07:45\nmessage = M\n"
+                "[walk]\ntype = recharge\nstart = 18:00\nduration = 1h\nmessage = W\n";
+        /* {entry, kind, day of November, HH, MM}; entry -1 the manual recharge */
+        typedef struct { int entry; IcalKind kind; int day, h, m; } P;
+        static const struct {
+                const char *what;
+                P plan[PLAN_MAX];
+                usec_t manual_since_min; /* minutes after 11:00 on the 24th, 0: none */
+                bool paused;
+                const char *has[3];
+                const char *has_not;
+        } cases[] = {
+                { "as planned",
+                  { { 0, ICAL_START, 24, 7, 0 }, { 0, ICAL_END, 24, 7, 45 }, { 0, ICAL_START, 25, 7, 0 }, { 0, ICAL_END, 25, 7, 45 },
+                    { 0, ICAL_START, 26, 7, 0 }, { 0, ICAL_END, 26, 7, 45 } },
+                  0, false, { "UID:morning@recharged\r\n" }, "EXDATE;TZID=Europe/Berlin:20261124T070000" },
+                { "skipped Wednesday's",
+                  { { 0, ICAL_START, 24, 7, 0 }, { 0, ICAL_END, 24, 7, 45 }, { 0, ICAL_START, 26, 7, 0 }, { 0, ICAL_END, 26, 7, 45 } },
+                  0, false, { "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20261126T225959Z\r\nEXDATE;TZID=Europe/Berlin:20261125T070000\r\n" },
+                  "RECURRENCE-ID" },
+                { "snoozed Wednesday's by 10 min",
+                  { { 0, ICAL_START, 24, 7, 0 }, { 0, ICAL_END, 24, 7, 45 }, { 0, ICAL_START, 25, 7, 10 }, { 0, ICAL_END, 25, 7, 55 },
+                    { 0, ICAL_START, 26, 7, 0 }, { 0, ICAL_END, 26, 7, 45 } },
+                  0, false, { "UID:morning@recharged\r\nDTSTAMP:20261124T110000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261125T070000\r\n"
+                              "DTSTART:20261125T061000Z\r\nDTEND:20261125T065500Z\r\nSUMMARY:Recharging: M\r\n" },
+                  "EXDATE;TZID=Europe/Berlin:20261125T070000" },
+                { "Thursday's started early and extended",
+                  { { 0, ICAL_START, 24, 7, 0 }, { 0, ICAL_END, 24, 7, 45 }, { 0, ICAL_START, 25, 7, 0 }, { 0, ICAL_END, 25, 7, 45 },
+                    { 0, ICAL_START, 26, 6, 50 }, { 0, ICAL_END, 26, 8, 30 } },
+                  0, false, { "RECURRENCE-ID;TZID=Europe/Berlin:20261126T070000\r\nDTSTART:20261126T055000Z\r\nDTEND:20261126T073000Z\r\n" },
+                  "EXDATE;TZID=Europe/Berlin:20261126T070000" },
+                { "a walk extended (a duration block)",
+                  { { 1, ICAL_START, 24, 18, 0 }, { 1, ICAL_END, 24, 19, 30 }, { 1, ICAL_START, 25, 18, 0 }, { 1, ICAL_END, 25, 19, 0 },
+                    { 1, ICAL_START, 26, 18, 0 }, { 1, ICAL_END, 26, 19, 0 } },
+                  0, false, { "UID:walk@recharged\r\nDTSTAMP:20261124T110000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261124T180000\r\n"
+                              "DTSTART:20261124T170000Z\r\nDTEND:20261124T183000Z\r\n",
+                              /* Tuesday's morning (before now, same day) is not in the plan: skipped */
+                              "EXDATE;TZID=Europe/Berlin:20261124T070000\r\n" } },
+                { "a manual recharge from 11:30 to 13:00",
+                  { { -1, ICAL_START, 24, 11, 30 }, { -1, ICAL_END, 24, 13, 0 } },
+                  0, false, { "BEGIN:VEVENT\r\nUID:manual-20261124T103000Z@recharged\r\nDTSTAMP:20261124T110000Z\r\n"
+                              "DTSTART:20261124T103000Z\r\nDTEND:20261124T120000Z\r\nSUMMARY:Recharging: Reading\r\n" } },
+                { "a manual recharge begun before the plan, until 13:00",
+                  { { -1, ICAL_END, 24, 13, 0 } },
+                  45, false, { "UID:manual-20261124T104500Z@recharged\r\n", "DTSTART:20261124T104500Z\r\nDTEND:20261124T120000Z\r\n" } },
+                { "a manual recharge until 'off'",
+                  { { -1, ICAL_START, 24, 11, 30 } },
+                  0, false, { "DTSTART:20261124T103000Z\r\nSUMMARY:Recharging: Reading (until further notice)\r\n" }, "DTEND:20261124T1" },
+                { "paused until Resume",
+                  { { -1, ICAL_START, 24, 11, 30 }, { -1, ICAL_END, 24, 13, 0 } },
+                  0, true, { "UID:manual-20261124T103000Z@recharged\r\n" }, "UID:morning@recharged" },
+        };
+
+        tz_load("Europe/Berlin", &tz);
+        usec_t now = (usec_t) tz_from_local(tz, days_from_civil(2026, 11, 24) * 86400 + 12 * 3600) * USEC_PER_SEC;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                IcalEvent plan[PLAN_MAX];
+                size_t n = 0;
+                const char *bad = NULL;
+
+                for (size_t k = 0; k < PLAN_MAX && cases[i].plan[k].day; k++) {
+                        const P *p = &cases[i].plan[k];
+                        int64_t t = tz_from_local(tz, days_from_civil(2026, 11, (unsigned) p->day) * 86400 + p->h * 3600 + p->m * 60);
+                        plan[n++] = (IcalEvent) { p->entry, p->kind, (usec_t) t * USEC_PER_SEC };
+                }
+                IcalOptions extra = {
+                        .manual_since = cases[i].manual_since_min ? now - USEC_PER_HOUR + cases[i].manual_since_min * USEC_PER_MINUTE : 0,
+                        .manual_message = "Reading",
+                        .paused_indefinitely = cases[i].paused,
+                };
+                _cleanup_free_ char *got = write_one(conf, tz, now, 3, plan, n, &extra);
+                if (!ok(got, "%s: writes", cases[i].what))
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(cases[i].has) && cases[i].has[k]; k++)
+                        if (!ok(strstr(got, cases[i].has[k]), "%s: part %zu", cases[i].what, k))
+                                diag("%s\nnot in:\n%s", cases[i].has[k], got);
+                if (cases[i].has_not && !ok(!strstr(got, cases[i].has_not), "%s: no %s", cases[i].what, cases[i].has_not))
+                        diag("%s", got);
+                ok(lines_ok(got, &bad), "%s: lines well-formed", cases[i].what);
+        }
+}
+
 int main(void) {
         test_folding();
         test_escape();
         test_vtimezone();
         test_write();
+        test_grouping();
+        test_plan();
         return tap_done();
 }
