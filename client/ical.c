@@ -614,9 +614,13 @@ static void vevent_single(FILE *f, const Entry *e, const IcalOptions *o, const S
         ical_line(f, "END:VEVENT");
 }
 
+/* By start; of two at one instant (a time in the spring gap moves onto the one after it) the real
+ * wall-clock time first, so that the one that does not exist is the one left out. */
 static int cmp_occ(const void *a, const void *b) {
         const Occ *x = a, *y = b;
-        return x->start < y->start ? -1 : x->start > y->start;
+        if (x->start != y->start)
+                return x->start < y->start ? -1 : 1;
+        return x->local > y->local ? -1 : x->local < y->local;
 }
 
 static int cmp_span(const void *a, const void *b) {
@@ -624,7 +628,7 @@ static int cmp_span(const void *a, const void *b) {
         return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* The rules' occurrences that start in [from, to) on days from `today` on, sorted. */
+/* The rules' occurrences that start in [from, to) on days from `today` (the first day) on, sorted. */
 static int plan_by_rules(const Entry *e, const Rule *rules, size_t n_rules, const Tz *tz, int64_t today,
                          int64_t from, int64_t to, Occ **ret, size_t *ret_n) {
         _cleanup_free_ uint32_t *tods = malloc(sizeof(uint32_t) * 86400);
@@ -714,17 +718,48 @@ static int plan_by_daemon(const IcalOptions *o, int entry, int64_t from, int64_t
         return 0;
 }
 
+/* The merged span of `holds` holding t, or NULL; spans [start, end), end 0 open-ended. */
+static const Span *span_holding(const Span *v, size_t n, int64_t t) {
+        size_t lo = 0, hi = n;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (v[mid].start <= t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo == 0 || (v[lo - 1].end && t >= v[lo - 1].end))
+                return NULL;
+        return &v[lo - 1];
+}
+
+static bool span_ends_at(const Span *v, size_t n, int64_t t) {
+        for (size_t k = 0; k < n; k++)
+                if (v[k].end == t)
+                        return true;
+        return false;
+}
+
 /* Which planned occurrences the daemon kept as they are, which it moved (snoozed, started early,
- * extended, held to a recharge's end) and which it left out (skipped, paused): the same start is
- * the same occurrence; a remaining one of the daemon's takes the nearest remaining planned one;
- * planned ones left over were skipped. Spans left over (not paired) have no planned occurrence. */
-static void plan_diff(Occ *occ, size_t n_occ, Span *sp, size_t n_sp) {
+ * extended) and which it left out (skipped, paused): the same start is the same occurrence; a
+ * remaining one of the daemon's takes the nearest remaining planned one; planned ones left over
+ * were skipped. Spans left over (not paired) have no planned occurrence.
+ *
+ * A reminder due during a recharge with dnd is held to its end, as the daemon does, every day
+ * the rules put one inside a block: that is the rules, not a change the person made, and written
+ * out it was 24000 EXDATEs a year for `every = 5min` beside a 5-hour block. The calendar keeps
+ * such a reminder at its planned time, and the release at the recharge's end is not an event
+ * of its own. */
+static void plan_diff(Occ *occ, size_t n_occ, Span *sp, size_t n_sp, const Span *holds, size_t n_holds) {
         size_t i = 0, j = 0;
 
         for (size_t k = 0; k < n_occ; k++)
-                occ[k].fate = OCC_SKIPPED;
+                occ[k].fate = !occ[k].end && span_holding(holds, n_holds, occ[k].start) ? OCC_KEPT : OCC_SKIPPED;
         while (i < n_occ && j < n_sp) {
-                if (occ[i].start < sp[j].start)
+                if (occ[i].fate == OCC_KEPT)
+                        i++;
+                else if (occ[i].start < sp[j].start)
                         i++;
                 else if (occ[i].start > sp[j].start)
                         j++;
@@ -737,6 +772,9 @@ static void plan_diff(Occ *occ, size_t n_occ, Span *sp, size_t n_sp) {
                         i++, j++;
                 }
         }
+        for (j = 0; j < n_sp; j++)
+                if (!sp[j].paired && !sp[j].end && span_ends_at(holds, n_holds, sp[j].start))
+                        sp[j].paired = true; /* released at a recharge's end */
         for (j = 0; j < n_sp; j++) {
                 size_t best = SIZE_MAX;
                 int64_t best_d = INT64_MAX;
@@ -758,7 +796,7 @@ static void plan_diff(Occ *occ, size_t n_occ, Span *sp, size_t n_sp) {
 }
 
 static int entry_events(FILE *f, const Entry *e, int entry, const IcalOptions *o, const char *tzid,
-                        int64_t today, int64_t from, int64_t until) {
+                        int64_t today, int64_t from, int64_t until, const Span *holds, size_t n_holds) {
         _cleanup_free_ Occ *occ = NULL;
         _cleanup_free_ Span *sp = NULL;
         Rule *rules = NULL;
@@ -778,7 +816,7 @@ static int entry_events(FILE *f, const Entry *e, int entry, const IcalOptions *o
                         rules_free(rules, n_rules);
                         return r;
                 }
-                plan_diff(occ, n_occ, sp, n_sp);
+                plan_diff(occ, n_occ, sp, n_sp, holds, n_holds);
         }
         for (size_t i = 0; i < n_rules; i++) {
                 vevent_master(f, e, o, tzid, &rules[i], today, until, occ, n_occ, i);
@@ -790,6 +828,47 @@ static int entry_events(FILE *f, const Entry *e, int entry, const IcalOptions *o
                 if (!sp[k].paired)
                         vevent_single(f, e, o, &sp[k]);
         rules_free(rules, n_rules);
+        return 0;
+}
+
+/* The dnd recharges of the plan (blocks with dnd, the manual one), merged: touching ones too. */
+static int plan_holds(const Entry *entries, size_t n_entries, const IcalOptions *o, Span **ret, size_t *ret_n) {
+        Span *v = NULL;
+        size_t n = 0, m = 0;
+        int r;
+
+        for (int i = ICAL_MANUAL; i < (int) n_entries; i++) {
+                _cleanup_free_ Span *sp = NULL;
+                size_t k;
+
+                if (i >= 0 && (entries[i].type != ENTRY_RECHARGE || !entries[i].dnd))
+                        continue;
+                r = plan_by_daemon(o, i, INT64_MIN, INT64_MAX, i < 0 ? (int64_t) (o->manual_since / USEC_PER_SEC) : 0, &sp, &k);
+                if (r < 0) {
+                        free(v);
+                        return r;
+                }
+                Span *nv = realloc(v, sizeof(Span) * (n + k + 1));
+                if (!nv) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                v = nv;
+                memcpy(v + n, sp, sizeof(Span) * k);
+                n += k;
+        }
+        if (n > 1)
+                qsort(v, n, sizeof(Span), cmp_span);
+        for (size_t k = 0; k < n; k++) {
+                if (m > 0 && (!v[m - 1].end || v[k].start <= v[m - 1].end)) {
+                        if (v[m - 1].end)
+                                v[m - 1].end = v[k].end ? MAX(v[m - 1].end, v[k].end) : 0;
+                        continue;
+                }
+                v[m++] = v[k];
+        }
+        *ret = v;
+        *ret_n = m;
         return 0;
 }
 
@@ -825,10 +904,16 @@ static int manual_events(FILE *f, const IcalOptions *o) {
         return 0;
 }
 
+int64_t ical_first_day(const Tz *tz, usec_t now) {
+        return local_day(tz_to_local(tz, (int64_t) (now / USEC_PER_SEC))) - 1;
+}
+
 int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOptions *o) {
         int64_t now = (int64_t) (o->now / USEC_PER_SEC), today = local_day(tz_to_local(o->tz, now));
-        int64_t from = tz_from_local(o->tz, today * 86400), until = 0, to;
+        int64_t first = ical_first_day(o->tz, o->now), from = tz_from_local(o->tz, first * 86400), until = 0, to;
         _cleanup_free_ char *tzid = ical_escape(o->tzid);
+        _cleanup_free_ Span *holds = NULL;
+        size_t n_holds = 0;
         int r = 0;
 
         if (o->days > 0) {
@@ -844,12 +929,16 @@ int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOption
         ical_line(f, "METHOD:PUBLISH");
         ical_line(f, "X-WR-CALNAME:recharged");
         ical_vtimezone(f, o->tz, o->tzid, from, to, o->days == 0);
-        if (o->plan)
-                r = manual_events(f, o);
+        if (o->plan) {
+                r = plan_holds(entries, n_entries, o, &holds, &n_holds);
+                if (r >= 0)
+                        r = manual_events(f, o);
+        }
         /* paused until 'resume': nothing of the schedule will happen until then */
         for (size_t i = 0; i < n_entries && r >= 0 && !o->paused_indefinitely; i++)
                 if (entries[i].enabled && (entries[i].type == ENTRY_RECHARGE || !o->no_reminders))
-                        r = entry_events(f, &entries[i], (int) i, o, tzid ?: "", today, from, until);
+                        r = entry_events(f, &entries[i], (int) i, o, tzid ?: "", first, from, until, holds,
+                                         n_holds);
         ical_line(f, "END:VCALENDAR");
         if (r < 0)
                 return r;

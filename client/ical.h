@@ -28,12 +28,13 @@ typedef struct IcalEvent {
 typedef struct IcalOptions {
         const Tz *tz;
         const char *tzid;    /* the zone's name in the file ("Europe/Berlin") */
-        usec_t now;          /* DTSTAMP, and the recurrences start on now's local day */
-        unsigned days;       /* 0: recurrences never end; else they end after this many days */
+        usec_t now;          /* DTSTAMP; the recurrences start the local day before now's */
+        unsigned days;       /* 0: recurrences never end; else they end after this many days from
+                              * now's local midnight */
         bool no_reminders;   /* blocks only (the reminders are in by default) */
         const char *prodid_version;
 
-        /* The daemon's plan over [the export's first midnight, plan_to), in time order. Where it
+        /* The daemon's plan over [ical_first_day()'s midnight, plan_to), in time order. Where it
          * differs from the rules the calendar says so: a left-out occurrence as EXDATE, a moved
          * or lengthened one as a RECURRENCE-ID override with its real times, the manual recharge
          * as a one-off event. Compared up to plan_to minus two days (the end of the range with
@@ -51,6 +52,10 @@ typedef struct IcalOptions {
  * few RRULEs (BYHOUR × BYMINUTE × BYSECOND) as give them exactly. Returns 0, or a negative errno
  * (the stream failed, or out of memory). */
 int ical_write(FILE *f, const Entry *entries, size_t n_entries, const IcalOptions *o);
+
+/* The calendar's first local day (days since 1970-01-01): the day before now's, so that a block
+ * begun yesterday and still on is in it. The plan is wanted from its midnight. */
+int64_t ical_first_day(const Tz *tz, usec_t now);
 
 /* Pieces, for the tests. */
 /* One content line: escaped already, folded here, CRLF appended. */

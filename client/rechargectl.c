@@ -420,10 +420,11 @@ static int verb_export(Ctl *c, int argc, char **argv) {
         if (r >= 0) {
                 /* the plan from the calendar's first midnight, where its rules begin */
                 const Tz *tz = zone ?: c->tz;
-                int64_t today = local_day(tz_to_local(tz, (int64_t) (c->out.now / USEC_PER_SEC)));
+                int64_t first = ical_first_day(tz, c->out.now);
 
-                from = (usec_t) tz_from_local(tz, today * 86400) * USEC_PER_SEC;
-                plan_to = (usec_t) tz_from_local(tz, (today + (c->days_set ? c->days : EXPORT_PLAN_DAYS) + 2) * 86400) *
+                from = (usec_t) tz_from_local(tz, first * 86400) * USEC_PER_SEC;
+                /* first is yesterday: the range ends `days` after today's midnight, then two more */
+                plan_to = (usec_t) tz_from_local(tz, (first + 1 + (c->days_set ? c->days : EXPORT_PLAN_DAYS) + 2) * 86400) *
                           USEC_PER_SEC;
                 r = export_plan(bus, entries, n, from, plan_to, &plan, &n_plan);
                 if (r < 0 && r != -ENOMEM) {

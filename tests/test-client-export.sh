@@ -1,8 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test-client-export.sh: rechargectl export read back by a real parser (python3-icalendar):
-# every recurrence, expanded in the file's own VTIMEZONE, equals the daemon's Upcoming over most
-# of a year (both DST changes, a block in the gap and the fold); stable UIDs; RFC 5545 lines.
+# every recurrence, expanded in the file's own VTIMEZONE, with its EXDATEs and RECURRENCE-ID
+# overrides, equals the daemon's Upcoming: over most of a year (both DST changes, a block in the
+# gap and the fold), and over 60 days from now and 60 days around the next DST change after
+# skips, snoozes, an extended block, a pause and a manual recharge, in Europe/Berlin and
+# America/New_York; stable UIDs; RFC 5545 lines. Times that matter are relative to now; the
+# fixed ones (02:30, 23:00-01:30) may be on when the test runs, which the export covers (its
+# rules begin the day before).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -149,6 +154,168 @@ daemon_stop
 daemon_start || exit 1
 "$RECHARGECTL" export >"$T/again.ics"
 is "$(uids "$T/again.ics")" "$(uids "$T/open.ics")" "UIDs are stable across exports and restarts"
+
+# ---- what the daemon plans differently: skips and snoozes (Berlin, the fixed-time schedule) ----
+check() { # check DESCRIPTION FILE ZONE FROM_USEC TO_USEC [DND_BLOCKS]: the parser's expansion equals Upcoming
+        call Upcoming tt "$4" "$5" >"$T/check.json"
+        out=$(/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$2" "$T/check.json" "$4" "$5" "$3" ${6:+"$6"})
+        ok $? "$1 ($out)"
+        [ $? = 0 ] || diag "$out"
+}
+# the 60 days around the zone's next DST change (from now, when that is within 30 days)
+dst_window() { # ZONE NOW_USEC: prints FROM_USEC TO_USEC
+        /usr/bin/python3 - "$1" "$2" <<'PY'
+import datetime, sys
+import dateutil.tz
+z, now = dateutil.tz.gettz(sys.argv[1]), int(sys.argv[2]) // 1000000
+off = lambda t: datetime.datetime.fromtimestamp(t, z).utcoffset()
+t = now
+while off(t + 3600) == off(now):
+    t += 3600
+start = max(now, t - 30 * 86400)
+print(start * 1000000, (start + 60 * 86400) * 1000000)
+PY
+}
+call Skip s late >/dev/null && call Skip s stretch >/dev/null && call Snooze st night 1500000000 >/dev/null &&
+        call Snooze st walk 3600000000 >/dev/null
+ok $? "skipped 'late' and 'stretch', snoozed 'night' by 25 min and 'walk' by 1 h"
+"$RECHARGECTL" export >"$T/berlin.ics"
+ok $? "export after them"
+from=$(now_us)
+grep -q '^EXDATE;TZID=Europe/Berlin:' "$T/berlin.ics"
+ok $? "a skipped occurrence is an EXDATE"
+is "$(grep -c '^RECURRENCE-ID;TZID=Europe/Berlin:' "$T/berlin.ics")" 2 "each snoozed block is a RECURRENCE-ID override"
+check "Berlin, 60 days from now: the calendar equals Upcoming" "$T/berlin.ics" Europe/Berlin "$from" \
+        "$((from + 60 * 86400000000))"
+read -r dfrom dto < <(dst_window Europe/Berlin "$from")
+check "Berlin, 60 days around the next DST change ($(date -u -d "@$((dfrom / 1000000))" +%F))" "$T/berlin.ics" \
+        Europe/Berlin "$dfrom" "$dto"
+check "Berlin, 345 days" "$T/berlin.ics" Europe/Berlin "$from" "$to"
+daemon_stop
+
+# ---- New York: times relative to now, so the test means the same at any hour ----
+export TZ=America/New_York
+s0=$(date +%s)
+minute() { echo $(((s0 + $1 * 60) / 60 * 60)); } # the minute N minutes from the test's start
+at() { date -d "@$(minute "$1")" +%H:%M; }        # …as a local clock time for the config
+local_stamp() { date -d "@$1" +%Y%m%dT%H%M%S; }
+utc_stamp() { TZ=UTC date -d "@$1" +%Y%m%dT%H%M%SZ; }
+cat >"$CONF" <<EOF
+[general]
+heads-up = 0
+
+; in progress now: extended (without dnd, so that the ticks in the pause are not held anyway)
+[now]
+type = recharge
+start = $(at -10)
+duration = 4h
+dnd = no
+message = Begun ten minutes ago
+
+; skipped
+[soon]
+type = recharge
+start = $(at 300)
+duration = 30min
+message = Five hours from now
+
+; snoozed
+[later]
+type = recharge
+start = $(at 420)
+end = $(at 465)
+message = Seven hours from now
+
+; in the spring gap, and the autumn fold
+[gap]
+type = recharge
+start = 02:30
+duration = 30min
+message = Gap
+
+[fold]
+type = recharge
+start = 01:30
+duration = 20min
+message = Fold
+
+; 288 a day: one VEVENT
+[tick]
+type = selfcare
+every = 5min
+between = 00:00-23:55
+message = Tick
+
+; 109 a weekday: two VEVENTs (09:00-17:55, and 18:00)
+[stretch]
+type = selfcare
+days = Mon..Fri
+every = 5min
+between = 09:00-18:00
+message = Stretch
+EOF
+daemon_start || exit 1
+call Extend t 900000000 >/dev/null && call Skip s soon >/dev/null && call Snooze st later 1200000000 >/dev/null &&
+        call Snooze st tick 420000000 >/dev/null
+ok $? "extended 'now' by 15 min, skipped 'soon', snoozed 'later' by 20 min and the next tick by 7 min"
+call Pause t 1800000000 >/dev/null
+ok $? "paused for 30 min"
+"$RECHARGECTL" export >"$T/ny.ics"
+ok $? "export after them"
+from=$(now_us)
+check "New York, 60 days from now: the calendar equals Upcoming" "$T/ny.ics" America/New_York "$from" \
+        "$((from + 60 * 86400000000))" soon,later,gap,fold
+read -r dfrom dto < <(dst_window America/New_York "$from")
+check "New York, 60 days around the next DST change ($(date -u -d "@$((dfrom / 1000000))" +%F))" "$T/ny.ics" \
+        America/New_York "$dfrom" "$dto" soon,later,gap,fold
+
+# The pieces, where a partner's calendar reads them.
+unfolded=$(sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\n //g' "$T/ny.ics" | tr -d '\r')
+vevent_of() { # UID: the VEVENTs with that UID, one line each, properties joined by '|'
+        awk -v u="UID:$1" '/^BEGIN:VEVENT/ { v = "" } { v = v $0 "|" } /^END:VEVENT/ && index(v, "|" u "|") { print v }' <<<"$unfolded"
+}
+vevent_of now@recharged | grep -q "|RECURRENCE-ID;TZID=America/New_York:$(local_stamp "$(minute -10)")|DTSTART:$(utc_stamp "$(minute -10)")|DTEND:$(utc_stamp $(($(minute -10) + 4 * 3600 + 900)))|"
+ok $? "the extended block: an override with the later end"
+vevent_of soon@recharged | grep -q "|EXDATE;TZID=America/New_York:$(local_stamp "$(minute 300)")|"
+ok $? "the skipped block: an EXDATE at its planned time"
+is "$(vevent_of later@recharged | grep -c 'RECURRENCE-ID')" 1 "the snoozed block: one override"
+vevent_of later@recharged | grep -q "|RECURRENCE-ID;TZID=America/New_York:$(local_stamp "$(minute 420)")|DTSTART:$(utc_stamp $(($(minute 420) + 1200)))|DTEND:$(utc_stamp $(($(minute 465) + 1200)))|"
+ok $? "…for its planned time, with its new start and end"
+is "$(vevent_of tick@recharged | grep -c '|RRULE:')" 1 "every = 5min all day: one recurring VEVENT, not 288"
+vevent_of tick@recharged | grep -q '|RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,5,10,15,20,25,30,35,40,45,50,55|'
+ok $? "…FREQ=WEEKLY with BYHOUR x BYMINUTE"
+n=$(vevent_of tick@recharged | tr '|' '\n' | sed -n 's/^EXDATE;TZID=America\/New_York://p' |
+        awk -v a="$(local_stamp "$(minute -1)")" -v b="$(local_stamp "$(minute 31)")" '$0 >= a && $0 <= b' | wc -l)
+[ "$n" -ge 5 ] && [ "$n" -le 7 ]
+ok $? "the ticks in the 30-min pause are EXDATEs ($n: 6, or 5 or 7 by the minute, the snoozed one apart)"
+is "$(grep -c '^UID:stretch-' "$T/ny.ics")" 2 "every = 5min, 09:00-18:00: two recurring VEVENTs"
+is "$(grep -c '^BEGIN:VEVENT' "$T/ny.ics")" \
+   "$(($(grep -c '^RRULE:FREQ=WEEKLY' "$T/ny.ics") + $(grep -c '^RECURRENCE-ID' "$T/ny.ics")))" \
+   "every VEVENT is a rule or an override of one"
+# (and on the day of the spring gap, 02:00-02:55 fall on 03:00-03:55: those are the same ticks)
+is "$(grep '^EXDATE' "$T/ny.ics" | grep -vc 'T02[0-5][05]00.$')" "$(($(vevent_of soon@recharged | grep -o '|EXDATE' | wc -l) + n))" \
+   "reminders held by a dnd block are not written as EXDATEs (the calendar keeps them where planned)"
+call Resume >/dev/null
+
+# (longer than 'now', so it is the one that counts, and its message is on the bus)
+call Recharge ts 18000000000 "Reading, alone" >/dev/null
+ok $? "a manual recharge for 5 h"
+"$RECHARGECTL" export >"$T/ny.ics"
+from=$(now_us)
+check "…then the calendar still equals Upcoming over 60 days" "$T/ny.ics" America/New_York "$from" \
+        "$((from + 60 * 86400000000))" soon,later,gap,fold
+unfolded=$(sed -e ':a' -e 'N' -e '$!ba' -e 's/\r\n //g' "$T/ny.ics" | tr -d '\r')
+manual=$(grep -a -o '^UID:manual-[0-9TZ]*@recharged' "$T/ny.ics" | cut -d: -f2)
+[ -n "$manual" ] && vevent_of "$manual" | grep -q '|SUMMARY:Recharging: Reading\\, alone|'
+ok $? "the manual recharge: a one-off event with its message"
+
+call Pause t 0 >/dev/null
+ctl_is 0 "export while paused until resume" export
+! grep -q '^UID:\(now\|tick\|gap\)' <<<"$OUT" && grep -q '^UID:manual-' <<<"$OUT"
+ok $? "paused until resume: no block or reminder of the schedule, the manual recharge still there"
+grep -q "paused until 'rechargectl resume'" <<<"$ERR"
+ok $? "…and it says so on stderr"
+call Resume >/dev/null
 
 ctl_is 2 "export --days 0" export --days 0
 daemon_stop

@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 # ical-check.py: reads `rechargectl export` with python3-icalendar, expands every RRULE in the
-# calendar's own VTIMEZONE, and compares the events with the daemon's Upcoming over a range.
+# calendar's own VTIMEZONE, takes out the EXDATEs, puts in the RECURRENCE-ID overrides and the
+# one-off events, and compares the result with the daemon's Upcoming over a range.
 #
-#   ical-check.py CALENDAR.ics UPCOMING.json FROM_USEC TO_USEC [ZONE]
+#   ical-check.py CALENDAR.ics UPCOMING.json FROM_USEC TO_USEC [ZONE [DND_BLOCKS]]
 #
 # UPCOMING.json is busctl's --json=short data of Upcoming(FROM, TO). With ZONE, the VTIMEZONE's
 # offsets are also checked against the system's zone of that name, day by day over the range.
+# DND_BLOCKS (comma-separated) are the blocks with dnd: a reminder the calendar has during one of
+# them, or during the manual recharge, is held to its end as the daemon does (the calendar keeps
+# such reminders at their planned time; recharged.conf(5) says why).
 # Prints one summary line; exits 1 with the differences on a mismatch.
 import datetime
 import json
@@ -42,7 +46,40 @@ def raw_local(prop):
 
 def main():
     ics, upcoming, t_from, t_to = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    zone = sys.argv[5] if len(sys.argv) > 5 else None
+    zone = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
+    dnd = set(sys.argv[6].split(",")) if len(sys.argv) > 6 else set()
+
+    with open(upcoming) as f:
+        up = json.load(f)
+    if isinstance(up, dict):
+        up = up["data"]
+    if up and isinstance(up[0], list) and up[0] and isinstance(up[0][0], list):
+        up = up[0]
+    # the dnd recharges in Upcoming, merged (touching ones too); one begun before FROM from -inf
+    holds, open_ = [], {}
+    for e in up:
+        if not (e[1] == "manual" or e[0] in dnd) or e[2] not in ("start", "end"):
+            continue
+        if e[2] == "start":
+            open_.setdefault(e[0], []).append(e[3] // 1000000)
+        else:
+            starts = open_.get(e[0]) or [-2**62]
+            holds.append((starts.pop(0), e[3] // 1000000))
+    for k, starts in open_.items():
+        holds += [(t, 2**62) for t in starts]
+    holds.sort()
+    merged = []
+    for a, b in holds:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+
+    def held(t):
+        for a, b in merged:
+            if a <= t < b:
+                return b
+        return None
 
     with open(ics, "rb") as f:
         data = f.read()
@@ -69,20 +106,79 @@ def main():
         if bad:
             fail("the VTIMEZONE disagrees with %s at %d instants" % (zone, len(bad)), bad)
 
+    def add(entry, block, s, e):
+        if not block:
+            h = held(int(s.timestamp()))
+            if h is not None:
+                s = datetime.datetime.fromtimestamp(h, datetime.timezone.utc)
+        times = [("start" if block else "reminder", s)]
+        if block and e is not None:
+            times.append(("end", e))
+        for kind, t in times:
+            if lo <= t < hi:
+                mine.add((entry, kind, int(t.timestamp())))
+
+    def prop_list(ev, key):
+        v = ev.get(key)
+        return [] if v is None else v if isinstance(v, list) else [v]
+
     uids = set()
     mine = set()
+    masters, overrides = [], []
     for ev in cal.walk("VEVENT"):
-        for key in ("UID", "DTSTAMP", "DTSTART", "RRULE", "X-RECHARGED-ENTRY"):
+        for key in ("UID", "DTSTAMP", "DTSTART"):
             if key not in ev:
                 fail("a VEVENT without %s" % key, [ev.to_ical()])
         uid = str(ev["UID"])
+        if "RECURRENCE-ID" in ev:
+            overrides.append(ev)
+            continue
         if uid in uids:
             fail("UID used twice: " + uid)
         uids.add(uid)
-        entry = str(ev["X-RECHARGED-ENTRY"])
+        if "RRULE" in ev and "X-RECHARGED-ENTRY" not in ev:
+            fail("a recurring VEVENT without X-RECHARGED-ENTRY", [ev.to_ical()])
+        masters.append(ev)
+
+    def times_of(ev):
+        """Start and end (None for a reminder, or an open-ended recharge) as aware datetimes;
+        the wall-clock DTSTART and its zone for a recurring one."""
         block = "recharge" in str(ev.get("CATEGORIES").to_ical().decode())
-        start, tzid = raw_local(ev["DTSTART"])
-        tz = zones[tzid]
+        if ev["DTSTART"].params.get("TZID"):
+            start, tzid = raw_local(ev["DTSTART"])
+            tz = zones[tzid]
+            s = localize(tz, start)
+        else:
+            start, tz, s = None, None, ev["DTSTART"].dt
+        e = None
+        if "DTEND" in ev:
+            e = ev["DTEND"].dt if not ev["DTEND"].params.get("TZID") else localize(tz, raw_local(ev["DTEND"])[0])
+        elif "DURATION" in ev and block:
+            e = s + ev["DURATION"].dt
+        return block, start, tz, s, e
+
+    # RECURRENCE-ID overrides: the instance they replace, per UID
+    replaced = {}
+    for ev in overrides:
+        uid = str(ev["UID"])
+        if uid not in uids:
+            fail("a RECURRENCE-ID for an unknown UID " + uid)
+        rid, tzid = raw_local(ev["RECURRENCE-ID"])
+        replaced.setdefault(uid, set()).add(rid)
+        block, _, _, s, e = times_of(ev)
+        add(str(ev["X-RECHARGED-ENTRY"]), block, s, e)
+
+    for ev in masters:
+        uid = str(ev["UID"])
+        entry = str(ev.get("X-RECHARGED-ENTRY", ""))
+        block, start, tz, s0, e0 = times_of(ev)
+        if "RRULE" not in ev:
+            add(entry, block, s0, e0)
+            continue
+        exdates = set()
+        for prop in prop_list(ev, "EXDATE"):
+            for v in prop.to_ical().decode().split(","):
+                exdates.add(datetime.datetime.strptime(v[:15], "%Y%m%dT%H%M%S"))
         end = duration = None
         if "DTEND" in ev:
             end, _ = raw_local(ev["DTEND"])
@@ -95,28 +191,22 @@ def main():
         until = until[0] if until else None
         # Expand on the wall clock (as RFC 5545 does for a DTSTART with TZID), then place each.
         rr = dateutil.rrule.rrulestr(rule.to_ical().decode(), dtstart=start)
+        for rid in replaced.get(uid, set()) | exdates:
+            if rr.between(rid, rid, inc=True) != [rid]:
+                fail("%s: EXDATE or RECURRENCE-ID %s is not an instance of the rule" % (uid, rid))
         first = (lo.astimezone(tz) - datetime.timedelta(days=2)).replace(tzinfo=None)
         last = (hi.astimezone(tz) + datetime.timedelta(days=2)).replace(tzinfo=None)
         for occ in rr.between(first, last, inc=True):
+            if occ in exdates or occ in replaced.get(uid, set()):
+                continue
             s = localize(tz, occ)
             if until is not None and s > until:
                 continue
-            times = [("start" if block else "reminder", s)]
+            e = None
             if block:
-                if end is not None:
-                    times.append(("end", localize(tz, end + (occ - start))))
-                else:
-                    times.append(("end", s + duration))
-            for kind, t in times:
-                if lo <= t < hi:
-                    mine.add((entry, kind, int(t.timestamp())))
+                e = localize(tz, end + (occ - start)) if end is not None else s + duration
+            add(entry, block, s, e)
 
-    with open(upcoming) as f:
-        up = json.load(f)
-    if isinstance(up, dict):
-        up = up["data"]
-    if up and isinstance(up[0], list) and up[0] and isinstance(up[0][0], list):
-        up = up[0]
     theirs = {(e[0], e[2], e[3] // 1000000) for e in up if e[2] in ("start", "end", "reminder")}
 
     if mine != theirs:
