@@ -3,7 +3,8 @@
 # test-contrib.sh: the recipes in contrib/ work: the waybar, polybar and i3blocks snippets' own
 # commands run against a daemon on a private bus and their output is what the bar reads; every
 # line of the busctl cheat sheet succeeds; the chat-status hook passes the right arguments and
-# never runs the message.
+# never runs the message; and what waybar really draws under a headless sway for available,
+# recharging and offline.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -163,5 +164,41 @@ env -i PATH="$PATH" TZ="$TZ" RECHARGED_EVENT=start sh "$HOOK" 2>/dev/null
 is "$?" "2" "hook: without CHAT_STATUS_COMMAND it says so and fails"
 env -i PATH="$PATH" TZ="$TZ" CHAT_STATUS_COMMAND=set-status sh "$HOOK" 2>/dev/null
 is "$?" "2" "hook: outside recharged (no RECHARGED_EVENT) it says so and fails"
+
+# ---- on screen: waybar under a headless sway, what it draws for each mode (grim) ----
+. "$top_srcdir/tests/lib/silence.sh"
+if ! command -v waybar >/dev/null || ! command -v grim >/dev/null || [ ! -x "$CTL" ]; then
+        skip "waybar, grim or client/rechargectl is missing (apt-get install waybar grim)" "waybar on screen (3 tests)"
+else
+        daemon_stop
+        if ! sway_start; then
+                skip "$SWAY_WHY" "waybar on screen (3 tests)"
+        else
+                daemon_start || { tap_done; exit 1; }
+                # The recipe as a user merges it: the module and its styles in a bar of their own,
+                # on black; the font is what Debian installs with waybar (fonts-dejavu-core).
+                mkdir -p "$T/nobody/bin" "$T/nobody/config/waybar"
+                ln -s "$CTL" "$T/nobody/bin/rechargectl"
+                { echo '{ "layer": "top", "position": "top", "height": 30, "modules-left": ["custom/recharged"], "custom/recharged":'
+                  echo "$mod"; echo '}'; } >"$T/nobody/config/waybar/config"
+                { echo 'window#waybar { background: #000000; font-family: "DejaVu Sans"; font-size: 16px; }'
+                  cat "$C/waybar/style.css"; } >"$T/nobody/config/waybar/style.css"
+                chown -R $NOBODY:$NOBODY "$T/nobody"
+                nobody_start waybar env PATH="$T/nobody/bin:/usr/bin:/bin" waybar
+                # drawn COLOUR MIN: a screenshot has at least MIN pixels of COLOUR (the mode's
+                # class colour: text for available and offline, the background when recharging)
+                drawn() { screenshot "$1" && [ "$(pixels "$1")" -ge "$2" ]; }
+                wait_until 20 drawn a3be8c 20
+                ok $? "waybar draws the module in the colour of 'available' ($(pixels a3be8c) pixels)"
+                call Recharge ts 1800000000 "Bar test" >/dev/null
+                # a box behind 'Recharging until HH:MM' is some 200x30 pixels
+                wait_until 20 drawn b48ead 3000
+                ok $? "…'recharging' at once, on its background ($(pixels b48ead) pixels)"
+                daemon_stop
+                # restart-interval = 5: watch prints the offline object and waybar shows it
+                wait_until 20 drawn bf616a 20
+                ok $? "…and 'offline' when the daemon is gone ($(pixels bf616a) pixels)"
+        fi
+fi
 
 tap_done
