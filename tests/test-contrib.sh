@@ -3,8 +3,8 @@
 # test-contrib.sh: the recipes in contrib/ work: the waybar, polybar and i3blocks snippets' own
 # commands run against a daemon on a private bus and their output is what the bar reads; every
 # line of the busctl cheat sheet succeeds; the chat-status hook passes the right arguments and
-# never runs the message; and what waybar really draws under a headless sway for available,
-# recharging and offline.
+# never runs the message; and what waybar and i3blocks (in swaybar) really draw under a headless
+# sway for available, recharging and offline.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -165,14 +165,14 @@ is "$?" "2" "hook: without CHAT_STATUS_COMMAND it says so and fails"
 env -i PATH="$PATH" TZ="$TZ" CHAT_STATUS_COMMAND=set-status sh "$HOOK" 2>/dev/null
 is "$?" "2" "hook: outside recharged (no RECHARGED_EVENT) it says so and fails"
 
-# ---- on screen: waybar under a headless sway, what it draws for each mode (grim) ----
+# ---- on screen: waybar and i3blocks under a headless sway, what they draw per mode (grim) ----
 . "$top_srcdir/tests/lib/silence.sh"
 if ! command -v waybar >/dev/null || ! command -v grim >/dev/null || [ ! -x "$CTL" ]; then
-        skip "waybar, grim or client/rechargectl is missing (apt-get install waybar grim)" "waybar on screen (3 tests)"
+        skip "waybar, grim or client/rechargectl is missing (apt-get install waybar grim)" "waybar and i3blocks on screen (6 tests)"
 else
         daemon_stop
         if ! sway_start; then
-                skip "$SWAY_WHY" "waybar on screen (3 tests)"
+                skip "$SWAY_WHY" "waybar and i3blocks on screen (6 tests)"
         else
                 daemon_start || { tap_done; exit 1; }
                 # The recipe as a user merges it: the module and its styles in a bar of their own,
@@ -185,6 +185,7 @@ else
                   cat "$C/waybar/style.css"; } >"$T/nobody/config/waybar/style.css"
                 chown -R $NOBODY:$NOBODY "$T/nobody"
                 nobody_start waybar env PATH="$T/nobody/bin:/usr/bin:/bin" waybar
+                WAYBAR_PID=$LAST_PID
                 # drawn COLOUR MIN: a screenshot has at least MIN pixels of COLOUR (the mode's
                 # class colour: text for available and offline, the background when recharging)
                 drawn() { screenshot "$1" && [ "$(pixels "$1")" -ge "$2" ]; }
@@ -198,6 +199,28 @@ else
                 # restart-interval = 5: watch prints the offline object and waybar shows it
                 wait_until 20 drawn bf616a 20
                 ok $? "…and 'offline' when the daemon is gone ($(pixels bf616a) pixels)"
+
+                # i3blocks, as sway's own bar runs it (swaybar speaks i3bar's protocol)
+                if command -v i3blocks >/dev/null; then
+                        kill "$WAYBAR_PID"
+                        cp "$C/i3blocks/recharged.conf" "$T/nobody/i3blocks.conf"
+                        printf 'bar {\n position top\n font pango:DejaVu Sans Bold 20\n status_command env PATH=%s i3blocks -c %s\n}\n' \
+                                "$T/nobody/bin:/usr/bin:/bin" "$T/nobody/i3blocks.conf" >>"$T/nobody/sway.conf"
+                        chown -R $NOBODY:$NOBODY "$T/nobody"
+                        daemon_start || { tap_done; exit 1; }
+                        call Stop >/dev/null 2>&1 # the recharge above is still on (the state file)
+                        ( as_nobody swaymsg -s "$(ls "$T"/nobody/run/sway-ipc.*.sock | head -1)" reload ) >/dev/null 2>&1
+                        wait_until 20 drawn a3be8c 20
+                        ok $? "i3blocks under swaybar draws 'available' in its colour ($(pixels a3be8c) pixels)"
+                        call Recharge ts 1800000000 "Bar test" >/dev/null
+                        wait_until 20 drawn b48ead 20
+                        ok $? "…'recharging 30min' at once ($(pixels b48ead) pixels)"
+                        daemon_stop
+                        wait_until 20 drawn bf616a 20
+                        ok $? "…and 'offline' when the daemon is gone ($(pixels bf616a) pixels)"
+                else
+                        skip "i3blocks is not installed (apt-get install i3blocks)" "i3blocks on screen (3 tests)"
+                fi
         fi
 fi
 
