@@ -854,7 +854,8 @@ static int plan_holds(const Entry *entries, size_t n_entries, const IcalOptions 
                         return -ENOMEM;
                 }
                 v = nv;
-                memcpy(v + n, sp, sizeof(Span) * k);
+                if (k > 0) /* sp is NULL when none */
+                        memcpy(v + n, sp, sizeof(Span) * k);
                 n += k;
         }
         if (n > 1)
