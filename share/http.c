@@ -24,7 +24,7 @@ struct HttpRequest {
         struct curl_slist *headers;
         char *body;
         char *answer;
-        size_t answer_len;
+        size_t answer_len, answer_max;
         bool too_large;
         char *etag;
         char error[CURL_ERROR_SIZE];
@@ -215,7 +215,7 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userdata) {
         size_t len = size * n;
         char *a;
 
-        if (r->answer_len + len > HTTP_BODY_MAX) {
+        if (r->answer_len + len > r->answer_max) {
                 r->too_large = true;
                 return 0; /* curl stops the transfer */
         }
@@ -257,6 +257,7 @@ int http_start(Http *h, const char *method, const char *url, const char *const *
         r->http = h;
         r->done = done;
         r->userdata = userdata;
+        r->answer_max = cred && cred->body_max ? MIN(cred->body_max, (size_t) HTTP_BODY_MAX) : HTTP_BODY_MAX;
         r->easy = curl_easy_init();
         if (!r->easy)
                 goto oom;
@@ -284,6 +285,8 @@ int http_start(Http *h, const char *method, const char *url, const char *const *
             curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
             curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, MIN(timeout_ms, 10000L)) != CURLE_OK ||
             curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            /* Refused before a byte of the body when the server says its length. */
+            curl_easy_setopt(r->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) r->answer_max) != CURLE_OK ||
             /* Only the protocols a calendar URL may name, also after a redirect. */
             curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
             curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "recharged-share/" PACKAGE_VERSION) != CURLE_OK)

@@ -86,6 +86,8 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        /* password-command runs as a child watched by sd-event, which needs SIGCHLD blocked. */
+        sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         /* curl writes to sockets a server may have closed. */
         signal(SIGPIPE, SIG_IGN);
