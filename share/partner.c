@@ -449,7 +449,7 @@ static void on_fetch_done(HttpRequest *req, CURLcode code, long status, void *us
                 take_feed(p, text, len, NULL);
                 return;
         }
-        err = caldav_error_text(code, status, http_request_error(req), p->cfg->calendar, p->cfg->user);
+        err = caldav_error_text(code, status, http_request_error(req), p->cfg->calendar, p->cfg->user, "partner");
         fetch_failed(p, err ?: "out of memory");
 }
 

@@ -601,7 +601,7 @@ static char *resource_url(Share *s, const char *uid) {
 /* The failure of a request, in words; whether it is worth retrying decides the state. */
 static void request_failed(Share *s, CURLcode code, long status, const char *curl_error) {
         _cleanup_free_ char *text = caldav_error_text(code, status, curl_error, s->config->share.calendar,
-                                                      s->config->share.user);
+                                                      s->config->share.user, "share");
         bool refused = code == CURLE_OK && (status == 401 || status == 403 || status == 404 || status == 409 ||
                                             (status >= 400 && status < 500 && status != 408 && status != 429));
 

@@ -207,3 +207,55 @@ tls_start() {
         [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TLS_CA" -u "$CAL_USER:$CAL_PASSWORD" \
                 -X MKCALENDAR "$TLS_CAL")" = 201 ]
 }
+
+# ---- following a partner ([partner]) ----
+
+# spropt NAME: a t or u property of the share object, exact (jq would round 64-bit numbers).
+spropt() {
+        busctl --user get-property "$SBUS" "$SOBJ" "$SIFACE" "$1" 2>/dev/null | cut -d' ' -f2
+}
+
+# partner_refresh: reads the partner's calendar now (RefreshPartner).
+partner_refresh() {
+        busctl --user call "$SBUS" "$SOBJ" "$SIFACE" RefreshPartner >/dev/null
+}
+
+# wait_partner_updated_after T [LIMIT]: waits until PartnerUpdated is after T (µs), following
+# PropertiesChanged.
+wait_partner_updated_after() {
+        local after=$1 limit=${2:-20} end u
+        end=$(($(date +%s) + limit))
+        while [ "$(date +%s)" -lt "$end" ]; do
+                u=$(spropt PartnerUpdated)
+                [ "${u:-0}" -gt "$after" ] && return 0
+                timeout 1 gdbus monitor --session --dest "$SBUS" --object-path "$SOBJ" 2>/dev/null | head -n 2 >/dev/null
+        done
+        diag "PartnerUpdated is $u, not after $after"
+        return 1
+}
+
+# share_log_mark / wait_share_log REGEX [LIMIT]: a line in recharged-share's log after the mark.
+share_log_mark() { SHARE_LOG_MARK=$(wc -l <"$T/share.log" 2>/dev/null || echo 0); }
+wait_share_log() {
+        local end=$(($(date +%s) + ${2:-20}))
+        while [ "$(date +%s)" -lt "$end" ]; do
+                tail -n "+$((${SHARE_LOG_MARK:-0} + 1))" "$T/share.log" | grep -Eq -- "$1" && return 0
+                sleep 0.1
+        done
+        diag "no line like '$1' in recharged-share's log after the mark:"
+        diag "$(tail -n "+$((${SHARE_LOG_MARK:-0} + 1))" "$T/share.log")"
+        return 1
+}
+
+# partner_next FILE: what PartnerNextStart and PartnerNextEnd should be, in µs, from
+# partner-expect.py's blocks of FILE: the first block that starts after now, joined with the
+# blocks that overlap or touch it (as recharged-share joins them).
+partner_next() {
+        /usr/bin/python3 "$top_srcdir/tests/lib/partner-expect.py" "$1" "$(date +%s)" |
+                awk -v now="$(date +%s)" '
+                        $1 <= now && $2 > now { if (!ce || $1 <= ce) ce = ($2 > ce ? $2 : ce); next }
+                        $1 > now && ce && $1 <= ce { ce = ($2 > ce ? $2 : ce); next }
+                        $1 > now && !s { s = $1; e = $2; next }
+                        s && $1 <= e { if ($2 > e) e = $2; next }
+                        END { printf "%d000000 %d000000\n", s, e }'
+}
