@@ -72,7 +72,7 @@ static void check_done(Http *h) {
                 (void) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
                 request_unlink(r);
                 CURLcode code = msg->data.result;
-                if (code == CURLE_OK && r->too_large)
+                if (r->too_large) /* the write callback stopped it: curl says only "write error" */
                         code = CURLE_FILESIZE_EXCEEDED;
                 r->done(r, code, status, r->userdata);
                 request_free(r);
