@@ -82,9 +82,10 @@ ics_event() { # UID START END (seconds): one VEVENT in UTC
                 "$1" "$(date -u -d "@$2" +%Y%m%dT%H%M%SZ)" "$(date -u -d "@$3" +%Y%m%dT%H%M%SZ)"
 }
 ics() { printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n'; cat; printf 'END:VCALENDAR\r\n'; }
-S=$(($(date +%s) + 12))
-E=$((S + 3))
-{ ics_event soon "$S" "$E"; ics_event later $((S + 3600)) $((S + 5400)); } | ics >"$FEED/sam.ics"
+# The instants are armed after the slow set-up: the feed first has only a later block, the
+# near one is written once recharged-share and the monitor are up.
+L=$(($(date +%s) + 7200))
+ics_event later "$L" $((L + 1800)) | ics >"$FEED/sam.ics"
 cat >"$CONF" <<EOF
 [partner]
 name = Sam
@@ -97,12 +98,19 @@ notify_mock_start
 share_start || { echo "Bail out! recharged-share did not start"; exit 99; }
 BUS=$SBUS monitor_start
 is "$(sprop PartnerName):$(sprop PartnerMode):$(spropt PartnerNextStart):$(spropt PartnerNextEnd)" \
-        "Sam:available:${S}000000:${E}000000" "the properties: name, available, the next block"
+        "Sam:available:${L}000000:$((L + 1800))000000" "the properties: name, available, the next block"
 u=$(spropt PartnerUpdated)
-[ "$u" -gt $(((S - 20) * 1000000)) ]
+[ "$u" -gt $((($(date +%s) - 30) * 1000000)) ]
 ok $? "PartnerUpdated is when the file was read ($u)"
 is "$(spropt PartnerUntil)" 0 "PartnerUntil is 0 while available"
 is "$(sprop State)" disabled "no [share]: publishing is disabled, following goes on"
+S=$(($(date +%s) + 10))
+E=$((S + 3))
+{ ics_event soon "$S" "$E"; ics_event later "$L" $((L + 1800)); } | ics >"$FEED/sam.ics"
+mark
+partner_refresh
+for _ in $(seq 200); do [ "$(spropt PartnerNextStart)" = "${S}000000" ] && break; sleep 0.1; done
+is "$(spropt PartnerNextStart):$(spropt PartnerNextEnd)" "${S}000000:${E}000000" "RefreshPartner reads the file again"
 
 # The instants, from the bus monitor's own timestamps (within 0.5 s).
 near() { local d=$(($1 - $2)); [ "${d#-}" -le 500000 ]; }
@@ -118,7 +126,7 @@ m=$(wait_for '.member == "PartnerStarted"' 20)
 is "$(echo "$m" | jq -c .data)" "[${S}000000,${E}000000]" "PartnerStarted(since, until)"
 near "$(echo "$m" | jq -r .ts)" $((S * 1000000))
 ok $? "…at the start"
-is "$(sprop PartnerMode):$(spropt PartnerUntil):$(spropt PartnerNextStart)" "recharging:${E}000000:$((S + 3600))000000" \
+is "$(sprop PartnerMode):$(spropt PartnerUntil):$(spropt PartnerNextStart)" "recharging:${E}000000:${L}000000" \
         "recharging until the end; the next block is the later one"
 m=$(wait_for '.member == "PartnerEnded"' 20)
 is "$(echo "$m" | jq -c .data)" "[${S}000000,${E}000000]" "PartnerEnded(since, until)"
@@ -131,7 +139,7 @@ near "$(echo "$n" | jq -r .ts)" $((E * 1000000))
 ok $? "…at the end"
 is "$(sprop PartnerMode):$(spropt PartnerUntil)" "available:0" "available again"
 changed=$(tail -n "+$((MARK + 1))" "$T/monitor.json" | jq -r 'select(.member == "PropertiesChanged") | .payload.data[1] | keys[]' | sort -u | tr '\n' ' ')
-is "$changed" "PartnerMode PartnerNextEnd PartnerNextStart PartnerUntil " "PropertiesChanged named what changed"
+is "$changed" "PartnerMode PartnerNextEnd PartnerNextStart PartnerUntil PartnerUpdated " "PropertiesChanged named what changed"
 is "$(calls | wc -l)" 2 "no other notification"
 
 # ---- introspection: the installed XML is what the program says ----
