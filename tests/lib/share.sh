@@ -31,10 +31,12 @@ free_port() {
 radicale_start() {
         [ -n "${1:-}" ] && RADICALE_PORT=$1
         [ -n "${RADICALE_PORT:-}" ] || RADICALE_PORT=$(free_port)
-        printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD" >"$T/users"
+        # RADICALE_USERS: more "user:password" lines; RADICALE_RIGHTS: authenticated lets every
+        # user read every calendar (a calendar shared with a partner).
+        { printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD"; printf '%s\n' ${RADICALE_USERS:-}; } >"$T/users"
         /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale" --auth-type=htpasswd \
                 --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
-                --rights-type=owner_only --server-hosts="127.0.0.1:$RADICALE_PORT" \
+                --rights-type="${RADICALE_RIGHTS:-owner_only}" --server-hosts="127.0.0.1:$RADICALE_PORT" \
                 --logging-level=warning 2>>"$T/radicale.log" &
         RADICALE_PID=$!
         CAL="http://127.0.0.1:$RADICALE_PORT/$CAL_USER/recharge/"
