@@ -24,7 +24,7 @@ struct HttpRequest {
         struct curl_slist *headers;
         char *body;
         char *answer;
-        size_t answer_len, answer_max;
+        size_t answer_len, answer_cap, answer_max;
         bool too_large;
         char *etag;
         char error[CURL_ERROR_SIZE];
@@ -219,11 +219,18 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userdata) {
                 r->too_large = true;
                 return 0; /* curl stops the transfer */
         }
-        a = realloc(r->answer, r->answer_len + len + 1);
-        if (!a)
-                return 0;
+        /* Doubling: a feed read in 16 KiB pieces is not copied over and over. */
+        if (r->answer_len + len + 1 > r->answer_cap) {
+                size_t cap = MAX(r->answer_cap * 2, r->answer_len + len + 1);
+                cap = MIN(MAX(cap, (size_t) 16384), r->answer_max + 1);
+                a = realloc(r->answer, cap);
+                if (!a)
+                        return 0;
+                r->answer = a;
+                r->answer_cap = cap;
+        }
+        a = r->answer;
         memcpy(a + r->answer_len, data, len);
-        r->answer = a;
         r->answer_len += len;
         a[r->answer_len] = 0;
         return len;
