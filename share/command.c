@@ -34,7 +34,7 @@ Command *command_free(Command *c) {
         if (c->child) {
                 /* Still running: kill it; the child source reaps it when it is unreferenced. */
                 if (!c->exited) {
-                        (void) sd_event_source_send_child_signal(c->child, SIGKILL, NULL, 0);
+                        (void) kill(-c->pid, SIGKILL);
                         (void) sd_event_source_set_child_process_own(c->child, true);
                 }
                 c->child = sd_event_source_disable_unref(c->child);
@@ -99,8 +99,10 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Command *c = userdata;
 
         c->timed_out = true;
+        /* The whole group: a shell's children (a keyring helper, a sleep) go with it. The
+         * leader is not reaped yet, so its group id is still ours. */
         if (!c->exited)
-                (void) sd_event_source_send_child_signal(c->child, SIGKILL, NULL, 0);
+                (void) kill(-c->pid, SIGKILL);
         /* The child source reports its death and then we finish. */
         return 0;
 }
@@ -132,6 +134,8 @@ int command_start(sd_event *event, const char *command, usec_t timeout, command_
                 /* The parent blocks signals for signalfd; the command gets a clean slate. */
                 sigemptyset(&all);
                 sigprocmask(SIG_SETMASK, &all, NULL);
+                /* A group of its own, so that a time-out kills what it started too. */
+                (void) setpgid(0, 0);
                 signal(SIGPIPE, SIG_DFL);
                 if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(pipefd[1], STDOUT_FILENO) < 0)
                         _exit(127);
@@ -139,6 +143,7 @@ int command_start(sd_event *event, const char *command, usec_t timeout, command_
                 _exit(127);
         }
         safe_close(pipefd[1]);
+        (void) setpgid(c->pid, c->pid); /* also here: whichever runs first */
         r = sd_event_add_child(event, &c->child, c->pid, WEXITED, on_child, c);
         if (r < 0) {
                 (void) kill(c->pid, SIGKILL);

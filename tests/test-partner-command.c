@@ -3,6 +3,7 @@
  * line, a failure, no output, a command killed at its time limit, and the loop free meanwhile. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -60,7 +61,7 @@ int main(void) {
                 { "echo pw; exit 1", 5 * USEC_PER_SEC, -EPROTO, "" },
                 { "true", 5 * USEC_PER_SEC, -ENODATA, "" },
                 { "sleep 0.3; echo late", 5 * USEC_PER_SEC, 0, "late" },
-                { "sleep 30", 300 * USEC_PER_MSEC, -ETIME, "" },
+                { "sleep 29.75; true", 300 * USEC_PER_MSEC, -ETIME, "" }, /* "; true": sh forks sleep */
                 { "read x; echo \"[$x]\"", 5 * USEC_PER_SEC, 0, "[]" }, /* stdin is /dev/null */
         };
         sigset_t mask;
@@ -76,9 +77,12 @@ int main(void) {
                 long ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
                 ok(res.done && res.r == cases[i].r && streq(res.line, cases[i].line), "'%s': r=%d line='%s'", cases[i].command,
                    res.r, res.line);
-                if (streq(cases[i].command, "sleep 30"))
+                if (streq(cases[i].command, "sleep 29.75; true")) {
                         ok(ms < 5000 && res.ticks >= 5, "…killed at its limit (%ld ms), the loop ran meanwhile (%u ticks)", ms,
                            res.ticks);
+                        /* The shell's child went with it: nothing of the group is left. */
+                        ok(system("! pgrep -f '^sleep 29[.]75$' >/dev/null") == 0, "…and the sleep it started is gone");
+                }
                 if (streq(cases[i].command, "sleep 0.3; echo late"))
                         ok(res.ticks >= 5, "…the loop ran while it slept (%u ticks)", res.ticks);
         }
