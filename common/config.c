@@ -526,7 +526,7 @@ bool config_key_allowed(ConfigKey k, SectionKind kind) {
                               KEY_SHOW, KEY_DAYS, KEY_REMINDERS);
         case SECTION_PARTNER:
                 return IN_SET(k, KEY_CALENDAR, KEY_USER, KEY_PASSWORD_COMMAND, KEY_CA_FILE, KEY_TIMEOUT,
-                              KEY_NAME, KEY_MATCH, KEY_HEADS_UP, KEY_REFRESH);
+                              KEY_NAME, KEY_MATCH, KEY_HEADS_UP, KEY_REFRESH, KEY_RECONNECT);
         default:
                 return false;
         }
@@ -667,11 +667,15 @@ static void validate_partner(Parser *p, const Section *s, PartnerConfig *pa) {
                 (void) parse_span_key(p, s, KEY_HEADS_UP, 0, USEC_PER_DAY, false, &pa->heads_up);
         if (value_of(s, KEY_REFRESH))
                 (void) parse_span_key(p, s, KEY_REFRESH, USEC_PER_MINUTE, USEC_PER_DAY, false, &pa->refresh);
+        if (value_of(s, KEY_TIMEOUT))
+                (void) parse_span_key(p, s, KEY_TIMEOUT, USEC_PER_SEC, 10 * USEC_PER_MINUTE, false, &pa->timeout);
+        parse_bool_key(p, s, KEY_RECONNECT, &pa->reconnect);
 }
 
 static void validate_share_sections(Parser *p, Config *c) {
         c->share = (ShareConfig) { .show = SHARE_SHOW_TITLE, .days = SHARE_DAYS_DEFAULT, .timeout = SHARE_TIMEOUT_DEFAULT };
-        c->partner = (PartnerConfig) { .heads_up = 10 * USEC_PER_MINUTE, .refresh = 15 * USEC_PER_MINUTE };
+        c->partner = (PartnerConfig) { .heads_up = 10 * USEC_PER_MINUTE, .refresh = 15 * USEC_PER_MINUTE,
+                                       .timeout = SHARE_TIMEOUT_DEFAULT };
         for (size_t i = 0; i < p->n_sections; i++)
                 if (p->sections[i].kind == SECTION_SHARE)
                         validate_share(p, &p->sections[i], &c->share);

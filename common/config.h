@@ -69,18 +69,19 @@ typedef struct ShareConfig {
         usec_t timeout;         /* one HTTP request's limit */
 } ShareConfig;
 
-/* [partner] is reserved for following a partner's calendar (recharged-share); its keys are
- * checked and kept here. */
+/* [partner]: whose calendar recharged-share follows. */
 typedef struct PartnerConfig {
         bool enabled;
-        char *name;
-        char *calendar;
+        char *name;             /* NULL: "Your partner" is said */
+        char *calendar;         /* https:// or loopback http:// (CalDAV when it ends in '/', else an .ics), or file:/// */
         char *user;
         char *password_command;
         char *ca_file;
-        char *match;
-        usec_t heads_up;
+        char *match;            /* NULL: every busy event */
+        usec_t heads_up;        /* 0 = none */
         usec_t refresh;
+        usec_t timeout;         /* one HTTP request's limit */
+        bool reconnect;         /* a notification when the partner's block ends */
 } PartnerConfig;
 
 typedef struct Config {

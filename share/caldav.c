@@ -285,14 +285,15 @@ char *caldav_href_uid(const char *href) {
         return strndup(b, n - 4);
 }
 
-char *caldav_error_text(CURLcode code, long status, const char *curl_error, const char *url, const char *user) {
+char *caldav_error_text(CURLcode code, long status, const char *curl_error, const char *url, const char *user,
+                        const char *section) {
         char *s = NULL;
         int r;
 
         if (code == CURLE_OK) {
                 if (status == 401 || status == 403)
-                        r = asprintf(&s, "the server refused user '%s' (HTTP %ld): check user and password-command in [share]",
-                                     user ?: "", status);
+                        r = asprintf(&s, "the server refused user '%s' (HTTP %ld): check user and password-command in [%s]",
+                                     user ?: "", status, section);
                 else if (status == 404 || status == 409)
                         r = asprintf(&s, "no calendar at %s (HTTP %ld): create it in your calendar app or check the path",
                                      url, status);
@@ -308,8 +309,8 @@ char *caldav_error_text(CURLcode code, long status, const char *curl_error, cons
                 r = asprintf(&s, "%s did not answer in time", url);
         else if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CONNECT_ERROR ||
                  code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM)
-                r = asprintf(&s, "TLS failed with %s: %s; for a self-signed server set ca-file in [share]", url,
-                             curl_error && curl_error[0] ? curl_error : curl_easy_strerror(code));
+                r = asprintf(&s, "TLS failed with %s: %s; for a self-signed server set ca-file in [%s]", url,
+                             curl_error && curl_error[0] ? curl_error : curl_easy_strerror(code), section);
         else
                 r = asprintf(&s, "talking to %s failed: %s", url,
                              curl_error && curl_error[0] ? curl_error : curl_easy_strerror(code));

@@ -27,5 +27,7 @@ int caldav_multistatus_parse(const char *xml, CaldavResource **ret, size_t *ret_
 char *caldav_href_uid(const char *href);
 
 /* A failure in words a person can act on, for an HTTP status (curl_code CURLE_OK) or a transfer
- * error. url and user are named in it. NULL on ENOMEM. */
-char *caldav_error_text(CURLcode curl_code, long status, const char *curl_error, const char *url, const char *user);
+ * error. url and user are named in it, and section ("share", "partner") where a key is to be fixed.
+ * NULL on ENOMEM. */
+char *caldav_error_text(CURLcode curl_code, long status, const char *curl_error, const char *url, const char *user,
+                        const char *section);

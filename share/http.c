@@ -24,7 +24,7 @@ struct HttpRequest {
         struct curl_slist *headers;
         char *body;
         char *answer;
-        size_t answer_len;
+        size_t answer_len, answer_cap, answer_max;
         bool too_large;
         char *etag;
         char error[CURL_ERROR_SIZE];
@@ -72,7 +72,7 @@ static void check_done(Http *h) {
                 (void) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
                 request_unlink(r);
                 CURLcode code = msg->data.result;
-                if (code == CURLE_OK && r->too_large)
+                if (r->too_large) /* the write callback stopped it: curl says only "write error" */
                         code = CURLE_FILESIZE_EXCEEDED;
                 r->done(r, code, status, r->userdata);
                 request_free(r);
@@ -215,15 +215,22 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userdata) {
         size_t len = size * n;
         char *a;
 
-        if (r->answer_len + len > HTTP_BODY_MAX) {
+        if (r->answer_len + len > r->answer_max) {
                 r->too_large = true;
                 return 0; /* curl stops the transfer */
         }
-        a = realloc(r->answer, r->answer_len + len + 1);
-        if (!a)
-                return 0;
+        /* Doubling: a feed read in 16 KiB pieces is not copied over and over. */
+        if (r->answer_len + len + 1 > r->answer_cap) {
+                size_t cap = MAX(r->answer_cap * 2, r->answer_len + len + 1);
+                cap = MIN(MAX(cap, (size_t) 16384), r->answer_max + 1);
+                a = realloc(r->answer, cap);
+                if (!a)
+                        return 0;
+                r->answer = a;
+                r->answer_cap = cap;
+        }
+        a = r->answer;
         memcpy(a + r->answer_len, data, len);
-        r->answer = a;
         r->answer_len += len;
         a[r->answer_len] = 0;
         return len;
@@ -257,6 +264,7 @@ int http_start(Http *h, const char *method, const char *url, const char *const *
         r->http = h;
         r->done = done;
         r->userdata = userdata;
+        r->answer_max = cred && cred->body_max ? MIN(cred->body_max, (size_t) HTTP_BODY_MAX) : HTTP_BODY_MAX;
         r->easy = curl_easy_init();
         if (!r->easy)
                 goto oom;
@@ -284,6 +292,8 @@ int http_start(Http *h, const char *method, const char *url, const char *const *
             curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
             curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, MIN(timeout_ms, 10000L)) != CURLE_OK ||
             curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            /* Refused before a byte of the body when the server says its length. */
+            curl_easy_setopt(r->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) r->answer_max) != CURLE_OK ||
             /* Only the protocols a calendar URL may name, also after a redirect. */
             curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
             curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "recharged-share/" PACKAGE_VERSION) != CURLE_OK)

@@ -26,6 +26,7 @@ typedef struct HttpCredentials {
         const char *password; /* handed to curl in memory, never on a command line */
         const char *ca_file;  /* NULL: the system's CAs */
         uint64_t timeout_usec;
+        size_t body_max;      /* an answer larger than this fails with CURLE_FILESIZE_EXCEEDED; 0: 16 MiB */
 } HttpCredentials;
 
 /* Starts a request: method, url, optional headers (NULL-terminated "Name: value" list) and body.

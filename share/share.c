@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include "caldav.h"
+#include "command.h"
+#include "partner.h"
+#include "statefile.h"
 #include "log.h"
 #include "names.h"
 #include "share.h"
@@ -48,6 +51,8 @@ struct Share {
         char *config_override;
         Config *config;
         char *password;        /* from password-command; wiped when freed */
+        Command *password_command; /* running: no sync until it has answered */
+        Partner *partner;
         char *map_path;
 
         Occurrence *published; /* sorted by uid */
@@ -125,7 +130,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "s", s->last_error ?: "");
         if (streq(property, "Published"))
                 return sd_bus_message_append(reply, "u", (uint32_t) s->n_published);
-        return -EINVAL;
+        return partner_property(s->partner, property, reply);
 }
 
 static void sync_soon(Share *s);
@@ -143,76 +148,37 @@ static int method_sync(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, NULL);
 }
 
+static int method_refresh_partner(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Share *s = userdata;
+
+        if (!s->config->partner.enabled)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                        "No partner is followed: the config has no [partner] section.");
+        partner_refresh(s->partner);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static const sd_bus_vtable share_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("State", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastSync", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastError", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Published", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PartnerName", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PartnerMode", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PartnerUntil", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PartnerNextStart", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PartnerNextEnd", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PartnerUpdated", "t", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("Sync", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_sync, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RefreshPartner", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_refresh_partner,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("PartnerStarted", SD_BUS_ARGS("t", since, "t", until), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PartnerEnded", SD_BUS_ARGS("t", since, "t", until), 0),
         SD_BUS_VTABLE_END,
 };
 
 /* ---- the map of what is published ---- */
-
-static int map_path(char **ret) {
-        const char *e = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
-
-        if (e && e[0] == '/')
-                return asprintf(ret, "%s/recharged/share", e) < 0 ? -ENOMEM : 0;
-        if (h && h[0] == '/')
-                return asprintf(ret, "%s/.local/state/recharged/share", h) < 0 ? -ENOMEM : 0;
-        return -ENXIO;
-}
-
-static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *d = strdup(path);
-
-        if (!d)
-                return -ENOMEM;
-        for (char *p = strchr(d + 1, '/'); p; p = strchr(p + 1, '/')) {
-                *p = 0;
-                if (mkdir(d, 0700) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        return 0;
-}
-
-/* Atomically: a temp file beside it, fsync, rename. */
-static int write_atomic(const char *path, const char *text) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-        size_t len = strlen(text);
-        int r;
-
-        r = mkdir_parents(path);
-        if (r < 0)
-                return r;
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        for (size_t done = 0; done < len;) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        goto fail;
-                }
-                done += n;
-        }
-        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        return 0;
-fail:
-        (void) unlink(tmp);
-        return r;
-}
 
 int share_save(Share *s) {
         _cleanup_free_ char *text = NULL;
@@ -223,7 +189,7 @@ int share_save(Share *s) {
         r = plan_map_format(s->published, s->n_published, &text);
         if (r < 0)
                 return r;
-        r = write_atomic(s->map_path, text);
+        r = write_atomic(s->map_path, text, strlen(text));
         if (r < 0)
                 return log_warning_errno(r, "Failed to write '%s', ignoring (a reconcile at start finds the events again): %m",
                                          s->map_path);
@@ -282,67 +248,6 @@ static void password_wipe(Share *s) {
                 free(s->password);
                 s->password = NULL;
         }
-}
-
-/* Runs password-command through /bin/sh -c and keeps the first line of its output. It runs at
- * start and on reload only, before any sync, with a time limit; its output goes nowhere else. */
-#define PASSWORD_COMMAND_TIMEOUT_MS 30000
-static int password_run(const char *command, char **ret) {
-        char buf[4096];
-        size_t len = 0;
-        int pipefd[2], status, r = 0;
-        pid_t pid;
-
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-                return -errno;
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                close(pipefd[0]);
-                close(pipefd[1]);
-                return r;
-        }
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(pipefd[1], STDOUT_FILENO) < 0)
-                        _exit(127);
-                signal(SIGPIPE, SIG_DFL);
-                execl("/bin/sh", "sh", "-c", command, (char *) NULL);
-                _exit(127);
-        }
-        close(pipefd[1]);
-        for (;;) {
-                struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
-                int k = poll(&p, 1, PASSWORD_COMMAND_TIMEOUT_MS);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
-                        r = k == 0 ? -ETIME : -errno;
-                        kill(pid, SIGKILL);
-                        break;
-                }
-                ssize_t n = read(pipefd[0], buf + len, sizeof buf - 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += n;
-                if (memchr(buf, '\n', len) || len == sizeof buf - 1)
-                        break;
-        }
-        close(pipefd[0]);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        buf[len] = 0;
-        buf[strcspn(buf, "\r\n")] = 0;
-        if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-                r = -EPROTO;
-        if (r == 0 && !buf[0])
-                r = -ENODATA;
-        if (r == 0 && !(*ret = strdup(buf)))
-                r = -ENOMEM;
-        explicit_bzero(buf, sizeof buf);
-        return r;
 }
 
 /* ---- following recharged ---- */
@@ -696,7 +601,7 @@ static char *resource_url(Share *s, const char *uid) {
 /* The failure of a request, in words; whether it is worth retrying decides the state. */
 static void request_failed(Share *s, CURLcode code, long status, const char *curl_error) {
         _cleanup_free_ char *text = caldav_error_text(code, status, curl_error, s->config->share.calendar,
-                                                      s->config->share.user);
+                                                      s->config->share.user, "share");
         bool refused = code == CURLE_OK && (status == 401 || status == 403 || status == 404 || status == 409 ||
                                             (status >= 400 && status < 500 && status != 408 && status != 429));
 
@@ -927,6 +832,8 @@ static void sync_start(Share *s) {
         }
         if (s->state == SHARE_REFUSED && s->refused_for_good)
                 return;
+        if (s->password_command)
+                return; /* its answer starts the sync */
         s->syncing = true;
         s->dirty = false;
         (void) sd_event_source_set_enabled(s->debounce, SD_EVENT_OFF);
@@ -1056,7 +963,10 @@ int share_new(sd_event *event, const char *config_path, Share **ret) {
         r = http_new(event, &s->http);
         if (r < 0)
                 return r;
-        r = map_path(&s->map_path);
+        r = partner_new(event, &s->partner);
+        if (r < 0)
+                return r;
+        r = state_path("share", &s->map_path);
         if (r < 0)
                 return r;
         r = sd_event_add_time_relative(event, &s->debounce, CLOCK_MONOTONIC, SHARE_DEBOUNCE_USEC, 1, on_debounce, s);
@@ -1079,6 +989,8 @@ int share_new(sd_event *event, const char *config_path, Share **ret) {
 Share *share_free(Share *s) {
         if (!s)
                 return NULL;
+        s->partner = partner_free(s->partner);
+        s->password_command = command_free(s->password_command);
         http_free(s->http);
         fetch_reset(s);
         occurrences_free(s->published, s->n_published);
@@ -1097,11 +1009,32 @@ Share *share_free(Share *s) {
         return NULL;
 }
 
+/* password-command's answer: the password, or sharing refused until the config changes. */
+static void on_password(int r, const char *line, void *userdata) {
+        Share *s = userdata;
+
+        s->password_command = NULL; /* it frees itself */
+        if (r < 0) {
+                s->refused_for_good = true;
+                log_error("password-command in [share] %s.",
+                          r == -ETIME ? "did not finish in 30 s" :
+                          r == -ENODATA ? "printed no password" :
+                          r == -EPROTO ? "failed" : "could not be run");
+                set_state(s, SHARE_REFUSED, "password-command failed");
+                return;
+        }
+        s->password = strdup(line);
+        if (!s->password) {
+                log_oom();
+                return;
+        }
+        sync_soon(s);
+}
+
 int share_load_config(Share *s) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_strv_free_ char **errors = NULL;
         _cleanup_free_ char *path = NULL;
-        char *password = NULL;
         int r;
 
         r = config_find(s->config_override, &path);
@@ -1117,6 +1050,7 @@ int share_load_config(Share *s) {
                 return log_error_errno(r, "Failed to load the config: %m");
 
         http_cancel_all(s->http);
+        s->password_command = command_free(s->password_command);
         s->syncing = false;
         s->refused_for_good = false;
         s->backoff = 0;
@@ -1124,6 +1058,8 @@ int share_load_config(Share *s) {
         password_wipe(s);
         config_free(s->config);
         s->config = TAKE_PTR(c);
+        /* The partner is followed with or without [share]. */
+        partner_configure(s->partner, &s->config->partner, s->config->hooks_allowed);
 
         if (!s->config->share.enabled) {
                 log_info("No [share] section in %s: nothing to publish.", path ?: "the built-in default");
@@ -1139,17 +1075,14 @@ int share_load_config(Share *s) {
                         set_state(s, SHARE_REFUSED, "the config is writable by others: password-command refused");
                         return 0;
                 }
-                r = password_run(s->config->share.password_command, &password);
+                r = command_start(s->event, s->config->share.password_command, PASSWORD_COMMAND_TIMEOUT_USEC,
+                                  on_password, s, &s->password_command);
                 if (r < 0) {
                         s->refused_for_good = true;
-                        log_error("password-command in [share] %s.",
-                                  r == -ETIME ? "did not finish in 30 s" :
-                                  r == -ENODATA ? "printed no password" :
-                                  r == -EPROTO ? "failed" : "could not be run");
+                        log_error_errno(r, "password-command in [share] could not be run: %m");
                         set_state(s, SHARE_REFUSED, "password-command failed");
                         return 0;
                 }
-                s->password = password;
         }
         /* A new config may name another calendar or show more: check what is there. */
         s->need_reconcile = true;
@@ -1163,6 +1096,7 @@ int share_connect(Share *s) {
         r = sd_bus_open_user(&s->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the user bus: %m");
+        partner_set_bus(s->partner, s->bus, SHARE_OBJECT_PATH, SHARE_INTERFACE);
         r = sd_bus_add_object_vtable(s->bus, NULL, SHARE_OBJECT_PATH, SHARE_INTERFACE, share_vtable, s);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object: %m");
@@ -1187,6 +1121,7 @@ int share_connect(Share *s) {
 }
 
 void share_start(Share *s) {
+        partner_refresh(s->partner);
         if (!s->config->share.enabled || (s->state == SHARE_REFUSED && s->refused_for_good))
                 return;
         map_load(s);

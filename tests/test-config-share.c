@@ -72,6 +72,24 @@ static void test_partner(void) {
            streq_ptr(c->partner.calendar, "https://cal.example.org/sam/recharge.ics") && streq_ptr(c->partner.match, "Alone") &&
            c->partner.heads_up == 5 * USEC_PER_MINUTE && c->partner.refresh == USEC_PER_HOUR,
            "[partner]: its keys, an .ics URL kept as it is");
+        ok(!c->partner.reconnect && c->partner.timeout == SHARE_TIMEOUT_DEFAULT, "[partner]: reconnect no, timeout 30s by default");
+        config_free(c);
+        c = NULL;
+
+        text = "[partner]\ncalendar = http://127.0.0.1:8/sam/\nreconnect = yes\ntimeout = 5s\nheads-up = 0\n";
+        ok(config_load_string(text, strlen(text), "t.conf", &c, &errors) == 0, "[partner] with reconnect loads");
+        if (!c)
+                return;
+        ok(c->partner.reconnect && c->partner.timeout == 5 * USEC_PER_SEC && c->partner.heads_up == 0 && !c->partner.name,
+           "[partner]: reconnect = yes, timeout = 5s, heads-up = 0, no name");
+        config_free(c);
+        c = NULL;
+
+        text = "[partner]\ncalendar = file:///x.ics\nreconnect = sometimes\n";
+        strv_freep(&errors);
+        ok(config_load_string(text, strlen(text), "t.conf", &c, &errors) == -EINVAL && errors &&
+           streq_ptr(errors[0], "t.conf:3: [partner] reconnect: 'sometimes' is not a boolean, use yes or no"),
+           "[partner] reconnect: a bad boolean is refused with its line");
         config_free(c);
 }
 

@@ -278,7 +278,7 @@ static void test_errors(void) {
                 { CURLE_PEER_FAILED_VERIFICATION, 0, "TLS failed with https://h/c/" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_free_ char *t = caldav_error_text(cases[i].code, cases[i].status, "", "https://h/c/", "alex");
+                _cleanup_free_ char *t = caldav_error_text(cases[i].code, cases[i].status, "", "https://h/c/", "alex", "share");
                 ok(t && strncmp(t, cases[i].want, strlen(cases[i].want)) == 0, "error %zu: %s", i, t);
         }
 }

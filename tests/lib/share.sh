@@ -31,10 +31,12 @@ free_port() {
 radicale_start() {
         [ -n "${1:-}" ] && RADICALE_PORT=$1
         [ -n "${RADICALE_PORT:-}" ] || RADICALE_PORT=$(free_port)
-        printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD" >"$T/users"
+        # RADICALE_USERS: more "user:password" lines; RADICALE_RIGHTS: authenticated lets every
+        # user read every calendar (a calendar shared with a partner).
+        { printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD"; printf '%s\n' ${RADICALE_USERS:-}; } >"$T/users"
         /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale" --auth-type=htpasswd \
                 --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
-                --rights-type=owner_only --server-hosts="127.0.0.1:$RADICALE_PORT" \
+                --rights-type="${RADICALE_RIGHTS:-owner_only}" --server-hosts="127.0.0.1:$RADICALE_PORT" \
                 --logging-level=warning 2>>"$T/radicale.log" &
         RADICALE_PID=$!
         CAL="http://127.0.0.1:$RADICALE_PORT/$CAL_USER/recharge/"
@@ -206,4 +208,56 @@ tls_start() {
         done
         [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TLS_CA" -u "$CAL_USER:$CAL_PASSWORD" \
                 -X MKCALENDAR "$TLS_CAL")" = 201 ]
+}
+
+# ---- following a partner ([partner]) ----
+
+# spropt NAME: a t or u property of the share object, exact (jq would round 64-bit numbers).
+spropt() {
+        busctl --user get-property "$SBUS" "$SOBJ" "$SIFACE" "$1" 2>/dev/null | cut -d' ' -f2
+}
+
+# partner_refresh: reads the partner's calendar now (RefreshPartner).
+partner_refresh() {
+        busctl --user call "$SBUS" "$SOBJ" "$SIFACE" RefreshPartner >/dev/null
+}
+
+# wait_partner_updated_after T [LIMIT]: waits until PartnerUpdated is after T (µs), following
+# PropertiesChanged.
+wait_partner_updated_after() {
+        local after=$1 limit=${2:-20} end u
+        end=$(($(date +%s) + limit))
+        while [ "$(date +%s)" -lt "$end" ]; do
+                u=$(spropt PartnerUpdated)
+                [ "${u:-0}" -gt "$after" ] && return 0
+                timeout 1 gdbus monitor --session --dest "$SBUS" --object-path "$SOBJ" 2>/dev/null | head -n 2 >/dev/null
+        done
+        diag "PartnerUpdated is $u, not after $after"
+        return 1
+}
+
+# share_log_mark / wait_share_log REGEX [LIMIT]: a line in recharged-share's log after the mark.
+share_log_mark() { SHARE_LOG_MARK=$(wc -l <"$T/share.log" 2>/dev/null || echo 0); }
+wait_share_log() {
+        local end=$(($(date +%s) + ${2:-20}))
+        while [ "$(date +%s)" -lt "$end" ]; do
+                tail -n "+$((${SHARE_LOG_MARK:-0} + 1))" "$T/share.log" | grep -Eq -- "$1" && return 0
+                sleep 0.1
+        done
+        diag "no line like '$1' in recharged-share's log after the mark:"
+        diag "$(tail -n "+$((${SHARE_LOG_MARK:-0} + 1))" "$T/share.log")"
+        return 1
+}
+
+# partner_next FILE: what PartnerNextStart and PartnerNextEnd should be, in µs, from
+# partner-expect.py's blocks of FILE: the first block that starts after now, joined with the
+# blocks that overlap or touch it (as recharged-share joins them).
+partner_next() {
+        /usr/bin/python3 "$top_srcdir/tests/lib/partner-expect.py" "$1" "$(date +%s)" |
+                awk -v now="$(date +%s)" '
+                        $1 <= now && $2 > now { if (!ce || $1 <= ce) ce = ($2 > ce ? $2 : ce); next }
+                        $1 > now && ce && $1 <= ce { ce = ($2 > ce ? $2 : ce); next }
+                        $1 > now && !s { s = $1; e = $2; next }
+                        s && $1 <= e { if ($2 > e) e = $2; next }
+                        END { printf "%d000000 %d000000\n", s, e }'
 }
