@@ -112,8 +112,9 @@ partner_refresh
 for _ in $(seq 200); do [ "$(spropt PartnerNextStart)" = "${S}000000" ] && break; sleep 0.1; done
 is "$(spropt PartnerNextStart):$(spropt PartnerNextEnd)" "${S}000000:${E}000000" "RefreshPartner reads the file again"
 
-# The instants, from the bus monitor's own timestamps (within 0.5 s).
-near() { local d=$(($1 - $2)); [ "${d#-}" -le 500000 ]; }
+# The instants, from the bus monitor's own timestamps: not early (0.5 s for the whole seconds
+# a feed carries), and not seconds late; how late within that is the machine's business.
+near() { local d=$(($1 - $2)); [ "$d" -ge -500000 ] && [ "$d" -lt 5000000 ]; }
 calls() { tail -n "+$((MARK + 1))" "$T/monitor.json" | jq -c 'select(.type == "method_call" and .member == "Notify") | {summary: .payload.data[3], ts: .["timestamp-realtime"], app: .payload.data[0]}'; }
 wait_calls() { local i; for i in $(seq 400); do [ "$(calls | wc -l)" -ge "$1" ] && return 0; sleep 0.05; done; return 1; }
 wait_calls 1
