@@ -98,10 +98,8 @@ ok $? "the daemon plans $n events in $days days"
 
 out=$(/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$T/open.ics" "$T/upcoming.json" "$from" "$to" Europe/Berlin)
 ok $? "open-ended export: the parser's expansion equals Upcoming ($out)"
-[ $? = 0 ] || diag "$out"
 out=$(/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$T/bounded.ics" "$T/upcoming.json" "$from" "$to" Europe/Berlin)
 ok $? "--days 400 export: the same inside its range ($out)"
-[ $? = 0 ] || diag "$out"
 
 # --days bounds the rules: the same up to the third midnight, nothing after.
 "$RECHARGECTL" export --days 3 >"$T/short.ics"
@@ -157,10 +155,13 @@ is "$(uids "$T/again.ics")" "$(uids "$T/open.ics")" "UIDs are stable across expo
 
 # ---- what the daemon plans differently: skips and snoozes (Berlin, the fixed-time schedule) ----
 check() { # check DESCRIPTION FILE ZONE FROM_USEC TO_USEC [DND_BLOCKS]: the parser's expansion equals Upcoming
-        call Upcoming tt "$4" "$5" >"$T/check.json"
+        # from two days before: a dnd block already on at FROM is seen from its start, so the
+        # reminders it holds are known (a block lasts a day at most)
+        call Upcoming tt "$(($4 - 2 * 86400000000))" "$5" >"$T/check.json"
         out=$(/usr/bin/python3 "$top_srcdir/tests/lib/ical-check.py" "$2" "$T/check.json" "$4" "$5" "$3" ${6:+"$6"})
-        ok $? "$1 ($out)"
-        [ $? = 0 ] || diag "$out"
+        local st=$?
+        ok $st "$1 ($out)"
+        [ $st = 0 ] || diag "$out"
 }
 # the 60 days around the zone's next DST change (from now, when that is within 30 days)
 dst_window() { # ZONE NOW_USEC: prints FROM_USEC TO_USEC

@@ -109,6 +109,10 @@ def main():
     def add(entry, block, s, e):
         if not block:
             h = held(int(s.timestamp()))
+            if h is not None and h >= 2**62:
+                # held by a recharge that ends after the window (or is never seen to end):
+                # released after it, so not in it
+                return
             if h is not None:
                 s = datetime.datetime.fromtimestamp(h, datetime.timezone.utc)
         times = [("start" if block else "reminder", s)]
@@ -207,7 +211,10 @@ def main():
                 e = localize(tz, end + (occ - start)) if end is not None else s + duration
             add(entry, block, s, e)
 
-    theirs = {(e[0], e[2], e[3] // 1000000) for e in up if e[2] in ("start", "end", "reminder")}
+    # Upcoming may begin before FROM (so that a dnd recharge begun before the window, and the
+    # reminders it holds into it, are known): only the window is compared.
+    theirs = {(e[0], e[2], e[3] // 1000000) for e in up
+              if e[2] in ("start", "end", "reminder") and t_from <= e[3] < t_to}
 
     if mine != theirs:
         only_mine = sorted(mine - theirs, key=lambda x: x[2])
