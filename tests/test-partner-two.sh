@@ -166,6 +166,16 @@ sam_synced_after "$t0"
 alex_reads
 # Published times are whole seconds (iCalendar has no finer).
 is "$(sprop PartnerMode):$(spropt PartnerUntil)" "recharging:$(($(as_sam prop Until) / 1000000))000000" "Sam's manual recharge reaches Alex"
+# What Alex reads: rechargectl against the real recharged-share (the client's own tests use a
+# stand-in of Share1).
+sam_until=$(($(as_sam prop Until) / 1000000))
+out=$("$RECHARGECTL" status 2>&1)
+# (after 23:35 the end is "until tomorrow HH:MM")
+case $out in *"Partner: Sam recharging until "*"$(date -d "@$sam_until" +%H:%M)"*) r=0 ;; *) r=1 ;; esac
+ok $r "Alex's rechargectl status: 'Partner: Sam recharging until $(date -d "@$sam_until" +%H:%M)'"
+[ $r = 0 ] || diag "$out"
+is "$("$RECHARGECTL" status --json | jq -c '[.partner.name, .partner.mode, .partner.until_usec]')" \
+        "[\"Sam\",\"recharging\",${sam_until}000000]" "…and its --json partner object"
 as_sam "$RECHARGECTL" off >/dev/null
 # Sam skips the next block: it leaves Alex's view.
 t0=$(now_us)
