@@ -404,21 +404,14 @@ static int append_day(sd_bus_message *reply, const Manager *m, const HistoryDay 
                                      "Arrived", "u", d->stats.arrived);
 }
 
-static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+/* GetStats' answer for [since, now], sent to call. */
+static int stats_reply(Manager *m, sd_bus_message *message, usec_t since, usec_t now, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ HistoryDay *days = NULL;
-        Manager *m = userdata;
-        usec_t since, now = manager_clock();
         size_t n_days = 0;
         Stats s;
         int r;
 
-        r = sd_bus_message_read(message, "t", &since);
-        if (r < 0)
-                return r;
-        if (since > now)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
-                                        "'since' is in the future: there are no stats for it yet.");
         r = manager_stats(m, since, now, &s);
         if (r >= 0)
                 r = manager_stats_days(m, since, now, STATS_DAYS_MAX, &days, &n_days);
@@ -472,6 +465,60 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        usec_t since, now = manager_clock();
+        int r;
+
+        r = sd_bus_message_read(message, "t", &since);
+        if (r < 0)
+                return r;
+        if (since > now)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "'since' is in the future: there are no stats for it yet.");
+        /* A history not read yet (start-up) or grown or replaced by more than a piece is read
+         * while the loop is idle, and this call is answered at the end: no call waits on a read
+         * of unbounded size, and the others are served meanwhile. */
+        r = manager_stats_ready(m);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read the history '%s': %m", m->history_path);
+        if (r == 0) {
+                r = manager_stats_wait(m, message);
+                if (r == -EBUSY)
+                        return sd_bus_error_set(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                "Too many GetStats calls are waiting for the history to be read: try again in a moment.");
+                if (r < 0)
+                        return r;
+                return 1;
+        }
+        return stats_reply(m, message, since, now, error);
+}
+
+/* The history is read: the GetStats calls that waited for it get their answers. */
+static void answer_waiting_stats(Manager *m) {
+        sd_bus_message **l = m->stats_waiting;
+        size_t n = m->n_stats_waiting;
+        usec_t now = manager_clock();
+
+        m->stats_waiting = NULL;
+        m->n_stats_waiting = 0;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                usec_t since = 0;
+                int r;
+
+                r = sd_bus_message_rewind(l[i], true);
+                if (r >= 0)
+                        r = sd_bus_message_read(l[i], "t", &since);
+                if (r >= 0)
+                        r = stats_reply(m, l[i], since, MAX(since, now), &error);
+                if (r < 0 || sd_bus_error_is_set(&error))
+                        (void) sd_bus_reply_method_errno(l[i], r < 0 ? r : -EIO, &error);
+                sd_bus_message_unref(l[i]);
+        }
+        free(l);
 }
 
 /* ---- what changed goes out: signals in time order, then properties, then the entry objects ---- */
@@ -709,6 +756,7 @@ int bus_setup(Manager *m) {
         r = manager_add_listener(m, LISTENER_BUS, on_manager_change, NULL);
         if (r < 0)
                 return log_error_errno(r, "Failed to listen for events: %m");
+        m->stats_answer = answer_waiting_stats;
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

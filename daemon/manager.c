@@ -88,6 +88,9 @@ Manager *manager_free(Manager *m) {
         free(m->saved);
         free(m->history_pending);
         sd_event_source_disable_unref(m->history_build);
+        for (size_t i = 0; i < m->n_stats_waiting; i++)
+                sd_bus_message_unref(m->stats_waiting[i]);
+        free(m->stats_waiting);
         history_summary_free(m->history_summary);
 
         free(m->config_override);
@@ -751,6 +754,43 @@ static int on_history_build(sd_event_source *s, void *userdata) {
                 log_debug("Read the history '%s' for stats: %zu bytes held.", m->history_path,
                           history_summary_size(m->history_summary));
         m->history_build = sd_event_source_disable_unref(m->history_build);
+        /* Those who waited get their answer (or the read's error) now. */
+        if (m->n_stats_waiting > 0 && m->stats_answer)
+                m->stats_answer(m);
+        return 0;
+}
+
+int manager_stats_ready(Manager *m) {
+        int r;
+
+        if (!m->history_summary) {
+                r = history_summary_new(local_day_of, m, &m->history_summary);
+                if (r < 0)
+                        return r;
+        }
+        /* While the idle reader is on, what is left is its to read; a call does not jump in. */
+        if (m->history_build)
+                return 0;
+        r = history_summary_refresh(m->history_summary, m->history_path, HISTORY_BUILD_PIECE);
+        if (r != 0)
+                return r;
+        /* More than a piece was appended or the file was replaced: the rest while idle. */
+        manager_stats_prepare(m);
+        return m->history_build ? 0 : -ENOMEM;
+}
+
+int manager_stats_wait(Manager *m, sd_bus_message *call) {
+        sd_bus_message **l;
+
+        if (m->n_stats_waiting >= MANAGER_STATS_WAITING_MAX)
+                return -EBUSY;
+        l = reallocarray(m->stats_waiting, m->n_stats_waiting + 1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        m->stats_waiting = l;
+        m->stats_waiting[m->n_stats_waiting++] = sd_bus_message_ref(call);
+        log_debug("GetStats waits for the history '%s' to be read (%zu waiting).", m->history_path,
+                  m->n_stats_waiting);
         return 0;
 }
 

@@ -178,6 +178,11 @@ struct Manager {
         char *state_dir, *state_path, *history_path;
         HistorySummary *history_summary; /* the history by day, for GetStats (NULL until read) */
         sd_event_source *history_build;  /* reads it in pieces while idle, after start-up */
+        /* GetStats calls that came while the history still had more than a piece to read: they
+         * are answered when the read ends (the loop serves others meanwhile). */
+        sd_bus_message **stats_waiting;
+        size_t n_stats_waiting;
+        void (*stats_answer)(Manager *m); /* the bus answers them; set by the bus listener */
 
         ManagerStatus status;
         bool published;          /* a first snapshot was taken */
@@ -261,6 +266,13 @@ int manager_stats(Manager *m, usec_t since, usec_t now, Stats *ret);
 int manager_stats_days(Manager *m, usec_t since, usec_t now, size_t max_days, HistoryDay **ret, size_t *ret_n);
 /* Starts reading the history's summary in pieces while the loop is idle (after start-up). */
 void manager_stats_prepare(Manager *m);
+/* Reads at most one piece of what the history has beyond the summary: 1 when the summary is
+ * caught up (GetStats can be answered now), 0 when more is left (reading it goes on while the
+ * loop is idle, and stats_answer is called at the end), or a negative errno. */
+int manager_stats_ready(Manager *m);
+/* Keeps a GetStats call until the history is read; -EBUSY when too many already wait. */
+int manager_stats_wait(Manager *m, sd_bus_message *call);
+#define MANAGER_STATS_WAITING_MAX 64
 char *manager_format_local(const Manager *m, usec_t t); /* "HH:MM" local, "" for 0 */
 
 /* Internal to manager*.c. */
