@@ -4,7 +4,7 @@
 # commands run against a daemon on a private bus and their output is what the bar reads; every
 # line of the busctl cheat sheet succeeds; the chat-status hook passes the right arguments and
 # never runs the message; and what waybar and i3blocks (in swaybar) really draw under a headless
-# sway for available, recharging and offline.
+# sway, and polybar under Xvfb, for available, recharging and offline.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
