@@ -231,7 +231,7 @@ fi
 # ---- on screen: polybar (X11 only) under Xvfb, the recipe included as a user includes it ----
 # Xvfb -fbdir keeps its frame buffer in a file (XWD): what the screen shows at any moment.
 if ! command -v polybar >/dev/null || ! command -v Xvfb >/dev/null || [ ! -x "$CTL" ]; then
-        skip "polybar, Xvfb or client/rechargectl is missing (apt-get install polybar xvfb)" "polybar on screen (4 tests)"
+        skip "polybar, Xvfb or client/rechargectl is missing (apt-get install polybar xvfb)" "polybar on screen (5 tests)"
 else
         [ -n "$DAEMON_PID" ] || daemon_start || { tap_done; exit 1; }
         call Stop >/dev/null 2>&1 # a recharge of the sections above may still be on (the state file)
@@ -240,7 +240,7 @@ else
         Xvfb -displayfd 8 -nolisten tcp -screen 0 800x60x24 -fbdir "$T/xfb" 8>"$T/xfb/display" 2>"$T/xfb/xvfb.log" &
         EXTRA_PIDS="$EXTRA_PIDS $!"
         if ! wait_until 20 test -s "$T/xfb/display"; then
-                skip "Xvfb did not start: $(tail -1 "$T/xfb/xvfb.log")" "polybar on screen (4 tests)"
+                skip "Xvfb did not start: $(tail -1 "$T/xfb/xvfb.log")" "polybar on screen (5 tests)"
         else
                 # A bar of the user's own, on black, in the font Debian installs with polybar
                 # (fontconfig's fonts-dejavu-core); no IPC.
@@ -272,6 +272,10 @@ else
                 call Recharge ts 1800000000 "Bar test" >/dev/null
                 wait_until 20 shows b48ead
                 ok $? "…'recharging 30min' at once ($(pixels b48ead) pixels)"
+                call Stop >/dev/null
+                call Pause t 3600000000 >/dev/null
+                wait_until 20 shows ebcb8b
+                ok $? "…'paused' ($(pixels ebcb8b) pixels)"
                 daemon_stop
                 wait_until 20 shows bf616a
                 ok $? "…and 'offline' when the daemon is gone ($(pixels bf616a) pixels)"
