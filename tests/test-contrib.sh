@@ -4,7 +4,7 @@
 # commands run against a daemon on a private bus and their output is what the bar reads; every
 # line of the busctl cheat sheet succeeds; the chat-status hook passes the right arguments and
 # never runs the message; and what waybar and i3blocks (in swaybar) really draw under a headless
-# sway for available, recharging and offline.
+# sway, and polybar under Xvfb, for available, recharging and offline.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -91,6 +91,10 @@ for bar in polybar:"$poly_cmd" i3blocks:"$blocks_cmd"; do
                         is "$(jq -r .color <<<"$first")/$(jq -r .color <<<"$second")" "#a3be8c/#b48ead" \
                                 "i3blocks: each line a JSON object with the mode's colour, as waybar's classes"
                         first=$(jq -r .full_text <<<"$first") second=$(jq -r .full_text <<<"$second")
+                else
+                        is "$(sed -n 's/^%{F\(#[0-9a-f]*\)}☾ .*%{F-}$/\1/p' <<<"$first")/$(sed -n 's/^%{F\(#[0-9a-f]*\)}☾ .*%{F-}$/\1/p' <<<"$second")" \
+                                "#a3be8c/#b48ead" "polybar: each line the icon and text in the mode's colour (%{F…}), as waybar's classes"
+                        first=$(sed 's/^%{F#[0-9a-f]*}☾ \(.*\)%{F-}$/\1/' <<<"$first") second=$(sed 's/^%{F#[0-9a-f]*}☾ \(.*\)%{F-}$/\1/' <<<"$second")
                 fi
                 is "$first" "available" "$name: '$cmd' prints the mode, and no trailing blank"
                 case "$second" in
@@ -221,6 +225,63 @@ else
                 else
                         skip "i3blocks is not installed (apt-get install i3blocks)" "i3blocks on screen (3 tests)"
                 fi
+        fi
+fi
+
+# ---- on screen: polybar (X11 only) under Xvfb, the recipe included as a user includes it ----
+# Xvfb -fbdir keeps its frame buffer in a file (XWD): what the screen shows at any moment.
+if ! command -v polybar >/dev/null || ! command -v Xvfb >/dev/null || [ ! -x "$CTL" ]; then
+        skip "polybar, Xvfb or client/rechargectl is missing (apt-get install polybar xvfb)" "polybar on screen (5 tests)"
+else
+        [ -n "$DAEMON_PID" ] || daemon_start || { tap_done; exit 1; }
+        call Stop >/dev/null 2>&1 # a recharge of the sections above may still be on (the state file)
+        call Resume >/dev/null 2>&1
+        mkdir -p "$T/xfb"
+        Xvfb -displayfd 8 -nolisten tcp -screen 0 800x60x24 -fbdir "$T/xfb" 8>"$T/xfb/display" 2>"$T/xfb/xvfb.log" &
+        EXTRA_PIDS="$EXTRA_PIDS $!"
+        if ! wait_until 20 test -s "$T/xfb/display"; then
+                skip "Xvfb did not start: $(tail -1 "$T/xfb/xvfb.log")" "polybar on screen (5 tests)"
+        else
+                # A bar of the user's own, on black, in the font Debian installs with polybar
+                # (fontconfig's fonts-dejavu-core); no IPC.
+                printf '%s\n' "include-file = $C/polybar/recharged.ini" "" "[bar/test]" "width = 100%" \
+                        "height = 30" "background = #000000" "foreground = #ffffff" \
+                        "font-0 = DejaVu Sans:size=16;4" "modules-left = recharged" "enable-ipc = false" \
+                        >"$T/polybar.ini"
+                DISPLAY=":$(head -1 "$T/xfb/display")" polybar -c "$T/polybar.ini" test >"$T/polybar.log" 2>&1 &
+                EXTRA_PIDS="$EXTRA_PIDS $!"
+                # xshot RRGGBB...: the screen now, the pixels of each colour into $T/shot (as
+                # screenshot does: a misread image fails, never counts as nothing drawn).
+                xshot() {
+                        /usr/bin/python3 "$top_srcdir/tests/lib/xwd-to-ppm.py" "$T/xfb/Xvfb_screen0" |
+                                /usr/bin/python3 "$top_srcdir/tests/lib/ppm-colours.py" "$@" >"$T/shot"
+                }
+                # shows COLOUR: the bar has at least 20 pixels of that mode's colour and none of
+                # the other modes' (the text of the mode before is gone).
+                POLY_COLOURS="a3be8c b48ead bf616a ebcb8b"
+                shows() {
+                        local c
+                        xshot $POLY_COLOURS || return 1
+                        [ "$(pixels "$1")" -ge 20 ] || return 1
+                        for c in $POLY_COLOURS; do
+                                [ "$c" = "$1" ] || [ "$(pixels "$c")" = 0 ] || return 1
+                        done
+                }
+                wait_until 20 shows a3be8c
+                ok $? "polybar draws 'available' in its colour ($(pixels a3be8c) pixels)" || diag "$(cat "$T/polybar.log")"
+                call Recharge ts 1800000000 "Bar test" >/dev/null
+                wait_until 20 shows b48ead
+                ok $? "…'recharging 30min' at once ($(pixels b48ead) pixels)"
+                call Stop >/dev/null
+                call Pause t 3600000000 >/dev/null
+                wait_until 20 shows ebcb8b
+                ok $? "…'paused' ($(pixels ebcb8b) pixels)"
+                daemon_stop
+                wait_until 20 shows bf616a
+                ok $? "…and 'offline' when the daemon is gone ($(pixels bf616a) pixels)"
+                # polybar warns when no font of the bar has a character (the icon would be missing)
+                ! grep -i 'unmatched character' "$T/polybar.log"
+                ok $? "polybar: every character of the module is in the bar's font (no 'unmatched character')"
         fi
 fi
 
