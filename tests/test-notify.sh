@@ -262,35 +262,10 @@ call Stop >/dev/null
 c=$(notify_wait 2 5)
 is "$(echo "$c" | jq -r .body)" "&apos;Tea &amp; &lt;biscuits&gt;&apos; is over. Welcome back." \
    "a server with body markup gets the message escaped"
-# An end that comes before the start's Notify is answered still replaces that start: Recharge
-# and Stop sent back to back, so both are in the daemon's socket before the server answers.
-/usr/bin/python3 - "$BUS" "$OBJ" "$IFACE" <<'EOF'
-import sys
-from gi.repository import Gio, GLib
-name, path, iface = sys.argv[1:4]
-bus = Gio.bus_get_sync(Gio.BusType.SESSION)
-loop, left = GLib.MainLoop(), [2]
-def done(conn, res):
-    conn.call_finish(res)
-    left[0] -= 1
-    if left[0] == 0:
-        loop.quit()
-bus.call(name, path, iface, "Recharge", GLib.Variant("(ts)", (3600000000, "Back to back")), None,
-         Gio.DBusCallFlags.NONE, -1, None, done)
-bus.call(name, path, iface, "Stop", None, None, Gio.DBusCallFlags.NONE, -1, None, done)
-loop.run()
-EOF
-ok $? "Recharge and Stop back to back are answered"
-notify_wait 4 5 >/dev/null
-is "$(notify_calls | jq -c '[.id, .replaces, .summary]' | tr '\n' ' ')" \
-   '[1,0,"Recharging: Tea & <biscuits>"] [1,1,"Time to reconnect"] [2,0,"Recharging: Back to back"] [2,2,"Time to reconnect"] ' \
-   "each end replaces its own start"
-grep -q "The end notification waits for the start's to be answered" "$LOG"
-ok $? "…the second one after waiting for its start's id"
 
 # ---- a restart in the middle of a recharge: its end still replaces its start ----
 call Recharge ts $((3600 * S)) "Across a restart" >/dev/null
-c=$(notify_wait 5 5)
+c=$(notify_wait 3 5)
 rid=$(echo "$c" | jq .id)
 for i in $(seq 400); do grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\" [0-9]*$" "$STATE" && break; sleep 0.05; done
 grep -q "^active manual \"\" 0 [0-9]* [0-9]* [0-9]* $rid \"Across a restart\" [0-9]*$" "$STATE"
@@ -298,7 +273,7 @@ ok $? "the start notification's id and the message are kept in the state file"
 daemon_stop KILL
 daemon_start || { tap_done; exit 1; }
 call Stop >/dev/null
-c=$(notify_wait 6 5)
+c=$(notify_wait 4 5)
 is "$(echo "$c" | jq -c '[.replaces, .summary]')" "[$rid,\"Time to reconnect\"]" \
    "after kill -9 and a restart the end replaces the start notification (none left stuck on screen)"
 case $(echo "$c" | jq -r .body) in *"Across a restart"*) ok 0 "…and names what ended" ;; *) ok 1 "…and names what ended" ;; esac
@@ -411,5 +386,35 @@ hang_start 3 "Pending at exit"
 ok $? "a third stuck server holds our Notify"
 daemon_stop
 is "$DAEMON_STATUS" 0 "the daemon exits cleanly with the call still pending"
+kill "$HANG_PID"
+for i in $(seq 400); do busctl --user status "$NOTIFY_NAME" >/dev/null 2>&1 || break; sleep 0.05; done
+
+# ---- an end that comes before the start's Notify is answered still replaces that start ----
+# A server that holds every Notify until SIGUSR1 makes the order certain: the start is held,
+# Stop comes, the end waits for the start's id, then both are answered in order.
+/usr/bin/python3 "$top_srcdir/tests/lib/notify-hang.py" --until-usr1 >"$T/hold.log" 2>&1 &
+HOLD_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $HOLD_PID"
+gdbus wait --session "$NOTIFY_NAME" --timeout 10 >/dev/null 2>&1
+# A daemon of its own: nothing left on from the phases above.
+rm -f "$STATE" "$HISTORY"
+: >"$LOG"; log_mark
+daemon_start || { tap_done; exit 1; }
+call Recharge ts $((3600 * S)) "Back to back" >/dev/null
+for i in $(seq 400); do grep -q "held Notify" "$T/hold.log" && break; sleep 0.05; done
+grep -q "held Notify" "$T/hold.log"
+ok $? "the start's Notify is held by the server"
+call Stop >/dev/null
+ok $? "Stop is answered while the start's Notify is held"
+wait_log "The end notification waits for the start's to be answered"
+ok $? "…the end notification waits for the start's id"
+kill -USR1 "$HOLD_PID"
+for i in $(seq 400); do [ "$(grep -c '^Notify ' "$T/hold.log")" -ge 2 ] && break; sleep 0.05; done
+is "$(grep '^Notify ' "$T/hold.log" | tr '\n' '|')" "Notify 0 Recharging: Back to back|Notify 1 Time to reconnect|" \
+   "…and once the start has its id (1), the end replaces it"
+kill "$HOLD_PID" 2>/dev/null
+wait "$HOLD_PID" 2>/dev/null
+for i in $(seq 400); do busctl --user status "$NOTIFY_NAME" >/dev/null 2>&1 || break; sleep 0.05; done
+daemon_stop
 
 tap_done
