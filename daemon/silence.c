@@ -399,6 +399,20 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
         s->stopping = true;
         s->server_changed = false;
         if (s->settle && sd_event_source_get_enabled(s->settle, NULL) > 0) {
+                usec_t when;
+
+                /* The wait is there for the server's sake (mako 1.7 crashes when its modes change
+                 * right after it drew our end notification): even on the way out, let it pass,
+                 * answering what comes meanwhile. It is at most MAKO_SETTLE_USEC. */
+                if (sd_event_source_get_time(s->settle, &when) >= 0)
+                        for (usec_t n = now_monotonic(); n < when && bus; n = now_monotonic()) {
+                                r = sd_bus_process(bus, NULL);
+                                if (r < 0)
+                                        break;
+                                if (r == 0 && sd_bus_wait(bus, when - n) < 0)
+                                        break;
+                        }
+                deadline = now_monotonic() + EXIT_TIMEOUT_USEC;
                 /* A hold not begun yet puts nothing back; a release not begun yet is made again
                  * below, without the wait. */
                 s->settle = sd_event_source_disable_unref(s->settle);

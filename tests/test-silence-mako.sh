@@ -196,7 +196,7 @@ else
         wait_until 10 modes_are "default"
 fi
 
-# ---- told to exit while a release waits its quarter second for mako: it is made at once ----
+# ---- told to exit while a release waits its second for mako: the wait is kept, then it is made ----
 mako SetModes as 1 default
 call Recharge ts 0 "" >/dev/null
 wait_until 10 modes_are "default,do-not-disturb"
