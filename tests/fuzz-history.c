@@ -101,6 +101,11 @@ static void count(Counts *c, const HistoryEvent *ev, usec_t since, usec_t until)
         case HISTORY_REMINDER_MISSED:
                 c->reminders_missed++;
                 break;
+        case HISTORY_AWAY:
+        case HISTORY_ARRIVED:
+                /* Away time and the digest's counts: none of the counts compared below (the
+                 * default rules keep no stopped block for its away time). */
+                break;
         default:
                 abort();
         }
