@@ -307,7 +307,8 @@ static int read_field(sd_bus_message *m, Status *s, const char *key) {
         return sd_bus_message_skip(m, "v");
 }
 
-int status_read(sd_bus_message *m, Status *s) {
+int bus_read_dict(sd_bus_message *m, int (*field)(sd_bus_message *m, const char *key, void *userdata),
+                  void *userdata) {
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -317,18 +318,24 @@ int status_read(sd_bus_message *m, Status *s) {
                 const char *key;
 
                 r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                r = read_field(m, s, key);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = field(m, key, userdata);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
         }
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(m);
+}
+
+static int status_field(sd_bus_message *m, const char *key, void *userdata) {
+        return read_field(m, userdata, key);
+}
+
+int status_read(sd_bus_message *m, Status *s) {
+        return bus_read_dict(m, status_field, s);
 }
 
 int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason) {

@@ -49,6 +49,10 @@ int bus_call_quiet(sd_bus *bus, const char *method, sd_bus_error *error, sd_bus_
 int bus_log_error(const sd_bus_error *e, int r);
 
 /* Reads an a{sv} of status properties (GetStatus' reply, PropertiesChanged' changes) into s. */
+/* Walks an a{sv} dictionary, calling field() with the message at each value (it must read or
+ * skip it). */
+int bus_read_dict(sd_bus_message *m, int (*field)(sd_bus_message *m, const char *key, void *userdata),
+                  void *userdata);
 int status_read(sd_bus_message *m, Status *s);
 /* GetStatus() into s (initialised by the caller). With ret_offline_reason, print nothing when
  * offline and return why there. */

@@ -59,26 +59,12 @@ static int share_read_field(sd_bus_message *m, ShareStatus *s, const char *key) 
         return sd_bus_message_skip(m, "v");
 }
 
+static int share_field(sd_bus_message *m, const char *key, void *userdata) {
+        return share_read_field(m, userdata, key);
+}
+
 int share_status_read(sd_bus_message *m, ShareStatus *s) {
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r >= 0)
-                        r = share_read_field(m, s, key);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        return bus_read_dict(m, share_field, s);
 }
 
 static int share_getall_message(sd_bus *bus, sd_bus_message **ret) {
