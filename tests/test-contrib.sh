@@ -182,7 +182,7 @@ else
                 # The recipe as a user merges it: the module and its styles in a bar of their own,
                 # on black; the font is what Debian installs with waybar (fonts-dejavu-core).
                 mkdir -p "$T/nobody/bin" "$T/nobody/config/waybar"
-                ln -s "$CTL" "$T/nobody/bin/rechargectl"
+                cp "$CTL" "$T/nobody/bin/rechargectl" # a copy: the build tree may be closed to nobody (a clone in mktemp -d)
                 { echo '{ "layer": "top", "position": "top", "height": 30, "modules-left": ["custom/recharged"], "custom/recharged":'
                   echo "$mod"; echo '}'; } >"$T/nobody/config/waybar/config"
                 { echo 'window#waybar { background: #000000; font-family: "DejaVu Sans"; font-size: 16px; }'
