@@ -294,12 +294,15 @@ is "$(grep -c '^UID:stretch-' "$T/ny.ics")" 2 "every = 5min, 09:00-18:00: two re
 is "$(grep -c '^BEGIN:VEVENT' "$T/ny.ics")" \
    "$(($(grep -c '^RRULE:FREQ=WEEKLY' "$T/ny.ics") + $(grep -c '^RECURRENCE-ID' "$T/ny.ics")))" \
    "every VEVENT is a rule or an override of one"
-# (and on the day of the spring gap, 02:00-02:55 fall on 03:00-03:55: those are the same ticks)
-# Besides soon's skip, the only EXDATEs are what the pause removed: the ticks, and a block (fold,
-# gap) whose start the pause covers at some hours.
-in_pause=$(grep '^EXDATE;TZID=America/New_York:' "$T/ny.ics" | sed 's/^[^:]*://; s/\r$//' |
-        awk -v a="$(local_stamp $((p0 - 60)))" -v b="$(local_stamp $((p0 + 31 * 60)))" '$0 >= a && $0 <= b' | wc -l)
-is "$(grep '^EXDATE' "$T/ny.ics" | grep -vc 'T02[0-5][05]00.$')" "$(($(vevent_of soon@recharged | grep -o '|EXDATE' | wc -l) + in_pause))" \
+# Besides soon's skip, the only EXDATEs are what the pause removed (the ticks, and a block, fold or
+# gap, whose start the pause covers at some hours), and on the day of the spring gap the ticks of
+# 02:00-02:55, which fall on 03:00-03:55 (the same ticks). A pause can cover 02:00-02:55 on any
+# other night (the test runs at 06:30-07:00 UTC in winter): those count as the pause's.
+exdates=$(grep '^EXDATE;TZID=America/New_York:' "$T/ny.ics" | sed 's/^[^:]*://; s/\r$//')
+pa=$(local_stamp $((p0 - 60))) pb=$(local_stamp $((p0 + 31 * 60)))
+in_pause=$(awk -v a="$pa" -v b="$pb" '$0 >= a && $0 <= b' <<<"$exdates" | wc -l)
+gap_ticks=$(awk -v a="$pa" -v b="$pb" '/T02[0-5][05]00$/ && !($0 >= a && $0 <= b)' <<<"$exdates" | wc -l)
+is "$(($(grep -c '^EXDATE' "$T/ny.ics") - gap_ticks))" "$(($(vevent_of soon@recharged | grep -o '|EXDATE' | wc -l) + in_pause))" \
    "reminders held by a dnd block are not written as EXDATEs (the calendar keeps them where planned)"
 call Resume >/dev/null
 
