@@ -11,8 +11,9 @@
  *   - "FILE: …" for whole-file problems (cannot open, a directory, NUL bytes, over 1 MiB).
  * At most PROBLEMS_MAX lines, then one that says how many more there were.
  *
- * Syntax. iniparser 4.1 reads the values; our own scan of the same text finds line numbers,
- * duplicates and what iniparser would accept silently. The scan mirrors iniparser: lines of at
+ * Syntax. Our own scan reads the values exactly as iniparser 4.1 would (config-ini.c checks
+ * that it does, in the tests and the fuzzer), and finds line numbers, duplicates and what
+ * iniparser would accept silently. The scan mirrors iniparser: lines of at
  * most CONFIG_LINE_MAX bytes; blanks around everything are stripped; a line ending in '\' goes on
  * on the next line; '#' or ';' first on a line make it a comment; names are lower-cased. A value
  * in "…" or '…' is taken verbatim; in an unquoted value ';' or '#' starts a comment (so
@@ -30,20 +31,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 
-#if HAVE_INIPARSER_INIPARSER_H
-#include <iniparser/iniparser.h>
-#elif HAVE_INIPARSER_H
-#include <iniparser.h>
-#else
-#error "iniparser.h not found"
-#endif
-
 #include "config.h"
 #include "status-template.h"
+#include "config-ini.h"
 #include "config-scan.h"
 #include "fileio.h"
 #include "macro.h"
@@ -734,182 +727,6 @@ static int config_new(Config **ret) {
         return 0;
 }
 
-/* ---- iniparser ---- */
-
-/* iniparser's error callback has no user data: its messages are collected here, during one load. */
-static char **ini_messages;
-
-_printf_(1, 2) static int ini_collect(const char *fmt, ...) {
-        va_list ap;
-        char *m;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return 0;
-        m[strcspn(m, "\n")] = 0;
-        r = strv_extend(&ini_messages, m);
-        free(m);
-        return 0;
-}
-
-/* iniparser reads only from a path: hand it the very text we scanned, through a memfd (fd, made
- * on the first call and reused). */
-static int ini_load(int *fd, const char *text, size_t len, dictionary **ret) {
-        char path[64];
-
-        if (*fd < 0) {
-                *fd = memfd_create("recharged.conf", MFD_CLOEXEC);
-                if (*fd < 0)
-                        return -errno;
-        } else if (ftruncate(*fd, 0) < 0)
-                return -errno;
-        for (size_t done = 0; done < len;) {
-                ssize_t n = pwrite(*fd, text + done, len - done, (off_t) done);
-                if (n < 0)
-                        return -errno;
-                done += n;
-        }
-        snprintf(path, sizeof path, "/proc/self/fd/%d", *fd);
-        ini_messages = strv_free(ini_messages);
-        iniparser_set_error_callback(ini_collect);
-        *ret = iniparser_load(path);
-        iniparser_set_error_callback(NULL);
-        return 0;
-}
-
-/* One disagreement between our scan and iniparser: fatal for the tests and the fuzzer, else
- * iniparser's value (v, or the scanned one when iniparser has none) is the one used. */
-static int disagree(Section *s, ConfigKey k, const char *v) {
-        if (config_check_iniparser) {
-                fprintf(stderr, "config: [%s] %s: scanned '%s', iniparser '%s'\n", s->name, key_names[k], s->value[k],
-                        v ?: "(none)");
-                abort();
-        }
-        if (v) {
-                char *c = strdup(v);
-                if (!c)
-                        return -ENOMEM;
-                free(s->value[k]);
-                s->value[k] = c;
-        }
-        return 0;
-}
-
-/* Replaces the scanned values with iniparser's (they agree, or config_check_iniparser aborts).
- * The dictionary is walked once, in its own order: a lookup per key is a linear scan in
- * iniparser 4.1, and a lookup for every key of every section made loading quadratic. */
-static int take_ini_values(Parser *p, dictionary *d, uint32_t *seen) {
-        int r;
-
-        for (ssize_t j = 0; j < d->size; j++) {
-                const char *key = d->key[j], *colon;
-                ConfigKey k;
-                long i;
-
-                /* Empty slots, and "section" entries (no value) that stand for the headers. */
-                if (!key || !d->val[j] || !(colon = strchr(key, ':')))
-                        continue;
-                i = scan_find_section(p, key, colon - key);
-                k = config_key_from_string(colon + 1);
-                if (i < 0 || k < 0 || !p->sections[i].key_line[k])
-                        continue; /* not one we scanned: what we scanned decides what is there */
-                seen[i] |= 1u << k;
-                if (p->sections[i].value[k] && streq(d->val[j], p->sections[i].value[k]))
-                        continue;
-                r = disagree(&p->sections[i], k, d->val[j]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* After the last dictionary: scanned keys that iniparser does not have. */
-static int take_ini_missing(Parser *p, const uint32_t *seen) {
-        int r;
-
-        for (size_t i = 0; i < p->n_sections; i++)
-                for (ConfigKey k = 0; k < _KEY_MAX; k++)
-                        if (p->sections[i].key_line[k] && !(seen[i] & (1u << k))) {
-                                r = disagree(&p->sections[i], k, NULL);
-                                if (r < 0)
-                                        return r;
-                        }
-        return 0;
-}
-
-/* Sections per iniparser load. iniparser 4.1 adds each key after a scan of every key before it,
- * so one load of a whole file of 4096 entries was quadratic (over 80 % of loading it); loads of
- * at most this many sections cost the same each, whatever the file's size. The text is cut where
- * a section's header line begins (never inside a line continued with '\\'), and a file our scan
- * accepted has no section twice, so iniparser reads every piece exactly as it reads the whole. */
-#define INI_CHUNK_SECTIONS 64
-
-/* The text through iniparser, piece by piece; 1 when a piece is refused (nothing taken yet
- * from that piece on: the caller reads the whole text again, for iniparser's own messages). */
-static int ini_read_chunked(Parser *p, const char *text, size_t len) {
-        _cleanup_free_ uint32_t *seen = NULL; /* per section, a bit per key iniparser has */
-        _cleanup_close_ int fd = -1;
-        int r;
-
-        _Static_assert(_KEY_MAX <= 32, "a bit per key");
-        seen = calloc(MAX(p->n_sections, 1u), sizeof(uint32_t));
-        if (!seen)
-                return -ENOMEM;
-
-        for (size_t i = 0; i == 0 || i < p->n_sections; i += INI_CHUNK_SECTIONS) {
-                size_t a = i == 0 ? 0 : p->sections[i].offset;
-                size_t b = i + INI_CHUNK_SECTIONS < p->n_sections ? p->sections[i + INI_CHUNK_SECTIONS].offset : len;
-                dictionary *d = NULL;
-
-                r = ini_load(&fd, text + a, b - a, &d);
-                if (r < 0)
-                        return r;
-                if (!d)
-                        return 1;
-                r = take_ini_values(p, d, seen);
-                iniparser_freedict(d);
-                if (r < 0)
-                        return r;
-        }
-        return take_ini_missing(p, seen);
-}
-
-/* The whole text in one load, as iniparser says it: only when a piece was refused. */
-static int ini_read_whole(Parser *p, const char *text, size_t len) {
-        _cleanup_free_ uint32_t *seen = NULL;
-        _cleanup_close_ int fd = -1;
-        dictionary *d = NULL;
-        int r;
-
-        seen = calloc(MAX(p->n_sections, 1u), sizeof(uint32_t));
-        if (!seen)
-                return -ENOMEM;
-        r = ini_load(&fd, text, len, &d);
-        if (r < 0)
-                return r;
-        if (!d) {
-                /* Our scan accepted what iniparser refused: a bug here, but say what it said. */
-                for (char **m = ini_messages; m && *m; m++)
-                        scan_error(p, 0, 0, "iniparser refused it: %s", *m);
-                if (!ini_messages)
-                        scan_error(p, 0, 0, "iniparser refused it");
-                if (config_check_iniparser)
-                        abort();
-                return 0;
-        }
-        /* The pieces were refused but the whole was not: the cutting is wrong. */
-        if (config_check_iniparser)
-                abort();
-        r = take_ini_values(p, d, seen);
-        iniparser_freedict(d);
-        if (r < 0)
-                return r;
-        return take_ini_missing(p, seen);
-}
-
 /* ---- loading ---- */
 
 static int load(const char *text, size_t len, const char *name, bool hooks_allowed, Config **ret,
@@ -937,11 +754,11 @@ static int load(const char *text, size_t len, const char *name, bool hooks_allow
         else
                 scan_text(&p, text, len);
 
-        if (p.n_problems == 0 && !p.oom) {
-                r = ini_read_chunked(&p, text, len);
-                if (r > 0)
-                        r = ini_read_whole(&p, text, len);
-                ini_messages = strv_free(ini_messages);
+        /* The values are the scan's own; iniparser reads the same text only to check that it
+         * reads them alike (tests, the fuzzer): building its dictionary to read it back was two
+         * thirds of the cost of a load. */
+        if (config_check_iniparser && p.n_problems == 0 && !p.oom) {
+                r = config_ini_check(&p, text, len);
                 if (r < 0)
                         return r;
         }
