@@ -161,8 +161,10 @@ const char *config_key_to_string(ConfigKey k) {
 }
 
 ConfigKey config_key_from_string(const char *s) {
+        /* Every key of every line comes through here: the first byte rules out all but a few
+         * names before a whole comparison. */
         for (int k = 0; k < _KEY_MAX; k++)
-                if (streq(s, key_names[k]))
+                if (s[0] == key_names[k][0] && streq(s, key_names[k]))
                         return k;
         return _KEY_INVALID;
 }
@@ -176,6 +178,25 @@ ConfigKey config_key_from_string(const char *s) {
 
 static bool has(const Section *s, ConfigKey k) {
         return s->key_line[k] > 0;
+}
+
+/* The first n bytes of s (at most size - 1 of them) as a string in buf: what
+ * snprintf(buf, size, "%.*s", n, s) gives, without its cost on every value. */
+static char *copy_prefix(char *buf, size_t size, const char *s, size_t n) {
+        n = MIN(n, size - 1);
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        return buf;
+}
+
+/* s in buf when it fits whole; false when it is too long for it. */
+static bool copy_short(char *buf, size_t size, const char *s) {
+        size_t n = strnlen(s, size);
+
+        if (n >= size)
+                return false;
+        memcpy(buf, s, n + 1);
+        return true;
 }
 
 /* NULL when the key is not there, or its value could not be read (already reported). */
@@ -310,9 +331,15 @@ static void validate_general(Parser *p, const Section *s, Config *c) {
         }
 }
 
-static int cmp_u32(const void *a, const void *b) {
-        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-        return (x > y) - (x < y);
+/* At most ENTRY_AT_MAX times, mostly two or three: qsort() cost more than the rest of the list. */
+static void sort_u32(uint32_t *v, size_t n) {
+        for (size_t i = 1; i < n; i++) {
+                uint32_t x = v[i];
+                size_t j = i;
+                for (; j > 0 && v[j - 1] > x; j--)
+                        v[j] = v[j - 1];
+                v[j] = x;
+        }
 }
 
 static void parse_at(Parser *p, const Section *s, Entry *e) {
@@ -338,14 +365,14 @@ static void parse_at(Parser *p, const Section *s, Entry *e) {
                         key_error(p, s, KEY_AT, "lists more than %d times", ENTRY_AT_MAX);
                         return;
                 }
-                snprintf(item, sizeof item, "%.*s", (int) MIN(z - a, 63), a);
+                copy_prefix(item, sizeof item, a, z - a);
                 if (parse_clock_item(p, s, KEY_AT, item, &e->at[n]) >= 0)
                         n++;
                 i += l;
                 if (!*i)
                         break;
         }
-        qsort(e->at, n, sizeof e->at[0], cmp_u32);
+        sort_u32(e->at, n);
         for (size_t i = 1; i < n; i++)
                 if (e->at[i] == e->at[i - 1])
                         key_error(p, s, KEY_AT, "%s is listed twice", clock_format_short(e->at[i], b));
@@ -360,8 +387,8 @@ static void parse_between(Parser *p, const Section *s, Entry *e) {
                 key_error(p, s, KEY_BETWEEN, "'%s' is not a window, use HH:MM-HH:MM", quote(q, v));
                 return;
         }
-        snprintf(a, sizeof a, "%.*s", (int) MIN(dash - v, 63), v);
-        snprintf(z, sizeof z, "%.63s", dash + 1);
+        copy_prefix(a, sizeof a, v, dash - v);
+        copy_prefix(z, sizeof z, dash + 1, strnlen(dash + 1, sizeof z - 1));
         scan_strip(a);
         scan_strip(z);
         if (parse_clock_item(p, s, KEY_BETWEEN, a, &e->between_start) < 0 ||
@@ -419,9 +446,8 @@ static void validate_entry(Parser *p, const Section *s, Entry *e) {
                 missing(p, s, KEY_TYPE, "an entry needs type = recharge or type = selfcare");
         else if (v) {
                 char lower[16];
-                snprintf(lower, sizeof lower, "%s", v);
-                scan_lowercase(lower);
-                e->type = strlen(v) < sizeof lower ? entry_type_from_string(lower) : _ENTRY_TYPE_INVALID;
+                e->type = copy_short(lower, sizeof lower, v) ? entry_type_from_string(scan_lowercase(lower)) :
+                                                               _ENTRY_TYPE_INVALID;
                 if (e->type < 0)
                         key_error(p, s, KEY_TYPE, "'%s' is not an entry type, use recharge or selfcare", quote(q, v));
         }
@@ -625,9 +651,8 @@ static void validate_share(Parser *p, const Section *s, ShareConfig *sh) {
         take_text(p, s, KEY_CA_FILE, true, &sh->ca_file);
         if ((v = value_of(s, KEY_SHOW))) {
                 char lower[16];
-                snprintf(lower, sizeof lower, "%s", v);
-                scan_lowercase(lower);
-                sh->show = strlen(v) < sizeof lower ? share_show_from_string(lower) : _SHARE_SHOW_INVALID;
+                sh->show = copy_short(lower, sizeof lower, v) ? share_show_from_string(scan_lowercase(lower)) :
+                                                                _SHARE_SHOW_INVALID;
                 if (sh->show < 0)
                         key_error(p, s, KEY_SHOW, "'%s' is not what to show, use busy, title or message", quote(q, v));
         }
