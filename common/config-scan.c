@@ -182,16 +182,35 @@ int scan_take_errors(Parser *p, char ***ret) {
 }
 
 void parser_done(Parser *p) {
-        for (size_t i = 0; i < p->n_sections; i++) {
-                free(p->sections[i].name);
-                for (size_t k = 0; k < _KEY_MAX; k++)
-                        free(p->sections[i].value[k]);
+        while (p->strings) {
+                StringBlock *next = p->strings->next;
+                free(p->strings);
+                p->strings = next;
         }
         free(p->sections);
         free(p->by_name);
         for (size_t i = 0; i < p->n_problems; i++)
                 free(p->problems[i].text);
         free(p->problems);
+}
+
+#define STRING_BLOCK_SIZE 16384
+
+/* A copy of s that lives until parser_done(); NULL on ENOMEM. */
+static char *scan_strdup(Parser *p, const char *s) {
+        size_t n = strlen(s) + 1;
+        StringBlock *b = p->strings;
+
+        if (!b || b->size - b->used < n) {
+                size_t size = MAX((size_t) STRING_BLOCK_SIZE, n);
+                b = malloc(offsetof(StringBlock, data) + size);
+                if (!b)
+                        return NULL;
+                *b = (StringBlock) { .next = p->strings, .size = size };
+                p->strings = b;
+        }
+        b->used += n;
+        return memcpy(b->data + b->used - n, s, n);
 }
 
 /* ---- sections by name ---- */
@@ -299,7 +318,7 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
         }
         s = &p->sections[p->n_sections];
         *s = (Section) {
-                .name = strdup(name),
+                .name = scan_strdup(p, name),
                 .line = line,
                 .last_line = line,
                 .offset = p->line_offset,
@@ -468,7 +487,7 @@ static void scan_line(Parser *p, char *line, unsigned lineno, long *cur, size_t 
         }
         sec->key_line[k] = lineno;
         if (v) { /* else reported: the key is there, its value is not checked */
-                sec->value[k] = strdup(v);
+                sec->value[k] = scan_strdup(p, v);
                 if (!sec->value[k])
                         p->oom = true;
         }
