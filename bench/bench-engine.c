@@ -3,7 +3,9 @@
  * calls per second, and curves over 10, 100, 1000 and 4096 entries of config parse, every entry's
  * next occurrence (what a boundary and ListEntries do), a week of events (Upcoming) and the
  * count estimate; each as time per entry and its ratio to 10 entries, so linear reads 1.0x.
- * Not a test: prints figures. `bench-engine ZONE curves` prints only the curves. */
+ * Not a test: prints figures. `bench-engine ZONE curves` prints only the curves;
+ * `bench-engine ZONE parse N` parses the curves' config of N entries once, for callgrind
+ * (`--toggle-collect=config_load_string`: its instructions over N are the cost per entry). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,18 @@ int main(int argc, char **argv) {
         if (tz_load(zone, &tz) < 0) {
                 fprintf(stderr, "cannot load %s\n", zone);
                 return 1;
+        }
+        if (argc > 3 && streq(argv[2], "parse")) {
+                _cleanup_free_ char *text = make_config((unsigned) atoi(argv[3]));
+                _cleanup_strv_free_ char **errors = NULL;
+                Config *c = NULL;
+                int r = config_load_string(text, strlen(text), "bench.conf", &c, &errors);
+                if (r < 0)
+                        fprintf(stderr, "bad bench config\n");
+                printf("%zu entries parsed\n", r < 0 ? 0 : c->n_entries);
+                config_free(c);
+                tz_free(tz);
+                return r < 0;
         }
         if (argc > 2 && streq(argv[2], "curves")) {
                 int r = curves(tz);

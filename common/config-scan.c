@@ -182,16 +182,35 @@ int scan_take_errors(Parser *p, char ***ret) {
 }
 
 void parser_done(Parser *p) {
-        for (size_t i = 0; i < p->n_sections; i++) {
-                free(p->sections[i].name);
-                for (size_t k = 0; k < _KEY_MAX; k++)
-                        free(p->sections[i].value[k]);
+        while (p->strings) {
+                StringBlock *next = p->strings->next;
+                free(p->strings);
+                p->strings = next;
         }
         free(p->sections);
         free(p->by_name);
         for (size_t i = 0; i < p->n_problems; i++)
                 free(p->problems[i].text);
         free(p->problems);
+}
+
+#define STRING_BLOCK_SIZE 16384
+
+/* A copy of s that lives until parser_done(); NULL on ENOMEM. */
+static char *scan_strdup(Parser *p, const char *s) {
+        size_t n = strlen(s) + 1;
+        StringBlock *b = p->strings;
+
+        if (!b || b->size - b->used < n) {
+                size_t size = MAX((size_t) STRING_BLOCK_SIZE, n);
+                b = malloc(offsetof(StringBlock, data) + size);
+                if (!b)
+                        return NULL;
+                *b = (StringBlock) { .next = p->strings, .size = size };
+                p->strings = b;
+        }
+        b->used += n;
+        return memcpy(b->data + b->used - n, s, n);
 }
 
 /* ---- sections by name ---- */
@@ -249,6 +268,15 @@ static int sections_grow(Parser *p) {
 
 /* ---- the scan ---- */
 
+/* Letters, digits, '_' and '-' only (strspn() with that set costs more than the whole line). */
+static bool is_section_name(const char *s) {
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+                      *s == '-'))
+                        return false;
+        return true;
+}
+
 static void section_header(Parser *p, char *name, unsigned line, long *cur) {
         char q[QUOTE_MAX];
         size_t n = strlen(name);
@@ -259,7 +287,7 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
                 scan_error(p, line, 0, "'[]' has no section name");
                 return;
         }
-        if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n) {
+        if (!is_section_name(name)) {
                 scan_error(p, line, 0, "'[%s]' is not a valid section name, use letters, digits, '_' and '-'",
                            quote(q, name));
                 return;
@@ -290,7 +318,7 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
         }
         s = &p->sections[p->n_sections];
         *s = (Section) {
-                .name = strdup(name),
+                .name = scan_strdup(p, name),
                 .line = line,
                 .last_line = line,
                 .offset = p->line_offset,
@@ -308,20 +336,23 @@ static void section_header(Parser *p, char *name, unsigned line, long *cur) {
         *cur = p->n_sections++;
 }
 
-/* The value as iniparser reads it, in place; NULL (reported) where iniparser would lose text. */
-static char *scan_value(Parser *p, const char *where, char *v, unsigned line) {
-        char q[QUOTE_MAX];
+/* The value as iniparser reads it, in place; NULL (reported) where iniparser would lose text.
+ * Errors name "[section] key". */
+static char *scan_value(Parser *p, const char *sec, const char *key, char *v, unsigned line) {
+        char q[QUOTE_MAX], k[QUOTE_MAX];
 
         if (v[0] == '"' || v[0] == '\'') {
                 char *close = strchr(v + 1, v[0]), *after;
                 if (!close) {
-                        scan_error(p, line, 0, "%s: the quote %c in '%s' is not closed", where, v[0], quote(q, v));
+                        scan_error(p, line, 0, "[%s] %s: the quote %c in '%s' is not closed", sec, quote(k, key), v[0],
+                                   quote(q, v));
                         return NULL;
                 }
                 for (after = close + 1; scan_is_space(*after); after++)
                         ;
                 if (*after && *after != ';' && *after != '#') {
-                        scan_error(p, line, 0, "%s: text after the closing quote: '%s'", where, quote(q, after));
+                        scan_error(p, line, 0, "[%s] %s: text after the closing quote: '%s'", sec, quote(k, key),
+                                   quote(q, after));
                         return NULL;
                 }
                 *close = 0;
@@ -331,9 +362,9 @@ static char *scan_value(Parser *p, const char *where, char *v, unsigned line) {
                 if (*c == ';' || *c == '#') {
                         if (c > v && !scan_is_space(c[-1])) {
                                 scan_error(p, line, 0,
-                                           "%s: '%c' in '%s' would start a comment and cut the value short; "
+                                           "[%s] %s: '%c' in '%s' would start a comment and cut the value short; "
                                            "put the value in quotes (\"…\") to keep it",
-                                           where, *c, quote(q, v));
+                                           sec, quote(k, key), *c, quote(q, v));
                                 return NULL;
                         }
                         *c = 0;
@@ -388,7 +419,6 @@ static void unknown_key(Parser *p, const Section *s, const char *key, unsigned l
 
 /* One logical line (continuations joined); too_long: only its first CONFIG_LINE_MAX bytes are here. */
 static void scan_line(Parser *p, char *line, unsigned lineno, long *cur, size_t too_long) {
-        _cleanup_free_ char *where = NULL;
         char q[QUOTE_MAX], *s = scan_strip(line), *eq, *key, *v = NULL;
         size_t n = strlen(s);
         Section *sec;
@@ -438,15 +468,11 @@ static void scan_line(Parser *p, char *line, unsigned lineno, long *cur, size_t 
         sec = &p->sections[*cur];
         sec->last_line = lineno;
 
-        if (asprintf(&where, "[%s] %s", sec->name, quote(q, key)) < 0) {
-                p->oom = true;
-                return;
-        }
         if (!too_long) {
                 char *e = eq + 1;
                 while (scan_is_space(*e))
                         e++;
-                v = scan_value(p, where, e, lineno);
+                v = scan_value(p, sec->name, key, e, lineno);
         }
 
         k = config_key_from_string(key);
@@ -455,12 +481,13 @@ static void scan_line(Parser *p, char *line, unsigned lineno, long *cur, size_t 
                 return;
         }
         if (sec->key_line[k] > 0) {
-                scan_error(p, lineno, 0, "%s: duplicate key, first set on line %u", where, sec->key_line[k]);
+                scan_error(p, lineno, 0, "[%s] %s: duplicate key, first set on line %u", sec->name, quote(q, key),
+                           sec->key_line[k]);
                 return;
         }
         sec->key_line[k] = lineno;
         if (v) { /* else reported: the key is there, its value is not checked */
-                sec->value[k] = strdup(v);
+                sec->value[k] = scan_strdup(p, v);
                 if (!sec->value[k])
                         p->oom = true;
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* config-warn.c: warnings for a valid config (see config-warn.h). */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "config-warn.h"
@@ -7,23 +8,71 @@
 
 #define WEEK (7 * 86400)
 
+/* The warnings so far, a strv that grows by doubling: strv_extendf() measures and reallocates
+ * the whole list on each line, quadratic in the thousands of overlaps a big schedule can have. */
+typedef struct Lines {
+        char **l;
+        size_t n, cap;
+} Lines;
+
+_printf_(2, 3) static int lines_add(Lines *w, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        if (w->n + 2 > w->cap) {
+                size_t cap = MAX(w->cap * 2, (size_t) 16);
+                char **l = realloc(w->l, cap * sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+                w->l = l;
+                w->cap = cap;
+        }
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        w->l[w->n++] = s;
+        w->l[w->n] = NULL;
+        return 0;
+}
+
 /* A block's length in seconds as the wall clock reads it (an end not after the start is the next
  * day's, so start = end is 24 hours). */
+static void lines_done(Lines *w) {
+        strv_free(w->l);
+}
+
 static int64_t block_length(const Entry *e) {
         if (!e->has_end)
                 return (int64_t) (e->duration / USEC_PER_SEC);
         return e->end > e->start ? (int64_t) e->end - e->start : (int64_t) e->end + 86400 - e->start;
 }
 
-static int warn_overlaps(const Config *c, const char *name, char ***l) {
+static int warn_overlaps(const Config *c, const char *name, Lines *l) {
         char a1[CLOCK_MAX], a2[CLOCK_MAX], b1[CLOCK_MAX], b2[CLOCK_MAX];
+        _cleanup_free_ size_t *blocks = NULL; /* the enabled recharge entries, in their order */
+        size_t n = 0;
 
+        blocks = malloc(MAX(c->n_entries, (size_t) 1) * sizeof(size_t));
+        if (!blocks)
+                return -ENOMEM;
         for (size_t i = 0; i < c->n_entries; i++)
-                for (size_t j = i + 1; j < c->n_entries; j++) {
-                        const Entry *a = &c->entries[i], *b = &c->entries[j];
+                if (c->entries[i].type == ENTRY_RECHARGE && c->entries[i].enabled)
+                        blocks[n++] = i;
+
+        /* Every pair of blocks, in entry order: still quadratic in the blocks (reminders no longer
+         * count), but the pairs that overlap are what is printed. */
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++) {
+                        const Entry *a = &c->entries[blocks[i]], *b = &c->entries[blocks[j]];
                         int r, day = -1;
 
-                        if (a->type != ENTRY_RECHARGE || b->type != ENTRY_RECHARGE || !a->enabled || !b->enabled)
+                        /* Blocks that overlap on some day overlap as times of day: one starts
+                         * within the other (on a clock face of 24 hours). Most pairs end here. */
+                        if (((int64_t) b->start - a->start + 86400) % 86400 >= block_length(a) &&
+                            ((int64_t) a->start - b->start + 86400) % 86400 >= block_length(b))
                                 continue;
                         /* Each on the week's timeline from Monday 00:00, compared modulo a week. */
                         for (int da = 0; da < 7 && day < 0; da++) {
@@ -44,7 +93,7 @@ static int warn_overlaps(const Config *c, const char *name, char ***l) {
                         }
                         if (day < 0)
                                 continue;
-                        r = strv_extendf(l, "%s: [%s] and [%s] overlap on %s (%s–%s and %s–%s): the later "
+                        r = lines_add(l, "%s: [%s] and [%s] overlap on %s (%s–%s and %s–%s): the later "
                                          "start comes while the first is on; give one other days or times",
                                          name, a->name, b->name, weekday_to_string(day),
                                          clock_format_short(a->start, a1),
@@ -59,7 +108,7 @@ static int warn_overlaps(const Config *c, const char *name, char ***l) {
 
 /* The first day of the coming year on which a DST change leaves the block no time at all (the
  * engine then leaves it out): its start in the spring-forward gap moves past its end. */
-static int warn_dst(const Config *c, const char *name, const Tz *tz, usec_t now, char ***l) {
+static int warn_dst(const Config *c, const char *name, const Tz *tz, usec_t now, Lines *l) {
         int64_t t = (int64_t) (now / USEC_PER_SEC), until = t + 366 * 86400;
 
         while (tz_next_change(tz, t, &t) && t < until) {
@@ -83,7 +132,7 @@ static int warn_dst(const Config *c, const char *name, const Tz *tz, usec_t now,
                                 int64_t y;
                                 unsigned m, dd;
                                 civil_from_days(k, &y, &m, &dd);
-                                r = strv_extendf(l, "%s: [%s] %s–%s does not happen on %s %04lld-%02u-%02u: the "
+                                r = lines_add(l, "%s: [%s] %s–%s does not happen on %s %04lld-%02u-%02u: the "
                                                  "clocks spring forward over it (%s), so it has no time at all",
                                                  name, e->name, clock_format_short(e->start, d),
                                                  clock_format_short(e->end, x), weekday_to_string(weekday_from_days(k)),
@@ -99,20 +148,20 @@ static int warn_dst(const Config *c, const char *name, const Tz *tz, usec_t now,
 }
 
 int config_warnings(const Config *c, const char *name, const Tz *tz, usec_t now, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
+        _cleanup_(lines_done) Lines l = {};
         char a[CLOCK_MAX];
         int r = 0;
 
         if (c->n_entries == 0)
-                r = strv_extendf(&l, "%s: no entries: nothing is scheduled (without a file, recharged would use "
+                r = lines_add(&l, "%s: no entries: nothing is scheduled (without a file, recharged would use "
                                  "its built-in default schedule)", name);
         if (r >= 0 && (c->on_start || c->on_end) && !c->hooks_allowed)
-                r = strv_extendf(&l, "%s: on-start and on-end will not run: the file or its folder is writable "
+                r = lines_add(&l, "%s: on-start and on-end will not run: the file or its folder is writable "
                                  "by others than its owner; run: chmod go-w '%s' and its folder", name, name);
         for (size_t i = 0; r >= 0 && i < c->n_entries; i++) {
                 const Entry *e = &c->entries[i];
                 if (e->type == ENTRY_RECHARGE && e->has_end && e->start == e->end)
-                        r = strv_extendf(&l, "%s: [%s] start and end are both %s: a block of 24 hours; for a "
+                        r = lines_add(&l, "%s: [%s] start and end are both %s: a block of 24 hours; for a "
                                          "shorter one give another end, or a duration",
                                          name, e->name, clock_format_short(e->start, a));
         }
@@ -122,7 +171,6 @@ int config_warnings(const Config *c, const char *name, const Tz *tz, usec_t now,
                 r = warn_dst(c, name, tz, now, &l);
         if (r < 0)
                 return r;
-        r = (int) strv_length(l);
-        *ret = TAKE_PTR(l);
-        return r;
+        *ret = TAKE_PTR(l.l);
+        return (int) l.n;
 }

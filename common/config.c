@@ -11,8 +11,9 @@
  *   - "FILE: …" for whole-file problems (cannot open, a directory, NUL bytes, over 1 MiB).
  * At most PROBLEMS_MAX lines, then one that says how many more there were.
  *
- * Syntax. iniparser 4.1 reads the values; our own scan of the same text finds line numbers,
- * duplicates and what iniparser would accept silently. The scan mirrors iniparser: lines of at
+ * Syntax. Our own scan reads the values exactly as iniparser 4.1 would (config-ini.c checks
+ * that it does, in the tests and the fuzzer), and finds line numbers, duplicates and what
+ * iniparser would accept silently. The scan mirrors iniparser: lines of at
  * most CONFIG_LINE_MAX bytes; blanks around everything are stripped; a line ending in '\' goes on
  * on the next line; '#' or ';' first on a line make it a comment; names are lower-cased. A value
  * in "…" or '…' is taken verbatim; in an unquoted value ';' or '#' starts a comment (so
@@ -30,20 +31,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
 
-#if HAVE_INIPARSER_INIPARSER_H
-#include <iniparser/iniparser.h>
-#elif HAVE_INIPARSER_H
-#include <iniparser.h>
-#else
-#error "iniparser.h not found"
-#endif
-
 #include "config.h"
 #include "status-template.h"
+#include "config-ini.h"
 #include "config-scan.h"
 #include "fileio.h"
 #include "macro.h"
@@ -168,8 +161,10 @@ const char *config_key_to_string(ConfigKey k) {
 }
 
 ConfigKey config_key_from_string(const char *s) {
+        /* Every key of every line comes through here: the first byte rules out all but a few
+         * names before a whole comparison. */
         for (int k = 0; k < _KEY_MAX; k++)
-                if (streq(s, key_names[k]))
+                if (s[0] == key_names[k][0] && streq(s, key_names[k]))
                         return k;
         return _KEY_INVALID;
 }
@@ -183,6 +178,25 @@ ConfigKey config_key_from_string(const char *s) {
 
 static bool has(const Section *s, ConfigKey k) {
         return s->key_line[k] > 0;
+}
+
+/* The first n bytes of s (at most size - 1 of them) as a string in buf: what
+ * snprintf(buf, size, "%.*s", n, s) gives, without its cost on every value. */
+static char *copy_prefix(char *buf, size_t size, const char *s, size_t n) {
+        n = MIN(n, size - 1);
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        return buf;
+}
+
+/* s in buf when it fits whole; false when it is too long for it. */
+static bool copy_short(char *buf, size_t size, const char *s) {
+        size_t n = strnlen(s, size);
+
+        if (n >= size)
+                return false;
+        memcpy(buf, s, n + 1);
+        return true;
 }
 
 /* NULL when the key is not there, or its value could not be read (already reported). */
@@ -317,9 +331,15 @@ static void validate_general(Parser *p, const Section *s, Config *c) {
         }
 }
 
-static int cmp_u32(const void *a, const void *b) {
-        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-        return (x > y) - (x < y);
+/* At most ENTRY_AT_MAX times, mostly two or three: qsort() cost more than the rest of the list. */
+static void sort_u32(uint32_t *v, size_t n) {
+        for (size_t i = 1; i < n; i++) {
+                uint32_t x = v[i];
+                size_t j = i;
+                for (; j > 0 && v[j - 1] > x; j--)
+                        v[j] = v[j - 1];
+                v[j] = x;
+        }
 }
 
 static void parse_at(Parser *p, const Section *s, Entry *e) {
@@ -345,14 +365,14 @@ static void parse_at(Parser *p, const Section *s, Entry *e) {
                         key_error(p, s, KEY_AT, "lists more than %d times", ENTRY_AT_MAX);
                         return;
                 }
-                snprintf(item, sizeof item, "%.*s", (int) MIN(z - a, 63), a);
+                copy_prefix(item, sizeof item, a, z - a);
                 if (parse_clock_item(p, s, KEY_AT, item, &e->at[n]) >= 0)
                         n++;
                 i += l;
                 if (!*i)
                         break;
         }
-        qsort(e->at, n, sizeof e->at[0], cmp_u32);
+        sort_u32(e->at, n);
         for (size_t i = 1; i < n; i++)
                 if (e->at[i] == e->at[i - 1])
                         key_error(p, s, KEY_AT, "%s is listed twice", clock_format_short(e->at[i], b));
@@ -367,8 +387,8 @@ static void parse_between(Parser *p, const Section *s, Entry *e) {
                 key_error(p, s, KEY_BETWEEN, "'%s' is not a window, use HH:MM-HH:MM", quote(q, v));
                 return;
         }
-        snprintf(a, sizeof a, "%.*s", (int) MIN(dash - v, 63), v);
-        snprintf(z, sizeof z, "%.63s", dash + 1);
+        copy_prefix(a, sizeof a, v, dash - v);
+        copy_prefix(z, sizeof z, dash + 1, strnlen(dash + 1, sizeof z - 1));
         scan_strip(a);
         scan_strip(z);
         if (parse_clock_item(p, s, KEY_BETWEEN, a, &e->between_start) < 0 ||
@@ -426,9 +446,8 @@ static void validate_entry(Parser *p, const Section *s, Entry *e) {
                 missing(p, s, KEY_TYPE, "an entry needs type = recharge or type = selfcare");
         else if (v) {
                 char lower[16];
-                snprintf(lower, sizeof lower, "%s", v);
-                scan_lowercase(lower);
-                e->type = strlen(v) < sizeof lower ? entry_type_from_string(lower) : _ENTRY_TYPE_INVALID;
+                e->type = copy_short(lower, sizeof lower, v) ? entry_type_from_string(scan_lowercase(lower)) :
+                                                               _ENTRY_TYPE_INVALID;
                 if (e->type < 0)
                         key_error(p, s, KEY_TYPE, "'%s' is not an entry type, use recharge or selfcare", quote(q, v));
         }
@@ -632,9 +651,8 @@ static void validate_share(Parser *p, const Section *s, ShareConfig *sh) {
         take_text(p, s, KEY_CA_FILE, true, &sh->ca_file);
         if ((v = value_of(s, KEY_SHOW))) {
                 char lower[16];
-                snprintf(lower, sizeof lower, "%s", v);
-                scan_lowercase(lower);
-                sh->show = strlen(v) < sizeof lower ? share_show_from_string(lower) : _SHARE_SHOW_INVALID;
+                sh->show = copy_short(lower, sizeof lower, v) ? share_show_from_string(scan_lowercase(lower)) :
+                                                                _SHARE_SHOW_INVALID;
                 if (sh->show < 0)
                         key_error(p, s, KEY_SHOW, "'%s' is not what to show, use busy, title or message", quote(q, v));
         }
@@ -734,182 +752,6 @@ static int config_new(Config **ret) {
         return 0;
 }
 
-/* ---- iniparser ---- */
-
-/* iniparser's error callback has no user data: its messages are collected here, during one load. */
-static char **ini_messages;
-
-_printf_(1, 2) static int ini_collect(const char *fmt, ...) {
-        va_list ap;
-        char *m;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&m, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return 0;
-        m[strcspn(m, "\n")] = 0;
-        r = strv_extend(&ini_messages, m);
-        free(m);
-        return 0;
-}
-
-/* iniparser reads only from a path: hand it the very text we scanned, through a memfd (fd, made
- * on the first call and reused). */
-static int ini_load(int *fd, const char *text, size_t len, dictionary **ret) {
-        char path[64];
-
-        if (*fd < 0) {
-                *fd = memfd_create("recharged.conf", MFD_CLOEXEC);
-                if (*fd < 0)
-                        return -errno;
-        } else if (ftruncate(*fd, 0) < 0)
-                return -errno;
-        for (size_t done = 0; done < len;) {
-                ssize_t n = pwrite(*fd, text + done, len - done, (off_t) done);
-                if (n < 0)
-                        return -errno;
-                done += n;
-        }
-        snprintf(path, sizeof path, "/proc/self/fd/%d", *fd);
-        ini_messages = strv_free(ini_messages);
-        iniparser_set_error_callback(ini_collect);
-        *ret = iniparser_load(path);
-        iniparser_set_error_callback(NULL);
-        return 0;
-}
-
-/* One disagreement between our scan and iniparser: fatal for the tests and the fuzzer, else
- * iniparser's value (v, or the scanned one when iniparser has none) is the one used. */
-static int disagree(Section *s, ConfigKey k, const char *v) {
-        if (config_check_iniparser) {
-                fprintf(stderr, "config: [%s] %s: scanned '%s', iniparser '%s'\n", s->name, key_names[k], s->value[k],
-                        v ?: "(none)");
-                abort();
-        }
-        if (v) {
-                char *c = strdup(v);
-                if (!c)
-                        return -ENOMEM;
-                free(s->value[k]);
-                s->value[k] = c;
-        }
-        return 0;
-}
-
-/* Replaces the scanned values with iniparser's (they agree, or config_check_iniparser aborts).
- * The dictionary is walked once, in its own order: a lookup per key is a linear scan in
- * iniparser 4.1, and a lookup for every key of every section made loading quadratic. */
-static int take_ini_values(Parser *p, dictionary *d, uint32_t *seen) {
-        int r;
-
-        for (ssize_t j = 0; j < d->size; j++) {
-                const char *key = d->key[j], *colon;
-                ConfigKey k;
-                long i;
-
-                /* Empty slots, and "section" entries (no value) that stand for the headers. */
-                if (!key || !d->val[j] || !(colon = strchr(key, ':')))
-                        continue;
-                i = scan_find_section(p, key, colon - key);
-                k = config_key_from_string(colon + 1);
-                if (i < 0 || k < 0 || !p->sections[i].key_line[k])
-                        continue; /* not one we scanned: what we scanned decides what is there */
-                seen[i] |= 1u << k;
-                if (p->sections[i].value[k] && streq(d->val[j], p->sections[i].value[k]))
-                        continue;
-                r = disagree(&p->sections[i], k, d->val[j]);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* After the last dictionary: scanned keys that iniparser does not have. */
-static int take_ini_missing(Parser *p, const uint32_t *seen) {
-        int r;
-
-        for (size_t i = 0; i < p->n_sections; i++)
-                for (ConfigKey k = 0; k < _KEY_MAX; k++)
-                        if (p->sections[i].key_line[k] && !(seen[i] & (1u << k))) {
-                                r = disagree(&p->sections[i], k, NULL);
-                                if (r < 0)
-                                        return r;
-                        }
-        return 0;
-}
-
-/* Sections per iniparser load. iniparser 4.1 adds each key after a scan of every key before it,
- * so one load of a whole file of 4096 entries was quadratic (over 80 % of loading it); loads of
- * at most this many sections cost the same each, whatever the file's size. The text is cut where
- * a section's header line begins (never inside a line continued with '\\'), and a file our scan
- * accepted has no section twice, so iniparser reads every piece exactly as it reads the whole. */
-#define INI_CHUNK_SECTIONS 64
-
-/* The text through iniparser, piece by piece; 1 when a piece is refused (nothing taken yet
- * from that piece on: the caller reads the whole text again, for iniparser's own messages). */
-static int ini_read_chunked(Parser *p, const char *text, size_t len) {
-        _cleanup_free_ uint32_t *seen = NULL; /* per section, a bit per key iniparser has */
-        _cleanup_close_ int fd = -1;
-        int r;
-
-        _Static_assert(_KEY_MAX <= 32, "a bit per key");
-        seen = calloc(MAX(p->n_sections, 1u), sizeof(uint32_t));
-        if (!seen)
-                return -ENOMEM;
-
-        for (size_t i = 0; i == 0 || i < p->n_sections; i += INI_CHUNK_SECTIONS) {
-                size_t a = i == 0 ? 0 : p->sections[i].offset;
-                size_t b = i + INI_CHUNK_SECTIONS < p->n_sections ? p->sections[i + INI_CHUNK_SECTIONS].offset : len;
-                dictionary *d = NULL;
-
-                r = ini_load(&fd, text + a, b - a, &d);
-                if (r < 0)
-                        return r;
-                if (!d)
-                        return 1;
-                r = take_ini_values(p, d, seen);
-                iniparser_freedict(d);
-                if (r < 0)
-                        return r;
-        }
-        return take_ini_missing(p, seen);
-}
-
-/* The whole text in one load, as iniparser says it: only when a piece was refused. */
-static int ini_read_whole(Parser *p, const char *text, size_t len) {
-        _cleanup_free_ uint32_t *seen = NULL;
-        _cleanup_close_ int fd = -1;
-        dictionary *d = NULL;
-        int r;
-
-        seen = calloc(MAX(p->n_sections, 1u), sizeof(uint32_t));
-        if (!seen)
-                return -ENOMEM;
-        r = ini_load(&fd, text, len, &d);
-        if (r < 0)
-                return r;
-        if (!d) {
-                /* Our scan accepted what iniparser refused: a bug here, but say what it said. */
-                for (char **m = ini_messages; m && *m; m++)
-                        scan_error(p, 0, 0, "iniparser refused it: %s", *m);
-                if (!ini_messages)
-                        scan_error(p, 0, 0, "iniparser refused it");
-                if (config_check_iniparser)
-                        abort();
-                return 0;
-        }
-        /* The pieces were refused but the whole was not: the cutting is wrong. */
-        if (config_check_iniparser)
-                abort();
-        r = take_ini_values(p, d, seen);
-        iniparser_freedict(d);
-        if (r < 0)
-                return r;
-        return take_ini_missing(p, seen);
-}
-
 /* ---- loading ---- */
 
 static int load(const char *text, size_t len, const char *name, bool hooks_allowed, Config **ret,
@@ -937,11 +779,11 @@ static int load(const char *text, size_t len, const char *name, bool hooks_allow
         else
                 scan_text(&p, text, len);
 
-        if (p.n_problems == 0 && !p.oom) {
-                r = ini_read_chunked(&p, text, len);
-                if (r > 0)
-                        r = ini_read_whole(&p, text, len);
-                ini_messages = strv_free(ini_messages);
+        /* The values are the scan's own; iniparser reads the same text only to check that it
+         * reads them alike (tests, the fuzzer): building its dictionary to read it back was two
+         * thirds of the cost of a load. */
+        if (config_check_iniparser && p.n_problems == 0 && !p.oom) {
+                r = config_ini_check(&p, text, len);
                 if (r < 0)
                         return r;
         }
