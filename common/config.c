@@ -36,13 +36,12 @@
 
 #include "config.h"
 #include "status-template.h"
-#include "config-ini.h"
 #include "config-scan.h"
 #include "fileio.h"
 #include "macro.h"
 #include "names.h"
 
-bool config_check_iniparser = false;
+int (*config_check_iniparser)(struct Parser *p, const char *text, size_t len) = NULL;
 
 static const char *const entry_type_table[_ENTRY_TYPE_MAX] = {
         [ENTRY_RECHARGE] = "recharge",
@@ -783,7 +782,7 @@ static int load(const char *text, size_t len, const char *name, bool hooks_allow
          * reads them alike (tests, the fuzzer): building its dictionary to read it back was two
          * thirds of the cost of a load. */
         if (config_check_iniparser && p.n_problems == 0 && !p.oom) {
-                r = config_ini_check(&p, text, len);
+                r = config_check_iniparser(&p, text, len);
                 if (r < 0)
                         return r;
         }

@@ -110,8 +110,11 @@ typedef struct Config {
 #define CONFIG_ALLOWANCE_MAX 30
 #define CONFIG_STATUS_DEFAULT "Recharging%[ until %until%]%[ — %message%]"
 
-/* For tests and the fuzzer: abort() when our own scan and iniparser read a value differently. */
-extern bool config_check_iniparser;
+/* For tests and the fuzzer: a second reader run on each text the scan accepted, which abort()s
+ * where it reads a value differently (config_ini_check: iniparser, the reference). NULL, the
+ * default, in the programs: they do not link iniparser at all. */
+struct Parser;
+extern int (*config_check_iniparser)(struct Parser *p, const char *text, size_t len);
 
 /* The built-in default schedule, as config text parsed by the same code. */
 extern const char config_default_text[];

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "../common/config.h" /* not the autoconf config.h of the build tree */
+#include "config-ini.h"
 #include "macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -12,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int r;
 
         /* our scan and iniparser must read every value alike: abort() where they do not */
-        config_check_iniparser = true;
+        config_check_iniparser = config_ini_check;
 
         r = config_load_string((const char *) data, size, "fuzz.conf", &c, &errors);
         if (r == 0) {
