@@ -115,6 +115,19 @@ int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t no
 int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
                             usec_t *ret_end, usec_t *ret_of);
 
+/* The answers of engine_range(), engine_next(), engine_at() and engine_entry_occurrence(),
+ * exactly, kept from one call to the next while what they depend on stays the same (the
+ * overrides, the pause, the manual recharge, the away span; not `shown` or `done`): a day of
+ * every entry's events and blocks is computed once and sliced, and an entry's occurrence is
+ * computed again only when its overrides change or the instant passes it. A boundary then costs
+ * what fired, not the schedule's size. The engine keeps the memo (its answers do not change),
+ * hence the Engine without const. */
+int engine_cached_range(Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n);
+int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret);
+int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
+int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
+                                   usec_t *ret_end, usec_t *ret_of);
+
 /* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
  * ret_when (may be NULL) gets the instant affected. */
 

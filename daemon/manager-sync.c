@@ -333,7 +333,7 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
         size_t n = 0;
         int r;
 
-        r = engine_at(m->engine, o, now, &st);
+        r = engine_cached_at(m->engine, o, now, &st);
         if (r < 0)
                 return r;
         v = calloc(m->config->n_entries + 1, sizeof(ActiveRecharge));
@@ -355,7 +355,7 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
 
                         if (e->type != ENTRY_RECHARGE || !e->enabled)
                                 continue;
-                        if (engine_entry_occurrence(m->engine, o, i, now, &s, &t, &of) < 0)
+                        if (engine_cached_entry_occurrence(m->engine, o, i, now, &s, &t, &of) < 0)
                                 continue;
                         if (s > now || now >= t)
                                 continue;
@@ -462,7 +462,7 @@ static int process_day(Manager *m, ManagerChange *c, usec_t from, usec_t to, use
         size_t n = 0;
         int r;
 
-        r = engine_range(m->engine, &m->overlay, from, to, &v, &n);
+        r = engine_cached_range(m->engine, &m->overlay, from, to, &v, &n);
         if (r < 0)
                 return r;
         if (p->missed_today)
@@ -677,7 +677,7 @@ static int status_compute(Manager *m, usec_t now, ManagerStatus *ret) {
         Event next;
         int r;
 
-        r = engine_at(m->engine, &m->overlay, now, &st);
+        r = engine_cached_at(m->engine, &m->overlay, now, &st);
         if (r < 0)
                 return r;
 
@@ -714,7 +714,7 @@ static int status_compute(Manager *m, usec_t now, ManagerStatus *ret) {
         if (!s.status_text)
                 goto oom;
 
-        r = engine_next(m->engine, &m->overlay, now, &next);
+        r = engine_cached_next(m->engine, &m->overlay, now, &next);
         if (r >= 0) {
                 s.next_entry = strdup(entry_name(m, next.entry));
                 s.next_event = event_kind_to_string(next.kind);
@@ -773,7 +773,7 @@ int manager_entry_live(Manager *m, size_t i, usec_t now, EntryLive *ret) {
         *ret = (EntryLive) {};
         if (i >= m->config->n_entries)
                 return -EINVAL;
-        r = engine_entry_next(m->engine, &m->overlay, i, now, &s, &e);
+        r = engine_cached_entry_occurrence(m->engine, &m->overlay, i, now, &s, &e, NULL);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
