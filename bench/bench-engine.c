@@ -123,6 +123,13 @@ static double cpu_sec(void) {
 
 static size_t boundary_events;
 
+/* A boundary where one event alone fires: what a boundary costs beyond its own events. */
+#define LONE_ENTRY "[zz-lone]\ntype = recharge\nstart = 12:34:56\nduration = 1s\ndnd = no\n"
+
+static __attribute__((noinline)) void lone_tick(Manager *m, usec_t t) {
+        manager_tick(m, t, false);
+}
+
 static void count_events(Manager *m, const ManagerChange *c, void *userdata) {
         boundary_events += c->n_events;
 }
@@ -136,7 +143,7 @@ static int boundary(int argc, char **argv) {
         const usec_t span = 6 * USEC_PER_HOUR;
         char template[] = "/dev/shm/bench-boundary-XXXXXX";
         char template_tmp[] = "/tmp/bench-boundary-XXXXXX";
-        double base = 0;
+        double base = 0, lone_base = 0;
         char *dir;
 
         dir = mkdtemp(template) ?: mkdtemp(template_tmp);
@@ -145,11 +152,14 @@ static int boundary(int argc, char **argv) {
         setenv("XDG_STATE_HOME", dir, 1);
         log_set_max_level(LOG_WARNING);
         printf("boundaries over 6 h of a weekday, the real manager in-process (tick = what the timer does)\n");
-        printf("%8s %10s %10s %14s %12s %10s\n", "entries", "ticks", "events", "µs CPU/tick", "µs/event", "ratio");
+        printf("%8s %10s %10s %14s %12s %10s %18s %10s\n", "entries", "ticks", "events", "µs CPU/tick", "µs/event", "ratio",
+               "µs CPU, lone tick", "ratio");
         for (int a = 0; a < (argc > 0 ? argc : (int) ELEMENTSOF(default_sizes)); a++) {
                 unsigned n = argc > 0 ? (unsigned) atoi(argv[a]) : default_sizes[a];
-                _cleanup_free_ char *text = make_config(n);
+                _cleanup_free_ char *text = make_config(n - 1); /* and the lone entry */
                 char path[256], state[256];
+                double lone = 0;
+                size_t n_lone = 0;
                 Manager *m = NULL;
                 size_t ticks = 0;
                 FILE *f;
@@ -161,6 +171,7 @@ static int boundary(int argc, char **argv) {
                         return 1;
                 snprintf(state, sizeof state, "%s/recharged/state", dir);
                 fputs(text, f);
+                fputs(LONE_ENTRY, f);
                 fclose(f);
                 (void) unlink(state);
                 if (manager_new(path, &m) < 0 || manager_load_config(m) < 0 ||
@@ -171,15 +182,26 @@ static int boundary(int argc, char **argv) {
                 boundary_events = 0;
                 double t0 = cpu_sec();
                 while (m->wakeup != 0 && m->wakeup <= start + span) {
-                        manager_tick(m, m->wakeup, false);
+                        /* The lone entry's heads-up, start and end are at seconds no other
+                         * entry uses. */
+                        if (m->wakeup / USEC_PER_SEC % 60 == 56 || m->wakeup / USEC_PER_SEC % 60 == 57) {
+                                double l0 = cpu_sec();
+                                lone_tick(m, m->wakeup);
+                                lone += cpu_sec() - l0;
+                                n_lone++;
+                        } else
+                                manager_tick(m, m->wakeup, false);
                         ticks++;
                 }
                 double dt = cpu_sec() - t0;
+                lone = n_lone ? lone * 1e6 / n_lone : 0;
                 double per = ticks ? dt * 1e6 / ticks : 0;
                 if (base == 0)
                         base = per;
-                printf("%8u %10zu %10zu %14.1f %12.1f %9.2fx\n", n, ticks, boundary_events, per,
-                       boundary_events ? dt * 1e6 / boundary_events : 0, per / base);
+                if (lone_base == 0)
+                        lone_base = lone;
+                printf("%8u %10zu %10zu %14.1f %12.1f %9.2fx %18.1f %9.2fx\n", n, ticks, boundary_events, per,
+                       boundary_events ? dt * 1e6 / boundary_events : 0, per / base, lone, lone / lone_base);
                 manager_free(m);
         }
         /* Ours alone, made by mkdtemp above: the state, the history, the config. */

@@ -96,9 +96,11 @@ static bool overrides_same(const Overlay *o, size_t i, size_t n, const Override 
         return n_overrides(o, i) == n && (n == 0 || memcmp(overrides(o, i), v, n * sizeof(Override)) == 0);
 }
 
-/* Everything of the overlay that the engine's answers read: `shown` and `done` are not. */
+/* Everything of the overlay that the engine's answers read: `shown` and `done` are not. Called
+ * at every boundary over every entry, so it is kept to a compare of counts. */
 static bool overlay_same(const EngineCache *c, const Overlay *o) {
         const Overlay none = {};
+        size_t n = c->seen.n_entries;
 
         if (!o)
                 o = &none;
@@ -106,9 +108,19 @@ static bool overlay_same(const EngineCache *c, const Overlay *o) {
             o->manual_since != c->seen.manual_since || o->manual_until != c->seen.manual_until ||
             o->away_since != c->seen.away_since || o->away_until != c->seen.away_until)
                 return false;
-        for (size_t i = 0; i < c->seen.n_entries; i++)
-                if (!overrides_same(o, i, c->seen.entries[i].n_overrides, c->seen.entries[i].overrides))
+        if (!o->entries || o->n_entries < n) {
+                for (size_t i = 0; i < n; i++)
+                        if (!overrides_same(o, i, c->seen.entries[i].n_overrides, c->seen.entries[i].overrides))
+                                return false;
+                return true;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const EntryOverlay *a = &o->entries[i], *b = &c->seen.entries[i];
+                if (a->n_overrides != b->n_overrides)
                         return false;
+                if (a->n_overrides > 0 && !overrides_same(o, i, b->n_overrides, b->overrides))
+                        return false;
+        }
         return true;
 }
 
@@ -317,6 +329,49 @@ int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
         return r;
 }
 
+static int cmp_int(const void *a, const void *b) {
+        int x = *(const int *) a, y = *(const int *) b;
+        return x < y ? -1 : x > y;
+}
+
+int engine_cached_blocks_on(Engine *e, const Overlay *o, usec_t t, int **ret, size_t *ret_n) {
+        _cleanup_free_ int *v = NULL;
+        EngineCache *c;
+        size_t lo = 0, hi, n = 0, w = 0;
+        int r;
+
+        if (!fits(t, t + 1))
+                return -EOPNOTSUPP;
+        r = cache_cover(e, o, t, t + 1, &c);
+        if (r < 0)
+                return r;
+        hi = c->n_blocks;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (c->blocks[mid].start <= t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (size_t k = lo; k > 0 && c->blocks[k - 1].start + c->longest > t; k--)
+                n += t < c->blocks[k - 1].end;
+        v = malloc(sizeof(int) * (n + 1));
+        if (!v)
+                return -ENOMEM;
+        for (size_t k = lo; k > 0 && c->blocks[k - 1].start + c->longest > t; k--)
+                if (t < c->blocks[k - 1].end)
+                        v[w++] = c->blocks[k - 1].entry;
+        if (w > 1)
+                qsort(v, w, sizeof(int), cmp_int);
+        n = 0;
+        for (size_t k = 0; k < w; k++)
+                if (n == 0 || v[n - 1] != v[k])
+                        v[n++] = v[k];
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
 /* The instant of local midnight that begins day d. */
 static usec_t midnight(const Engine *e, int64_t d) {
         int64_t s = tz_from_local(e->tz, d * 86400);
@@ -354,8 +409,9 @@ int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t i, usec_t
         m = &c->memo[i];
 
         /* An entry's occurrences read its own overrides and the pause, nothing else. */
-        if (!m->set || now < m->from || now >= m->until || !overrides_same(o, i, m->n_overrides, m->overrides) ||
-            (o ? o->paused_since : 0) != m->paused_since || (o ? o->paused_until : 0) != m->paused_until) {
+        if (!m->set || now < m->from || now >= m->until || (o ? o->paused_since : 0) != m->paused_since ||
+            (o ? o->paused_until : 0) != m->paused_until ||
+            (m->n_overrides == 0 ? n_overrides(o, i) != 0 : !overrides_same(o, i, m->n_overrides, m->overrides))) {
                 EntryMemo n = { .set = true, .from = now };
 
                 n.r = engine_entry_occurrence(e, o, i, now, &n.start, &n.end, &n.of);

@@ -127,6 +127,10 @@ int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret);
 int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
 int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
                                    usec_t *ret_end, usec_t *ret_of);
+/* The entries (by index, ascending, once each) with a block on at t as engine_at() counts
+ * them: a superset of those whose engine_entry_occurrence() at t is on (one block on may be
+ * another of the entry's occurrences). -EOPNOTSUPP: an instant it does not serve. */
+int engine_cached_blocks_on(Engine *e, const Overlay *o, usec_t t, int **ret, size_t *ret_n);
 
 /* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
  * ret_when (may be NULL) gets the instant affected. */

@@ -325,18 +325,48 @@ void manager_come_back(Manager *m, ManagerChange *c, usec_t now) {
         m->n_welcome = 0;
 }
 
+/* Adds entry i's block to v when it is on at now. */
+static void block_on(Manager *m, size_t i, usec_t now, ActiveRecharge *v, size_t *n) {
+        const Entry *e = &m->config->entries[i];
+        usec_t s, t, of;
+
+        if (e->type != ENTRY_RECHARGE || !e->enabled)
+                return;
+        if (engine_cached_entry_occurrence(m->engine, &m->overlay, i, now, &s, &t, &of) < 0)
+                return;
+        if (s > now || now >= t)
+                return;
+        v[(*n)++] = (ActiveRecharge) {
+                .entry = (char *) e->name,
+                .of = of,
+                .start = s,
+                .end = t,
+                .message = (char *) (e->message ?: ""),
+        };
+}
+
 /* Every recharge that is on at now, as the engine sees it. Entry names point into the config. */
 static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *ret_n) {
         _cleanup_free_ ActiveRecharge *v = NULL;
+        _cleanup_free_ int *maybe = NULL;
         const Overlay *o = &m->overlay;
         EngineStatus st;
-        size_t n = 0;
+        size_t n = 0, n_maybe = 0;
         int r;
 
         r = engine_cached_at(m->engine, o, now, &st);
         if (r < 0)
                 return r;
-        v = calloc(m->config->n_entries + 1, sizeof(ActiveRecharge));
+        /* Only the entries with a block on can be on: asking each entry of the schedule made
+         * every boundary during a block cost the schedule's size. */
+        if (st.n_blocks > 0) {
+                r = engine_cached_blocks_on(m->engine, o, now, &maybe, &n_maybe);
+                if (r == -EOPNOTSUPP)
+                        maybe = NULL;
+                else if (r < 0)
+                        return r;
+        }
+        v = calloc((maybe ? n_maybe : m->config->n_entries) + 1, sizeof(ActiveRecharge));
         if (!v)
                 return -ENOMEM;
         if (st.recharging) {
@@ -349,24 +379,12 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
                                 .message = m->manual_message ?: (char *) "",
                         };
 
-                for (size_t i = 0; st.n_blocks > 0 && i < m->config->n_entries; i++) {
-                        const Entry *e = &m->config->entries[i];
-                        usec_t s, t, of;
-
-                        if (e->type != ENTRY_RECHARGE || !e->enabled)
-                                continue;
-                        if (engine_cached_entry_occurrence(m->engine, o, i, now, &s, &t, &of) < 0)
-                                continue;
-                        if (s > now || now >= t)
-                                continue;
-                        v[n++] = (ActiveRecharge) {
-                                .entry = (char *) e->name,
-                                .of = of,
-                                .start = s,
-                                .end = t,
-                                .message = (char *) (e->message ?: ""),
-                        };
-                }
+                if (maybe)
+                        for (size_t k = 0; k < n_maybe; k++)
+                                block_on(m, (size_t) maybe[k], now, v, &n);
+                else
+                        for (size_t i = 0; st.n_blocks > 0 && i < m->config->n_entries; i++)
+                                block_on(m, i, now, v, &n);
         }
         *ret = TAKE_PTR(v);
         *ret_n = n;

@@ -252,7 +252,7 @@ int manager_commit(Manager *m) {
                 return r;
         if (m->saved && streq(m->saved, text))
                 return 0;
-        r = state_save(m->state_path, s);
+        r = state_save_text(m->state_path, text);
         if (r < 0)
                 return r;
         free(m->saved);
