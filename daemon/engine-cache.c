@@ -37,6 +37,8 @@ struct EngineCache {
         Span *spans;
         size_t n_spans;
 
+        uint64_t generation;     /* counts the builds of the whole-schedule part */
+
         EntryMemo *memo;         /* one per entry */
         size_t n_memo;
 };
@@ -151,6 +153,7 @@ static int cache_build(EngineCache *c, const Engine *e, const Overlay *o, usec_t
         int r;
 
         cache_drop(c);
+        c->generation++;
         c->w0 = w0;
         c->w1 = w0 + WINDOW_USEC;
         r = engine_range(e, o, c->w0, c->w1, &c->events, &c->n_events);
@@ -442,4 +445,23 @@ int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t i, usec_t
         if (ret_of)
                 *ret_of = m->of;
         return 0;
+}
+
+int engine_cached_generation(Engine *e, const Overlay *o, usec_t t, uint64_t *ret) {
+        EngineCache *c;
+        int r;
+
+        if (!fits(t, t + 1))
+                return -EOPNOTSUPP;
+        r = cache_cover(e, o, t, t + 1, &c);
+        if (r < 0)
+                return r;
+        *ret = c->generation;
+        return 0;
+}
+
+usec_t engine_cached_entry_until(const Engine *e, size_t i) {
+        if (!e->cache || i >= e->cache->n_memo || !e->cache->memo[i].set)
+                return 0;
+        return e->cache->memo[i].until;
 }

@@ -131,6 +131,13 @@ int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t entry, us
  * them: a superset of those whose engine_entry_occurrence() at t is on (one block on may be
  * another of the entry's occurrences). -EOPNOTSUPP: an instant it does not serve. */
 int engine_cached_blocks_on(Engine *e, const Overlay *o, usec_t t, int **ret, size_t *ret_n);
+/* A number that changes whenever the cached answers had to be computed again (the overlay
+ * changed, or t left the day they were computed for): while it stays, every entry's occurrence
+ * changes only when engine_cached_entry_until() says. -EOPNOTSUPP: an instant it does not serve. */
+int engine_cached_generation(Engine *e, const Overlay *o, usec_t t, uint64_t *ret);
+/* Until when the entry's last engine_cached_entry_occurrence() answer holds, the overlay staying
+ * the same (0: none kept). */
+usec_t engine_cached_entry_until(const Engine *e, size_t i);
 
 /* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
  * ret_when (may be NULL) gets the instant affected. */
