@@ -46,6 +46,8 @@ stop_group() {
         kill -- "-$1" 2>/dev/null
         wait "$1" 2>/dev/null
 }
+ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ { s += $2 } END { print s }' "/proc/$DAEMON_PID/status"; }
+cpu() { awk '{ print $1 }' "/proc/$DAEMON_PID/schedstat"; }
 # CURVES_ONLY=1: only the schedule-size curves (the sections before and after them are skipped).
 if [ -z "${CURVES_ONLY:-}" ]; then
 echo "== start-up (5 runs)"
@@ -58,8 +60,6 @@ echo "== idle ${IDLE_SECONDS}s, default schedule"
 cp "$top_builddir/recharged.conf.example" "$CONF" 2>/dev/null || printf '[general]\n' >"$CONF"
 daemon_start || exit 1
 sleep 1
-ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ { s += $2 } END { print s }' "/proc/$DAEMON_PID/status"; }
-cpu() { awk '{ print $1 }' "/proc/$DAEMON_PID/schedstat"; }
 # Context switches and CPU over a window with nothing attached (strace's attaching is itself
 # a handful of context switches), then the syscalls over a second window under strace.
 c0=$(ctx) u0=$(cpu)
