@@ -259,6 +259,15 @@ int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret) {
         /* The first event after `after` of range(after + 1, w1) is engine_next()'s, when there
          * is one: events are in one total order (cmp_event). */
         k = first_at(c, after + 1);
+        if (k >= c->n_events && c->w0 < after) {
+                /* Nothing more in this day: the next day from here (from `after`, which the
+                 * other questions at this instant ask for too), rather than a search of the
+                 * whole schedule at every boundary until the instants leave this day. */
+                r = cache_build(c, e, o, after);
+                if (r < 0)
+                        return r;
+                k = first_at(c, after + 1);
+        }
         if (k < c->n_events) {
                 *ret = c->events[k];
                 return 0;
