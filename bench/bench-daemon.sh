@@ -8,7 +8,7 @@
 # honest client's GetStatus while another repeats the heaviest Upcoming, accepted and refused.
 # Not a test: prints figures. Run from the build directory: ../bench/bench-daemon.sh
 # IDLE_SECONDS (default 60), BOUNDARIES (default 50) and CURVE_SIZES (default "10 100 1000 4096")
-# shorten it; RECHARGED and RECHARGECTL measure other builds with this build's tools.
+# shorten it, CURVES_ONLY=1 runs the curves alone; RECHARGED and RECHARGECTL measure other builds with this build's tools.
 set -u
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -46,6 +46,10 @@ stop_group() {
         kill -- "-$1" 2>/dev/null
         wait "$1" 2>/dev/null
 }
+ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ { s += $2 } END { print s }' "/proc/$DAEMON_PID/status"; }
+cpu() { awk '{ print $1 }' "/proc/$DAEMON_PID/schedstat"; }
+# CURVES_ONLY=1: only the schedule-size curves (the sections before and after them are skipped).
+if [ -z "${CURVES_ONLY:-}" ]; then
 echo "== start-up (5 runs)"
 printf '[general]\nheads-up = 10min\n' >"$CONF"
 for _ in 1 2 3 4 5; do
@@ -56,8 +60,6 @@ echo "== idle ${IDLE_SECONDS}s, default schedule"
 cp "$top_builddir/recharged.conf.example" "$CONF" 2>/dev/null || printf '[general]\n' >"$CONF"
 daemon_start || exit 1
 sleep 1
-ctx() { awk '/^voluntary_ctxt_switches|^nonvoluntary_ctxt_switches/ { s += $2 } END { print s }' "/proc/$DAEMON_PID/status"; }
-cpu() { awk '{ print $1 }' "/proc/$DAEMON_PID/schedstat"; }
 # Context switches and CPU over a window with nothing attached (strace's attaching is itself
 # a handful of context switches), then the syscalls over a second window under strace.
 c0=$(ctx) u0=$(cpu)
@@ -149,6 +151,8 @@ daemon_start || exit 1
 "$BENCH" boundaries "$((2 * n))" "${times[@]}"
 daemon_stop
 
+fi
+
 # gen_config N BOUNDARY_EPOCH_S: bench-engine's mix of N entries (a third weekday blocks, a third
 # every-90-min reminders, a third weekend `at` reminders); entry 0 is a one-second block at the
 # given instant, for the boundary.
@@ -235,6 +239,7 @@ row weekcpu "Upcoming of a week, daemon CPU ms"
 row bcpu "one boundary, daemon CPU ms"
 row blate "boundary signal lateness, max ms"
 
+[ -n "${CURVES_ONLY:-}" ] && exit 0
 echo "== an honest client's GetStatus while another repeats the heaviest Upcoming (1000 entries)"
 gen_config 1000 "$(($(date +%s) + 3600))" >"$CONF"
 rm -f "$STATE" "$HISTORY"

@@ -5,15 +5,22 @@
  * count estimate; each as time per entry and its ratio to 10 entries, so linear reads 1.0x.
  * Not a test: prints figures. `bench-engine ZONE curves` prints only the curves;
  * `bench-engine ZONE parse N` parses the curves' config of N entries once, for callgrind
- * (`--toggle-collect=config_load_string`: its instructions over N are the cost per entry). */
+ * (`--toggle-collect=config_load_string`: its instructions over N are the cost per entry);
+ * `bench-engine ZONE boundary [N…]` drives the real manager in-process through six hours of
+ * boundaries at each size and prints the CPU per boundary (run it under `valgrind --tool=callgrind
+ * --toggle-collect=manager_tick` for instructions: divide by the boundaries it prints). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "config.h"
 #include "engine.h"
+#include "log.h"
 #include "macro.h"
+#include "manager.h"
 #include "tz.h"
 
 static double now_sec(void) {
@@ -109,6 +116,102 @@ static int curves(const Tz *tz) {
         return 0;
 }
 
+
+static double cpu_sec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t boundary_events;
+
+/* A boundary where one event alone fires: what a boundary costs beyond its own events. */
+#define LONE_ENTRY "[zz-lone]\ntype = recharge\nstart = 12:34:56\nduration = 1s\ndnd = no\n"
+
+static __attribute__((noinline)) void lone_tick(Manager *m, usec_t t) {
+        manager_tick(m, t, false);
+}
+
+static void count_events(Manager *m, const ManagerChange *c, void *userdata) {
+        boundary_events += c->n_events;
+}
+
+/* What the daemon's timer does at each boundary (manager_tick: sync, save, publish, emit), with
+ * the clock passed in, over six hours of a weekday; the state goes to a private folder (tmpfs
+ * when there is one, so that the disk does not set the pace). */
+static int boundary(int argc, char **argv) {
+        static const unsigned default_sizes[] = { 10, 100, 1000, 4096 };
+        const usec_t start = 1767225600ULL * USEC_PER_SEC + 8 * USEC_PER_HOUR + 7 * USEC_PER_MINUTE; /* a Thursday */
+        const usec_t span = 6 * USEC_PER_HOUR;
+        char template[] = "/dev/shm/bench-boundary-XXXXXX";
+        char template_tmp[] = "/tmp/bench-boundary-XXXXXX";
+        double base = 0, lone_base = 0;
+        char *dir;
+
+        dir = mkdtemp(template) ?: mkdtemp(template_tmp);
+        if (!dir)
+                return 1;
+        setenv("XDG_STATE_HOME", dir, 1);
+        log_set_max_level(LOG_WARNING);
+        printf("boundaries over 6 h of a weekday, the real manager in-process (tick = what the timer does)\n");
+        printf("%8s %10s %10s %14s %12s %10s %18s %10s\n", "entries", "ticks", "events", "µs CPU/tick", "µs/event", "ratio",
+               "µs CPU, lone tick", "ratio");
+        for (int a = 0; a < (argc > 0 ? argc : (int) ELEMENTSOF(default_sizes)); a++) {
+                unsigned n = argc > 0 ? (unsigned) atoi(argv[a]) : default_sizes[a];
+                _cleanup_free_ char *text = make_config(n - 1); /* and the lone entry */
+                char path[256], state[256];
+                double lone = 0;
+                size_t n_lone = 0;
+                Manager *m = NULL;
+                size_t ticks = 0;
+                FILE *f;
+
+                snprintf(path, sizeof path, "%s/recharged.conf", dir);
+                f = fopen(path, "we");
+
+                if (!f)
+                        return 1;
+                snprintf(state, sizeof state, "%s/recharged/state", dir);
+                fputs(text, f);
+                fputs(LONE_ENTRY, f);
+                fclose(f);
+                (void) unlink(state);
+                if (manager_new(path, &m) < 0 || manager_load_config(m) < 0 ||
+                    manager_add_listener(m, LISTENER_TEST, count_events, NULL) < 0 || manager_begin(m, start) < 0) {
+                        fprintf(stderr, "bad bench config\n");
+                        return 1;
+                }
+                boundary_events = 0;
+                double t0 = cpu_sec();
+                while (m->wakeup != 0 && m->wakeup <= start + span) {
+                        /* The lone entry's heads-up, start and end are at seconds no other
+                         * entry uses. */
+                        if (m->wakeup / USEC_PER_SEC % 60 == 56 || m->wakeup / USEC_PER_SEC % 60 == 57) {
+                                double l0 = cpu_sec();
+                                lone_tick(m, m->wakeup);
+                                lone += cpu_sec() - l0;
+                                n_lone++;
+                        } else
+                                manager_tick(m, m->wakeup, false);
+                        ticks++;
+                }
+                double dt = cpu_sec() - t0;
+                lone = n_lone ? lone * 1e6 / n_lone : 0;
+                double per = ticks ? dt * 1e6 / ticks : 0;
+                if (base == 0)
+                        base = per;
+                if (lone_base == 0)
+                        lone_base = lone;
+                printf("%8u %10zu %10zu %14.1f %12.1f %9.2fx %18.1f %9.2fx\n", n, ticks, boundary_events, per,
+                       boundary_events ? dt * 1e6 / boundary_events : 0, per / base, lone, lone / lone_base);
+                manager_free(m);
+        }
+        /* Ours alone, made by mkdtemp above: the state, the history, the config. */
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
         const char *zone = argc > 1 ? argv[1] : "Europe/Berlin";
         Tz *tz = NULL;
@@ -127,6 +230,11 @@ int main(int argc, char **argv) {
                 config_free(c);
                 tz_free(tz);
                 return r < 0;
+        }
+        if (argc > 2 && streq(argv[2], "boundary")) {
+                int r = boundary(argc - 3, argv + 3);
+                tz_free(tz);
+                return r;
         }
         if (argc > 2 && streq(argv[2], "curves")) {
                 int r = curves(tz);

@@ -18,12 +18,15 @@ typedef struct Times {
         size_t n;
 } Times;
 
+typedef struct EngineCache EngineCache;
+
 struct Engine {
         const Config *config;
         const Tz *tz;
         Times *times; /* one per entry, empty for recharge entries */
         size_t per_day; /* occurrences a day at most, all entries together */
         uint64_t events_on[7]; /* events planned on each weekday (0 = Monday), all entries */
+        EngineCache *cache;    /* engine_cached_*(): answers kept while the overlay is the same */
 };
 
 /* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */
@@ -45,3 +48,21 @@ int occ_push(OccBuf *b, const Occ *o);
 int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b);
 /* Occurrences by entry, then start, then planned instant. */
 int cmp_held(const void *a, const void *b);
+
+typedef struct Span {
+        usec_t start, end;
+} Span;
+
+/* What engine-cache.c shares of engine_at()'s rules, so that its answers are engine_at()'s. */
+int64_t day_of_instant(const Engine *e, usec_t t);
+bool in_pause(const Overlay *o, usec_t t);
+const Span *span_holding(const Span *v, size_t n, usec_t t);
+bool counts_over(const Occ *a, const Occ *b);
+/* The blocks (and the manual recharge) that engine_at() sees for any instant of [from, to),
+ * as build() makes them, and their merged dnd spans (the away span included). */
+int engine_window_blocks(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccBuf *b, Span **ret_spans,
+                         size_t *ret_n_spans);
+
+/* engine-cache.c's memo, owned by the Engine (made on first use, freed with it): a new schedule
+ * or zone is a new Engine, so nothing computed for the old one can be served for the new. */
+EngineCache *engine_cache_free(EngineCache *c);

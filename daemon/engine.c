@@ -60,6 +60,7 @@ Engine *engine_free(Engine *e) {
                 for (size_t i = 0; i < e->config->n_entries; i++)
                         free(e->times[i].v);
         free(e->times);
+        engine_cache_free(e->cache);
         free(e);
         return NULL;
 }
@@ -165,7 +166,7 @@ static usec_t instant_of_local(const Engine *e, const DayZone *z, int64_t day, i
         return t <= 0 ? 0 : (usec_t) t * USEC_PER_SEC;
 }
 
-static int64_t day_of_instant(const Engine *e, usec_t t) {
+int64_t day_of_instant(const Engine *e, usec_t t) {
         return local_day(tz_to_local(e->tz, (int64_t) (t / USEC_PER_SEC)));
 }
 
@@ -248,7 +249,7 @@ static int find_planned(const Engine *e, size_t i, usec_t of, Occ *ret) {
         return r;
 }
 
-static bool in_pause(const Overlay *o, usec_t t) {
+bool in_pause(const Overlay *o, usec_t t) {
         return o && o->paused_since != 0 && t >= o->paused_since && t < o->paused_until;
 }
 
@@ -361,10 +362,6 @@ static int gen_kinds(const Engine *e, const Overlay *o, usec_t block_gs, usec_t 
         return r;
 }
 
-typedef struct Span {
-        usec_t start, end;
-} Span;
-
 static int cmp_span(const void *a, const void *b) {
         const Span *x = a, *y = b;
         return x->start < y->start ? -1 : x->start > y->start;
@@ -411,7 +408,7 @@ static int dnd_spans(const Engine *e, const Overlay *o, const OccBuf *b, Span **
 }
 
 /* The merged span holding t, or NULL. */
-static const Span *span_holding(const Span *v, size_t n, usec_t t) {
+const Span *span_holding(const Span *v, size_t n, usec_t t) {
         size_t lo = 0, hi = n;
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
@@ -530,6 +527,16 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool
         free(rem);
         b->n = w;
         return 0;
+}
+
+int engine_window_blocks(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccBuf *b, Span **ret_spans,
+                         size_t *ret_n_spans) {
+        int r;
+
+        r = build(e, o, from, to, false, b);
+        if (r < 0)
+                return r;
+        return dnd_spans(e, o, b, ret_spans, ret_n_spans);
 }
 
 static int cmp_event(const void *a, const void *b) {
@@ -809,7 +816,7 @@ int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t i, usec_t 
 
 /* Whether recharge a counts over b: the later end wins (open-ended is latest); on a tie a
  * scheduled block wins over the manual recharge, then the first entry by name. */
-static bool counts_over(const Occ *a, const Occ *b) {
+bool counts_over(const Occ *a, const Occ *b) {
         if (a->end != b->end)
                 return a->end > b->end;
         if ((a->entry == ENTRY_MANUAL) != (b->entry == ENTRY_MANUAL))

@@ -115,6 +115,30 @@ int engine_entry_next(const Engine *e, const Overlay *o, size_t entry, usec_t no
 int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
                             usec_t *ret_end, usec_t *ret_of);
 
+/* The answers of engine_range(), engine_next(), engine_at() and engine_entry_occurrence(),
+ * exactly, kept from one call to the next while what they depend on stays the same (the
+ * overrides, the pause, the manual recharge, the away span; not `shown` or `done`): a day of
+ * every entry's events and blocks is computed once and sliced, and an entry's occurrence is
+ * computed again only when its overrides change or the instant passes it. A boundary then costs
+ * what fired, not the schedule's size. The engine keeps the memo (its answers do not change),
+ * hence the Engine without const. */
+int engine_cached_range(Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n);
+int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret);
+int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
+int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
+                                   usec_t *ret_end, usec_t *ret_of);
+/* The entries (by index, ascending, once each) with a block on at t as engine_at() counts
+ * them: a superset of those whose engine_entry_occurrence() at t is on (one block on may be
+ * another of the entry's occurrences). -EOPNOTSUPP: an instant it does not serve. */
+int engine_cached_blocks_on(Engine *e, const Overlay *o, usec_t t, int **ret, size_t *ret_n);
+/* A number that changes whenever the cached answers had to be computed again (the overlay
+ * changed, or t left the day they were computed for): while it stays, every entry's occurrence
+ * changes only when engine_cached_entry_until() says. -EOPNOTSUPP: an instant it does not serve. */
+int engine_cached_generation(Engine *e, const Overlay *o, usec_t t, uint64_t *ret);
+/* Until when the entry's last engine_cached_entry_occurrence() answer holds, the overlay staying
+ * the same (0: none kept). */
+usec_t engine_cached_entry_until(const Engine *e, size_t i);
+
 /* State changes, pure: they edit *o and nothing else, or fail and leave it untouched.
  * ret_when (may be NULL) gets the instant affected. */
 

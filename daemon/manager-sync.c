@@ -325,18 +325,48 @@ void manager_come_back(Manager *m, ManagerChange *c, usec_t now) {
         m->n_welcome = 0;
 }
 
+/* Adds entry i's block to v when it is on at now. */
+static void block_on(Manager *m, size_t i, usec_t now, ActiveRecharge *v, size_t *n) {
+        const Entry *e = &m->config->entries[i];
+        usec_t s, t, of;
+
+        if (e->type != ENTRY_RECHARGE || !e->enabled)
+                return;
+        if (engine_cached_entry_occurrence(m->engine, &m->overlay, i, now, &s, &t, &of) < 0)
+                return;
+        if (s > now || now >= t)
+                return;
+        v[(*n)++] = (ActiveRecharge) {
+                .entry = (char *) e->name,
+                .of = of,
+                .start = s,
+                .end = t,
+                .message = (char *) (e->message ?: ""),
+        };
+}
+
 /* Every recharge that is on at now, as the engine sees it. Entry names point into the config. */
 static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *ret_n) {
         _cleanup_free_ ActiveRecharge *v = NULL;
+        _cleanup_free_ int *maybe = NULL;
         const Overlay *o = &m->overlay;
         EngineStatus st;
-        size_t n = 0;
+        size_t n = 0, n_maybe = 0;
         int r;
 
-        r = engine_at(m->engine, o, now, &st);
+        r = engine_cached_at(m->engine, o, now, &st);
         if (r < 0)
                 return r;
-        v = calloc(m->config->n_entries + 1, sizeof(ActiveRecharge));
+        /* Only the entries with a block on can be on: asking each entry of the schedule made
+         * every boundary during a block cost the schedule's size. */
+        if (st.n_blocks > 0) {
+                r = engine_cached_blocks_on(m->engine, o, now, &maybe, &n_maybe);
+                if (r == -EOPNOTSUPP)
+                        maybe = NULL;
+                else if (r < 0)
+                        return r;
+        }
+        v = calloc((maybe ? n_maybe : m->config->n_entries) + 1, sizeof(ActiveRecharge));
         if (!v)
                 return -ENOMEM;
         if (st.recharging) {
@@ -349,24 +379,12 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
                                 .message = m->manual_message ?: (char *) "",
                         };
 
-                for (size_t i = 0; st.n_blocks > 0 && i < m->config->n_entries; i++) {
-                        const Entry *e = &m->config->entries[i];
-                        usec_t s, t, of;
-
-                        if (e->type != ENTRY_RECHARGE || !e->enabled)
-                                continue;
-                        if (engine_entry_occurrence(m->engine, o, i, now, &s, &t, &of) < 0)
-                                continue;
-                        if (s > now || now >= t)
-                                continue;
-                        v[n++] = (ActiveRecharge) {
-                                .entry = (char *) e->name,
-                                .of = of,
-                                .start = s,
-                                .end = t,
-                                .message = (char *) (e->message ?: ""),
-                        };
-                }
+                if (maybe)
+                        for (size_t k = 0; k < n_maybe; k++)
+                                block_on(m, (size_t) maybe[k], now, v, &n);
+                else
+                        for (size_t i = 0; st.n_blocks > 0 && i < m->config->n_entries; i++)
+                                block_on(m, i, now, v, &n);
         }
         *ret = TAKE_PTR(v);
         *ret_n = n;
@@ -462,7 +480,7 @@ static int process_day(Manager *m, ManagerChange *c, usec_t from, usec_t to, use
         size_t n = 0;
         int r;
 
-        r = engine_range(m->engine, &m->overlay, from, to, &v, &n);
+        r = engine_cached_range(m->engine, &m->overlay, from, to, &v, &n);
         if (r < 0)
                 return r;
         if (p->missed_today)
@@ -677,7 +695,7 @@ static int status_compute(Manager *m, usec_t now, ManagerStatus *ret) {
         Event next;
         int r;
 
-        r = engine_at(m->engine, &m->overlay, now, &st);
+        r = engine_cached_at(m->engine, &m->overlay, now, &st);
         if (r < 0)
                 return r;
 
@@ -714,7 +732,7 @@ static int status_compute(Manager *m, usec_t now, ManagerStatus *ret) {
         if (!s.status_text)
                 goto oom;
 
-        r = engine_next(m->engine, &m->overlay, now, &next);
+        r = engine_cached_next(m->engine, &m->overlay, now, &next);
         if (r >= 0) {
                 s.next_entry = strdup(entry_name(m, next.entry));
                 s.next_event = event_kind_to_string(next.kind);
@@ -773,7 +791,7 @@ int manager_entry_live(Manager *m, size_t i, usec_t now, EntryLive *ret) {
         *ret = (EntryLive) {};
         if (i >= m->config->n_entries)
                 return -EINVAL;
-        r = engine_entry_next(m->engine, &m->overlay, i, now, &s, &e);
+        r = engine_cached_entry_occurrence(m->engine, &m->overlay, i, now, &s, &e, NULL);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -816,6 +834,72 @@ static usec_t next_wakeup(const Manager *m, usec_t now) {
         return earliest(next, status_text_refresh(m, now));
 }
 
+/* The heap of LiveDue, earliest first. */
+static void live_push(Manager *m, size_t i, usec_t at) {
+        LiveDue *h = m->live_due;
+        size_t k;
+
+        if (!h)
+                return;
+        k = m->n_live_due++;
+        while (k > 0 && h[(k - 1) / 2].at > at) {
+                h[k] = h[(k - 1) / 2];
+                k = (k - 1) / 2;
+        }
+        h[k] = (LiveDue) { at, i };
+}
+
+static size_t live_pop(Manager *m) {
+        LiveDue *h = m->live_due, last = h[--m->n_live_due];
+        size_t top = h[0].index, k = 0, n = m->n_live_due;
+
+        for (;;) {
+                size_t a = 2 * k + 1, b = a + 1, j = k;
+                usec_t at = last.at;
+                if (a < n && h[a].at < at)
+                        j = a, at = h[a].at;
+                if (b < n && h[b].at < at)
+                        j = b;
+                if (j == k)
+                        break;
+                h[k] = h[j];
+                k = j;
+        }
+        if (n > 0)
+                h[k] = last;
+        return top;
+}
+
+/* Entry i's live state at now, into the change when it differs; and when to look again. */
+static void live_update(Manager *m, size_t i, usec_t now, ManagerChange *c) {
+        EntryLive l;
+        usec_t again;
+
+        if (manager_entry_live(m, i, now, &l) < 0) {
+                live_push(m, i, now + 1);
+                return;
+        }
+        /* The occurrence holds until the engine says; a block turns active at its start. */
+        again = engine_cached_entry_until(m->engine, i);
+        if (again <= now)
+                again = now + 1;
+        if (l.next_start > now)
+                again = MIN(again, l.next_start);
+        live_push(m, i, again);
+        if (memcmp(&l, &m->entry_live[i], sizeof l) == 0)
+                return;
+        if (m->published) {
+                ManagerLiveChange *v = reallocarray(c->live, c->n_live + 1, sizeof(ManagerLiveChange));
+                if (!v) {
+                        log_oom();
+                        return;
+                }
+                c->live = v;
+                v[c->n_live++] = (ManagerLiveChange) { .index = i, .old = m->entry_live[i] };
+        }
+        m->entry_live[i] = l;
+}
+
 /* Takes a new snapshot into the change: which properties differ, which entries' live state. */
 void manager_publish(Manager *m, usec_t now, ManagerChange *c) {
         ManagerStatus s;
@@ -832,24 +916,27 @@ void manager_publish(Manager *m, usec_t now, ManagerChange *c) {
         manager_status_done(&m->status);
         m->status = s;
 
-        for (size_t i = 0; i < m->config->n_entries; i++) {
-                EntryLive l;
-
-                if (manager_entry_live(m, i, now, &l) < 0)
-                        continue;
-                if (memcmp(&l, &m->entry_live[i], sizeof l) == 0)
-                        continue;
-                if (m->published) {
-                        ManagerLiveChange *v = reallocarray(c->live, c->n_live + 1, sizeof(ManagerLiveChange));
-                        if (!v) {
-                                log_oom();
-                                continue;
-                        }
-                        c->live = v;
-                        v[c->n_live++] = (ManagerLiveChange) { .index = i, .old = m->entry_live[i] };
-                }
-                m->entry_live[i] = l;
-        }
+        /* Every entry when the engine's answers changed (an action, a pause, a new day of
+         * them, a Reload, the clock back); else only the entries whose time came. */
+        uint64_t gen = 0;
+        int rg = engine_cached_generation(m->engine, &m->overlay, now, &gen);
+        if (!m->published || m->live_all || now < m->live_at || rg < 0 || gen != m->live_generation) {
+                LiveDue *h = reallocarray(m->live_due, m->config->n_entries + 1, sizeof(LiveDue));
+                if (!h) {
+                        log_oom();
+                        free(m->live_due);
+                        m->live_due = NULL; /* then every entry each time, as a last resort */
+                } else
+                        m->live_due = h;
+                m->n_live_due = 0;
+                for (size_t i = 0; i < m->config->n_entries; i++)
+                        live_update(m, i, now, c);
+        } else
+                while (m->n_live_due > 0 && m->live_due[0].at <= now)
+                        live_update(m, live_pop(m), now, c);
+        m->live_all = rg < 0 || !m->live_due;
+        m->live_generation = gen;
+        m->live_at = now;
         m->published = true;
         m->wakeup = next_wakeup(m, now);
 }

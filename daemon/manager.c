@@ -72,6 +72,7 @@ Manager *manager_free(Manager *m) {
 
         manager_status_done(&m->status);
         free(m->entry_live);
+        free(m->live_due);
         free(m->entry_objects);
         active_free_all(m->active, m->n_active);
         active_free_all(m->welcome, m->n_welcome);
@@ -252,7 +253,7 @@ int manager_commit(Manager *m) {
                 return r;
         if (m->saved && streq(m->saved, text))
                 return 0;
-        r = state_save(m->state_path, s);
+        r = state_save_text(m->state_path, text);
         if (r < 0)
                 return r;
         free(m->saved);
@@ -527,6 +528,7 @@ static int swap_schedule(Manager *m, Config **c, Tz **tz, Engine **engine, Overl
         *o = (Overlay) {};
         free(m->entry_live);
         m->entry_live = TAKE_PTR(*live);
+        m->live_all = true; /* another schedule: its entries' live state from scratch */
         free(m->entry_objects);
         m->entry_objects = TAKE_PTR(*objects);
         return 0;
@@ -632,6 +634,7 @@ int manager_set_zone(Manager *m, Tz *tz, usec_t now) {
         log_info("The time zone changed to %s.", tz_name(tz));
         engine_free(m->engine);
         m->engine = TAKE_PTR(engine);
+        m->live_all = true;
         tz_free(m->tz);
         m->tz = tz;
         history_summary_reset(m->history_summary); /* its days were the old zone's */

@@ -101,6 +101,11 @@ typedef struct ManagerChange {
 } ManagerChange;
 
 typedef struct Manager Manager;
+
+typedef struct LiveDue {
+        usec_t at;
+        size_t index;
+} LiveDue;
 typedef void (*ManagerListenFunc)(Manager *m, const ManagerChange *c, void *userdata);
 
 /* Listeners hear a change in this order, whatever order they were added in. */
@@ -187,6 +192,14 @@ struct Manager {
         ManagerStatus status;
         bool published;          /* a first snapshot was taken */
         EntryLive *entry_live;
+        /* When each entry's live state can next change by time alone, earliest first (a heap):
+         * a boundary looks at those entries only, while the engine's answers stay the same
+         * (live_generation). live_all: look at every entry at the next publish. */
+        LiveDue *live_due;
+        size_t n_live_due;
+        uint64_t live_generation;
+        usec_t live_at;
+        bool live_all;
         EntryObject *entry_objects;
         usec_t wakeup;           /* when the timer should fire next, 0 never */
 

@@ -701,14 +701,20 @@ static int open_temporary(const char *path, char **ret_tmp) {
 }
 
 int state_save(const char *path, const State *s) {
-        _cleanup_free_ char *text = NULL, *dir = NULL;
-        _cleanup_(unlink_and_freep) char *tmp = NULL;
-        _cleanup_close_ int dfd = -1, fd = -1;
+        _cleanup_free_ char *text = NULL;
         int r;
 
         r = state_format(s, &text);
         if (r < 0)
                 return r;
+        return state_save_text(path, text);
+}
+
+int state_save_text(const char *path, const char *text) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_(unlink_and_freep) char *tmp = NULL;
+        _cleanup_close_ int dfd = -1, fd = -1;
+        int r;
 
         r = path_dirname(path, &dir);
         if (r < 0)

@@ -84,6 +84,9 @@ int state_load(const char *path, State **ret);
 /* Writes atomically: temp file in the same folder, fsync, rename, fsync of the folder. On any
  * failure the old file is untouched and a negative errno is returned (-ENOSPC, -EROFS, -EACCES…). */
 int state_save(const char *path, const State *s);
+/* state_save() of what state_format() made: a caller that formatted it already (to see whether
+ * anything changed) does not pay for it twice. */
+int state_save_text(const char *path, const char *text);
 /* Takes the state folder's lock ("<dir>/lock", flock, creating dir), so that two daemons (two
  * session buses, one home) never overwrite each other's state. *ret_fd holds it for as long as it
  * stays open. -EBUSY when another process holds it (*ret_holder, if not NULL, is the pid it wrote

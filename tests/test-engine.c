@@ -987,6 +987,121 @@ static void test_entry_next_oracle(void) {
         ok(bad == 0, "entry_next() and entry_occurrence() of one entry equal the full generation's in %u calls", n_calls);
 }
 
+static bool status_eq(const EngineStatus *a, const EngineStatus *b) {
+        return a->recharging == b->recharging && a->dnd == b->dnd && a->paused == b->paused && a->manual == b->manual &&
+               a->entry == b->entry && a->since == b->since && a->until == b->until && a->block_of == b->block_of &&
+               a->n_blocks == b->n_blocks && a->n_held == b->n_held;
+}
+
+/* engine_cached_*() keep answers from one call to the next; after any sequence of instants
+ * (boundaries as the daemon's timer meets them, random steps, jumps back) and changes (every
+ * action, a pause, a manual recharge, the person away, expiry, reminders shown), each must equal
+ * the answer computed from scratch, across the DST changes of seven zones. */
+static void test_cached(void) {
+        unsigned n_steps = 0, bad = 0, n_dst = 0;
+
+        for (unsigned round = 0; round < 280; round++) {
+                char text[4096];
+                Fixture f;
+                random_config(text, sizeof text);
+                fx_init(&f, zones[round % ELEMENTSOF(zones)], text);
+                usec_t now = 1577836800ULL * USEC_PER_SEC + (usec_t) rn(3650) * USEC_PER_DAY + rn(86400) * USEC_PER_SEC;
+                int64_t change;
+                /* Two rounds in three start a day or two before a change of offset. */
+                if (rn(3) && tz_next_change(f.tz, (int64_t) (now / USEC_PER_SEC), &change)) {
+                        now = (usec_t) change * USEC_PER_SEC - rn(2 * 86400) * USEC_PER_SEC;
+                        n_dst++;
+                }
+                usec_t processed = now;
+
+                for (unsigned step = 0; step < 60; step++) {
+                        size_t i = rn((unsigned) f.c->n_entries);
+                        Event next;
+
+                        switch (rn(10)) {
+                        case 0: engine_skip(f.e, &f.o, i, now, NULL); break;
+                        case 1: engine_snooze(f.e, &f.o, i, now, (1 + rn(600)) * USEC_PER_MINUTE, NULL); break;
+                        case 2: engine_start_now(f.e, &f.o, i, now, USEC_INFINITY, NULL); break;
+                        case 3:
+                                if (rn(2))
+                                        engine_stop(f.e, &f.o, now);
+                                else
+                                        engine_extend(f.e, &f.o, now, (1 + rn(90)) * USEC_PER_MINUTE, NULL);
+                                break;
+                        case 4:
+                                switch (rn(6)) {
+                                case 0: engine_recharge(&f.o, now, rn(3) ? (1 + rn(300)) * USEC_PER_MINUTE : 0); break;
+                                case 1: engine_pause(&f.o, now, rn(3) ? (1 + rn(600)) * USEC_PER_MINUTE : 0); break;
+                                case 2: engine_resume(&f.o); break;
+                                case 3: engine_reset(&f.o, i, now); break;
+                                case 4:
+                                        if (f.o.away_since == 0 || f.o.away_until != 0) {
+                                                f.o.away_since = now;
+                                                f.o.away_until = 0;
+                                        } else
+                                                f.o.away_until = now;
+                                        break;
+                                default: engine_done(f.e, &f.o, i, now, NULL); break;
+                                }
+                                break;
+                        default:
+                                break; /* time passes alone, most steps */
+                        }
+
+                        /* To the next boundary (as the timer does), a random step, or back. */
+                        switch (rn(8)) {
+                        case 0: now += rn(6 * 3600) * USEC_PER_SEC; break;
+                        case 1: now = now > 3 * USEC_PER_HOUR ? now - rn(3 * 3600) * USEC_PER_SEC : now; break;
+                        default:
+                                if (engine_next(f.e, &f.o, now, &next) >= 0 && next.time - now < 3 * USEC_PER_DAY)
+                                        now = next.time;
+                                else
+                                        now += USEC_PER_HOUR;
+                        }
+                        engine_prune(f.e, &f.o, now);
+                        if (processed > now)
+                                processed = now;
+
+                        /* What the manager asks at a boundary: the events since the last one,
+                         * what is on, the next event, every entry's occurrence. */
+                        _cleanup_free_ Event *v1 = NULL, *v2 = NULL;
+                        size_t n1 = 0, n2 = 0;
+                        int r1 = engine_cached_range(f.e, &f.o, processed, now + 1, &v1, &n1);
+                        int r2 = engine_range(f.e, &f.o, processed, now + 1, &v2, &n2);
+                        bool same = r1 == r2 && n1 == n2;
+                        for (size_t k = 0; same && k < n1; k++)
+                                same = event_eq(&v1[k], &v2[k]);
+                        for (size_t k = 0; k < n2; k++)
+                                if (v2[k].kind == EVENT_REMINDER && v2[k].entry >= 0)
+                                        f.o.entries[v2[k].entry].shown = v2[k].of; /* as the manager does */
+                        processed = now + 1;
+
+                        EngineStatus s1 = {}, s2 = {};
+                        r1 = engine_cached_at(f.e, &f.o, now, &s1);
+                        r2 = engine_at(f.e, &f.o, now, &s2);
+                        same = same && r1 == r2 && status_eq(&s1, &s2);
+
+                        Event e1 = {}, e2 = {};
+                        r1 = engine_cached_next(f.e, &f.o, now, &e1);
+                        r2 = engine_next(f.e, &f.o, now, &e2);
+                        same = same && r1 == r2 && (r1 < 0 || event_eq(&e1, &e2));
+
+                        for (size_t j = 0; j < f.c->n_entries; j++) {
+                                usec_t a1 = 1, b1 = 1, o1 = 1, a2 = 2, b2 = 2, o2 = 2;
+                                r1 = engine_cached_entry_occurrence(f.e, &f.o, j, now, &a1, &b1, &o1);
+                                r2 = engine_entry_occurrence(f.e, &f.o, j, now, &a2, &b2, &o2);
+                                same = same && r1 == r2 && (r1 < 0 || (a1 == a2 && b1 == b2 && o1 == o2));
+                        }
+                        n_steps++;
+                        if (!same && ++bad < 3)
+                                diag("cached answers differ at step %u, %" PRIu64 " (round %u):\n%s", step, now, round, text);
+                }
+                fx_done(&f);
+        }
+        ok(bad == 0, "cached range, at, next and every entry's occurrence equal a fresh computation at %u instants "
+           "(%u sequences beside a DST change)", n_steps, n_dst);
+}
+
 /* engine_count_estimate(): each weekday's planned events, partial days in proportion. */
 static const struct {
         const char *zone, *text, *from, *to;
@@ -1071,6 +1186,7 @@ int main(void) {
         test_properties();
         test_chunked();
         test_entry_next_oracle();
+        test_cached();
         test_count_estimate();
         return tap_done();
 }

@@ -981,6 +981,115 @@ static void test_jump_bound(void) {
         }
 }
 
+/* The live state the manager publishes (every entry's EntryLive, the status's mode and next
+ * event) comes from the engine's cached answers and, between changes, only for the entries
+ * whose time came: after random sequences of boundaries, random instants, jumps back, actions
+ * and presence changes around both DST changes, each must equal a from-scratch computation. */
+static uint64_t live_rng = 0x2545f4914f6cdd1dULL;
+static unsigned live_rn(unsigned n) {
+        live_rng ^= live_rng << 13;
+        live_rng ^= live_rng >> 7;
+        live_rng ^= live_rng << 17;
+        return (unsigned) (live_rng % n);
+}
+
+static bool live_fresh(Manager *m, char *why, size_t size) {
+        usec_t now = m->live_at;
+        EngineStatus st;
+        Event next;
+
+        for (size_t i = 0; i < m->config->n_entries; i++) {
+                EntryLive want = {};
+                usec_t s = 0, e = 0;
+                if (engine_entry_next(m->engine, &m->overlay, i, now, &s, &e) >= 0) {
+                        want.next_start = s;
+                        want.next_end = e;
+                        want.active = m->config->entries[i].type == ENTRY_RECHARGE && s <= now && now < e;
+                }
+                if (memcmp(&want, &m->entry_live[i], sizeof want) != 0) {
+                        snprintf(why, size, "entry %zu at %" PRIu64 ": %" PRIu64 "-%" PRIu64 " %d, fresh %" PRIu64 "-%" PRIu64 " %d",
+                                 i, now, m->entry_live[i].next_start, m->entry_live[i].next_end, m->entry_live[i].active,
+                                 want.next_start, want.next_end, want.active);
+                        return false;
+                }
+        }
+        if (engine_at(m->engine, &m->overlay, now, &st) < 0)
+                return false;
+        if ((m->status.mode == MODE_RECHARGING) != st.recharging || m->status.until != (st.recharging ? st.until : 0)) {
+                snprintf(why, size, "status at %" PRIu64 ": mode %d until %" PRIu64 ", fresh %d %" PRIu64, now,
+                         (int) m->status.mode, m->status.until, st.recharging, st.until);
+                return false;
+        }
+        usec_t want_next = engine_next(m->engine, &m->overlay, now, &next) >= 0 ? next.time : 0;
+        if (m->status.next_event_time != want_next) {
+                snprintf(why, size, "next event at %" PRIu64 ": %" PRIu64 ", fresh %" PRIu64, now,
+                         m->status.next_event_time, want_next);
+                return false;
+        }
+        return true;
+}
+
+static void test_live_incremental(void) {
+        static const char *conf =
+                "[general]\nheads-up = 10min\n"
+                "[a-night]\ntype = recharge\nstart = 01:30\nend = 03:30\n"
+                "[b-morning]\ntype = recharge\ndays = Mon..Sat\nstart = 09:00\nduration = 45min\ndnd = no\n"
+                "[c-evening]\ntype = recharge\nstart = 21:00\nend = 22:00\n"
+                "[d-stretch]\ntype = selfcare\nevery = 25min\nbetween = 08:00-19:00\n"
+                "[e-water]\ntype = selfcare\nat = 02:30, 10:10, 16:40\n"
+                "[f-late]\ntype = selfcare\ndays = Fri..Sun\nevery = 50min\nbetween = 22:00-03:00\n"
+                "[g-off]\ntype = selfcare\nat = 12:00\nenabled = no\n";
+        static const int days[][3] = { { 2026, 3, 27 }, { 2026, 10, 23 }, { 2026, 11, 20 } };
+        static const ActionKind kinds[] = { ACTION_RECHARGE, ACTION_STOP, ACTION_EXTEND, ACTION_SKIP, ACTION_SNOOZE,
+                                            ACTION_START_NOW, ACTION_DONE, ACTION_PAUSE, ACTION_RESUME, ACTION_RESET };
+        unsigned steps = 0, bad = 0;
+        char why[256] = "";
+
+        for (unsigned round = 0; round < 6; round++) {
+                const int *d = days[round % ELEMENTSOF(days)];
+                usec_t now = (usec_t) tz_from_local(test_tz, days_from_civil(d[0], d[1], d[2]) * 86400 + live_rn(86400)) *
+                             USEC_PER_SEC;
+                usec_t end = now + 4 * USEC_PER_DAY;
+                Manager *m;
+
+                reset_files();
+                m = start(conf, now);
+                while (now < end && steps < 100000) {
+                        unsigned what = live_rn(20);
+                        if (what < 3) {
+                                _cleanup_free_ char *err = NULL;
+                                char name[16];
+                                snprintf(name, sizeof name, "%s", m->config->entries[live_rn((unsigned) m->config->n_entries)].name);
+                                now += live_rn(3600) * USEC_PER_SEC;
+                                (void) act(m, now, kinds[live_rn(ELEMENTSOF(kinds))], name,
+                                           (1 + live_rn(120)) * USEC_PER_MINUTE, "x", &err);
+                        } else if (what == 3) {
+                                now += live_rn(1800) * USEC_PER_SEC;
+                                run_until(m, now);
+                                manager_set_presence(m, (Presence) live_rn(_PRESENCE_MAX), now, now);
+                        } else if (what == 4 && now > USEC_PER_HOUR) {
+                                now -= live_rn(2 * 3600) * USEC_PER_SEC; /* the clock goes back */
+                                manager_tick(m, now, true);
+                        } else if (what == 5) {
+                                now += live_rn(5 * 3600) * USEC_PER_SEC; /* a jump, or a tick between events */
+                                manager_tick(m, now, what == 5 && live_rn(2));
+                        } else if (m->wakeup != 0 && m->wakeup > now) {
+                                now = m->wakeup;
+                                manager_tick(m, now, false);
+                        } else {
+                                now += USEC_PER_HOUR;
+                                manager_tick(m, now, false);
+                        }
+                        steps++;
+                        if (!live_fresh(m, why, sizeof why) && ++bad < 3)
+                                diag("round %u step %u: %s", round, steps, why);
+                }
+                manager_free(m);
+        }
+        ok(bad == 0 && steps > 500, "entries' live state and the status equal a fresh computation after %u boundaries, "
+           "actions, jumps and presence changes around both DST changes", steps);
+}
+
 int main(void) {
         char template[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
@@ -1016,6 +1125,7 @@ int main(void) {
         test_digest_welcome();
         test_digest_history();
         test_jump_bound();
+        test_live_incremental();
 
         tz_free(test_tz);
         reset_files();
