@@ -1091,10 +1091,12 @@ static void test_live_incremental(void) {
 }
 
 int main(void) {
-        char template[] = "/tmp/test-manager.XXXXXX";
+        /* On a tmpfs where there is one: what is tested is what the manager writes and when, not
+         * the disk; on ext4 the state's fsyncs took 10 of this test's 10.5 s. */
+        char template[] = "/dev/shm/test-manager.XXXXXX", fallback[] = "/tmp/test-manager.XXXXXX";
         _cleanup_free_ char *state = NULL;
 
-        tmp = mkdtemp(template);
+        tmp = mkdtemp(template) ?: mkdtemp(fallback);
         if (!tmp)
                 return 99;
         state = path_join(tmp, "state");
@@ -1129,5 +1131,6 @@ int main(void) {
 
         tz_free(test_tz);
         reset_files();
+        rm_rf(tmp);
         return tap_done();
 }

@@ -2,6 +2,7 @@
 /* files.h: small file helpers the C unit tests share (they abort on out-of-memory). */
 #pragma once
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,4 +28,15 @@ static inline char *read_all(const char *path) {
         }
         fclose(f);
         return s;
+}
+
+static inline int rm_rf_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) st, (void) flag, (void) ftw;
+        remove(path);
+        return 0;
+}
+
+/* Removes a test's temporary tree, links not followed (a test folder may live on a tmpfs). */
+static inline void rm_rf(const char *path) {
+        nftw(path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS);
 }
