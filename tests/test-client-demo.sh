@@ -3,8 +3,10 @@
 # test-client-demo.sh: tools/demo runs the built daemon and client on a bus of its own and prints
 # clean lines: no journal priority prefixes, no dbus-daemon warning.
 . "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
 
-out=$(cd "$top_builddir" && "$top_srcdir/tools/demo" </dev/null 2>&1)
+# In a zone where it is now 03:00-04:00: the default schedule's blocks are not on, whatever the hour.
+out=$(cd "$top_builddir" && TZ=$(quiet_tz) "$top_srcdir/tools/demo" </dev/null 2>&1)
 is "$?" "0" "tools/demo runs (exit 0)"
 grep -q '^    Mode: available$' <<<"$out"
 ok $? "it shows the status"

@@ -67,8 +67,18 @@ deadline_in() {
         echo $(($(date +%s%N) + s * 1000000000))
 }
 
-# Clock times N seconds from now, for configs: "HH:MM:SS" (UTC, like the test's TZ).
-clock_in() { date -u -d "@$(($(date +%s) + $1))" +%H:%M:%S; }
+# Clock times N seconds from now, for configs: "HH:MM:SS" in the test's TZ.
+clock_in() { date -d "@$(($(date +%s) + $1))" +%H:%M:%S; }
+
+# quiet_tz: a zone (POSIX TZ, a whole-hour offset) in which it is now between 03:00 and 04:00.
+# The built-in default schedule and recharged.conf.example have nothing between 22:00 and 07:00
+# on any day, so a test of them that says `export TZ=$(quiet_tz)` finds the daemon available
+# whatever the hour it runs (in UTC their 07:00 and 21:00 blocks fell inside such tests).
+quiet_tz() {
+        local k=$(( (27 - $(date -u +%-H)) % 24 ))
+        [ "$k" -le 12 ] || k=$((k - 24))
+        if [ "$k" -ge 0 ]; then echo "QUIET-$k"; else echo "QUIET+$((-k))"; fi
+}
 # Microseconds since the epoch, now.
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
