@@ -138,21 +138,133 @@ int bus_name_has_owner(sd_bus *bus) {
         return r < 0 ? r : has;
 }
 
-int bus_check_startable(sd_bus *bus, char **ret_reason) {
-        _cleanup_free_ char *config = NULL;
+/* Whether recharged, not running, may be started: activating it with a config it refuses (exit
+ * status 78) can only fail, and the user manager does not pass a failed start on to the bus (the
+ * call would wait for its timeout). A unit that failed for another reason is not retried either,
+ * but one that failed on a config that has been fixed since is. */
+static bool may_start(sd_bus *bus) {
+        _cleanup_free_ char *config = bus_config_problem();
         uint32_t status = 0;
 
+        return !config && (!unit_failed(bus, &status) || status == 78);
+}
+
+int bus_check_startable(sd_bus *bus, char **ret_reason) {
         if (bus_name_has_owner(bus) != 0)
                 return 0; /* running, or the bus cannot say: the call itself will tell */
-        /* Not running: activating it with a config it refuses (exit status 78) can only fail, and
-         * the user manager does not pass a failed start on to the bus (the call would wait for its
-         * timeout): say so now. A unit that failed for another reason is not retried either, but
-         * one that failed on a config that has been fixed since is. */
-        config = bus_config_problem();
-        if (!config && (!unit_failed(bus, &status) || status == 78))
+        if (may_start(bus))
                 return 0;
         *ret_reason = bus_offline_reason(NULL, BUS_OFFLINE);
         return BUS_OFFLINE;
+}
+
+/* ---- calls sent now, answered later ---- */
+
+static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        BusCall *c = userdata;
+
+        c->reply = sd_bus_message_ref(reply);
+        c->slot = sd_bus_slot_unref(c->slot);
+        return 0;
+}
+
+static int call_send(sd_bus *bus, sd_bus_message *m, usec_t timeout, bool probe, BusCall *c) {
+        int r;
+
+        *c = (BusCall) { .timeout = timeout };
+        /* A call to recharged goes out without auto-start: when recharged runs (a status bar's
+         * case) that costs nothing, where asking the bus whether it runs first was a round trip of
+         * its own. Only when the bus answers that nobody owns the name is it decided whether
+         * recharged may be started, and the call sent again, asking for it. */
+        if (probe && streq_ptr(sd_bus_message_get_destination(m), RECHARGED_BUS_NAME) &&
+            sd_bus_message_get_auto_start(m) > 0) {
+                r = sd_bus_message_set_auto_start(m, false);
+                if (r < 0)
+                        return r;
+                c->may_start = true;
+        }
+        r = sd_bus_call_async(bus, &c->slot, m, on_call_reply, c, timeout);
+        if (r < 0)
+                return r;
+        c->call = sd_bus_message_ref(m);
+        return 0;
+}
+
+int bus_call_send(sd_bus *bus, sd_bus_message *m, usec_t timeout, BusCall *c) {
+        return call_send(bus, m, timeout, true, c);
+}
+
+/* The bus itself answered that nobody owns the name (and the call did not ask for a start). */
+static bool reply_is_no_owner(sd_bus_message *reply) {
+        return sd_bus_message_is_method_error(reply, SD_BUS_ERROR_NAME_HAS_NO_OWNER) > 0 &&
+               streq_ptr(sd_bus_message_get_sender(reply), "org.freedesktop.DBus");
+}
+
+/* The same call again, this time letting the bus start recharged. */
+static int bus_call_resend_starting(sd_bus *bus, BusCall *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        usec_t timeout = c->timeout;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, sd_bus_message_get_destination(c->call),
+                                           sd_bus_message_get_path(c->call), sd_bus_message_get_interface(c->call),
+                                           sd_bus_message_get_member(c->call));
+        if (r >= 0)
+                r = sd_bus_message_rewind(c->call, true);
+        if (r >= 0)
+                r = sd_bus_message_copy(m, c->call, true);
+        if (r < 0)
+                return r;
+        bus_call_done(c);
+        return call_send(bus, m, timeout, false, c);
+}
+
+int bus_call_wait(sd_bus *bus, BusCall *c, sd_bus_error *error, sd_bus_message **ret_reply) {
+        const sd_bus_error *e;
+        int r;
+
+        for (;;) {
+                while (!c->reply) {
+                        r = sd_bus_process(bus, NULL);
+                        if (r < 0)
+                                return r;
+                        /* a timeout's callback can run in a sd_bus_process() that returns 0 */
+                        if (r > 0 || c->reply)
+                                continue;
+                        r = sd_bus_wait(bus, UINT64_MAX);
+                        if (r < 0 && r != -EINTR)
+                                return r;
+                }
+                if (!c->may_start || !reply_is_no_owner(c->reply) || !may_start(bus))
+                        break;
+                r = bus_call_resend_starting(bus, c);
+                if (r < 0)
+                        return r;
+        }
+        e = sd_bus_message_get_error(c->reply);
+        if (e) {
+                r = sd_bus_error_copy(error, e);
+                return r < 0 ? r : -sd_bus_message_get_errno(c->reply) ?: -EIO;
+        }
+        if (ret_reply)
+                *ret_reply = sd_bus_message_ref(c->reply);
+        return 1;
+}
+
+int bus_call_message(sd_bus *bus, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply) {
+        _cleanup_(bus_call_done) BusCall c = {};
+        int r;
+
+        r = bus_call_send(bus, m, 0, &c);
+        if (r < 0)
+                return r;
+        return bus_call_wait(bus, &c, error, ret_reply);
+}
+
+void bus_call_done(BusCall *c) {
+        c->slot = sd_bus_slot_unref(c->slot);
+        c->call = sd_bus_message_unref(c->call);
+        c->reply = sd_bus_message_unref(c->reply);
 }
 
 static const struct {
@@ -228,7 +340,7 @@ static int bus_vcall(sd_bus *bus, const char *method, sd_bus_error *error, sd_bu
                 if (r < 0)
                         return r;
         }
-        return sd_bus_call(bus, m, 0, error, ret_reply);
+        return bus_call_message(bus, m, error, ret_reply);
 }
 
 int bus_call_quiet(sd_bus *bus, const char *method, sd_bus_error *error, sd_bus_message **ret_reply,
@@ -338,12 +450,23 @@ int status_read(sd_bus_message *m, Status *s) {
         return bus_read_dict(m, status_field, s);
 }
 
-int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason) {
+int bus_get_status_send(sd_bus *bus, BusCall *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
+                                           RECHARGED_INTERFACE, "GetStatus");
+        if (r < 0)
+                return r;
+        return bus_call_send(bus, m, 0, c);
+}
+
+int bus_get_status_finish(sd_bus *bus, BusCall *c, Status *s, char **ret_offline_reason) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = bus_call_quiet(bus, "GetStatus", &error, &reply, NULL);
+        r = bus_call_wait(bus, c, &error, &reply);
         if (r < 0) {
                 if (ret_offline_reason && bus_error_is_offline(&error, r)) {
                         *ret_offline_reason = bus_offline_reason(&error, r);
@@ -358,6 +481,16 @@ int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason) {
         }
         s->online = true;
         return 0;
+}
+
+int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason) {
+        _cleanup_(bus_call_done) BusCall c = {};
+        int r;
+
+        r = bus_get_status_send(bus, &c);
+        if (r < 0)
+                return bus_log_error(NULL, r);
+        return bus_get_status_finish(bus, &c, s, ret_offline_reason);
 }
 
 /* ---- entries ---- */
@@ -494,13 +627,15 @@ static int entry_cmp(const void *a, const void *b) {
 
 int bus_get_entries(sd_bus *bus, Entry **ret, size_t *ret_n) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         Entry *v = NULL;
         size_t n = 0;
         int r;
 
-        r = sd_bus_call_method(bus, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, "org.freedesktop.DBus.ObjectManager",
-                               "GetManagedObjects", &error, &reply, NULL);
+        r = sd_bus_message_new_method_call(bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
+                                           "org.freedesktop.DBus.ObjectManager", "GetManagedObjects");
+        if (r >= 0)
+                r = bus_call_message(bus, m, &error, &reply);
         if (r < 0)
                 return bus_log_error(&error, r);
 

@@ -39,6 +39,25 @@ char *bus_error_text(const sd_bus_error *e);
 /* Whether an error means that nobody answers for org.recharged.Recharged1. */
 bool bus_error_is_offline(const sd_bus_error *e, int r);
 
+/* A call sent now and waited for later: calls sent together (the first right after bus_open(), with
+ * the bus's Hello) go out in one write and share their round trip. A call to recharged is sent
+ * without auto-start; when the bus answers that nobody owns the name, bus_call_wait() sends it
+ * again asking for a start, unless that can only fail (bus_check_startable()'s rules). */
+typedef struct BusCall {
+        sd_bus_message *call;
+        sd_bus_slot *slot;
+        sd_bus_message *reply;
+        usec_t timeout;
+        bool may_start;
+} BusCall;
+/* Sends m (not yet sealed) with timeout (0: the connection's); c is set up here. */
+int bus_call_send(sd_bus *bus, sd_bus_message *m, usec_t timeout, BusCall *c);
+/* Waits for c's answer: 1 and the reply, or a negative errno and error filled. Prints nothing. */
+int bus_call_wait(sd_bus *bus, BusCall *c, sd_bus_error *error, sd_bus_message **ret_reply);
+void bus_call_done(BusCall *c);
+/* Sends m and waits for its answer, as above. */
+int bus_call_message(sd_bus *bus, sd_bus_message *m, sd_bus_error *error, sd_bus_message **ret_reply);
+
 /* Calls a method on the root object. On failure prints the daemon's message (or the
  * not-running line) to stderr and returns a negative errno (BUS_OFFLINE when not running). */
 int bus_call(sd_bus *bus, const char *method, sd_bus_message **ret_reply, const char *types, ...);
@@ -57,6 +76,9 @@ int status_read(sd_bus_message *m, Status *s);
 /* GetStatus() into s (initialised by the caller). With ret_offline_reason, print nothing when
  * offline and return why there. */
 int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason);
+/* The same in two halves, so that other calls can go out beside it. */
+int bus_get_status_send(sd_bus *bus, BusCall *c);
+int bus_get_status_finish(sd_bus *bus, BusCall *c, Status *s, char **ret_offline_reason);
 
 /* ---- org.recharged.Share1 (share-bus.c) ---- */
 
@@ -70,6 +92,9 @@ int share_status_read(sd_bus_message *m, ShareStatus *s);
 /* Properties.GetAll of Share1, never starting recharged-share, waiting at most timeout: 0 and
  * s->online, or a negative errno (error filled, nothing printed). */
 int bus_get_share(sd_bus *bus, usec_t timeout, ShareStatus *s, sd_bus_error *error);
+/* The same in two halves, so that it goes out beside recharged's GetStatus. */
+int bus_get_share_send(sd_bus *bus, usec_t timeout, BusCall *c);
+int bus_get_share_finish(sd_bus *bus, BusCall *c, ShareStatus *s, sd_bus_error *error);
 /* The same, answered to callback. */
 int bus_get_share_async(sd_bus *bus, sd_bus_slot **ret_slot, usec_t timeout, sd_bus_message_handler_t callback,
                         void *userdata);

@@ -54,18 +54,15 @@ int ctl_bus_quiet(Ctl *c, char **ret_reason) {
         int r;
 
         if (c->bus)
-                return c->bus_offline ? BUS_OFFLINE : 0;
-        if (bus_open(&c->bus) < 0) {
+                return 0;
+        r = bus_open(&c->bus);
+        if (r < 0) {
                 *ret_reason = strdup(NOT_RUNNING_TEXT);
                 return BUS_OFFLINE;
         }
         bus_set_timeout(c->bus, c->status_like ? RECHARGECTL_STATUS_TIMEOUT : RECHARGECTL_CHANGE_TIMEOUT);
-        r = bus_check_startable(c->bus, ret_reason);
-        if (r < 0) {
-                /* kept open (closed at exit), but no call goes out on it */
-                c->bus_offline = true;
-                return r;
-        }
+        /* Whether recharged may be started is decided at the first call that finds it absent
+         * (bus_call_wait()): asked here, it cost a round trip on every run. */
         return 0;
 }
 
@@ -199,13 +196,23 @@ static int verb_status(Ctl *c, int argc, char **argv) {
         if (r < 0)
                 return EXIT_REFUSED;
         r = ctl_bus_quiet(c, &reason);
-        if (r >= 0)
-                r = bus_get_status(c->bus, &s, c->format == OUTPUT_WAYBAR ? &reason : NULL);
         if (r >= 0) {
+                _cleanup_(bus_call_done) BusCall status = {}, share = {};
+                bool ask_share;
+
+                /* Both questions at once, with the bus's Hello: one round trip for all three. */
+                r = bus_get_status_send(c->bus, &status);
+                if (r < 0)
+                        r = bus_log_error(NULL, r);
                 /* recharged-share beside it, briefly: absent, off or too slow, it is just not shown */
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-                if (bus_get_share(c->bus, SHARE_STATUS_TIMEOUT, &s.share, &error) < 0)
-                        s.share.online = false;
+                ask_share = r >= 0 && bus_get_share_send(c->bus, SHARE_STATUS_TIMEOUT, &share) >= 0;
+                if (r >= 0)
+                        r = bus_get_status_finish(c->bus, &status, &s, c->format == OUTPUT_WAYBAR ? &reason : NULL);
+                if (r >= 0) {
+                        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                        if (!ask_share || bus_get_share_finish(c->bus, &share, &s.share, &error) < 0)
+                                s.share.online = false;
+                }
         }
         if (r == BUS_OFFLINE && c->format == OUTPUT_WAYBAR) {
                 /* The bar keeps working: an "offline" object that says why, and success. */
@@ -299,12 +306,22 @@ static char *local_tzid(const Tz *tz) {
  * there, whatever TZ this shell has. NULL (and the client's own zone) when it does not say. */
 static int daemon_zone(sd_bus *bus, Tz **ret_tz, char **ret_name) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_free_ char *name = NULL;
+        const char *zone;
         int r;
 
-        r = sd_bus_get_property_string(bus, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH, RECHARGED_INTERFACE,
-                                       "TimeZone", &error, &name);
-        if (r < 0 || !name || !*name)
+        r = sd_bus_message_new_method_call(bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
+                                           "org.freedesktop.DBus.Properties", "Get");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", RECHARGED_INTERFACE, "TimeZone");
+        if (r >= 0)
+                r = bus_call_message(bus, m, &error, &reply);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "v", "s", &zone);
+        if (r >= 0 && !(name = strdup(zone)))
+                r = -ENOMEM;
+        if (r < 0 || !*name)
                 return 0; /* an older daemon: the client's zone */
         r = tz_load(name, ret_tz);
         if (r < 0)

@@ -31,13 +31,12 @@ typedef struct Ctl {
         bool status_like;   /* the verb only reads: the short call timeout */
 
         sd_bus *bus;
-        bool bus_offline;   /* recharged cannot start: no call is made */
         Tz *tz;
         OutputContext out;
 } Ctl;
 
-/* The bus, opened on first use, with the verb's call timeout. When recharged cannot be reached
- * and an activation can only fail: BUS_OFFLINE and the reason (ctl_bus() prints it). */
+/* The bus, opened on first use, with the verb's call timeout. When there is no bus: BUS_OFFLINE
+ * and the reason (ctl_bus() prints it). Whether recharged may be started is the calls' business. */
 int ctl_bus_quiet(Ctl *c, char **ret_reason);
 /* The bus, opened on first use. Prints why recharged cannot be reached and returns BUS_OFFLINE. */
 int ctl_bus(Ctl *c, sd_bus **ret);

@@ -30,7 +30,7 @@ static int call(Ctl *c, const char *method, const char *types, ...) {
                 va_end(ap);
         }
         if (r >= 0)
-                r = sd_bus_call(bus, m, 0, &error, NULL);
+                r = bus_call_message(bus, m, &error, NULL);
         if (r < 0)
                 return bus_log_error(&error, r);
         return 0;

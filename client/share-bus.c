@@ -84,19 +84,37 @@ static int share_getall_message(sd_bus *bus, sd_bus_message **ret) {
         return 0;
 }
 
-int bus_get_share(sd_bus *bus, usec_t timeout, ShareStatus *s, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+int bus_get_share_send(sd_bus *bus, usec_t timeout, BusCall *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
         r = share_getall_message(bus, &m);
-        if (r >= 0)
-                r = sd_bus_call(bus, m, timeout, error, &reply);
+        if (r < 0)
+                return r;
+        return bus_call_send(bus, m, timeout, c);
+}
+
+int bus_get_share_finish(sd_bus *bus, BusCall *c, ShareStatus *s, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = bus_call_wait(bus, c, error, &reply);
         if (r >= 0)
                 r = share_status_read(reply, s);
         if (r < 0)
                 return r;
         s->online = true;
         return 0;
+}
+
+int bus_get_share(sd_bus *bus, usec_t timeout, ShareStatus *s, sd_bus_error *error) {
+        _cleanup_(bus_call_done) BusCall c = {};
+        int r;
+
+        r = bus_get_share_send(bus, timeout, &c);
+        if (r < 0)
+                return r;
+        return bus_get_share_finish(bus, &c, s, error);
 }
 
 int bus_get_share_async(sd_bus *bus, sd_bus_slot **ret_slot, usec_t timeout, sd_bus_message_handler_t callback,
