@@ -387,34 +387,53 @@ static const size_t status_offsets[_PROP_MAX] = {
         [PROP_PRESENCE] = offsetof(Status, presence),
 };
 
-static int read_value(sd_bus_message *m, char type, void *p) {
+/* One variant of the given basic type into p. sd_bus_message_read()'s signature strings cost a
+ * parse per call; entering the variant with its contents checks the type once (-ENXIO, nothing
+ * read, when it differs). */
+static int read_variant(sd_bus_message *m, char type, void *p) {
+        const char contents[2] = { type, '\0' };
         const char *str;
         int b, r;
 
+        r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
         switch (type) {
         case 's':
-                r = sd_bus_message_read(m, "v", "s", &str);
-                return r < 0 ? r : status_set_string(p, str);
+                r = sd_bus_message_read_basic(m, 's', &str);
+                if (r >= 0)
+                        r = status_set_string(p, str);
+                break;
         case 'b':
-                r = sd_bus_message_read(m, "v", "b", &b);
-                *(bool *) p = b;
-                return r;
+                r = sd_bus_message_read_basic(m, 'b', &b);
+                if (r >= 0)
+                        *(bool *) p = b;
+                break;
         default:
-                return sd_bus_message_read(m, "v", "t", (uint64_t *) p);
+                r = sd_bus_message_read_basic(m, type, p);
         }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+int bus_read_variant(sd_bus_message *m, char type, void *p) {
+        int r;
+
+        r = read_variant(m, type, p);
+        if (r == -ENXIO)
+                return sd_bus_message_skip(m, "v"); /* a type we do not know: skipped */
+        return r;
 }
 
 static int read_field(sd_bus_message *m, Status *s, const char *key) {
-        if (streq(key, "Version") && sd_bus_message_verify_type(m, 'v', "s") > 0)
-                return read_value(m, 's', &s->version);
+        if (streq(key, "Version"))
+                return bus_read_variant(m, 's', &s->version);
         for (StatusProperty p = 0; p < _PROP_MAX; p++) {
                 const StatusPropertyInfo *info = &status_property_info[p];
 
-                if (!streq(info->name, key))
-                        continue;
-                if (sd_bus_message_verify_type(m, 'v', info->type) <= 0)
-                        break; /* a type we do not know: skipped below */
-                return read_value(m, info->type[0], (uint8_t *) s + status_offsets[p]);
+                if (streq(info->name, key))
+                        return bus_read_variant(m, info->type[0], (uint8_t *) s + status_offsets[p]);
         }
         return sd_bus_message_skip(m, "v");
 }
@@ -429,7 +448,7 @@ int bus_read_dict(sd_bus_message *m, int (*field)(sd_bus_message *m, const char 
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *key;
 
-                r = sd_bus_message_read(m, "s", &key);
+                r = sd_bus_message_read_basic(m, 's', &key);
                 if (r >= 0)
                         r = field(m, key, userdata);
                 if (r >= 0)

@@ -73,6 +73,9 @@ int bus_log_error(const sd_bus_error *e, int r);
 int bus_read_dict(sd_bus_message *m, int (*field)(sd_bus_message *m, const char *key, void *userdata),
                   void *userdata);
 int status_read(sd_bus_message *m, Status *s);
+/* A variant holding the basic TYPE into p (a string is copied into the char * p points to); one of
+ * another type is skipped. */
+int bus_read_variant(sd_bus_message *m, char type, void *p);
 /* GetStatus() into s (initialised by the caller). With ret_offline_reason, print nothing when
  * offline and return why there. */
 int bus_get_status(sd_bus *bus, Status *s, char **ret_offline_reason);

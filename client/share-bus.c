@@ -36,26 +36,9 @@ static const struct {
 };
 
 static int share_read_field(sd_bus_message *m, ShareStatus *s, const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(share_props); i++) {
-                char type[2] = { share_props[i].type, '\0' };
-                void *p = (uint8_t *) s + share_props[i].offset;
-                const char *str;
-                int r;
-
-                if (!streq(share_props[i].name, key))
-                        continue;
-                if (sd_bus_message_verify_type(m, 'v', type) <= 0)
-                        break;
-                switch (share_props[i].type) {
-                case 's':
-                        r = sd_bus_message_read(m, "v", "s", &str);
-                        return r < 0 ? r : status_set_string(p, str);
-                case 'u':
-                        return sd_bus_message_read(m, "v", "u", (uint32_t *) p);
-                default:
-                        return sd_bus_message_read(m, "v", "t", (uint64_t *) p);
-                }
-        }
+        for (size_t i = 0; i < ELEMENTSOF(share_props); i++)
+                if (streq(share_props[i].name, key))
+                        return bus_read_variant(m, share_props[i].type, (uint8_t *) s + share_props[i].offset);
         return sd_bus_message_skip(m, "v");
 }
 
