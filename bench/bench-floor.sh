@@ -7,9 +7,10 @@
 #  2. boundary lateness: BOUNDARIES one-second blocks in recharged against a bare program with
 #     one timer and one signal per boundary, the two runs back to back; median, p99, max and
 #     the ratio of medians;
-#  3. the status bar's client: `rechargectl status --waybar` against the smallest sd-bus client
-#     (bench-bare client: open the bus, get one property), hyperfine -N in ROUNDS rounds taking
-#     turns (a plain loop without hyperfine); medians and the ratio.
+#  3. the status bar's client: `rechargectl status --waybar` and `rechargectl status` against the
+#     smallest sd-bus client (bench-bare client: open the bus, get one property), and against an
+#     older build given as BEFORE=path/to/rechargectl, hyperfine -N in ROUNDS rounds taking turns
+#     (a plain loop without hyperfine); medians and the ratios.
 # Not a test: prints figures. From the build folder: ../bench/bench-floor.sh (make bench-floor).
 set -u
 : "${top_builddir:=$(pwd)}"
@@ -115,35 +116,43 @@ echo "== the status bar's client: $CLIENT_RUNS runs each"
 : >"$CONF" # the built-in default schedule
 rm -f "$STATE" "$HISTORY"
 daemon_start || exit 1
-ours=("$RECHARGECTL" status --waybar)
-floor=("$BARE" client)
-"${ours[@]}" >/dev/null && "${floor[@]}" >/dev/null || { echo "a client failed" >&2; exit 1; }
+# The floor first, then ours; BEFORE=an older rechargectl adds its two in the same turns, so that a
+# change is measured against what it replaces in one run. Commands are split on blanks.
+cmds=("$BARE client" "$RECHARGECTL status --waybar" "$RECHARGECTL status")
+names=("smallest sd-bus client" "rechargectl status --waybar" "rechargectl status")
+if [ -n "${BEFORE:-}" ]; then
+        cmds+=("$BEFORE status --waybar" "$BEFORE status")
+        names+=("before: status --waybar" "before: status")
+fi
+for c in "${cmds[@]}"; do $c >/dev/null || { echo "a client failed: $c" >&2; exit 1; }; done
 if command -v hyperfine >/dev/null; then
         for ((k = 0; k < ROUNDS; k++)); do
                 hyperfine -N --style none --warmup 5 --runs $((CLIENT_RUNS / ROUNDS)) --export-json "$T/h$k.json" \
-                        "${ours[*]}" "${floor[*]}" >/dev/null 2>&1 || { echo "hyperfine failed" >&2; exit 1; }
+                        "${cmds[@]}" >/dev/null 2>&1 || { echo "hyperfine failed" >&2; exit 1; }
         done
-        read -r o_med f_med < <(jq -rs '
+        read -r -a meds < <(jq -rs --argjson n ${#cmds[@]} '
                 def med: sort | .[length / 2 | floor];
-                [range(0; 2) as $i | [.[].results[$i].times[]] | med * 1000000 | floor] | @tsv' "$T"/h*.json)
+                [range(0; $n) as $i | [.[].results[$i].times[]] | med * 1000000 | floor] | @tsv' "$T"/h*.json)
         how="hyperfine -N, medians"
 else
-        loop() {
-                local n=$1 s e i; shift
-                s=$(date +%s%N)
-                for ((i = 0; i < n; i++)); do "$@" >/dev/null; done
-                e=$(date +%s%N)
-                echo $(((e - s) / 1000 / n))
-        }
-        for ((k = 0; k < CLIENT_RUNS / 50; k++)); do
-                loop 50 "${ours[@]}" >>"$T/c.ours"
-                loop 50 "${floor[@]}" >>"$T/c.floor"
+        # One run of each in turn, timed alone ($EPOCHREALTIME: no process for the clock), so that
+        # load from elsewhere falls on all alike and the medians drop its spikes.
+        for ((k = 0; k < CLIENT_RUNS; k++)); do
+                for i in "${!cmds[@]}"; do
+                        s=${EPOCHREALTIME/./}
+                        # shellcheck disable=SC2086
+                        ${cmds[$i]} >/dev/null
+                        e=${EPOCHREALTIME/./}
+                        echo $((e - s)) >>"$T/c.$i"
+                done
         done
-        o_med=$(median <"$T/c.ours") f_med=$(median <"$T/c.floor")
-        how="plain loop, median of means of 50"
+        meds=()
+        for i in "${!cmds[@]}"; do meds+=("$(median <"$T/c.$i")"); done
+        how="plain loop, one run of each in turn, medians"
 fi
 daemon_stop
 us() { awk -v u="$1" 'BEGIN { printf "%.3f ms", u / 1000 }'; }
-printf '  %-34s %s\n' "smallest sd-bus client" "$(us "$f_med")"
-printf '  %-34s %s  (%sx the smallest client; %s)\n' "rechargectl status --waybar" "$(us "$o_med")" \
-        "$(ratio "$o_med" "$f_med")" "$how"
+printf '  %-34s %s  (%s)\n' "${names[0]}" "$(us "${meds[0]}")" "$how"
+for ((i = 1; i < ${#cmds[@]}; i++)); do
+        printf '  %-34s %s  (%sx the smallest client)\n' "${names[$i]}" "$(us "${meds[$i]}")" "$(ratio "${meds[$i]}" "${meds[0]}")"
+done
