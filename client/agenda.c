@@ -488,41 +488,80 @@ typedef struct DayStats {
         Stats s;
 } DayStats;
 
+/* Where one a{sv} of stats goes: the figures; for a day, its Date; for the window, its Days. */
+typedef struct StatsDest {
+        Stats *s;
+        int64_t *day;
+        DayStats **days;
+        size_t *n_days;
+} StatsDest;
+
+static int stats_field(sd_bus_message *m, const char *key, void *userdata);
+
 /* One a{sv} of stats: the keys of stats_fields, others skipped; a day's "Date" is YYYY-MM-DD. */
-static int read_stats_dict(sd_bus_message *reply, Stats *s, int64_t *ret_day) {
+static int read_stats_dict(sd_bus_message *m, Stats *s, int64_t *ret_day) {
+        return bus_read_dict(m, stats_field, &(StatsDest) { .s = s, .day = ret_day });
+}
+
+/* Days: an aa{sv}, a day each, the first CHART_DAYS_MAX kept. */
+static int read_days(sd_bus_message *m, StatsDest *d) {
         int r;
 
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key;
-                bool known = false;
+        r = sd_bus_message_enter_container(m, 'v', "aa{sv}");
+        if (r == -ENXIO)
+                return sd_bus_message_skip(m, "v"); /* a type we do not know */
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_at_end(m, false)) == 0) {
+                DayStats *v;
 
-                r = sd_bus_message_read(reply, "s", &key);
-                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(stats_fields); i++) {
-                        char sig[2] = { stats_fields[i].type, 0 };
-                        if (!streq(key, stats_fields[i].name) || sd_bus_message_verify_type(reply, 'v', sig) <= 0)
-                                continue;
-                        r = sd_bus_message_read(reply, "v", sig, (uint8_t *) s + stats_fields[i].offset);
-                        known = true;
+                if (*d->n_days >= CHART_DAYS_MAX) {
+                        r = sd_bus_message_skip(m, "a{sv}");
+                        if (r < 0)
+                                return r;
+                        continue;
                 }
-                if (r >= 0 && !known && ret_day && streq(key, "Date") && sd_bus_message_verify_type(reply, 'v', "s") > 0) {
-                        const char *date;
-                        int64_t y;
-                        unsigned mo, d;
-
-                        r = sd_bus_message_read(reply, "v", "s", &date);
-                        if (r >= 0 && sscanf(date, "%" SCNd64 "-%u-%u", &y, &mo, &d) == 3)
-                                *ret_day = days_from_civil(y, mo, d);
-                        known = true;
-                }
-                if (r >= 0 && !known)
-                        r = sd_bus_message_skip(reply, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
+                v = reallocarray(*d->days, *d->n_days + 1, sizeof(DayStats));
+                if (!v)
+                        return -ENOMEM;
+                *d->days = v;
+                v[*d->n_days] = (DayStats) {};
+                r = read_stats_dict(m, &v[*d->n_days].s, &v[*d->n_days].day);
+                if (r < 0)
+                        return r;
+                (*d->n_days)++;
         }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(reply);
-        return r;
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int stats_field(sd_bus_message *m, const char *key, void *userdata) {
+        StatsDest *d = userdata;
+
+        for (size_t i = 0; i < ELEMENTSOF(stats_fields); i++)
+                if (streq(key, stats_fields[i].name))
+                        return bus_read_variant(m, stats_fields[i].type, (uint8_t *) d->s + stats_fields[i].offset);
+        if (d->day && streq(key, "Date")) {
+                _cleanup_free_ char *date = NULL;
+                int64_t y;
+                unsigned mo, day;
+                int r;
+
+                r = bus_read_variant(m, 's', &date);
+                if (r >= 0 && date && sscanf(date, "%" SCNd64 "-%u-%u", &y, &mo, &day) == 3)
+                        *d->day = days_from_civil(y, mo, day);
+                return r;
+        }
+        if (d->days && streq(key, "Days"))
+                return read_days(m, d);
+        return sd_bus_message_skip(m, "v");
 }
 
 /* One call: the window's figures and its last days (Days), which a daemon before them lacks. */
@@ -536,47 +575,7 @@ static int get_stats(sd_bus *bus, usec_t since, Stats *ret, DayStats **ret_days,
         r = bus_call(bus, "GetStats", &reply, "t", since);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const char *key;
-                bool known = false;
-
-                r = sd_bus_message_read(reply, "s", &key);
-                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(stats_fields); i++) {
-                        char sig[2] = { stats_fields[i].type, 0 };
-                        if (!streq(key, stats_fields[i].name) || sd_bus_message_verify_type(reply, 'v', sig) <= 0)
-                                continue;
-                        r = sd_bus_message_read(reply, "v", sig, (uint8_t *) &s + stats_fields[i].offset);
-                        known = true;
-                }
-                if (r >= 0 && !known && streq(key, "Days") && sd_bus_message_verify_type(reply, 'v', "aa{sv}") > 0) {
-                        known = true;
-                        r = sd_bus_message_enter_container(reply, 'v', "aa{sv}");
-                        if (r >= 0)
-                                r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
-                        while (r >= 0 && (r = sd_bus_message_verify_type(reply, 'a', "{sv}")) > 0 && n < CHART_DAYS_MAX) {
-                                DayStats *v = reallocarray(days, n + 1, sizeof(DayStats));
-                                if (!v) {
-                                        r = -ENOMEM;
-                                        break;
-                                }
-                                days = v;
-                                days[n] = (DayStats) {};
-                                r = read_stats_dict(reply, &days[n].s, &days[n].day);
-                                n++;
-                        }
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                }
-                if (r >= 0 && !known)
-                        r = sd_bus_message_skip(reply, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(reply);
+        r = bus_read_dict(reply, stats_field, &(StatsDest) { .s = &s, .days = &days, .n_days = &n });
         if (r < 0) {
                 fprintf(stderr, "Failed to read the stats: %s\n", strerror(-r));
                 return r;
