@@ -25,6 +25,56 @@ int bus_open(sd_bus **ret) {
         return 0;
 }
 
+/* The session bus's address as sd_bus_open_user() finds it: $DBUS_SESSION_BUS_ADDRESS, else
+ * $XDG_RUNTIME_DIR/bus (escaped as D-Bus addresses are). */
+static int user_bus_address(char **ret) {
+        const char *e = getenv("DBUS_SESSION_BUS_ADDRESS"), *dir;
+        char *a, *p;
+
+        if (e && *e)
+                return (*ret = strdup(e)) ? 0 : -ENOMEM;
+        dir = getenv("XDG_RUNTIME_DIR");
+        if (!dir || *dir != '/')
+                return -ENOMEDIUM;
+        a = malloc(strlen("unix:path=") + 3 * strlen(dir) + strlen("/bus") + 1);
+        if (!a)
+                return -ENOMEM;
+        p = stpcpy(a, "unix:path=");
+        for (const char *c = dir; *c; c++)
+                if (strchr("-_/.\\*", *c) || (*c >= '0' && *c <= '9') || ((*c | 0x20) >= 'a' && (*c | 0x20) <= 'z'))
+                        *p++ = *c;
+                else
+                        p += sprintf(p, "%%%02x", (unsigned char) *c);
+        strcpy(p, "/bus");
+        *ret = a;
+        return 0;
+}
+
+int bus_open_waiting(sd_bus **ret) {
+        _cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *address = NULL;
+        int r;
+
+        r = user_bus_address(&address);
+        if (r < 0)
+                return r;
+        r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(bus, true);
+        /* A socket that is not there yet (or not listening) is waited for with inotify. */
+        if (r >= 0)
+                r = sd_bus_set_watch_bind(bus, true);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return r;
+        the_bus = bus;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
 void bus_set_timeout(sd_bus *bus, usec_t timeout) {
         /* Every call on this connection, D-Bus activation included, waits at most this long. */
         if (sd_bus_set_method_call_timeout(bus, timeout) >= 0)
@@ -142,7 +192,7 @@ int bus_name_has_owner(sd_bus *bus) {
  * status 78) can only fail, and the user manager does not pass a failed start on to the bus (the
  * call would wait for its timeout). A unit that failed for another reason is not retried either,
  * but one that failed on a config that has been fixed since is. */
-static bool may_start(sd_bus *bus) {
+bool bus_may_start(sd_bus *bus) {
         _cleanup_free_ char *config = bus_config_problem();
         uint32_t status = 0;
 
@@ -152,7 +202,7 @@ static bool may_start(sd_bus *bus) {
 int bus_check_startable(sd_bus *bus, char **ret_reason) {
         if (bus_name_has_owner(bus) != 0)
                 return 0; /* running, or the bus cannot say: the call itself will tell */
-        if (may_start(bus))
+        if (bus_may_start(bus))
                 return 0;
         *ret_reason = bus_offline_reason(NULL, BUS_OFFLINE);
         return BUS_OFFLINE;
@@ -195,7 +245,7 @@ int bus_call_send(sd_bus *bus, sd_bus_message *m, usec_t timeout, BusCall *c) {
 }
 
 /* The bus itself answered that nobody owns the name (and the call did not ask for a start). */
-static bool reply_is_no_owner(sd_bus_message *reply) {
+bool bus_reply_is_no_owner(sd_bus_message *reply) {
         return sd_bus_message_is_method_error(reply, SD_BUS_ERROR_NAME_HAS_NO_OWNER) > 0 &&
                streq_ptr(sd_bus_message_get_sender(reply), "org.freedesktop.DBus");
 }
@@ -235,7 +285,7 @@ int bus_call_wait(sd_bus *bus, BusCall *c, sd_bus_error *error, sd_bus_message *
                         if (r < 0 && r != -EINTR)
                                 return r;
                 }
-                if (!c->may_start || !reply_is_no_owner(c->reply) || !may_start(bus))
+                if (!c->may_start || !bus_reply_is_no_owner(c->reply) || !bus_may_start(bus))
                         break;
                 r = bus_call_resend_starting(bus, c);
                 if (r < 0)

@@ -20,9 +20,19 @@
 
 /* Opens the user bus; BUS_OFFLINE when there is none. Prints nothing. */
 int bus_open(sd_bus **ret);
+/* The same bus for a program that waits: a socket that does not exist yet (or does not listen) is
+ * waited for (inotify; the calls sent meanwhile go out once connected). A negative errno when
+ * there is no address to wait on ($DBUS_SESSION_BUS_ADDRESS and $XDG_RUNTIME_DIR unset) or it is
+ * not a socket in the file system. */
+int bus_open_waiting(sd_bus **ret);
 /* Every call on bus waits at most timeout. */
 void bus_set_timeout(sd_bus *bus, usec_t timeout);
 
+/* Whether recharged, not running, may be started (bus_check_startable()'s rules, without asking
+ * whether it runs). */
+bool bus_may_start(sd_bus *bus);
+/* Whether reply is the bus's own NameHasNoOwner (a call sent without auto-start, nobody there). */
+bool bus_reply_is_no_owner(sd_bus_message *reply);
 /* Whether org.recharged.Recharged1 has an owner now: 1, 0, or a negative errno. */
 int bus_name_has_owner(sd_bus *bus);
 /* When recharged is not running and the config it would read does not pass check-config (so an

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-event.h>
 
 #include "bus-call.h"
@@ -12,18 +13,35 @@
 #include "names.h"
 #include "rechargectl.h"
 
+/* What watch says while there is no session bus to reach recharged on. */
+#define NO_BUS_TEXT "the session bus is not running; waiting for it to start"
+
 typedef struct Watch {
         Ctl *ctl;
         sd_event *event;
         sd_bus *bus;
         sd_event_source *timer;
+        sd_event_source *reconnect;
         sd_bus_slot *get_slot;
         sd_bus_slot *share_slot;
         Status status;
         char *last;      /* the line printed last: the same state is not printed twice */
         char *reason;    /* why the last GetStatus found nobody */
+        bool probing;    /* GetStatus sent without auto-start: nobody there means "may it start?" */
         int exit_code;
 } Watch;
+
+static int get_status(Watch *w, bool probe);
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+/* Whether the connection waits for its socket to appear: sd-bus then hands out an inotify fd, not
+ * the socket (sd_bus_is_ready() cannot tell this from an authentication under way). */
+static bool bus_waits_for_socket(sd_bus *bus) {
+        struct stat st;
+        int fd = sd_bus_get_fd(bus);
+
+        return fd >= 0 && fstat(fd, &st) >= 0 && !S_ISSOCK(st.st_mode);
+}
 
 static void watch_print(Watch *w) {
         _cleanup_free_ char *line = NULL;
@@ -97,6 +115,17 @@ static int on_status(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
         int r;
 
         w->get_slot = sd_bus_slot_unref(w->get_slot);
+        if (w->probing && bus_reply_is_no_owner(reply) && bus_may_start(w->bus)) {
+                /* not running, and nothing stops a start: a bar shows "offline" while the
+                 * activation runs, not nothing */
+                w->probing = false;
+                if (w->ctl->format == OUTPUT_WAYBAR)
+                        set_offline(w);
+                if (get_status(w, false) < 0)
+                        set_offline(w);
+                return 0;
+        }
+        w->probing = false;
         if (e) {
                 int err = -sd_bus_message_get_errno(reply);
                 if (!bus_error_is_offline(e, err))
@@ -210,10 +239,23 @@ static int on_share_owner_changed(sd_bus_message *m, void *userdata, sd_bus_erro
         return 0;
 }
 
-static int get_status(Watch *w) {
+/* GetStatus; with probe, without auto-start, so that a recharged that cannot start (a config it
+ * refuses, a failed unit) is not activated: on_status() decides when the bus says nobody is there. */
+static int get_status(Watch *w, bool probe) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
         w->get_slot = sd_bus_slot_unref(w->get_slot); /* a newer answer wins */
-        return sd_bus_call_method_async(w->bus, &w->get_slot, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
-                                        RECHARGED_INTERFACE, "GetStatus", on_status, w, NULL);
+        r = sd_bus_message_new_method_call(w->bus, &m, RECHARGED_BUS_NAME, RECHARGED_OBJECT_PATH,
+                                           RECHARGED_INTERFACE, "GetStatus");
+        if (r >= 0 && probe)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0)
+                r = sd_bus_call_async(w->bus, &w->get_slot, m, on_status, w, 0);
+        if (r < 0)
+                return r;
+        w->probing = probe;
+        return 0;
 }
 
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -229,11 +271,11 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
                 r = sd_bus_message_enter_container(m, 'a', "s");
         if (r >= 0 && sd_bus_message_at_end(m, false) == 0) {
                 /* invalidated without values: ask for all of it */
-                (void) get_status(w);
+                (void) get_status(w, false);
                 return 0;
         }
         if (r < 0) {
-                (void) get_status(w);
+                (void) get_status(w, false);
                 return 0;
         }
         w->status.online = true;
@@ -248,7 +290,7 @@ static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error
         if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !streq(name, RECHARGED_BUS_NAME))
                 return 0;
         if (*new)
-                (void) get_status(w); /* back: its status now */
+                (void) get_status(w, false); /* back: its status now */
         else
                 set_offline(w);
         return 0;
@@ -265,25 +307,108 @@ static int on_stdout_error(sd_event_source *s, int fd, uint32_t revents, void *u
         return 0;
 }
 
+static void set_offline_reason(Watch *w, const char *reason) {
+        char *copy = strdup(reason);
+
+        if (copy) {
+                free(w->reason);
+                w->reason = copy;
+                w->ctl->out.offline_reason = w->reason;
+        }
+        if (w->ctl->format != OUTPUT_WAYBAR)
+                fprintf(stderr, "%s\n", reason);
+        w->share_slot = sd_bus_slot_unref(w->share_slot);
+        w->get_slot = sd_bus_slot_unref(w->get_slot);
+        share_gone(w);
+        set_offline(w);
+}
+
+/* Connects (or waits for the bus to appear: nothing is sent until then, and every call below goes
+ * out once it is there), subscribes, then asks for the status: no change can fall between the
+ * matches and the status, as they reach the bus in that order. */
+static int watch_connect(Watch *w) {
+        int r;
+
+        r = bus_open_waiting(&w->bus);
+        if (r < 0)
+                return r;
+        w->ctl->bus = w->bus;
+        bus_set_timeout(w->bus, RECHARGECTL_STATUS_TIMEOUT);
+        r = sd_bus_attach_event(w->bus, w->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_filter(w->bus, NULL, on_bus_message, w);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_match_async(w->bus, NULL,
+                                   "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                   "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" RECHARGED_BUS_NAME "'",
+                                   on_name_owner_changed, NULL, w);
+        if (r >= 0)
+                r = sd_bus_add_match_async(w->bus, NULL,
+                                           "type='signal',sender='" RECHARGED_BUS_NAME "',path='" RECHARGED_OBJECT_PATH "',"
+                                           "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                                           "arg0='" RECHARGED_INTERFACE "'",
+                                           on_properties_changed, NULL, w);
+        if (r < 0)
+                return r;
+        /* recharged-share the same way; a failure here only costs its lines */
+        if (sd_bus_add_match_async(w->bus, NULL,
+                                   "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                   "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" SHARE1_BUS_NAME "'",
+                                   on_share_owner_changed, NULL, w) >= 0 &&
+            sd_bus_add_match_async(w->bus, NULL,
+                                   "type='signal',sender='" SHARE1_BUS_NAME "',path='" SHARE1_OBJECT_PATH "',"
+                                   "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                                   "arg0='" SHARE1_INTERFACE "'",
+                                   on_share_properties_changed, NULL, w) >= 0)
+                (void) get_share(w);
+        return get_status(w, true);
+}
+
+static void watch_disconnect(Watch *w) {
+        w->get_slot = sd_bus_slot_unref(w->get_slot);
+        w->share_slot = sd_bus_slot_unref(w->share_slot);
+        if (w->bus) {
+                sd_bus_detach_event(w->bus);
+                w->bus = sd_bus_flush_close_unref(w->bus);
+        }
+        w->ctl->bus = NULL;
+}
+
+static int on_reconnect(sd_event_source *s, void *userdata) {
+        Watch *w = userdata;
+        int r;
+
+        w->reconnect = sd_event_source_unref(w->reconnect);
+        watch_disconnect(w);
+        r = watch_connect(w);
+        if (r < 0) {
+                fprintf(stderr, "Failed to connect to the session bus again: %s\n", strerror(-r));
+                sd_event_exit(w->event, EXIT_REFUSED);
+        }
+        return 0;
+}
+
+/* The bus itself went away (sd-bus says so with a local Disconnected signal): offline, and a new
+ * connection that waits for it to come back, as at the start. Not from within its own dispatch. */
+static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Watch *w = userdata;
+
+        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected") || w->reconnect)
+                return 0;
+        set_offline_reason(w, NO_BUS_TEXT);
+        if (sd_event_add_defer(w->event, &w->reconnect, on_reconnect, w) < 0)
+                sd_event_exit(w->event, EXIT_REFUSED);
+        return 0;
+}
+
 int verb_watch(Ctl *c, int argc, char **argv) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         Watch w = { .ctl = c };
         sigset_t mask;
         int r, code = 0;
 
-        _cleanup_free_ char *reason = NULL;
-        bool offline_now;
-
-        r = bus_open(&w.bus);
-        if (r < 0) {
-                fprintf(stderr, "%s\n", NOT_RUNNING_TEXT);
-                return EXIT_REFUSED;
-        }
-        c->bus = w.bus;
-        bus_set_timeout(w.bus, RECHARGECTL_STATUS_TIMEOUT);
-        /* A config recharged refuses: offline at once, and no activation until it comes by itself. */
-        offline_now = bus_check_startable(w.bus, &reason) < 0;
-        c->out.offline_reason = reason;
         r = ctl_tz(c);
         if (r < 0 || status_init(&w.status) < 0)
                 return EXIT_REFUSED;
@@ -310,66 +435,30 @@ int verb_watch(Ctl *c, int argc, char **argv) {
                 goto fail;
         (void) sd_event_source_set_enabled(w.timer, SD_EVENT_OFF);
 
-        r = sd_bus_attach_event(w.bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                goto fail;
-        r = sd_bus_set_exit_on_disconnect(w.bus, true);
-        if (r < 0)
-                goto fail;
-        /* The matches first, then the status: no change can fall between the two. */
-        r = sd_bus_add_match(w.bus, NULL,
-                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" RECHARGED_BUS_NAME "'",
-                             on_name_owner_changed, &w);
-        if (r >= 0)
-                r = sd_bus_add_match(w.bus, NULL,
-                                     "type='signal',sender='" RECHARGED_BUS_NAME "',path='" RECHARGED_OBJECT_PATH "',"
-                                     "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
-                                     "arg0='" RECHARGED_INTERFACE "'",
-                                     on_properties_changed, &w);
-        if (r < 0)
-                goto fail;
-        /* recharged-share the same way; a failure here only costs its lines */
-        if (sd_bus_add_match(w.bus, NULL,
-                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" SHARE1_BUS_NAME "'",
-                             on_share_owner_changed, &w) >= 0 &&
-            sd_bus_add_match(w.bus, NULL,
-                             "type='signal',sender='" SHARE1_BUS_NAME "',path='" SHARE1_OBJECT_PATH "',"
-                             "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
-                             "arg0='" SHARE1_INTERFACE "'",
-                             on_share_properties_changed, &w) >= 0)
-                (void) get_share(&w);
-        if (offline_now) {
-                fprintf(stderr, "%s\n", reason);
-                watch_print(&w);
-        } else {
-                /* A bar shows "offline" while an activation runs, not nothing. */
-                if (c->format == OUTPUT_WAYBAR && bus_name_has_owner(w.bus) == 0)
-                        watch_print(&w);
-                r = get_status(&w);
-                if (r < 0)
-                        goto fail;
+        r = watch_connect(&w);
+        if (r < 0) {
+                /* No address to wait on: the offline line (a bar colours it), why, and out. */
+                set_offline_reason(&w, NOT_RUNNING_TEXT);
+                code = EXIT_REFUSED;
+                goto done;
         }
+        if (bus_waits_for_socket(w.bus))
+                /* The bus is not there yet: offline until it comes, then the status by itself. */
+                set_offline_reason(&w, NO_BUS_TEXT);
 
         r = sd_event_loop(event);
         if (r < 0)
                 goto fail;
-        /* our own handlers end with 0; sd-bus ends the loop with 1 when the bus itself went away */
-        if (r != 0) {
-                fprintf(stderr, "Lost the connection to the session bus.\n");
-                code = EXIT_REFUSED;
-        }
+        code = r; /* 0 from our own handlers, EXIT_REFUSED when a lost bus cannot be waited for */
         goto done;
 
 fail:
         fprintf(stderr, "Failed to watch recharged: %s\n", strerror(-r));
         code = EXIT_REFUSED;
 done:
-        w.get_slot = sd_bus_slot_unref(w.get_slot);
-        w.share_slot = sd_bus_slot_unref(w.share_slot);
+        watch_disconnect(&w);
         w.timer = sd_event_source_unref(w.timer);
-        sd_bus_detach_event(w.bus);
+        w.reconnect = sd_event_source_unref(w.reconnect);
         status_done(&w.status);
         free(w.last);
         free(w.reason);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test-client-watch.sh: rechargectl watch: a line per change, one per minute of a countdown,
-# asleep in between, through a daemon restart, and a clean end on SIGINT, SIGTERM and SIGPIPE.
+# asleep in between, through a daemon restart, and a clean end on SIGINT, SIGTERM and SIGPIPE;
+# started before the session bus (offline, then the status once it comes) and through its loss.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -124,5 +125,61 @@ st=$?
 is "$st" "0" "watch | head -1: exits 0 when the reader is gone"
 [ $((($(date +%s%N) - start) / 1000000)) -lt 5000 ]
 ok $? "…at once, without waiting for a change"
+
+# ---- no session bus yet (a bar started before it): the offline line at once, then the status ----
+daemon_stop
+mkdir "$T/later"
+later="unix:path=$T/later/bus"
+nobus_watch() { # NAME ARGS...: watch on a bus that is not there yet, into $T/nb.NAME(.err)
+        local name=$1
+        shift
+        DBUS_SESSION_BUS_ADDRESS="$later" "$RECHARGECTL" watch "$@" >"$T/nb.$name" 2>"$T/nb.$name.err" &
+        EXTRA_PIDS="$EXTRA_PIDS $!"
+}
+nobus_watch fmt --format='%mode%'
+NB_FMT=$!
+nobus_watch way --waybar
+NB_WAY=$!
+nobus_watch human
+NB_HUMAN=$!
+wait_lines "$T/nb.fmt" 1 && wait_lines "$T/nb.way" 1 && wait_lines "$T/nb.human" 1
+is "$(cat "$T/nb.fmt")" "offline" "no session bus: --format prints the offline line at once (%mode% is offline)"
+is "$(jq -r '.class + "/" + .tooltip' "$T/nb.way")" "offline/the session bus is not running; waiting for it to start" \
+        "no session bus: --waybar's offline object says why"
+is "$(cat "$T/nb.human")/$(cat "$T/nb.human.err")" \
+        "offline: recharged is not running/the session bus is not running; waiting for it to start" \
+        "no session bus: the human line, and why on stderr"
+kill -0 "$NB_FMT" && kill -0 "$NB_WAY" && kill -0 "$NB_HUMAN"
+ok $? "…and each goes on waiting"
+# The bus comes, at that address, then recharged on it: the status, with nothing restarted.
+sed "s|@SERVICEDIR@|$T/services|; s|@BUSTYPE@|session|" "$top_srcdir/tests/session.conf" >"$T/later.conf"
+later_bus() {
+        local pid
+        pid=$(dbus-daemon --config-file="$T/later.conf" --address="$later" --fork --print-pid=1 2>>"$T/bus.log") || return 1
+        BUS_PIDS="$BUS_PIDS $pid"
+        LATER_PID=$pid
+}
+later_bus || { echo "Bail out! cannot start dbus-daemon at $later"; exit 99; }
+export DBUS_SESSION_BUS_ADDRESS="$later"
+daemon_start || exit 1
+wait_lines "$T/nb.fmt" 2 && wait_lines "$T/nb.way" 2
+is "$(sed -n 2p "$T/nb.fmt")" "available" "the bus and recharged came: --format prints the status"
+is "$(sed -n 2p "$T/nb.way" | jq -r .class)" "available" "…and --waybar's object"
+# The bus goes away: offline again, and waiting; it comes back: the status again.
+kill "$LATER_PID"
+wait_lines "$T/nb.fmt" 3
+is "$(sed -n 3p "$T/nb.fmt")" "offline" "the session bus went away: offline again"
+kill -0 "$NB_FMT"
+ok $? "…and watch waits for it"
+daemon_stop
+later_bus || { echo "Bail out! cannot start dbus-daemon at $later"; exit 99; }
+daemon_start || exit 1
+wait_lines "$T/nb.fmt" 4
+is "$(sed -n 4p "$T/nb.fmt")" "available" "the bus came back: the status again"
+kill "$NB_FMT" "$NB_WAY" "$NB_HUMAN"
+# No address at all to wait on: the offline line (a bar colours it), why, exit 1.
+out=$(env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR "$RECHARGECTL" watch --format='%mode%' 2>"$T/noaddr.err")
+is "$?/$out" "1/offline" "no bus address at all: the offline line, exit 1"
+is "$(cat "$T/noaddr.err")" "recharged is not running; start it with: systemctl --user start recharged" "…and why"
 
 tap_done
