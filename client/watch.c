@@ -13,15 +13,15 @@
 #include "names.h"
 #include "rechargectl.h"
 
-/* What watch says while there is no session bus to reach recharged on. */
+/* What watch says while there is no session bus to reach recharged on, and when it goes away. */
 #define NO_BUS_TEXT "the session bus is not running; waiting for it to start"
+#define LOST_BUS_TEXT "Lost the connection to the session bus."
 
 typedef struct Watch {
         Ctl *ctl;
         sd_event *event;
         sd_bus *bus;
         sd_event_source *timer;
-        sd_event_source *reconnect;
         sd_bus_slot *get_slot;
         sd_bus_slot *share_slot;
         Status status;
@@ -317,9 +317,6 @@ static void set_offline_reason(Watch *w, const char *reason) {
         }
         if (w->ctl->format != OUTPUT_WAYBAR)
                 fprintf(stderr, "%s\n", reason);
-        w->share_slot = sd_bus_slot_unref(w->share_slot);
-        w->get_slot = sd_bus_slot_unref(w->get_slot);
-        share_gone(w);
         set_offline(w);
 }
 
@@ -376,30 +373,16 @@ static void watch_disconnect(Watch *w) {
         w->ctl->bus = NULL;
 }
 
-static int on_reconnect(sd_event_source *s, void *userdata) {
-        Watch *w = userdata;
-        int r;
-
-        w->reconnect = sd_event_source_unref(w->reconnect);
-        watch_disconnect(w);
-        r = watch_connect(w);
-        if (r < 0) {
-                fprintf(stderr, "Failed to connect to the session bus again: %s\n", strerror(-r));
-                sd_event_exit(w->event, EXIT_REFUSED);
-        }
-        return 0;
-}
-
-/* The bus itself went away (sd-bus says so with a local Disconnected signal): offline, and a new
- * connection that waits for it to come back, as at the start. Not from within its own dispatch. */
+/* The bus itself went away (sd-bus says so with a local Disconnected signal): the session is
+ * ending, or its bus was restarted. The offline line, so that a bar shows it, and out: a watch
+ * that waited on would outlive the session it belongs to, and a bar runs its script again. */
 static int on_bus_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Watch *w = userdata;
 
-        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected") || w->reconnect)
+        if (!sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected"))
                 return 0;
-        set_offline_reason(w, NO_BUS_TEXT);
-        if (sd_event_add_defer(w->event, &w->reconnect, on_reconnect, w) < 0)
-                sd_event_exit(w->event, EXIT_REFUSED);
+        set_offline_reason(w, LOST_BUS_TEXT);
+        sd_event_exit(w->event, EXIT_REFUSED);
         return 0;
 }
 
@@ -449,7 +432,7 @@ int verb_watch(Ctl *c, int argc, char **argv) {
         r = sd_event_loop(event);
         if (r < 0)
                 goto fail;
-        code = r; /* 0 from our own handlers, EXIT_REFUSED when a lost bus cannot be waited for */
+        code = r; /* 0 from our own handlers, EXIT_REFUSED when the bus went away */
         goto done;
 
 fail:
@@ -458,7 +441,6 @@ fail:
 done:
         watch_disconnect(&w);
         w.timer = sd_event_source_unref(w.timer);
-        w.reconnect = sd_event_source_unref(w.reconnect);
         status_done(&w.status);
         free(w.last);
         free(w.reason);

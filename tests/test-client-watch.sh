@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # test-client-watch.sh: rechargectl watch: a line per change, one per minute of a countdown,
 # asleep in between, through a daemon restart, and a clean end on SIGINT, SIGTERM and SIGPIPE;
-# started before the session bus (offline, then the status once it comes) and through its loss.
+# started before the session bus (offline, then the status once it comes), and its loss.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
@@ -162,21 +162,21 @@ later_bus() {
 later_bus || { echo "Bail out! cannot start dbus-daemon at $later"; exit 99; }
 export DBUS_SESSION_BUS_ADDRESS="$later"
 daemon_start || exit 1
-wait_lines "$T/nb.fmt" 2 && wait_lines "$T/nb.way" 2
+wait_lines "$T/nb.fmt" 2
 is "$(sed -n 2p "$T/nb.fmt")" "available" "the bus and recharged came: --format prints the status"
-is "$(sed -n 2p "$T/nb.way" | jq -r .class)" "available" "…and --waybar's object"
-# The bus goes away: offline again, and waiting; it comes back: the status again.
+# --waybar may say first, in its tooltip, that recharged is not there yet (a line of its own)
+for _ in $(seq 400); do [ "$(tail -1 "$T/nb.way" | jq -r .class)" = available ] && break; sleep 0.05; done
+is "$(tail -1 "$T/nb.way" | jq -r .class)" "available" "…and --waybar's object"
+# The bus goes away (the session ends): offline again, and out, so that no watch outlives it.
 kill "$LATER_PID"
 wait_lines "$T/nb.fmt" 3
 is "$(sed -n 3p "$T/nb.fmt")" "offline" "the session bus went away: offline again"
-kill -0 "$NB_FMT"
-ok $? "…and watch waits for it"
+wait "$NB_FMT"
+is "$?" "1" "…and watch ends (exit 1)"
+wait "$NB_HUMAN"
+is "$(tail -1 "$T/nb.human.err")" "Lost the connection to the session bus." "…saying so"
+kill "$NB_WAY" 2>/dev/null
 daemon_stop
-later_bus || { echo "Bail out! cannot start dbus-daemon at $later"; exit 99; }
-daemon_start || exit 1
-wait_lines "$T/nb.fmt" 4
-is "$(sed -n 4p "$T/nb.fmt")" "available" "the bus came back: the status again"
-kill "$NB_FMT" "$NB_WAY" "$NB_HUMAN"
 # No address at all to wait on: the offline line (a bar colours it), why, exit 1.
 out=$(env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR "$RECHARGECTL" watch --format='%mode%' 2>"$T/noaddr.err")
 is "$?/$out" "1/offline" "no bus address at all: the offline line, exit 1"
