@@ -78,4 +78,23 @@ bad "help with two commands" help on off
 bad "--waybar on list" list --waybar
 bad "--names on status" --names
 
+# libiniparser is not linked (a status bar would pay for loading it at every refresh), and
+# check-config still reads a config without it.
+needed=$(LC_ALL=C readelf -d "$RECHARGECTL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+case $needed in
+*libsystemd*) ok 0 "readelf reads rechargectl's libraries ($needed)" ;;
+*) ok 1 "readelf reads rechargectl's libraries ($needed)" ;;
+esac
+case $needed in
+*iniparser*) ok 1 "libiniparser is not among them" ;;
+*) ok 0 "libiniparser is not among them" ;;
+esac
+printf '[general]\nheads-up = soon\n' >"$T/bad.conf"
+ctl_is 1 "check-config on a bad config" check-config "$T/bad.conf"
+is "$ERR" "$T/bad.conf:2: [general] heads-up: 'soon' is not a number, expected a time span such as 45min" \
+        "…says what is wrong"
+printf '[general]\nheads-up = 5min\n\n[x]\ntype = selfcare\nat = 10:00\n' >"$T/good.conf"
+ctl_is 0 "check-config on a good config" check-config "$T/good.conf"
+is "$OUT" "$T/good.conf: valid, 1 entry." "…says it is valid"
+
 tap_done
