@@ -136,9 +136,11 @@ if command -v hyperfine >/dev/null; then
         how="hyperfine -N, medians"
 else
         # One run of each in turn, timed alone ($EPOCHREALTIME: no process for the clock), so that
-        # load from elsewhere falls on all alike and the medians drop its spikes.
+        # load from elsewhere falls on all alike and the medians drop its spikes; the order turns
+        # each round, as a run pays for what the bus and the daemon still do after the one before.
         for ((k = 0; k < CLIENT_RUNS; k++)); do
-                for i in "${!cmds[@]}"; do
+                for ((j = 0; j < ${#cmds[@]}; j++)); do
+                        i=$(((j + k) % ${#cmds[@]}))
                         s=${EPOCHREALTIME/./}
                         # shellcheck disable=SC2086
                         ${cmds[$i]} >/dev/null
@@ -148,7 +150,7 @@ else
         done
         meds=()
         for i in "${!cmds[@]}"; do meds+=("$(median <"$T/c.$i")"); done
-        how="plain loop, one run of each in turn, medians"
+        how="plain loop, one run of each in turn, the order turning, medians"
 fi
 daemon_stop
 us() { awk -v u="$1" 'BEGIN { printf "%.3f ms", u / 1000 }'; }
