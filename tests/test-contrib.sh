@@ -15,9 +15,6 @@ C="$top_srcdir/contrib"
 CTL="$top_builddir/client/rechargectl"
 MODES="available recharging paused offline"
 cp "$top_builddir/recharged.conf.example" "$CONF"
-# The example's blocks (07:00 and 21:00 on weekdays) must not be on while this runs, whatever the
-# hour: a zone where it is 03:xx now (POSIX TZ: "TST-5" is five hours ahead of UTC).
-export TZ="TST-$(((3 - 10#$(date -u +%H) + 24) % 24))"
 daemon_start || { tap_done; exit 1; }
 
 # The snippets call "rechargectl" by name, as an installed one would be found.
