@@ -420,8 +420,12 @@ int verb_watch(Ctl *c, int argc, char **argv) {
 
         r = watch_connect(&w);
         if (r < 0) {
-                /* No address to wait on: the offline line (a bar colours it), why, and out. */
-                set_offline_reason(&w, NOT_RUNNING_TEXT);
+                /* No address to wait on, or no way to wait (inotify): the offline line (a bar
+                 * colours it), why, and out. */
+                _cleanup_free_ char *why = NULL;
+                if (r != -ENOMEDIUM && asprintf(&why, "Failed to connect to the session bus: %s", strerror(-r)) < 0)
+                        why = NULL;
+                set_offline_reason(&w, why ?: NOT_RUNNING_TEXT);
                 code = EXIT_REFUSED;
                 goto done;
         }
