@@ -88,6 +88,7 @@ Manager *manager_free(Manager *m) {
         free(m->manual_message);
         free(m->saved);
         free(m->history_pending);
+        sd_event_source_disable_unref(m->begin_save);
         sd_event_source_disable_unref(m->history_build);
         for (size_t i = 0; i < m->n_stats_waiting; i++)
                 sd_bus_message_unref(m->stats_waiting[i]);
@@ -386,6 +387,41 @@ void manager_tick(Manager *m, usec_t now, bool clock_changed) {
         finish(m, &c, now);
 }
 
+static int on_begin_save(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        m->begin_save = sd_event_source_disable_unref(m->begin_save);
+        r = manager_commit(m);
+        if (r < 0)
+                log_error_errno(r, "Failed to save the state to '%s', trying again at the next change: %m",
+                                m->state_path);
+        return 0;
+}
+
+/* A start-up whose change announces nothing and records nothing (a first start's mark, entries
+ * the config no longer has dropped from the record): no listener hears anything a crash would
+ * take back, and the next start computes the same again from the file as it is. So its save,
+ * two syncs, waits until the loop is idle instead of holding up the first answer. Anything that
+ * changes the state before then saves it all in its own finish(); the idle save finds nothing
+ * left to write. */
+static bool begin_save_later(Manager *m, const ManagerChange *c) {
+        int r;
+
+        if (c->n_events > 0 || c->n_history > 0 || m->n_history_pending > 0 || !m->event)
+                return false;
+        r = sd_event_add_defer(m->event, &m->begin_save, on_begin_save, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->begin_save, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_description(m->begin_save, "start-up-save");
+        if (r < 0) {
+                m->begin_save = sd_event_source_disable_unref(m->begin_save);
+                return false; /* then at once, as any other change */
+        }
+        return true;
+}
+
 int manager_begin(Manager *m, usec_t now) {
         _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
         _cleanup_(state_freep) State *s = NULL;
@@ -453,7 +489,11 @@ int manager_begin(Manager *m, usec_t now) {
         m->processed_mark = s->processed != 0 ? s->processed : now;
 
         manager_sync(m, now, &c);
-        finish(m, &c, now);
+        if (begin_save_later(m, &c)) {
+                manager_publish(m, now, &c);
+                manager_emit(m, &c);
+        } else
+                finish(m, &c, now);
         manager_stats_prepare(m);
         log_info("Ready: the schedule from %s, %zu %s, time zone %s.", m->config->path ?: "the built-in default",
                  m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries", tz_name(m->tz));
