@@ -9,7 +9,7 @@
  *                       the smallest client a status bar could run.
  * Prints nothing else and reads nothing: a floor, not a test. Built twice: bench-bare links
  * libsystemd only; bench-bare-stack is the same code linked against everything recharged links
- * (GLib, GIO, libnotify and what they pull in, iniparser): 26 objects loaded against 10, the
+ * (GLib, GIO, libnotify and what they pull in): 25 objects loaded against 10, the
  * floor for a daemon on recharged's stack. */
 #include <errno.h>
 #include <stdbool.h>

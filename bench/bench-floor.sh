@@ -4,7 +4,7 @@
 #  1. start-up, exec to the first GetStatus answered: recharged with no config (the built-in
 #     default schedule) and with 16, 256 and 4096 entries (bench-daemon.sh's mix), each a first
 #     start (no state file), against two floors: a bare sd-bus server, and the same server linked
-#     against recharged's libraries (bench-bare-stack: GLib, GIO, libnotify, iniparser, what
+#     against recharged's libraries (bench-bare-stack: GLib, GIO, libnotify and theirs, what
 #     loading them costs); ROUNDS rounds taking turns; medians and ratios to both;
 #  2. boundary lateness: BOUNDARIES one-second blocks in recharged against a bare program with
 #     one timer and one signal per boundary, the two runs back to back; median, p99, max and
