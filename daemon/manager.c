@@ -60,6 +60,9 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
 
+        /* A start-up's save still running is waited for: its outcome goes into m->saved. */
+        begin_save_finish(m);
+
         m->bus = sd_bus_flush_close_unref(m->bus);
         presence_watch_free(m->presence_watch);
         digest_free(m->digest_watch);
@@ -92,7 +95,6 @@ Manager *manager_free(Manager *m) {
         free(m->manual_message);
         free(m->saved);
         free(m->history_pending);
-        begin_save_finish(m);
         sd_event_source_disable_unref(m->history_build);
         for (size_t i = 0; i < m->n_stats_waiting; i++)
                 sd_bus_message_unref(m->stats_waiting[i]);
