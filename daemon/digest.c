@@ -50,8 +50,10 @@ static int on_become_monitor(sd_bus_message *reply, void *userdata, sd_bus_error
         if (e) {
                 log_info("No digest of what arrived while recharging: the session bus refuses to let us monitor "
                          "notifications (%s).", e->message ?: e->name ?: "refused");
-                /* sd-bus holds its own reference while it dispatches this reply. */
-                d->bus = sd_bus_flush_close_unref(d->bus);
+                /* As a refusal at start-up always was: no digest until a reload asks again. sd-bus
+                 * holds its own reference to the connection while it dispatches this reply. */
+                if (d->manager->digest_watch == d)
+                        d->manager->digest_watch = digest_free(d);
                 return 0;
         }
         /* sd-bus must answer none of what it sees from now on (the filter already takes all). */
