@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # bench-floor.sh: recharged against the floors of bench-bare (issue 17), each pair in one run:
-#  1. start-up, exec to the first GetStatus answered: recharged with 16, 256 and 4096 entries
-#     (bench-daemon.sh's mix) against a bare sd-bus server, ROUNDS rounds taking turns; medians
-#     and ratios;
+#  1. start-up, exec to the first GetStatus answered: recharged with no config (the built-in
+#     default schedule) and with 16, 256 and 4096 entries (bench-daemon.sh's mix), each a first
+#     start (no state file), against two floors: a bare sd-bus server, and the same server linked
+#     against recharged's libraries (bench-bare-stack: GLib, GIO, libnotify and theirs, what
+#     loading them costs); ROUNDS rounds taking turns; medians and ratios to both;
 #  2. boundary lateness: BOUNDARIES one-second blocks in recharged against a bare program with
 #     one timer and one signal per boundary, the two runs back to back; median, p99, max and
 #     the ratio of medians;
@@ -11,6 +13,7 @@
 #     smallest sd-bus client (bench-bare client: open the bus, get one property), and against an
 #     older build given as BEFORE=path/to/rechargectl, hyperfine -N in ROUNDS rounds taking turns
 #     (a plain loop without hyperfine); medians and the ratios.
+# BEFORE_RECHARGED=another build's daemon: its start-ups too, in the same rounds (before/after).
 # Not a test: prints figures. From the build folder: ../bench/bench-floor.sh (make bench-floor).
 set -u
 : "${top_builddir:=$(pwd)}"
@@ -27,7 +30,8 @@ SIZES=${SIZES:-16 256 4096}
 CLIENT_RUNS=${CLIENT_RUNS:-500}
 BENCH=$top_builddir/bench/bench-bus
 BARE=$top_builddir/bench/bench-bare
-for p in "$BENCH" "$BARE"; do
+STACK=$top_builddir/bench/bench-bare-stack
+for p in "$BENCH" "$BARE" "$STACK"; do
         [ -x "$p" ] || make -C "$top_builddir" "bench/${p##*/}" >/dev/null || exit 1
 done
 test_setup
@@ -53,18 +57,42 @@ gen_config() {
 echo "== start-up to the first GetStatus answered, ms ($ROUNDS rounds, taking turns)"
 for n in $SIZES; do gen_config "$n" >"$T/conf$n"; done
 first_answer() { sed -n 's/.*first GetStatus answered \([0-9.]*\) ms/\1/p'; }
+rm -f "$CONF" # no config file at all: the built-in default schedule
+# A start-up with a block on announces it, and saves the state before anyone (a GetStatus too)
+# hears of it: a disk sync before the first answer, by design. The built-in default has blocks at
+# 07:00 and 21:00 on weekdays, the mix of 16 between 00:00 and 06:00: the start-ups run in a zone
+# where it is 13:xx, so that nothing is on and the figures do not depend on the hour of the run
+# (at 256 entries and more some block is always on, whatever the hour).
+off=$(((13 - 10#$(date -u +%H) + 24) % 24))
+[ "$off" -gt 12 ] && off=$((off - 24))
+if [ "$off" -ge 0 ]; then STARTUP_TZ=Etc/GMT-$off; else STARTUP_TZ=Etc/GMT+$((-off)); fi
+echo "  (recharged in TZ=$STARTUP_TZ, where it is $(TZ=$STARTUP_TZ date +%H:%M): nothing of the default or the 16 on)"
 for ((k = 0; k < ROUNDS; k++)); do
         "$BENCH" startup "$BARE" server 2>/dev/null | first_answer >>"$T/start.bare"
-        for n in $SIZES; do
+        "$BENCH" startup "$STACK" server 2>/dev/null | first_answer >>"$T/start.stack"
+        for d in ${BEFORE_RECHARGED:+before} after; do
+                [ "$d" = before ] && bin=$BEFORE_RECHARGED || bin=$RECHARGED
                 rm -f "$STATE" "$HISTORY"
-                "$BENCH" startup "$RECHARGED" --config "$T/conf$n" 2>>"$LOG" | first_answer >>"$T/start.$n"
+                TZ=$STARTUP_TZ "$BENCH" startup "$bin" 2>>"$LOG" | first_answer >>"$T/start.$d.none"
+                for n in $SIZES; do
+                        rm -f "$STATE" "$HISTORY"
+                        TZ=$STARTUP_TZ "$BENCH" startup "$bin" --config "$T/conf$n" 2>>"$LOG" |
+                                first_answer >>"$T/start.$d.$n"
+                done
         done
 done
 bare=$(median <"$T/start.bare")
+stack=$(median <"$T/start.stack")
 printf '  %-28s %8s ms\n' "bare sd-bus server" "$bare"
-for n in $SIZES; do
-        m=$(median <"$T/start.$n")
-        printf '  %-28s %8s ms  %sx the bare server\n' "recharged, $n entries" "$m" "$(ratio "$m" "$bare")"
+printf '  %-28s %8s ms  %sx the bare server\n' "…linked as recharged is" "$stack" "$(ratio "$stack" "$bare")"
+for d in ${BEFORE_RECHARGED:+before} after; do
+        for n in none $SIZES; do
+                m=$(median <"$T/start.$d.$n")
+                [ "$n" = none ] && what="no config" || what="$n entries"
+                [ -n "${BEFORE_RECHARGED:-}" ] && what="$what, $d"
+                printf '  %-28s %8s ms  %sx the bare server, %sx linked as recharged is\n' "recharged, $what" "$m" \
+                        "$(ratio "$m" "$bare")" "$(ratio "$m" "$stack")"
+        done
 done
 
 echo "== boundary lateness: $BOUNDARIES boundaries each, RechargeStarted/RechargeEnded"

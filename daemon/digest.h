@@ -6,7 +6,8 @@
 typedef struct Manager Manager;
 typedef struct Digest Digest;
 
-/* With `digest = yes`: a second session-bus connection becomes a monitor of Notify calls and
+/* With `digest = yes`: a second session-bus connection, opened at the loop's first idle turn
+ * (not before the first answer), becomes a monitor of Notify calls and
  * tells manager_count_notification() each app name. A bus that refuses it is said once (info)
  * and the daemon carries on without a digest. */
 int digest_start(Manager *m, Digest **ret);

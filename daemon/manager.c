@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* manager.c: the daemon's state: config, zone, engine and overlay, persistence, and the one path
  * of every change: validate → pure change → sync → one save → one change set out. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 
 #include "log.h"
@@ -52,9 +54,14 @@ static void active_free_all(ActiveRecharge *v, size_t n) {
         free(v);
 }
 
+static void begin_save_finish(Manager *m);
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+
+        /* A start-up's save still running is waited for: its outcome goes into m->saved. */
+        begin_save_finish(m);
 
         m->bus = sd_bus_flush_close_unref(m->bus);
         presence_watch_free(m->presence_watch);
@@ -246,6 +253,7 @@ int manager_commit(Manager *m) {
         _cleanup_free_ char *text = NULL;
         int r;
 
+        begin_save_finish(m); /* one save at a time, in order */
         r = state_build(m, &s);
         if (r >= 0)
                 r = state_format(s, &text);
@@ -386,6 +394,97 @@ void manager_tick(Manager *m, usec_t now, bool clock_changed) {
         finish(m, &c, now);
 }
 
+/* A start-up whose change announces nothing and records nothing (a first start's mark, entries
+ * the config no longer has dropped from the record): no listener hears anything a crash would
+ * take back, so nothing needs to wait for its two syncs. It is written at once, as before, but
+ * on a thread of its own while the loop answers the first calls; any other save joins it first,
+ * so saves stay in order and one at a time. */
+typedef struct BeginSave {
+        pthread_t thread;
+        State *state;
+        char *path;
+        char *text;              /* what the file holds once written */
+        int result;
+        int efd;                 /* written by the thread when done */
+        sd_event_source *done;
+} BeginSave;
+
+static void *begin_save_run(void *userdata) {
+        BeginSave *b = userdata;
+
+        b->result = state_save(b->path, b->state);
+        (void) eventfd_write(b->efd, 1);
+        return NULL;
+}
+
+static void begin_save_free(BeginSave *b) {
+        sd_event_source_disable_unref(b->done);
+        safe_close(b->efd);
+        state_free(b->state);
+        free(b->path);
+        free(b->text);
+        free(b);
+}
+
+/* Waits for the start-up's save if it still runs, and takes its outcome as any save's. */
+static void begin_save_finish(Manager *m) {
+        BeginSave *b = m->begin_save;
+
+        if (!b)
+                return;
+        m->begin_save = NULL;
+        (void) pthread_join(b->thread, NULL);
+        if (b->result >= 0) {
+                free(m->saved);
+                m->saved = TAKE_PTR(b->text);
+                m->saves++;
+        } else
+                log_error_errno(b->result, "Failed to save the state to '%s', trying again at the next change: %m",
+                                m->state_path);
+        begin_save_free(b);
+}
+
+static int on_begin_save_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        begin_save_finish(userdata);
+        return 0;
+}
+
+static bool begin_save_start(Manager *m, const ManagerChange *c) {
+        _cleanup_free_ char *text = NULL;
+        BeginSave *b;
+        int r;
+
+        if (c->n_events > 0 || c->n_history > 0 || m->n_history_pending > 0 || !m->event)
+                return false;
+        b = calloc(1, sizeof(BeginSave));
+        if (!b)
+                return false;
+        b->efd = -1;
+        r = state_build(m, &b->state);
+        if (r >= 0)
+                r = state_format(b->state, &b->text);
+        if (r >= 0 && m->saved && streq(m->saved, b->text)) {
+                begin_save_free(b); /* the file says it already */
+                return true;
+        }
+        if (r >= 0) {
+                b->path = strdup(m->state_path);
+                b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                r = !b->path ? -ENOMEM : b->efd < 0 ? -errno : 0;
+        }
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &b->done, b->efd, EPOLLIN, on_begin_save_done, m);
+        if (r >= 0)
+                r = -pthread_create(&b->thread, NULL, begin_save_run, b);
+        if (r < 0) {
+                begin_save_free(b);
+                return false; /* then at once, as any other change */
+        }
+        (void) sd_event_source_set_description(b->done, "start-up-save");
+        m->begin_save = b;
+        return true;
+}
+
 int manager_begin(Manager *m, usec_t now) {
         _cleanup_(manager_change_done) ManagerChange c = { .now = now, .action = _ACTION_INVALID };
         _cleanup_(state_freep) State *s = NULL;
@@ -453,7 +552,11 @@ int manager_begin(Manager *m, usec_t now) {
         m->processed_mark = s->processed != 0 ? s->processed : now;
 
         manager_sync(m, now, &c);
-        finish(m, &c, now);
+        if (begin_save_start(m, &c)) {
+                manager_publish(m, now, &c);
+                manager_emit(m, &c);
+        } else
+                finish(m, &c, now);
         manager_stats_prepare(m);
         log_info("Ready: the schedule from %s, %zu %s, time zone %s.", m->config->path ?: "the built-in default",
                  m->config->n_entries, m->config->n_entries == 1 ? "entry" : "entries", tz_name(m->tz));

@@ -176,6 +176,7 @@ struct Manager {
         usec_t processed_mark;   /* what the state file says of it: moved when events are handled */
         char *saved;             /* the state file's text as last written, NULL before */
         unsigned saves;          /* how often it was written: one save per change, tests check */
+        struct BeginSave *begin_save; /* a start-up's save that nobody hears of, while the loop answers */
         HistoryEvent *history_pending; /* lines a failed append left, written with the next */
         size_t n_history_pending;
         bool history_failed;     /* said once until an append works again */

@@ -41,6 +41,8 @@ struct PresenceWatch {
         Manager *manager;
         char *session;           /* the session's object path */
         sd_bus_slot *props_slot, *lock_slot, *unlock_slot, *get_slot;
+        sd_bus_slot *find_slot;  /* the call to logind that looks for the session, until answered */
+        int find_step;           /* FindStep: which one it is */
         bool locked, idle;
         usec_t idle_since;       /* CLOCK_REALTIME µs, 0 unknown */
 };
@@ -52,6 +54,7 @@ PresenceWatch *presence_watch_free(PresenceWatch *w) {
         sd_bus_slot_unref(w->lock_slot);
         sd_bus_slot_unref(w->unlock_slot);
         sd_bus_slot_unref(w->get_slot);
+        sd_bus_slot_unref(w->find_slot);
         free(w->session);
         free(w);
         return NULL;
@@ -181,13 +184,29 @@ static int on_lock(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error)
         return 0;
 }
 
-static int call_path(sd_bus *bus, const char *method, sd_bus_error *error, char **ret, const char *types, ...) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-        const char *path;
+/* Finding the session takes up to four calls to logind (GetSession, GetSessionByPID, GetUser,
+ * the user's Display). They are asynchronous, one after the other: the daemon answers its own
+ * callers meanwhile, and logind's answers (or its absence) are told to the manager when they come.
+ * Until then the presence is what the last run left, as it was while the calls were synchronous
+ * and before the session's hints (always asynchronous) came. */
+typedef enum FindStep {
+        FIND_BY_ID,              /* GetSession(XDG_SESSION_ID) */
+        FIND_BY_PID,             /* GetSessionByPID(our pid) */
+        FIND_USER,               /* GetUser(our uid) */
+        FIND_DISPLAY,            /* the user's Display property */
+} FindStep;
+
+static int find_next(PresenceWatch *w, FindStep step, const char *user_path);
+static int on_find_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused);
+
+static int call_async(PresenceWatch *w, const char *path, const char *iface, const char *method, const char *types,
+                      ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        sd_bus *bus = w->manager->system_bus;
         va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &call, LOGIND_SERVICE, LOGIND_PATH, LOGIND_MANAGER, method);
+        r = sd_bus_message_new_method_call(bus, &call, LOGIND_SERVICE, path, iface, method);
         if (r < 0)
                 return r;
         va_start(ap, types);
@@ -195,61 +214,115 @@ static int call_path(sd_bus *bus, const char *method, sd_bus_error *error, char 
         va_end(ap);
         if (r < 0)
                 return r;
-        r = sd_bus_call(bus, call, 5 * USEC_PER_SEC, error, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        *ret = strdup(path);
-        return *ret ? 0 : -ENOMEM;
+        w->find_slot = sd_bus_slot_unref(w->find_slot);
+        return sd_bus_call_async(bus, &w->find_slot, call, on_find_reply, w, 5 * USEC_PER_SEC);
 }
 
-/* XDG_SESSION_ID, else the session this process is in, else the user's display session. */
-static int find_session(sd_bus *bus, char **ret) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_free_ char *user = NULL;
-        const char *id = getenv("XDG_SESSION_ID");
-        const char *path;
+/* No session to follow: said once at debug level; the manager hears "unknown", which releases
+ * what a previous run held for an absent person. */
+static void give_up(PresenceWatch *w) {
+        w->find_slot = sd_bus_slot_unref(w->find_slot);
+        manager_set_presence(w->manager, PRESENCE_UNKNOWN, 0, manager_clock());
+}
+
+static void follow(PresenceWatch *w, const char *path) {
+        sd_bus *bus = w->manager->system_bus;
         int r;
 
-        if (id && *id) {
-                r = call_path(bus, "GetSession", &error, ret, "s", id);
-                if (r >= 0)
-                        return 0;
-                log_debug("logind knows no session '%s' (XDG_SESSION_ID): %s", id, error.message ?: strerror(-r));
-                sd_bus_error_free(&error);
+        w->find_slot = sd_bus_slot_unref(w->find_slot);
+        w->session = strdup(path);
+        if (!w->session) {
+                log_oom();
+                return give_up(w);
         }
-        r = call_path(bus, "GetSessionByPID", &error, ret, "u", (uint32_t) getpid());
+        r = sd_bus_match_signal_async(bus, &w->props_slot, LOGIND_SERVICE, w->session, "org.freedesktop.DBus.Properties",
+                                      "PropertiesChanged", on_properties_changed, NULL, w);
         if (r >= 0)
-                return 0;
-        if (sd_bus_error_has_name(&error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-            sd_bus_error_has_name(&error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                return -EHOSTUNREACH; /* no logind at all */
-        sd_bus_error_free(&error);
-
-        r = call_path(bus, "GetUser", &error, &user, "u", (uint32_t) getuid());
-        if (r < 0)
-                return r;
-        sd_bus_error_free(&error);
-        {
-                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-                r = sd_bus_get_property(bus, LOGIND_SERVICE, user, LOGIND_USER, "Display", &error, &reply, "(so)");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_read(reply, "(so)", &id, &path);
-                if (r < 0)
-                        return r;
-                if (!path || streq(path, "/"))
-                        return -ENXIO; /* no graphical session */
-                *ret = strdup(path);
-                return *ret ? 0 : -ENOMEM;
+                r = sd_bus_match_signal_async(bus, &w->lock_slot, LOGIND_SERVICE, w->session, LOGIND_SESSION, "Lock",
+                                              on_lock, NULL, w);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(bus, &w->unlock_slot, LOGIND_SERVICE, w->session, LOGIND_SESSION, "Unlock",
+                                              on_lock, NULL, w);
+        if (r >= 0)
+                r = refresh(w);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot follow session %s in logind, ignoring: %m", w->session);
+                w->props_slot = sd_bus_slot_unref(w->props_slot);
+                w->lock_slot = sd_bus_slot_unref(w->lock_slot);
+                w->unlock_slot = sd_bus_slot_unref(w->unlock_slot);
+                return give_up(w);
         }
+        log_debug("Following the idle and lock hints of session %s.", w->session);
+}
+
+static int on_find_reply(sd_bus_message *reply, void *userdata, sd_bus_error *unused) {
+        PresenceWatch *w = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        FindStep step = w->find_step;
+        const char *path = NULL, *id = NULL;
+        int r;
+
+        if (e) {
+                switch (step) {
+                case FIND_BY_ID:
+                        log_debug("logind knows no session '%s' (XDG_SESSION_ID): %s", getenv("XDG_SESSION_ID") ?: "",
+                                  e->message ?: e->name);
+                        r = find_next(w, FIND_BY_PID, NULL);
+                        break;
+                case FIND_BY_PID:
+                        if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+                            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                                log_debug("No logind on the system bus: whether the person is at the screen is unknown.");
+                                give_up(w);
+                                return 0;
+                        }
+                        r = find_next(w, FIND_USER, NULL);
+                        break;
+                default:
+                        r = -sd_bus_error_get_errno(e);
+                        break;
+                }
+        } else if (step == FIND_DISPLAY) {
+                r = sd_bus_message_enter_container(reply, 'v', "(so)");
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "(so)", &id, &path);
+                if (r >= 0 && (!path || streq(path, "/")))
+                        r = -ENXIO; /* no graphical session */
+                if (r >= 0)
+                        follow(w, path);
+        } else {
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r >= 0 && step == FIND_USER)
+                        r = find_next(w, FIND_DISPLAY, path);
+                else if (r >= 0)
+                        follow(w, path);
+        }
+        if (r < 0) {
+                log_debug_errno(r, "No session of ours found in logind, whether the person is at the screen is "
+                                   "unknown: %m");
+                give_up(w);
+        }
+        return 0;
+}
+
+static int find_next(PresenceWatch *w, FindStep step, const char *user_path) {
+        w->find_step = step;
+        switch (step) {
+        case FIND_BY_ID:
+                return call_async(w, LOGIND_PATH, LOGIND_MANAGER, "GetSession", "s", getenv("XDG_SESSION_ID"));
+        case FIND_BY_PID:
+                return call_async(w, LOGIND_PATH, LOGIND_MANAGER, "GetSessionByPID", "u", (uint32_t) getpid());
+        case FIND_USER:
+                return call_async(w, LOGIND_PATH, LOGIND_MANAGER, "GetUser", "u", (uint32_t) getuid());
+        case FIND_DISPLAY:
+                return call_async(w, user_path, "org.freedesktop.DBus.Properties", "Get", "ss", LOGIND_USER, "Display");
+        }
+        return -EINVAL;
 }
 
 int presence_watch_start(Manager *m, PresenceWatch **ret) {
-        PresenceWatch *w = NULL;
-        _cleanup_free_ char *session = NULL;
+        const char *id = getenv("XDG_SESSION_ID");
+        PresenceWatch *w;
         int r;
 
         *ret = NULL;
@@ -258,40 +331,18 @@ int presence_watch_start(Manager *m, PresenceWatch **ret) {
                 manager_set_presence(m, PRESENCE_UNKNOWN, 0, manager_clock());
                 return 0;
         }
-        r = find_session(m->system_bus, &session);
-        if (r < 0) {
-                if (r == -EHOSTUNREACH)
-                        log_debug("No logind on the system bus: whether the person is at the screen is unknown.");
-                else
-                        log_debug_errno(r, "No session of ours found in logind, whether the person is at the screen "
-                                           "is unknown: %m");
-                manager_set_presence(m, PRESENCE_UNKNOWN, 0, manager_clock());
-                return 0;
-        }
 
         w = calloc(1, sizeof(PresenceWatch));
         if (!w)
                 return log_oom();
         w->manager = m;
-        w->session = TAKE_PTR(session);
-        r = sd_bus_match_signal_async(m->system_bus, &w->props_slot, LOGIND_SERVICE, w->session,
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged", on_properties_changed,
-                                      NULL, w);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(m->system_bus, &w->lock_slot, LOGIND_SERVICE, w->session, LOGIND_SESSION,
-                                              "Lock", on_lock, NULL, w);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(m->system_bus, &w->unlock_slot, LOGIND_SERVICE, w->session,
-                                              LOGIND_SESSION, "Unlock", on_lock, NULL, w);
-        if (r >= 0)
-                r = refresh(w);
+        r = find_next(w, id && *id ? FIND_BY_ID : FIND_BY_PID, NULL);
         if (r < 0) {
-                log_debug_errno(r, "Cannot follow session %s in logind, ignoring: %m", w->session);
+                log_debug_errno(r, "Cannot ask logind for our session, whether the person is at the screen is unknown: %m");
                 presence_watch_free(w);
                 manager_set_presence(m, PRESENCE_UNKNOWN, 0, manager_clock());
                 return 0;
         }
-        log_debug("Following the idle and lock hints of session %s.", w->session);
         *ret = w;
         return 0;
 }

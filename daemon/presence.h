@@ -23,8 +23,9 @@ static inline int presence_is_away(Presence p) {
 typedef struct Manager Manager;
 typedef struct PresenceWatch PresenceWatch;
 
-/* Finds the session on m->system_bus and follows it, telling manager_set_presence(). Without a
- * system bus, logind or a session: one debug line, and the manager is told "unknown" (which
- * releases what a previous run held for an absent person). */
+/* Finds the session on m->system_bus and follows it, telling manager_set_presence(). The calls
+ * to logind are asynchronous: this returns at once, and the loop answers callers meanwhile.
+ * Without a system bus (at once), logind or a session (when logind says so): one debug line, and
+ * the manager is told "unknown" (which releases what a previous run held for an absent person). */
 int presence_watch_start(Manager *m, PresenceWatch **ret);
 PresenceWatch *presence_watch_free(PresenceWatch *w);

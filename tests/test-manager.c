@@ -2,6 +2,7 @@
 /* test-manager.c: the daemon's state machine in-process, with the clock passed in: sequences of
  * (instant, action) → the events listeners hear, the status, the state file and the history,
  * in milliseconds and without a bus. */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,7 +79,8 @@ static char *heard(void) {
         return s;
 }
 
-static Manager *start(const char *conf, usec_t now) {
+/* manager_begin() alone: what is done before the loop first runs (and answers). */
+static Manager *begin_only(const char *conf, usec_t now) {
         _cleanup_free_ char *path = path_join(tmp, "recharged.conf");
         Manager *m = NULL;
         FILE *f = fopen(path, "we");
@@ -93,6 +95,27 @@ static Manager *start(const char *conf, usec_t now) {
                 abort();
         if (manager_begin(m, now) < 0)
                 abort();
+        return m;
+}
+
+/* The loop's idle turns: what start-up left for them (the save of a start that announced
+ * nothing, the history's read for stats) is done; the number of sources dispatched. */
+static unsigned run_idle(Manager *m) {
+        unsigned n = 0;
+
+        /* The start-up's save runs on a thread: its end wakes the loop. */
+        while (m->begin_save && sd_event_run(m->event, 10 * USEC_PER_SEC) > 0)
+                n++;
+        while (sd_event_run(m->event, 0) > 0)
+                n++;
+        return n;
+}
+
+/* A start as the daemon makes it: begin, then the loop until it would wait. */
+static Manager *start(const char *conf, usec_t now) {
+        Manager *m = begin_only(conf, now);
+
+        run_idle(m);
         return m;
 }
 
@@ -264,6 +287,70 @@ static void test_one_save_per_change(void) {
         m = start(block_conf, at("08:05"));
         is_int(m->saves, 0, "a restart that changes nothing writes no state");
         manager_free(m);
+}
+
+/* Issue 17: the first answer does not wait for a save that nobody hears of; it does for one they do. */
+static void test_begin_save(void) {
+        _cleanup_free_ char *path = path_join(tmp, "state/recharged/state");
+        _cleanup_free_ char *text = NULL;
+        char want[64];
+        struct stat st;
+        Manager *m;
+
+        /* A first start: the state only gets its mark, nothing is announced. */
+        reset_files();
+        m = begin_only(block_conf, at("08:00"));
+        ok(m->begin_save != NULL, "a first start: its save runs while the loop answers (the first answer does not wait)");
+        is_int(m->saves, 0, "…and is not counted until it is done");
+        ok(run_idle(m) >= 1, "the loop hears that it is done");
+        is_int(m->saves, 1, "…one save");
+        text = read_all(path);
+        snprintf(want, sizeof want, "processed %" PRIu64 "\n", (uint64_t) at("08:00"));
+        ok(text && strstr(text, want), "…with the first start's mark (processed %" PRIu64 ")", (uint64_t) at("08:00"));
+        ok(m->begin_save == NULL, "…and nothing is left running");
+        ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "…the state file as any save writes it");
+        manager_free(m);
+
+        /* A restart that changes nothing starts no save at all. */
+        m = begin_only(block_conf, at("08:30"));
+        ok(m->begin_save == NULL && m->saves == 0, "a restart that changes nothing: no save, not even on the side");
+        manager_free(m);
+
+        /* What passed while not running is announced: saved before anyone hears, as always. */
+        reset_files();
+        m = start(block_conf, at("09:59"));
+        manager_free(m);
+        m = begin_only(block_conf, at("10:00:40"));
+        is_int(m->saves, 1, "a start that announces a reminder saves before the loop runs");
+        ok(m->begin_save == NULL, "…and leaves nothing for later");
+        CHECK_HEARD("10:00:40 reminder stretch", "…and the reminder was heard");
+        run_idle(m);
+        is_int(m->saves, 1, "…no second save at the idle turn");
+        manager_free(m);
+
+        /* A call before the idle turn saves everything with its own change; the idle save has
+         * nothing left to write. */
+        reset_files();
+        m = begin_only(block_conf, at("08:00"));
+        is_int(act(m, at("08:00"), ACTION_RECHARGE, NULL, 20 * USEC_PER_MINUTE, "Tea", NULL), 0,
+               "a Recharge before the loop's first idle turn");
+        is_int(m->saves, 2, "…waits for the start's save, then saves its own (in that order)");
+        ok(m->begin_save == NULL, "…and nothing is left running");
+        run_idle(m);
+        is_int(m->saves, 2, "…and nothing more is written");
+        manager_free(m);
+        free(text);
+        text = read_all(path);
+        ok(text && strstr(text, want) && strstr(text, "Tea"), "the state file has the start's mark and the Recharge");
+
+        /* Freed before the loop heard of the end (an exit right after start): it is waited for. */
+        reset_files();
+        m = begin_only(block_conf, at("08:00"));
+        manager_free(m);
+        free(text);
+        text = read_all(path);
+        ok(text && strstr(text, want), "an exit before the loop ran: the first start's mark is on disk");
+        reset_files();
 }
 
 static void test_reset(void) {
@@ -1110,6 +1197,7 @@ int main(void) {
         test_done();
         test_start_now();
         test_one_save_per_change();
+        test_begin_save();
         test_stats();
         test_reset();
         test_restart();

@@ -18,7 +18,7 @@ is "$(prop Presence)" "unknown" "…and Presence is unknown"
 daemon_stop
 
 if ! /usr/bin/python3 -c 'import dbusmock' 2>/dev/null || ! bus_start system; then
-        for i in $(seq 16); do skip "python3-dbusmock or a private system bus is not available" "presence"; done
+        for i in $(seq 25); do skip "python3-dbusmock or a private system bus is not available" "presence"; done
         tap_done
         exit 0
 fi
@@ -130,6 +130,64 @@ is "$(echo "$OUT" | jq '[.away_usec, .away_of_usec, ([.days[].away_usec] | add)]
 ctl stats
 echo "$OUT" | grep -q "^  Away           away from the screen 0 of 0 min$"
 ok $? "rechargectl stats: 'away from the screen N of M min'"
+daemon_stop
+
+# ---- no XDG_SESSION_ID: the session is found through logind's other calls (GetSessionByPID,
+# which the mock lacks, then GetUser and the user's Display), one asynchronous call after another ----
+unset XDG_SESSION_ID
+# This dbusmock's GetUser fails on its own uint32 and its UpdateProperties on a struct: a
+# GetUser that works, and the property set with Set.
+gdbus call --system -d org.freedesktop.login1 -o /org/freedesktop/login1 -m org.freedesktop.DBus.Mock.AddMethod \
+        org.freedesktop.login1.Manager GetUser u o "ret = '/org/freedesktop/login1/user/%d' % args[0]" >/dev/null
+user_display() {
+        gdbus call --system -d org.freedesktop.login1 -o "/org/freedesktop/login1/user/$(id -u)" \
+                -m org.freedesktop.DBus.Properties.Set org.freedesktop.login1.User Display "<$1>" >/dev/null
+}
+user_display "('c1', objectpath '$SESSION')"
+: >"$LOG"; log_mark
+daemon_start || { tap_done; exit 1; }
+wait_log "Following the idle and lock hints of session $SESSION" 10
+ok $? "without XDG_SESSION_ID: the session is found through the user's Display"
+wait_log "The session is active" 10
+is "$(prop Presence)" "active" "…and followed: Presence is active"
+daemon_stop
+user_display "('', objectpath '/')"
+: >"$LOG"; log_mark
+daemon_start || { tap_done; exit 1; }
+wait_log "^<7>No session of ours found in logind" 10 && ! grep -q "^<[0-4]>" "$LOG"
+ok $? "a user without a graphical session: said at debug level, nothing louder"
+is "$(prop Presence)" "unknown" "…and Presence is unknown"
+daemon_stop
+
+# ---- a logind that takes its time: the daemon answers meanwhile (issue 17, start-up) ----
+# GetSession blocks the mock until $T/go exists. Synchronous look-ups held every call until
+# logind answered or their 5 s timeout passed (and logged it); now GetStatus is answered while
+# the look-up is still waiting, and the session is followed once logind answers.
+bus_start system || { echo "Bail out! cannot start a second system bus"; exit 99; }
+export DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDRESS"
+/usr/bin/python3 -m dbusmock --system --template logind >"$T/logind2.log" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+gdbus wait --system org.freedesktop.login1 --timeout 10 || { echo "Bail out! the second logind mock did not start"; exit 99; }
+SESSION=$(gdbus call --system -d org.freedesktop.login1 -o /org/freedesktop/login1 \
+        -m org.freedesktop.DBus.Mock.AddSession c2 seat0 "$(id -u)" tester true | sed "s/^('\(.*\)',)$/\1/")
+gdbus call --system -d org.freedesktop.login1 -o /org/freedesktop/login1 -m org.freedesktop.DBus.Mock.AddMethod \
+        org.freedesktop.login1.Manager GetSession s o \
+        "import os, time
+while not os.path.exists('$T/go'): time.sleep(0.05)
+ret = '$SESSION'" >/dev/null
+export XDG_SESSION_ID=c2
+: >"$LOG"; log_mark
+daemon_start || { tap_done; exit 1; }
+status=$(status_json)
+ok $? "logind has not answered yet: GetStatus is answered all the same"
+is "$(echo "$status" | jq -r .Presence)" "unknown" "…with Presence unknown until logind says"
+! grep -q "logind knows no session\|No session of ours\|Following the idle" "$LOG"
+ok $? "…and the look-up is still waiting (nothing said of it yet)"
+touch "$T/go"
+wait_log "Following the idle and lock hints of session $SESSION" 10
+ok $? "once logind answers, the session is followed"
+wait_log "The session is active" 10
+is "$(prop Presence)" "active" "…and Presence is active"
 daemon_stop
 
 tap_done
