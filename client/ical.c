@@ -741,6 +741,28 @@ static bool span_ends_at(const Span *v, size_t n, int64_t t) {
         return false;
 }
 
+/* Whether the daemon releases the entry's reminders held by a recharge that ends at t: its plan
+ * has the entry's reminder at t, or t is open-ended or past the plan (then the rules tell). A
+ * pause over t releases nothing: a person who paused during a dnd block gets none of what it
+ * held, and the calendar must not keep them. */
+static bool plan_releases_at(const IcalOptions *o, int entry, int64_t t) {
+        size_t lo = 0, hi = o->n_plan;
+
+        if (t == 0 || t >= (int64_t) (o->plan_to / USEC_PER_SEC) - 2 * 86400)
+                return true;
+        while (lo < hi) { /* the plan is in time order: its first event at t or later */
+                size_t mid = (lo + hi) / 2;
+                if ((int64_t) (o->plan[mid].time / USEC_PER_SEC) < t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (; lo < o->n_plan && (int64_t) (o->plan[lo].time / USEC_PER_SEC) == t; lo++)
+                if (o->plan[lo].entry == entry && o->plan[lo].kind == ICAL_REMINDER)
+                        return true;
+        return false;
+}
+
 /* Which planned occurrences the daemon kept as they are, which it moved (snoozed, started early,
  * extended) and which it left out (skipped, paused): the same start is the same occurrence; a
  * remaining one of the daemon's takes the nearest remaining planned one; planned ones left over
@@ -751,11 +773,14 @@ static bool span_ends_at(const Span *v, size_t n, int64_t t) {
  * out it was 24000 EXDATEs a year for `every = 5min` beside a 5-hour block. The calendar keeps
  * such a reminder at its planned time, and the release at the recharge's end is not an event
  * of its own. */
-static void plan_diff(Occ *occ, size_t n_occ, Span *sp, size_t n_sp, const Span *holds, size_t n_holds) {
+static void plan_diff(const IcalOptions *o, int entry, Occ *occ, size_t n_occ, Span *sp, size_t n_sp, const Span *holds,
+                      size_t n_holds) {
         size_t i = 0, j = 0;
 
-        for (size_t k = 0; k < n_occ; k++)
-                occ[k].fate = !occ[k].end && span_holding(holds, n_holds, occ[k].start) ? OCC_KEPT : OCC_SKIPPED;
+        for (size_t k = 0; k < n_occ; k++) {
+                const Span *h = occ[k].end ? NULL : span_holding(holds, n_holds, occ[k].start);
+                occ[k].fate = h && plan_releases_at(o, entry, h->end) ? OCC_KEPT : OCC_SKIPPED;
+        }
         while (i < n_occ && j < n_sp) {
                 if (occ[i].fate == OCC_KEPT)
                         i++;
@@ -816,7 +841,7 @@ static int entry_events(FILE *f, const Entry *e, int entry, const IcalOptions *o
                         rules_free(rules, n_rules);
                         return r;
                 }
-                plan_diff(occ, n_occ, sp, n_sp, holds, n_holds);
+                plan_diff(o, entry, occ, n_occ, sp, n_sp, holds, n_holds);
         }
         for (size_t i = 0; i < n_rules; i++) {
                 vevent_master(f, e, o, tzid, &rules[i], today, until, occ, n_occ, i);

@@ -298,8 +298,15 @@ is "$(grep -c '^BEGIN:VEVENT' "$T/ny.ics")" \
 # gap, whose start the pause covers at some hours), and on the day of the spring gap the ticks of
 # 02:00-02:55, which fall on 03:00-03:55 (the same ticks). A pause can cover 02:00-02:55 on any
 # other night (the test runs at 06:30-07:00 UTC in winter): those count as the pause's.
+# A dnd block on when the pause began (fold 01:30-01:50, gap 02:30-03:00, when the test runs then)
+# held the ticks since its start, and the pause takes their release: they are EXDATEs too.
+held_from=$((p0 - 60))
+for b in 01:30/1200 02:30/1800; do
+        bs=$(date -d "$(date -d "@$p0" +%F) ${b%/*}" +%s 2>/dev/null) || continue # not on the gap's day
+        [ "$p0" -ge "$bs" ] && [ "$p0" -lt $((bs + ${b#*/})) ] && held_from=$bs
+done
 exdates=$(grep '^EXDATE;TZID=America/New_York:' "$T/ny.ics" | sed 's/^[^:]*://; s/\r$//')
-pa=$(local_stamp $((p0 - 60))) pb=$(local_stamp $((p0 + 31 * 60)))
+pa=$(local_stamp "$held_from") pb=$(local_stamp $((p0 + 31 * 60)))
 in_pause=$(awk -v a="$pa" -v b="$pb" '$0 >= a && $0 <= b' <<<"$exdates" | wc -l)
 gap_ticks=$(awk -v a="$pa" -v b="$pb" '/T02[0-5][05]00$/ && !($0 >= a && $0 <= b)' <<<"$exdates" | wc -l)
 is "$(($(grep -c '^EXDATE' "$T/ny.ics") - gap_ticks))" "$(($(vevent_of soon@recharged | grep -o '|EXDATE' | wc -l) + in_pause))" \

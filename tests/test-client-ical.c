@@ -418,6 +418,49 @@ static void test_plan(void) {
         }
 }
 
+/* A reminder held by a dnd block is kept at its planned time when the daemon releases it at the
+ * block's end; when a pause takes that release (the person paused during the block), the daemon
+ * never shows it and the calendar says so with an EXDATE. Tue 24 Nov 2026 12:00 in Berlin. */
+static void test_plan_held(void) {
+        _cleanup_(tz_freep) Tz *tz = NULL;
+        static const char conf[] =
+                "[quiet]\ntype = recharge\nstart = 14:00\nend = 15:00\nmessage = Q\n"
+                "[tea]\ntype = selfcare\nat = 14:30\nmessage = T\n";
+        static const struct {
+                const char *what;
+                bool released[3]; /* on the 24th, 25th, 26th (the 23rd is before the plan: an EXDATE) */
+        } cases[] = {
+                { "released at each block's end", { true, true, true } },
+                { "a pause over the 24th's end", { false, true, true } },
+                { "a pause over the 25th's end", { true, false, true } },
+        };
+
+        tz_load("Europe/Berlin", &tz);
+        usec_t now = (usec_t) tz_from_local(tz, days_from_civil(2026, 11, 24) * 86400 + 12 * 3600) * USEC_PER_SEC;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                IcalEvent plan[16];
+                size_t n = 0;
+
+                for (int d = 0; d < 3; d++) {
+                        int64_t day = (days_from_civil(2026, 11, 24) + d) * 86400;
+                        plan[n++] = (IcalEvent) { 0, ICAL_START, (usec_t) tz_from_local(tz, day + 14 * 3600) * USEC_PER_SEC };
+                        plan[n++] = (IcalEvent) { 0, ICAL_END, (usec_t) tz_from_local(tz, day + 15 * 3600) * USEC_PER_SEC };
+                        if (cases[i].released[d])
+                                plan[n++] = (IcalEvent) { 1, ICAL_REMINDER, (usec_t) tz_from_local(tz, day + 15 * 3600) * USEC_PER_SEC };
+                }
+                _cleanup_free_ char *got = write_one(conf, tz, now, 3, plan, n, NULL);
+                if (!ok(got, "%s: writes", cases[i].what))
+                        continue;
+                for (int d = 0; d < 3; d++) {
+                        char exdate[64];
+                        snprintf(exdate, sizeof exdate, "EXDATE;TZID=Europe/Berlin:202611%02dT143000\r\n", 24 + d);
+                        if (!ok(!strstr(got, exdate) == cases[i].released[d], "%s: the %dth's tea is %s", cases[i].what, 24 + d,
+                                cases[i].released[d] ? "kept where planned" : "an EXDATE (never shown)"))
+                                diag("%s", got);
+                }
+        }
+}
+
 int main(void) {
         test_folding();
         test_escape();
@@ -425,5 +468,6 @@ int main(void) {
         test_write();
         test_grouping();
         test_plan();
+        test_plan_held();
         return tap_done();
 }
