@@ -65,7 +65,7 @@ message = New words
 [added]
 type = selfcare
 every = 2h
-between = 08:00-20:00
+between = $(rel 7)-$(rel 19)
 message = Move
 
 [tea]
@@ -150,13 +150,14 @@ daemon_stop
 
 # ---- the config file gone at reload (a daemon started without --config, as the unit does) ----
 # It was found in $XDG_CONFIG_HOME; a reload without it must not switch to the built-in
-# schedule and drop the answered skips.
-printf '[walk]\ntype = recharge\nstart = 23:00\nduration = 1h\n' >"$CONF"
+# schedule and drop the answered skips. (Hours ahead: a block on now is not what Skip skips.)
+printf '[walk]\ntype = recharge\nstart = %s\nduration = 1h\n' "$(rel 6)" >"$CONF"
 "$RECHARGED" --verbose 2>>"$LOG" &
 DAEMON_PID=$!
 gdbus wait --session "$BUS" --timeout 10 >/dev/null 2>&1
 call Skip s walk >/dev/null
 skipped=$(eprop walk NextStart)
+is "$skipped" "$(( (hour0 + 6 * 3600 + 86400) * S ))" "the skip took: walk's next start is a day later"
 mv "$CONF" "$CONF.away"
 is "$(call_error Reload)" org.recharged.Recharged1.Error.InvalidConfig "a reload with the file gone is refused"
 grep -q "the file is gone" "$T/error"

@@ -66,7 +66,10 @@ mkcalendar
 ok $? "MKCALENDAR made the calendar"
 
 # a: a block on now (started a minute ago, 20 minutes long); b: one in two hours; r: reminders.
-A_START=$(clock_in -60)
+# Their UIDs carry the UTC date of the occurrence: taken from the same instant as the clock time
+# (a minute ago is yesterday just after midnight).
+A_AT=$(($(date +%s) - 60))
+A_START=$(date -d "@$A_AT" +%H:%M:%S)
 write_conf() {
         local show=$1 extra=$2 bstart=${3:-$(clock_in 7200)}
         {
@@ -91,7 +94,8 @@ EOC
         chmod 600 "$CONF.tmp"
         mv "$CONF.tmp" "$CONF"
 }
-B_START=$(clock_in 7200)
+B_AT=$(($(date +%s) + 7200))
+B_START=$(date -d "@$B_AT" +%H:%M:%S)
 write_conf title "" "$B_START"
 daemon_start || { echo "Bail out! recharged did not start"; exit 99; }
 
@@ -139,11 +143,15 @@ ok $? "reminders stay private unless reminders = yes"
 [ -z "$(sprop LastError)" ]
 ok $? "LastError is empty"
 
+B_UID="recharged-block-b-$(date -u -d "@$B_AT" +%Y%m%d)T${B_START//:/}Z"
+calendar_read | grep -q "^$B_UID "
+ok $? "b's next occurrence is on the calendar as $B_UID"
+
 # ---- the schedule changes ----
 sync_after call Skip s b
 ok $? "after Skip: synced"
 same "after Skip"
-! calendar_read | grep -q "recharged-block-b-$(date -u -d "@$(($(date +%s) + 7200))" +%Y%m%d)T${B_START//:/}Z"
+! calendar_read | grep -q "^$B_UID "
 ok $? "the skipped occurrence is gone"
 
 sync_after call Snooze st b 600000000
@@ -158,7 +166,7 @@ t_stop=$(date +%s)
 sync_after call Stop
 ok $? "after Stop: synced"
 same "after Stop"
-line=$(calendar_read | grep "^recharged-block-a-$(date -u +%Y%m%d)T${A_START//:/}Z ")
+line=$(calendar_read | grep "^recharged-block-a-$(date -u -d "@$A_AT" +%Y%m%d)T${A_START//:/}Z ")
 end=$(echo "$line" | awk '{ print $3 }')
 [ -n "$end" ] && [ "$end" -ge $((t_stop - 1)) ] && [ "$end" -le $((t_stop + 5)) ]
 ok $? "the stopped block stays on the calendar, ending when it was stopped ($line, stopped at $t_stop)"
