@@ -868,7 +868,9 @@ static int plan_holds(const Entry *entries, size_t n_entries, const IcalOptions 
 
                 if (i >= 0 && (entries[i].type != ENTRY_RECHARGE || !entries[i].dnd))
                         continue;
-                r = plan_by_daemon(o, i, INT64_MIN, INT64_MAX, i < 0 ? (int64_t) (o->manual_since / USEC_PER_SEC) : 0, &sp, &k);
+                /* A block already on when the plan begins shows only its end: it held what came
+                 * before that too (since 1: any instant before the plan will do). */
+                r = plan_by_daemon(o, i, INT64_MIN, INT64_MAX, i < 0 ? (int64_t) (o->manual_since / USEC_PER_SEC) : 1, &sp, &k);
                 if (r < 0) {
                         free(v);
                         return r;
