@@ -53,6 +53,20 @@ static int64_t clock_instant(const Clock *c, struct icaltimetype t) {
         return tz_from_local(c->own ?: c->local, local);
 }
 
+/* The last second of 9999-12-31: no instant is read past it, so that µs never overflow. */
+#define INSTANT_MAX INT64_C(253402300799)
+
+/* Whether t is a date-time we can read. libical keeps what it parsed as it is ("DTEND:07654502T…"
+ * is month 45) and its conversions index their tables by month: every field must be in range
+ * before one reaches them (found by fuzz-partner). */
+static bool time_ok(struct icaltimetype t) {
+        if (icaltime_is_null_time(t) || icaltime_is_date(t) || !icaltime_is_valid_time(t))
+                return false;
+        return t.year >= 1 && t.year <= 9999 && t.month >= 1 && t.month <= 12 && t.day >= 1 &&
+               t.day <= icaltime_days_in_month(t.month, t.year) && t.hour >= 0 && t.hour <= 23 &&
+               t.minute >= 0 && t.minute <= 59 && t.second >= 0 && t.second <= 60;
+}
+
 /* A date-time property (DTSTART, RECURRENCE-ID, EXDATE…) of comp as an instant; false for a
  * DATE (all-day) or a missing or broken value. */
 static bool prop_instant(icalcomponent *comp, icalproperty *p, const Tz *local, int64_t *ret) {
@@ -62,7 +76,7 @@ static bool prop_instant(icalcomponent *comp, icalproperty *p, const Tz *local, 
         if (!p)
                 return false;
         t = icalproperty_get_datetime_with_component(p, comp);
-        if (icaltime_is_null_time(t) || icaltime_is_date(t) || !icaltime_is_valid_time(t))
+        if (!time_ok(t))
                 return false;
         clock_for(p, t, local, &c);
         *ret = clock_instant(&c, t);
@@ -89,7 +103,7 @@ typedef struct Parse {
 static void add_block(Parse *ps, int64_t start, int64_t end) {
         PartnerBlock *v;
 
-        if (ps->error || end <= start || end <= ps->from || start >= ps->to || start < 0)
+        if (ps->error || end <= start || end <= ps->from || start >= ps->to || start < 0 || end > INSTANT_MAX)
                 return;
         if (ps->n_blocks >= PARTNER_BLOCKS_MAX) {
                 ps->error = -E2BIG;
@@ -157,7 +171,7 @@ static void add_event(Parse *ps, icalcomponent *ev) {
                 return;
         start = icalproperty_get_datetime_with_component(dtstart, ev);
         /* All-day (a DATE) blocks nothing: a holiday is not alone time. */
-        if (icaltime_is_null_time(start) || icaltime_is_date(start) || !icaltime_is_valid_time(start))
+        if (!time_ok(start))
                 return;
         if (!counts(ps, ev))
                 return;
@@ -166,9 +180,13 @@ static void add_event(Parse *ps, icalcomponent *ev) {
         if (icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY)) {
                 if (!prop_instant(ev, icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY), ps->local, &e))
                         goto finish;
-        } else if (icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY))
-                e = s + icaldurationtype_as_int(icalcomponent_get_duration(ev));
-        else
+        } else if (icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY)) {
+                /* In 64 bits: icaldurationtype_as_int() sums weeks of seconds in an int. */
+                struct icaldurationtype d = icalcomponent_get_duration(ev);
+                int64_t l = (((int64_t) d.weeks * 7 + d.days) * 24 + d.hours) * 3600 + (int64_t) d.minutes * 60 + d.seconds;
+
+                e = d.is_neg ? s - l : s + l;
+        } else
                 goto finish; /* a moment blocks nothing */
         /* Every instance lasts as long as the first, in real time (RFC 5545 3.8.5.3). */
         length = e - s;
@@ -195,6 +213,8 @@ static void add_event(Parse *ps, icalcomponent *ev) {
 
                         if (++n > PARTNER_ITERATIONS_MAX || ps->error)
                                 break;
+                        if (!time_ok(t))
+                                break; /* past year 9999 */
                         ts = clock_instant(&c, t);
                         if (ts >= ps->to)
                                 break;
@@ -211,7 +231,7 @@ static void add_event(Parse *ps, icalcomponent *ev) {
                 struct icaldatetimeperiodtype d = icalproperty_get_rdate(p);
                 int64_t ts;
 
-                if (icaltime_is_null_time(d.time) || icaltime_is_date(d.time))
+                if (!time_ok(d.time))
                         continue; /* a PERIOD or a DATE: not a time this event starts */
                 ts = clock_instant(&c, d.time);
                 if (ts != s && !(uid && overridden(ps, uid, ts)) && !excluded(ev, ps->local, d.time, ts))

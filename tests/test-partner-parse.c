@@ -125,6 +125,23 @@ static const struct {
           CAL(EV("UID:r\r\nDTSTART:20260701T100000Z\r\nDTEND:20260701T110000Z\r\nRDATE:20260710T120000Z\r\n")),
           NULL, "20260601T000000Z", "20260801T000000Z", "20260701T100000Z/20260701T110000Z 20260710T120000Z/20260710T130000Z" },
         { "an empty calendar", CAL(""), NULL, "20260601T000000Z", "20260801T000000Z", "" },
+        /* Found by fuzz-partner: libical keeps a month 45 as it is, and its conversion made of it
+         * an end some 500 000 years on, whose microseconds overflowed. */
+        { "a DTEND with month 45 is not a time",
+          CAL(EV("UID:1\r\nDTSTART:20260701T100000Z\r\nDTEND:20260701T110000Z\r\n")
+              EV("UID:2\r\nDTSTART:20260701T121615Z\r\nDTEND:07654502T130000Z\r\n")
+              EV("UID:3\r\nDTSTART:20260701T140000Z\r\nDTEND:20260732T150000Z\r\n")
+              EV("UID:4\r\nDTSTART:20260701T250000Z\r\nDTEND:20260701T260000Z\r\n")
+              EV("UID:5\r\nDTSTART:20260701T160000Z\r\nDURATION:PT1H\r\nRDATE:20261302T160000Z\r\n"
+                 "EXDATE:20260700T160000Z\r\n")),
+          NULL, "20260601T000000Z", "20260801T000000Z", "20260701T100000Z/20260701T110000Z 20260701T160000Z/20260701T170000Z" },
+        /* A DURATION past what an int holds in seconds (libical's icaldurationtype_as_int()
+         * overflowed into a negative length), and one that runs past the year 9999. */
+        { "long DURATIONs",
+          CAL(EV("UID:1\r\nDTSTART:20260701T100000Z\r\nDURATION:P4000W\r\n")
+              EV("UID:2\r\nDTSTART:20260702T100000Z\r\nDURATION:P99999999W\r\n")
+              EV("UID:3\r\nDTSTART:99991231T230000Z\r\nDURATION:PT2H\r\n")),
+          NULL, "20260601T000000Z", "99991231T000000Z", "20260701T100000Z/21030228T100000Z" },
         /* Refused. */
         { "cut short", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART:20260701T100000Z\r\n", NULL,
           "20260601T000000Z", "20260801T000000Z", "EBADMSG" },
