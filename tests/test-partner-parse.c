@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "macro.h"
 #include "partner-parse.h"
@@ -180,6 +181,43 @@ static void test_oversize(const Tz *local) {
         free(big);
 }
 
+/* Found by fuzz-partner: each instance of a rule read every EXDATE of its event again, each a TZID
+ * for libical to look up (a search of its zones and a file opened): a weekly rule since 1800 with
+ * a block long enough to reach the window, times 2000 EXDATEs, took minutes. Read once per event
+ * they take milliseconds; the bound is CPU time, generous enough for valgrind. */
+static void test_many_exdates(const Tz *local) {
+        const int64_t first = days_from_civil(1800, 1, 6) * 86400, week = 7 * 86400;
+        const usec_t from = stamp("20260601T000000Z"), to = stamp("20260801T000000Z");
+        size_t size = 4096 + 2000 * 64, len = 0, n = 0, want = 0;
+        char *text = malloc(size);
+        PartnerBlock *v = NULL;
+        struct timespec a, b;
+        double cpu;
+        int r;
+
+        len += snprintf(text + len, size - len, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:old\r\n"
+                        "DTSTART:18000106T000000Z\r\nDTEND:20260701T000000Z\r\nRRULE:FREQ=WEEKLY\r\n"
+                        /* one instance by its time, one by its day */
+                        "EXDATE:20000103T000000Z\r\nEXDATE;VALUE=DATE:20100104\r\n");
+        for (int i = 0; i < 2000; i++)
+                len += snprintf(text + len, size - len, "EXDATE;TZID=Nowhere/Zone%d:20000101T123456\r\n", i);
+        len += snprintf(text + len, size - len, "END:VEVENT\r\nEND:VCALENDAR\r\n");
+
+        /* The instances from 1970 on (no block starts before) and before the window's end, but the two. */
+        for (int64_t t = first; t < (int64_t) (to / USEC_PER_SEC); t += week)
+                want += t >= 0;
+        want -= 2;
+
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+        r = partner_parse(text, len, NULL, local, from, to, &v, &n);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+        cpu = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+        ok(r == 0 && n == want, "a weekly rule since 1800 with 2000 EXDATEs: %zu blocks (want %zu)", n, want);
+        ok(cpu < 20, "…read in %.2f s of CPU (each EXDATE once, not once per instance)", cpu);
+        free(v);
+        free(text);
+}
+
 static void test_now(void) {
         static const PartnerBlock v[] = {
                 { 100, 200 }, { 200, 300 }, { 250, 280 }, { 500, 600 }, { 550, 700 }, { 900, 1000 },
@@ -217,6 +255,7 @@ int main(void) {
         }
         test_cases(local);
         test_oversize(local);
+        test_many_exdates(local);
         test_now();
         return tap_done();
 }
