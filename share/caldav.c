@@ -225,6 +225,12 @@ int caldav_multistatus_parse(const char *xml, CaldavResource **ret, size_t *ret_
                         continue;
                 }
                 if (name_is(name, len, "response")) {
+                        /* A <response> inside one that was never closed: the unclosed one is
+                         * dropped, and what was read of it freed (a server's answer must not
+                         * make us leak on every poll). */
+                        free(cur.href);
+                        free(cur.etag);
+                        free(cur.data);
                         in_response = true;
                         cur = (CaldavResource) {};
                 } else if (in_response && gt[-1] != '/' &&

@@ -53,21 +53,35 @@ static int64_t clock_instant(const Clock *c, struct icaltimetype t) {
         return tz_from_local(c->own ?: c->local, local);
 }
 
+/* The last second of 9999-12-31: no instant is read past it, so that µs never overflow. */
+#define INSTANT_MAX INT64_C(253402300799)
+
+/* Whether t is a date-time we can read. libical keeps what it parsed as it is ("DTEND:07654502T…"
+ * is month 45) and its conversions index their tables by month: every field must be in range
+ * before one reaches them (found by fuzz-partner). */
+static bool time_ok(struct icaltimetype t) {
+        if (icaltime_is_null_time(t) || icaltime_is_date(t) || !icaltime_is_valid_time(t))
+                return false;
+        return t.year >= 1 && t.year <= 9999 && t.month >= 1 && t.month <= 12 && t.day >= 1 &&
+               t.day <= icaltime_days_in_month(t.month, t.year) && t.hour >= 0 && t.hour <= 23 &&
+               t.minute >= 0 && t.minute <= 59 && t.second >= 0 && t.second <= 60;
+}
+
 /* A date-time property (DTSTART, RECURRENCE-ID, EXDATE…) of comp as an instant; false for a
  * DATE (all-day) or a missing or broken value. */
-static bool prop_instant(icalcomponent *comp, icalproperty *p, const Tz *local, int64_t *ret) {
-        struct icaltimetype t;
+static bool time_instant(icalproperty *p, struct icaltimetype t, const Tz *local, int64_t *ret) {
         Clock c;
 
-        if (!p)
-                return false;
-        t = icalproperty_get_datetime_with_component(p, comp);
-        if (icaltime_is_null_time(t) || icaltime_is_date(t) || !icaltime_is_valid_time(t))
+        if (!time_ok(t))
                 return false;
         clock_for(p, t, local, &c);
         *ret = clock_instant(&c, t);
         clock_done(&c);
         return true;
+}
+
+static bool prop_instant(icalcomponent *comp, icalproperty *p, const Tz *local, int64_t *ret) {
+        return p && time_instant(p, icalproperty_get_datetime_with_component(p, comp), local, ret);
 }
 
 typedef struct Override {
@@ -89,7 +103,7 @@ typedef struct Parse {
 static void add_block(Parse *ps, int64_t start, int64_t end) {
         PartnerBlock *v;
 
-        if (ps->error || end <= start || end <= ps->from || start >= ps->to || start < 0)
+        if (ps->error || end <= start || end <= ps->from || start >= ps->to || start < 0 || end > INSTANT_MAX)
                 return;
         if (ps->n_blocks >= PARTNER_BLOCKS_MAX) {
                 ps->error = -E2BIG;
@@ -104,9 +118,30 @@ static void add_block(Parse *ps, int64_t start, int64_t end) {
         v[ps->n_blocks++] = (PartnerBlock) { (usec_t) start * USEC_PER_SEC, (usec_t) end * USEC_PER_SEC };
 }
 
+static int cmp_override(const void *a, const void *b) {
+        const Override *x = a, *y = b;
+        return x->rid < y->rid ? -1 : x->rid > y->rid ? 1 : 0;
+}
+
+static int cmp_int64(const void *a, const void *b) {
+        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+        return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* ps->overrides is sorted by rid (collect_overrides()): a lookup per instance costs a search, not
+ * a walk through every override of the feed. */
 static bool overridden(const Parse *ps, const char *uid, int64_t t) {
-        for (size_t i = 0; i < ps->n_overrides; i++)
-                if (ps->overrides[i].rid == t && streq(ps->overrides[i].uid, uid))
+        size_t a = 0, b = ps->n_overrides;
+
+        while (a < b) {
+                size_t m = a + (b - a) / 2;
+                if (ps->overrides[m].rid < t)
+                        a = m + 1;
+                else
+                        b = m;
+        }
+        for (; a < ps->n_overrides && ps->overrides[a].rid == t; a++)
+                if (streq(ps->overrides[a].uid, uid))
                         return true;
         return false;
 }
@@ -129,20 +164,57 @@ static bool counts(const Parse *ps, icalcomponent *ev) {
         return true;
 }
 
-static bool excluded(icalcomponent *ev, const Tz *local, struct icaltimetype wall, int64_t t) {
+/* An event's EXDATEs, read once: as instants, and whole days (a DATE) as yyyymmdd, both sorted.
+ * Read per instance instead, a rule's 100 000 instances times its event's EXDATEs (each a TZID
+ * for libical to look up) took seconds for a feed of 456 bytes (found by fuzz-partner). */
+typedef struct Exclusions {
+        int64_t *at, *days;
+        size_t n_at, n_days;
+} Exclusions;
+
+static void exclusions_done(Exclusions *x) {
+        free(x->at);
+        free(x->days);
+        *x = (Exclusions) {};
+}
+
+static int exclusions_read(icalcomponent *ev, const Tz *local, Exclusions *ret) {
+        size_t n = 0;
+
+        *ret = (Exclusions) {};
+        for (icalproperty *p = icalcomponent_get_first_property(ev, ICAL_EXDATE_PROPERTY); p;
+             p = icalcomponent_get_next_property(ev, ICAL_EXDATE_PROPERTY))
+                n++;
+        if (n == 0)
+                return 0;
+        ret->at = malloc(n * sizeof(int64_t));
+        ret->days = malloc(n * sizeof(int64_t));
+        if (!ret->at || !ret->days) {
+                exclusions_done(ret);
+                return -ENOMEM;
+        }
         for (icalproperty *p = icalcomponent_get_first_property(ev, ICAL_EXDATE_PROPERTY); p;
              p = icalcomponent_get_next_property(ev, ICAL_EXDATE_PROPERTY)) {
                 struct icaltimetype x = icalproperty_get_datetime_with_component(p, ev);
                 int64_t xt;
 
-                if (icaltime_is_date(x)) {
-                        /* A whole day excluded: the instances that start on it, on their clock. */
-                        if (x.year == wall.year && x.month == wall.month && x.day == wall.day)
-                                return true;
-                } else if (prop_instant(ev, p, local, &xt) && xt == t)
-                        return true;
+                if (icaltime_is_date(x))
+                        ret->days[ret->n_days++] = (int64_t) x.year * 10000 + x.month * 100 + x.day;
+                else if (time_instant(p, x, local, &xt))
+                        ret->at[ret->n_at++] = xt;
         }
-        return false;
+        qsort(ret->at, ret->n_at, sizeof(int64_t), cmp_int64);
+        qsort(ret->days, ret->n_days, sizeof(int64_t), cmp_int64);
+        return 0;
+}
+
+/* An instance that starts at wall on its clock, at t. A whole day excluded: the instances that
+ * start on it, on their clock. */
+static bool excluded(const Exclusions *x, struct icaltimetype wall, int64_t t) {
+        int64_t day = (int64_t) wall.year * 10000 + wall.month * 100 + wall.day;
+
+        return (x->n_at > 0 && bsearch(&t, x->at, x->n_at, sizeof(int64_t), cmp_int64)) ||
+               (x->n_days > 0 && bsearch(&day, x->days, x->n_days, sizeof(int64_t), cmp_int64));
 }
 
 static void add_event(Parse *ps, icalcomponent *ev) {
@@ -151,13 +223,15 @@ static void add_event(Parse *ps, icalcomponent *ev) {
         const char *uid = icalcomponent_get_uid(ev);
         struct icaltimetype start;
         int64_t s, e, length;
+        Exclusions ex = {};
         Clock c;
+        int r;
 
         if (!dtstart)
                 return;
         start = icalproperty_get_datetime_with_component(dtstart, ev);
         /* All-day (a DATE) blocks nothing: a holiday is not alone time. */
-        if (icaltime_is_null_time(start) || icaltime_is_date(start) || !icaltime_is_valid_time(start))
+        if (!time_ok(start))
                 return;
         if (!counts(ps, ev))
                 return;
@@ -166,9 +240,13 @@ static void add_event(Parse *ps, icalcomponent *ev) {
         if (icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY)) {
                 if (!prop_instant(ev, icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY), ps->local, &e))
                         goto finish;
-        } else if (icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY))
-                e = s + icaldurationtype_as_int(icalcomponent_get_duration(ev));
-        else
+        } else if (icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY)) {
+                /* In 64 bits: icaldurationtype_as_int() sums weeks of seconds in an int. */
+                struct icaldurationtype d = icalcomponent_get_duration(ev);
+                int64_t l = (((int64_t) d.weeks * 7 + d.days) * 24 + d.hours) * 3600 + (int64_t) d.minutes * 60 + d.seconds;
+
+                e = d.is_neg ? s - l : s + l;
+        } else
                 goto finish; /* a moment blocks nothing */
         /* Every instance lasts as long as the first, in real time (RFC 5545 3.8.5.3). */
         length = e - s;
@@ -180,7 +258,12 @@ static void add_event(Parse *ps, icalcomponent *ev) {
                 add_block(ps, s, e);
                 goto finish;
         }
-        if (!(uid && overridden(ps, uid, s)) && !excluded(ev, ps->local, start, s))
+        r = exclusions_read(ev, ps->local, &ex);
+        if (r < 0) {
+                ps->error = r;
+                goto finish;
+        }
+        if (!(uid && overridden(ps, uid, s)) && !excluded(&ex, start, s))
                 add_block(ps, s, e);
         if (rrule) {
                 struct icalrecurrencetype rule = icalproperty_get_rrule(rrule);
@@ -195,12 +278,15 @@ static void add_event(Parse *ps, icalcomponent *ev) {
 
                         if (++n > PARTNER_ITERATIONS_MAX || ps->error)
                                 break;
+                        if (!time_ok(t))
+                                break; /* past year 9999 */
                         ts = clock_instant(&c, t);
                         if (ts >= ps->to)
                                 break;
-                        if (ts == s || ts + length <= ps->from)
+                        /* what add_block() would refuse, before the look-ups */
+                        if (ts == s || ts < 0 || ts + length <= ps->from)
                                 continue;
-                        if ((uid && overridden(ps, uid, ts)) || excluded(ev, ps->local, t, ts))
+                        if ((uid && overridden(ps, uid, ts)) || excluded(&ex, t, ts))
                                 continue;
                         add_block(ps, ts, ts + length);
                 }
@@ -211,13 +297,14 @@ static void add_event(Parse *ps, icalcomponent *ev) {
                 struct icaldatetimeperiodtype d = icalproperty_get_rdate(p);
                 int64_t ts;
 
-                if (icaltime_is_null_time(d.time) || icaltime_is_date(d.time))
+                if (!time_ok(d.time))
                         continue; /* a PERIOD or a DATE: not a time this event starts */
                 ts = clock_instant(&c, d.time);
-                if (ts != s && !(uid && overridden(ps, uid, ts)) && !excluded(ev, ps->local, d.time, ts))
+                if (ts != s && !(uid && overridden(ps, uid, ts)) && !excluded(&ex, d.time, ts))
                         add_block(ps, ts, ts + length);
         }
 finish:
+        exclusions_done(&ex);
         clock_done(&c);
 }
 
@@ -295,6 +382,8 @@ int partner_parse(const char *text, size_t len, const char *match, const Tz *loc
         for (int pass = 0; pass < 2 && !ps.error; pass++) {
                 icalcomponent *cal = icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT ? root :
                                      icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT);
+                if (pass == 1 && ps.n_overrides > 1)
+                        qsort(ps.overrides, ps.n_overrides, sizeof *ps.overrides, cmp_override);
                 for (; cal && !ps.error; cal = cal == root ? NULL : icalcomponent_get_next_component(root, ICAL_VCALENDAR_COMPONENT)) {
                         any = true;
                         if (pass == 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "macro.h"
 #include "partner-parse.h"
@@ -125,6 +126,23 @@ static const struct {
           CAL(EV("UID:r\r\nDTSTART:20260701T100000Z\r\nDTEND:20260701T110000Z\r\nRDATE:20260710T120000Z\r\n")),
           NULL, "20260601T000000Z", "20260801T000000Z", "20260701T100000Z/20260701T110000Z 20260710T120000Z/20260710T130000Z" },
         { "an empty calendar", CAL(""), NULL, "20260601T000000Z", "20260801T000000Z", "" },
+        /* Found by fuzz-partner: libical keeps a month 45 as it is, and its conversion made of it
+         * an end some 500 000 years on, whose microseconds overflowed. */
+        { "a DTEND with month 45 is not a time",
+          CAL(EV("UID:1\r\nDTSTART:20260701T100000Z\r\nDTEND:20260701T110000Z\r\n")
+              EV("UID:2\r\nDTSTART:20260701T121615Z\r\nDTEND:07654502T130000Z\r\n")
+              EV("UID:3\r\nDTSTART:20260701T140000Z\r\nDTEND:20260732T150000Z\r\n")
+              EV("UID:4\r\nDTSTART:20260701T250000Z\r\nDTEND:20260701T260000Z\r\n")
+              EV("UID:5\r\nDTSTART:20260701T160000Z\r\nDURATION:PT1H\r\nRDATE:20261302T160000Z\r\n"
+                 "EXDATE:20260700T160000Z\r\n")),
+          NULL, "20260601T000000Z", "20260801T000000Z", "20260701T100000Z/20260701T110000Z 20260701T160000Z/20260701T170000Z" },
+        /* A DURATION past what an int holds in seconds (libical's icaldurationtype_as_int()
+         * overflowed into a negative length), and one that runs past the year 9999. */
+        { "long DURATIONs",
+          CAL(EV("UID:1\r\nDTSTART:20260701T100000Z\r\nDURATION:P4000W\r\n")
+              EV("UID:2\r\nDTSTART:20260702T100000Z\r\nDURATION:P99999999W\r\n")
+              EV("UID:3\r\nDTSTART:99991231T230000Z\r\nDURATION:PT2H\r\n")),
+          NULL, "20260601T000000Z", "99991231T000000Z", "20260701T100000Z/21030228T100000Z" },
         /* Refused. */
         { "cut short", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTART:20260701T100000Z\r\n", NULL,
           "20260601T000000Z", "20260801T000000Z", "EBADMSG" },
@@ -161,6 +179,43 @@ static void test_oversize(const Tz *local) {
         ok(partner_parse(big, len, NULL, local, 0, USEC_INFINITY / 2, &v, &n) == -EFBIG, "a feed over %u bytes is refused",
            PARTNER_FEED_MAX);
         free(big);
+}
+
+/* Found by fuzz-partner: each instance of a rule read every EXDATE of its event again, each a TZID
+ * for libical to look up (a search of its zones and a file opened): a weekly rule since 1800 with
+ * a block long enough to reach the window, times 2000 EXDATEs, took minutes. Read once per event
+ * they take milliseconds; the bound is CPU time, generous enough for valgrind. */
+static void test_many_exdates(const Tz *local) {
+        const int64_t first = days_from_civil(1800, 1, 6) * 86400, week = 7 * 86400;
+        const usec_t from = stamp("20260601T000000Z"), to = stamp("20260801T000000Z");
+        size_t size = 4096 + 2000 * 64, len = 0, n = 0, want = 0;
+        char *text = malloc(size);
+        PartnerBlock *v = NULL;
+        struct timespec a, b;
+        double cpu;
+        int r;
+
+        len += snprintf(text + len, size - len, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:old\r\n"
+                        "DTSTART:18000106T000000Z\r\nDTEND:20260701T000000Z\r\nRRULE:FREQ=WEEKLY\r\n"
+                        /* one instance by its time, one by its day */
+                        "EXDATE:20000103T000000Z\r\nEXDATE;VALUE=DATE:20100104\r\n");
+        for (int i = 0; i < 2000; i++)
+                len += snprintf(text + len, size - len, "EXDATE;TZID=Nowhere/Zone%d:20000101T123456\r\n", i);
+        len += snprintf(text + len, size - len, "END:VEVENT\r\nEND:VCALENDAR\r\n");
+
+        /* The instances from 1970 on (no block starts before) and before the window's end, but the two. */
+        for (int64_t t = first; t < (int64_t) (to / USEC_PER_SEC); t += week)
+                want += t >= 0;
+        want -= 2;
+
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+        r = partner_parse(text, len, NULL, local, from, to, &v, &n);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+        cpu = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+        ok(r == 0 && n == want, "a weekly rule since 1800 with 2000 EXDATEs: %zu blocks (want %zu)", n, want);
+        ok(cpu < 20, "…read in %.2f s of CPU (each EXDATE once, not once per instance)", cpu);
+        free(v);
+        free(text);
 }
 
 static void test_now(void) {
@@ -200,6 +255,7 @@ int main(void) {
         }
         test_cases(local);
         test_oversize(local);
+        test_many_exdates(local);
         test_now();
         return tap_done();
 }
