@@ -50,10 +50,76 @@ static int64_t block_length(const Entry *e) {
         return e->end > e->start ? (int64_t) e->end - e->start : (int64_t) e->end + 86400 - e->start;
 }
 
+typedef struct BlockStart {
+        int64_t start; /* seconds since local midnight */
+        size_t k;      /* in blocks[] */
+} BlockStart;
+
+static int cmp_block_start(const void *x, const void *y) {
+        const BlockStart *a = x, *b = y;
+        return a->start < b->start ? -1 : a->start > b->start ? 1 : a->k < b->k ? -1 : a->k > b->k;
+}
+
+typedef struct Pair {
+        size_t i, j; /* in blocks[], i < j */
+} Pair;
+
+static int cmp_pair(const void *x, const void *y) {
+        const Pair *a = x, *b = y;
+        return a->i < b->i ? -1 : a->i > b->i ? 1 : a->j < b->j ? -1 : a->j > b->j;
+}
+
+/* The pairs of blocks that overlap as times of day (one starts within the other, on a clock face
+ * of 24 hours), in entry order, each once: a sweep over the starts sorted, so the work is what
+ * overlaps (which is what is printed), not every pair of blocks. */
+static int overlap_candidates(const Config *c, const size_t *blocks, size_t n, Pair **ret, size_t *ret_n) {
+        _cleanup_free_ BlockStart *by = malloc(MAX(n, (size_t) 1) * sizeof(BlockStart));
+        Pair *v = NULL;
+        size_t m = 0, cap = 0;
+
+        if (!by)
+                return -ENOMEM;
+        for (size_t k = 0; k < n; k++)
+                by[k] = (BlockStart) { c->entries[blocks[k]].start, k };
+        qsort(by, n, sizeof(BlockStart), cmp_block_start);
+        for (size_t p = 0; p < n; p++) {
+                const Entry *a = &c->entries[blocks[by[p].k]];
+                int64_t len = block_length(a);
+
+                /* the blocks that start within a, from a's own start on (same start first), around
+                 * the clock at most once */
+                for (size_t q = 1; q < n; q++) {
+                        const BlockStart *b = &by[(p + q) % n];
+                        if ((b->start - by[p].start + 86400) % 86400 >= len)
+                                break;
+                        if (m >= cap) {
+                                Pair *nv = realloc(v, (cap = MAX(cap * 2, (size_t) 64)) * sizeof(Pair));
+                                if (!nv) {
+                                        free(v);
+                                        return -ENOMEM;
+                                }
+                                v = nv;
+                        }
+                        v[m++] = (Pair) { MIN(by[p].k, b->k), MAX(by[p].k, b->k) };
+                }
+        }
+        if (m > 1)
+                qsort(v, m, sizeof(Pair), cmp_pair);
+        size_t u = 0;
+        for (size_t k = 0; k < m; k++) /* a pair each starting within the other comes twice */
+                if (u == 0 || cmp_pair(&v[u - 1], &v[k]) != 0)
+                        v[u++] = v[k];
+        *ret = v;
+        *ret_n = u;
+        return 0;
+}
+
 static int warn_overlaps(const Config *c, const char *name, Lines *l) {
         char a1[CLOCK_MAX], a2[CLOCK_MAX], b1[CLOCK_MAX], b2[CLOCK_MAX];
         _cleanup_free_ size_t *blocks = NULL; /* the enabled recharge entries, in their order */
-        size_t n = 0;
+        _cleanup_free_ Pair *pairs = NULL;
+        size_t n = 0, n_pairs = 0;
+        int r;
 
         blocks = malloc(MAX(c->n_entries, (size_t) 1) * sizeof(size_t));
         if (!blocks)
@@ -61,48 +127,42 @@ static int warn_overlaps(const Config *c, const char *name, Lines *l) {
         for (size_t i = 0; i < c->n_entries; i++)
                 if (c->entries[i].type == ENTRY_RECHARGE && c->entries[i].enabled)
                         blocks[n++] = i;
+        r = overlap_candidates(c, blocks, n, &pairs, &n_pairs);
+        if (r < 0)
+                return r;
 
-        /* Every pair of blocks, in entry order: still quadratic in the blocks (reminders no longer
-         * count), but the pairs that overlap are what is printed. */
-        for (size_t i = 0; i < n; i++)
-                for (size_t j = i + 1; j < n; j++) {
-                        const Entry *a = &c->entries[blocks[i]], *b = &c->entries[blocks[j]];
-                        int r, day = -1;
+        for (size_t k = 0; k < n_pairs; k++) {
+                const Entry *a = &c->entries[blocks[pairs[k].i]], *b = &c->entries[blocks[pairs[k].j]];
+                int day = -1;
 
-                        /* Blocks that overlap on some day overlap as times of day: one starts
-                         * within the other (on a clock face of 24 hours). Most pairs end here. */
-                        if (((int64_t) b->start - a->start + 86400) % 86400 >= block_length(a) &&
-                            ((int64_t) a->start - b->start + 86400) % 86400 >= block_length(b))
+                /* Each on the week's timeline from Monday 00:00, compared modulo a week. */
+                for (int da = 0; da < 7 && day < 0; da++) {
+                        if (!(a->days & (1 << da)))
                                 continue;
-                        /* Each on the week's timeline from Monday 00:00, compared modulo a week. */
-                        for (int da = 0; da < 7 && day < 0; da++) {
-                                if (!(a->days & (1 << da)))
+                        int64_t sa = (int64_t) da * 86400 + a->start, ea = sa + block_length(a);
+                        for (int db = 0; db < 7 && day < 0; db++) {
+                                if (!(b->days & (1 << db)))
                                         continue;
-                                int64_t sa = (int64_t) da * 86400 + a->start, ea = sa + block_length(a);
-                                for (int db = 0; db < 7 && day < 0; db++) {
-                                        if (!(b->days & (1 << db)))
-                                                continue;
-                                        for (int64_t w = -WEEK; w <= WEEK && day < 0; w += WEEK) {
-                                                int64_t sb = (int64_t) db * 86400 + b->start + w,
-                                                        eb = sb + block_length(b);
-                                                /* the day the overlap begins */
-                                                if (sa < eb && sb < ea)
-                                                        day = (int) ((MAX(sa, sb) % WEEK + WEEK) % WEEK / 86400);
-                                        }
+                                for (int64_t w = -WEEK; w <= WEEK && day < 0; w += WEEK) {
+                                        int64_t sb = (int64_t) db * 86400 + b->start + w, eb = sb + block_length(b);
+                                        /* the day the overlap begins */
+                                        if (sa < eb && sb < ea)
+                                                day = (int) ((MAX(sa, sb) % WEEK + WEEK) % WEEK / 86400);
                                 }
                         }
-                        if (day < 0)
-                                continue;
-                        r = lines_add(l, "%s: [%s] and [%s] overlap on %s (%s–%s and %s–%s): the later "
-                                         "start comes while the first is on; give one other days or times",
-                                         name, a->name, b->name, weekday_to_string(day),
-                                         clock_format_short(a->start, a1),
-                                         clock_format_short((uint32_t) ((a->start + block_length(a)) % 86400), a2),
-                                         clock_format_short(b->start, b1),
-                                         clock_format_short((uint32_t) ((b->start + block_length(b)) % 86400), b2));
-                        if (r < 0)
-                                return r;
                 }
+                if (day < 0)
+                        continue;
+                r = lines_add(l, "%s: [%s] and [%s] overlap on %s (%s–%s and %s–%s): the later "
+                                 "start comes while the first is on; give one other days or times",
+                                 name, a->name, b->name, weekday_to_string(day),
+                                 clock_format_short(a->start, a1),
+                                 clock_format_short((uint32_t) ((a->start + block_length(a)) % 86400), a2),
+                                 clock_format_short(b->start, b1),
+                                 clock_format_short((uint32_t) ((b->start + block_length(b)) % 86400), b2));
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
