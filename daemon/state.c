@@ -200,20 +200,8 @@ static void format_active(FILE *f, const char *record, const StateActive *a) {
         fputc('\n', f);
 }
 
-int state_format(const State *s, char **ret_text) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_(fclosep) FILE *f = NULL;
-        size_t size = 0;
-        int r;
-
-        r = state_verify(s);
-        if (r < 0)
-                return r;
-
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-
+/* The records before the entries' (version, processed, paused, manual). */
+static void format_head(FILE *f, const State *s) {
         fprintf(f, "recharged-state %d\n", STATE_VERSION);
         if (s->processed != 0)
                 fprintf(f, "processed %" PRIu64 "\n", s->processed);
@@ -224,20 +212,25 @@ int state_format(const State *s, char **ret_text) {
                 (void) text_quote(f, s->manual_message ?: "");
                 fputc('\n', f);
         }
-        for (size_t i = 0; i < s->n_entries; i++) {
-                const StateEntry *e = &s->entries[i];
+}
 
-                fputs("entry ", f);
-                (void) text_quote(f, e->name);
-                fprintf(f, " done %" PRIu64 " shown %" PRIu64 "\n", e->overlay.done, e->overlay.shown);
-                for (size_t k = 0; k < e->overlay.n_overrides; k++) {
-                        const Override *v = &e->overlay.overrides[k];
+/* One entry's records: its entry line and its overrides. StateText keeps these between saves,
+ * so this is the only writer of them. */
+static void format_entry(FILE *f, const char *name, const EntryOverlay *eo, size_t n_overrides) {
+        fputs("entry ", f);
+        (void) text_quote(f, name);
+        fprintf(f, " done %" PRIu64 " shown %" PRIu64 "\n", eo->done, eo->shown);
+        for (size_t k = 0; k < n_overrides; k++) {
+                const Override *v = &eo->overrides[k];
 
-                        fputs("override ", f);
-                        (void) text_quote(f, e->name);
-                        fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", v->of, v->start, v->end);
-                }
+                fputs("override ", f);
+                (void) text_quote(f, name);
+                fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", v->of, v->start, v->end);
         }
+}
+
+/* The records after the entries' (silence, active, away, welcome). */
+static void format_tail(FILE *f, const State *s) {
         for (size_t i = 0; i < s->n_silence; i++) {
                 fputs("silence ", f);
                 (void) text_quote(f, s->silence[i].server);
@@ -252,13 +245,40 @@ int state_format(const State *s, char **ret_text) {
                 fprintf(f, "away %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->away_since, s->hold_since, s->hold_until);
         for (size_t i = 0; i < s->n_welcome; i++)
                 format_active(f, "welcome", &s->welcome[i]);
+}
 
-        if (ferror(f))
+/* Closes a memory stream, whose buffer is only complete after fclose(). */
+static int memstream_finish(FILE **f) {
+        bool failed = ferror(*f);
+
+        if (fclose(TAKE_PTR(*f)) != 0 || failed)
                 return -ENOMEM;
-        /* The buffer is only complete after fclose(). */
-        r = fclose(TAKE_PTR(f));
-        if (r != 0)
+        return 0;
+}
+
+int state_format(const State *s, char **ret_text) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        size_t size = 0;
+        int r;
+
+        r = state_verify(s);
+        if (r < 0)
+                return r;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
                 return -ENOMEM;
+
+        format_head(f, s);
+        for (size_t i = 0; i < s->n_entries; i++)
+                format_entry(f, s->entries[i].name, &s->entries[i].overlay,
+                             MIN(s->entries[i].overlay.n_overrides, (size_t) OVERRIDES_MAX));
+        format_tail(f, s);
+
+        r = memstream_finish(&f);
+        if (r < 0)
+                return r;
 
         *ret_text = TAKE_PTR(buf);
         return 0;
@@ -966,5 +986,204 @@ int state_from_overlay(State *s, const Config *c, const Overlay *o) {
         s->manual_until = o->manual_until;
         s->hold_since = o->away_since;
         s->hold_until = o->away_until;
+        return 0;
+}
+
+/* ---- the text kept between saves ---- */
+
+/* One entry's records as last formatted, with the fields they were formatted from: a save
+ * compares those (a few words) and formats again only the entries whose fields differ, so it
+ * cannot miss a change, whoever made it. */
+typedef struct StateTextEntry {
+        usec_t done, shown;
+        size_t n_overrides;
+        size_t length;                   /* of its text */
+        Override overrides[];            /* n_overrides of them, then the text and a NUL */
+} StateTextEntry;
+
+struct StateText {
+        const Config *config;            /* whose entries these are, by index */
+        bool names_ok;                   /* state_verify() would accept any subset of its names */
+        StateTextEntry **entries;        /* NULL: nothing formatted, right for an empty overlay */
+        size_t n_entries;
+};
+
+StateText *state_text_free(StateText *t) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_entries; i++)
+                free(t->entries[i]);
+        free(t->entries);
+        free(t);
+        return NULL;
+}
+
+/* What state_verify() checks of the entries' names, for all of c's at once: then it holds for
+ * every subset a save writes. The config's entries are sorted by name, case-insensitively, and
+ * unique; should they ever not be, saves take the whole path, which refuses what it must. */
+static bool config_names_ok(const Config *c) {
+        if (c->n_entries > STATE_ENTRIES_MAX)
+                return false;
+        for (size_t i = 0; i < c->n_entries; i++) {
+                if (!string_ok(c->entries[i].name, false))
+                        return false;
+                if (i > 0 && strcasecmp(c->entries[i - 1].name, c->entries[i].name) >= 0)
+                        return false;
+        }
+        return true;
+}
+
+static int state_text_new(const Config *c, StateText **ret) {
+        StateText *t;
+
+        t = calloc(1, sizeof(StateText));
+        if (!t)
+                return -ENOMEM;
+        t->entries = calloc(MAX(c->n_entries, (size_t) 1), sizeof(StateTextEntry *));
+        if (!t->entries) {
+                free(t);
+                return -ENOMEM;
+        }
+        t->n_entries = c->n_entries;
+        t->config = c;
+        t->names_ok = config_names_ok(c);
+        *ret = t;
+        return 0;
+}
+
+/* Whether e (NULL: nothing written) says what eo would be written as. */
+static bool text_entry_current(const StateTextEntry *e, const EntryOverlay *eo, size_t n_overrides) {
+        if (!e)
+                return !entry_overlay_worth_keeping(eo);
+        return e->done == eo->done && e->shown == eo->shown && e->n_overrides == n_overrides &&
+               (n_overrides == 0 || memcmp(e->overrides, eo->overrides, n_overrides * sizeof(Override)) == 0);
+}
+
+static int text_entry_format(const char *name, const EntryOverlay *eo, size_t n_overrides, StateTextEntry **ret) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        size_t size = 0, at;
+        StateTextEntry *e;
+        int r;
+
+        if (!entry_overlay_worth_keeping(eo)) {
+                *ret = NULL;
+                return 0;
+        }
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        format_entry(f, name, eo, n_overrides);
+        r = memstream_finish(&f);
+        if (r < 0)
+                return r;
+
+        at = offsetof(StateTextEntry, overrides) + n_overrides * sizeof(Override);
+        e = malloc(at + size + 1);
+        if (!e)
+                return -ENOMEM;
+        e->done = eo->done;
+        e->shown = eo->shown;
+        e->n_overrides = n_overrides;
+        if (n_overrides > 0)
+                memcpy(e->overrides, eo->overrides, n_overrides * sizeof(Override));
+        e->length = size;
+        memcpy((char *) e + at, buf, size + 1);
+        *ret = e;
+        return 0;
+}
+
+static const char *text_entry_text(const StateTextEntry *e) {
+        return (const char *) (e->overrides + e->n_overrides);
+}
+
+/* The whole path: rest's records with the entries from o, as state_from_overlay() makes them. */
+static int state_text_format_whole(const State *rest, const Config *c, const Overlay *o, char **ret_text) {
+        State s = *rest;
+        int r;
+
+        s.entries = NULL;
+        s.n_entries = 0;
+        r = state_from_overlay(&s, c, o);
+        if (r >= 0)
+                r = state_format(&s, ret_text);
+        for (size_t i = 0; i < s.n_entries; i++)
+                free(s.entries[i].name);
+        free(s.entries);
+        return r;
+}
+
+int state_text_format(StateText **t, const State *rest, const Config *c, const Overlay *o, char **ret_text) {
+        _cleanup_free_ char *ends = NULL;
+        _cleanup_(fclosep) FILE *f = NULL;
+        size_t size = 0, head, n = 0;
+        char *text, *p;
+        State probe;
+        int r;
+
+        if (rest->n_entries > 0 || o->n_entries != c->n_entries || (c->n_entries > 0 && !o->entries))
+                return -EINVAL;
+
+        /* Another config (a Reload) says other names at the same indexes: all again. */
+        if (!*t || (*t)->config != c || (*t)->n_entries != c->n_entries) {
+                StateText *fresh;
+
+                r = state_text_new(c, &fresh);
+                if (r < 0)
+                        return r;
+                state_text_free(*t);
+                *t = fresh;
+        }
+        if (!(*t)->names_ok)
+                return state_text_format_whole(rest, c, o, ret_text);
+
+        /* What state_format() refuses of the rest (the entries' part was checked above). */
+        probe = *rest;
+        probe.entries = NULL;
+        probe.n_entries = 0;
+        r = state_verify(&probe);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < c->n_entries; i++) {
+                const EntryOverlay *eo = &o->entries[i];
+                size_t k = MIN(eo->n_overrides, (size_t) OVERRIDES_MAX);
+                StateTextEntry *e = (*t)->entries[i];
+
+                if (!text_entry_current(e, eo, k)) {
+                        r = text_entry_format(c->entries[i].name, eo, k, &e);
+                        if (r < 0)
+                                return r;
+                        free((*t)->entries[i]);
+                        (*t)->entries[i] = e;
+                }
+                if (e)
+                        n += e->length;
+        }
+
+        f = open_memstream(&ends, &size);
+        if (!f)
+                return -ENOMEM;
+        format_head(f, rest);
+        if (fflush(f) != 0)
+                return -ENOMEM;
+        head = size;
+        format_tail(f, rest);
+        r = memstream_finish(&f);
+        if (r < 0)
+                return r;
+
+        text = malloc(size + n + 1);
+        if (!text)
+                return -ENOMEM;
+        p = mempcpy(text, ends, head);
+        for (size_t i = 0; i < c->n_entries; i++) {
+                const StateTextEntry *e = (*t)->entries[i];
+                if (e)
+                        p = mempcpy(p, text_entry_text(e), e->length);
+        }
+        p = mempcpy(p, ends + head, size - head);
+        *p = '\0';
+        *ret_text = text;
         return 0;
 }
