@@ -262,16 +262,11 @@ int manager_state_text(Manager *m, bool whole, char **ret_text) {
                 return state_format(s, ret_text);
         }
 
-        /* What state_build() copies, borrowed: only read while the text is made. */
+        /* What state_build() copies, borrowed (only read while the text is made); the overlay's
+         * part is read from the overlay, as state_from_overlay() does. */
         for (size_t k = 0; k < m->n_silence; k++)
                 rest.silence[k] = m->silence[k];
         rest.n_silence = m->n_silence;
-        rest.paused_since = m->overlay.paused_since;
-        rest.paused_until = m->overlay.paused_until;
-        rest.manual_since = m->overlay.manual_since;
-        rest.manual_until = m->overlay.manual_until;
-        rest.hold_since = m->overlay.away_since;
-        rest.hold_until = m->overlay.away_until;
         rest.processed = m->processed_mark;
         if (m->overlay.manual_since != 0)
                 rest.manual_message = m->manual_message ?: empty;

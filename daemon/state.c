@@ -1137,10 +1137,15 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
         if (!(*t)->names_ok)
                 return state_text_format_whole(rest, c, o, ret_text);
 
-        /* What state_format() refuses of the rest (the entries' part was checked above). */
+        /* The rest with what state_from_overlay() takes from o besides the entries; and what
+         * state_format() refuses of it (the entries' part was checked above, by their names). */
         probe = *rest;
-        probe.entries = NULL;
-        probe.n_entries = 0;
+        probe.paused_since = o->paused_since;
+        probe.paused_until = o->paused_until;
+        probe.manual_since = o->manual_since;
+        probe.manual_until = o->manual_until;
+        probe.hold_since = o->away_since;
+        probe.hold_until = o->away_until;
         r = state_verify(&probe);
         if (r < 0)
                 return r;
@@ -1164,11 +1169,11 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
         f = open_memstream(&ends, &size);
         if (!f)
                 return -ENOMEM;
-        format_head(f, rest);
+        format_head(f, &probe);
         if (fflush(f) != 0)
                 return -ENOMEM;
         head = size;
-        format_tail(f, rest);
+        format_tail(f, &probe);
         r = memstream_finish(&f);
         if (r < 0)
                 return r;

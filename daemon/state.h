@@ -117,8 +117,9 @@ StateText *state_text_free(StateText *t);
 static inline void state_text_freep(StateText **t) {
         state_text_free(*t);
 }
-/* The text of rest (a State without entries: processed, pause, manual, silence, active, away,
- * welcome) with the entries of overlay o over config c. *t is created on first use and made
+/* The text of rest (a State without entries: processed, manual message, silence, active, away,
+ * welcome) with what state_from_overlay() takes from overlay o over config c (the entries, the
+ * pause, the manual times, the hold): what state_format() makes of that, or its refusal. *t is created on first use and made
  * again when c is another config than the one it was made for; free it (and set it NULL)
  * whenever c is freed, so that a new config at the same address is not taken for the old. */
 int state_text_format(StateText **t, const State *rest, const Config *c, const Overlay *o, char **ret_text);

@@ -1237,12 +1237,12 @@ static void test_state_text_incremental(void) {
                 "[d-twin]\ntype = selfcare\nevery = 25min\nbetween = 08:00-19:00\n"
                 "[e-water]\ntype = selfcare\nat = 02:30, 10:10, 16:40\n"
                 "[f-late]\ntype = selfcare\ndays = Fri..Sun\nevery = 50min\nbetween = 22:00-03:00\n",
-                /* Other entries at the same indexes: one gone, two new, one renamed by case, and
+                /* Other entries at the same indexes: one gone, two new, one at another time, and
                  * the twins (whose records are often the same but for the name) one index on. */
                 "[general]\nheads-up = 5min\n"
                 "[a-night]\ntype = recharge\nstart = 01:30\nend = 03:30\n"
                 "[aa-eyes]\ntype = selfcare\nevery = 20min\nbetween = 07:00-23:00\n"
-                "[C-Evening]\ntype = recharge\nstart = 20:30\nend = 22:00\n"
+                "[c-evening]\ntype = recharge\nstart = 20:30\nend = 22:00\n"
                 "[d-new]\ntype = selfcare\nat = 12:00\n"
                 "[d-stretch]\ntype = selfcare\nevery = 25min\nbetween = 08:00-19:00\n"
                 "[d-twin]\ntype = selfcare\nevery = 25min\nbetween = 08:00-19:00\n"
