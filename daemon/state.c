@@ -1059,27 +1059,13 @@ static bool text_entry_current(const StateTextEntry *e, const EntryOverlay *eo, 
                (n_overrides == 0 || memcmp(e->overrides, eo->overrides, n_overrides * sizeof(Override)) == 0);
 }
 
-static int text_entry_format(const char *name, const EntryOverlay *eo, size_t n_overrides, StateTextEntry **ret) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_(fclosep) FILE *f = NULL;
-        size_t size = 0, at;
+/* A kept entry of the records text[0, length) formatted from eo. */
+static int text_entry_new(const EntryOverlay *eo, size_t n_overrides, const char *text, size_t length,
+                          StateTextEntry **ret) {
+        size_t at = offsetof(StateTextEntry, overrides) + n_overrides * sizeof(Override);
         StateTextEntry *e;
-        int r;
 
-        if (!entry_overlay_worth_keeping(eo)) {
-                *ret = NULL;
-                return 0;
-        }
-        f = open_memstream(&buf, &size);
-        if (!f)
-                return -ENOMEM;
-        format_entry(f, name, eo, n_overrides);
-        r = memstream_finish(&f);
-        if (r < 0)
-                return r;
-
-        at = offsetof(StateTextEntry, overrides) + n_overrides * sizeof(Override);
-        e = malloc(at + size + 1);
+        e = malloc(at + length + 1);
         if (!e)
                 return -ENOMEM;
         e->done = eo->done;
@@ -1087,8 +1073,9 @@ static int text_entry_format(const char *name, const EntryOverlay *eo, size_t n_
         e->n_overrides = n_overrides;
         if (n_overrides > 0)
                 memcpy(e->overrides, eo->overrides, n_overrides * sizeof(Override));
-        e->length = size;
-        memcpy((char *) e + at, buf, size + 1);
+        e->length = length;
+        memcpy((char *) e + at, text, length);
+        ((char *) e)[at + length] = '\0';
         *ret = e;
         return 0;
 }
@@ -1114,9 +1101,10 @@ static int state_text_format_whole(const State *rest, const Config *c, const Ove
 }
 
 int state_text_format(StateText **t, const State *rest, const Config *c, const Overlay *o, char **ret_text) {
-        _cleanup_free_ char *ends = NULL;
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ size_t *changed = NULL;
         _cleanup_(fclosep) FILE *f = NULL;
-        size_t size = 0, head, n = 0;
+        size_t size = 0, head, tail, n = 0, n_changed = 0, allocated = 0, at;
         char *text, *p;
         State probe;
         int r;
@@ -1150,44 +1138,72 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
         if (r < 0)
                 return r;
 
-        for (size_t i = 0; i < c->n_entries; i++) {
-                const EntryOverlay *eo = &o->entries[i];
-                size_t k = MIN(eo->n_overrides, (size_t) OVERRIDES_MAX);
-                StateTextEntry *e = (*t)->entries[i];
-
-                if (!text_entry_current(e, eo, k)) {
-                        r = text_entry_format(c->entries[i].name, eo, k, &e);
-                        if (r < 0)
-                                return r;
-                        free((*t)->entries[i]);
-                        (*t)->entries[i] = e;
-                }
-                if (e)
-                        n += e->length;
-        }
-
-        f = open_memstream(&ends, &size);
+        /* One stream for all that is formatted (a stream costs more than a few lines): the
+         * head, the entries that changed one after the other, the tail. */
+        f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
         format_head(f, &probe);
         if (fflush(f) != 0)
                 return -ENOMEM;
         head = size;
+        for (size_t i = 0; i < c->n_entries; i++) {
+                const EntryOverlay *eo = &o->entries[i];
+                size_t k = MIN(eo->n_overrides, (size_t) OVERRIDES_MAX), before = size;
+
+                if (text_entry_current((*t)->entries[i], eo, k)) {
+                        n += (*t)->entries[i] ? (*t)->entries[i]->length : 0;
+                        continue;
+                }
+                if (n_changed + 2 > allocated) {
+                        size_t *v = reallocarray(changed, MAX(allocated * 2, (size_t) 8), sizeof(size_t));
+                        if (!v)
+                                return -ENOMEM;
+                        changed = v;
+                        allocated = MAX(allocated * 2, (size_t) 8);
+                }
+                changed[n_changed++] = i;
+                if (entry_overlay_worth_keeping(eo))
+                        format_entry(f, c->entries[i].name, eo, k);
+                if (fflush(f) != 0) /* size is where this entry's records end */
+                        return -ENOMEM;
+                changed[n_changed++] = size;
+                n += size - before;
+        }
+        tail = size;
         format_tail(f, &probe);
         r = memstream_finish(&f);
         if (r < 0)
                 return r;
 
-        text = malloc(size + n + 1);
+        /* Each kept entry is right for the fields it holds, so a failure half-way leaves the
+         * cache right, only not up to date. */
+        at = head;
+        for (size_t j = 0; j < n_changed; j += 2) {
+                size_t i = changed[j], end = changed[j + 1];
+                const EntryOverlay *eo = &o->entries[i];
+                StateTextEntry *e = NULL;
+
+                if (end > at) {
+                        r = text_entry_new(eo, MIN(eo->n_overrides, (size_t) OVERRIDES_MAX), buf + at, end - at, &e);
+                        if (r < 0)
+                                return r;
+                }
+                free((*t)->entries[i]);
+                (*t)->entries[i] = e;
+                at = end;
+        }
+
+        text = malloc(head + n + (size - tail) + 1);
         if (!text)
                 return -ENOMEM;
-        p = mempcpy(text, ends, head);
+        p = mempcpy(text, buf, head);
         for (size_t i = 0; i < c->n_entries; i++) {
                 const StateTextEntry *e = (*t)->entries[i];
                 if (e)
                         p = mempcpy(p, text_entry_text(e), e->length);
         }
-        p = mempcpy(p, ends + head, size - head);
+        p = mempcpy(p, buf + tail, size - tail);
         *p = '\0';
         *ret_text = text;
         return 0;
