@@ -230,7 +230,7 @@ static void format_entry(FILE *f, const char *name, const EntryOverlay *eo, size
 }
 
 /* The records after the entries' (silence, active, away, welcome). */
-static void format_tail(FILE *f, const State *s) {
+static void format_silence(FILE *f, const State *s) {
         for (size_t i = 0; i < s->n_silence; i++) {
                 fputs("silence ", f);
                 (void) text_quote(f, s->silence[i].server);
@@ -238,11 +238,18 @@ static void format_tail(FILE *f, const State *s) {
                 (void) text_quote(f, s->silence[i].before);
                 fputc('\n', f);
         }
+}
 
-        for (size_t i = 0; i < s->n_active; i++)
-                format_active(f, "active", &s->active[i]);
+static void format_away(FILE *f, const State *s) {
         if (s->away_since != 0 || s->hold_since != 0 || s->hold_until != 0)
                 fprintf(f, "away %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->away_since, s->hold_since, s->hold_until);
+}
+
+static void format_tail(FILE *f, const State *s) {
+        format_silence(f, s);
+        for (size_t i = 0; i < s->n_active; i++)
+                format_active(f, "active", &s->active[i]);
+        format_away(f, s);
         for (size_t i = 0; i < s->n_welcome; i++)
                 format_active(f, "welcome", &s->welcome[i]);
 }
@@ -1001,12 +1008,40 @@ typedef struct StateTextEntry {
         Override overrides[];            /* n_overrides of them, then the text and a NUL */
 } StateTextEntry;
 
+/* An active or welcome record as last formatted, by its place in the list, with a copy of what
+ * it was formatted from (compared whole: the strings too). */
+typedef struct StateTextRecord {
+        bool set;
+        StateActive from;
+        char *text;
+        size_t length;
+} StateTextRecord;
+
+typedef struct StateTextRecords {
+        StateTextRecord *v;
+        size_t n;                        /* as many as the list had at the last save */
+} StateTextRecords;
+
 struct StateText {
         const Config *config;            /* whose entries these are, by index */
         bool names_ok;                   /* state_verify() would accept any subset of its names */
         StateTextEntry **entries;        /* NULL: nothing formatted, right for an empty overlay */
         size_t n_entries;
+        StateTextRecords active, welcome;
 };
+
+static void text_record_done(StateTextRecord *r) {
+        state_active_done(&r->from);
+        free(r->text);
+        *r = (StateTextRecord) {};
+}
+
+static void text_records_done(StateTextRecords *rs) {
+        for (size_t k = 0; k < rs->n; k++)
+                text_record_done(&rs->v[k]);
+        free(rs->v);
+        *rs = (StateTextRecords) {};
+}
 
 StateText *state_text_free(StateText *t) {
         if (!t)
@@ -1014,6 +1049,8 @@ StateText *state_text_free(StateText *t) {
         for (size_t i = 0; i < t->n_entries; i++)
                 free(t->entries[i]);
         free(t->entries);
+        text_records_done(&t->active);
+        text_records_done(&t->welcome);
         free(t);
         return NULL;
 }
@@ -1084,6 +1121,123 @@ static const char *text_entry_text(const StateTextEntry *e) {
         return (const char *) (e->overrides + e->n_overrides);
 }
 
+static bool same_string(const char *a, const char *b) {
+        return a == b || (a && b && streq(a, b));
+}
+
+/* Whether kept record k says what a would be written as. */
+static bool text_record_current(const StateTextRecords *rs, size_t k, const StateActive *a) {
+        const StateActive *b;
+
+        if (k >= rs->n || !rs->v[k].set)
+                return false;
+        b = &rs->v[k].from;
+        return a->manual == b->manual && a->of == b->of && a->start == b->start && a->end == b->end &&
+               a->began == b->began && a->note == b->note && a->away == b->away && same_string(a->entry, b->entry) &&
+               same_string(a->message, b->message) && same_string(a->digest, b->digest);
+}
+
+/* Where the records formatted in this save are in its stream: (which, where it ends) pairs. */
+typedef struct Spans {
+        size_t *v;
+        size_t n, allocated;
+} Spans;
+
+static void spans_done(Spans *s) {
+        free(s->v);
+}
+
+static int spans_add(Spans *s, size_t which, size_t end) {
+        if (s->n + 2 > s->allocated) {
+                size_t k = MAX(s->allocated * 2, (size_t) 8);
+                size_t *v = reallocarray(s->v, k, sizeof(size_t));
+                if (!v)
+                        return -ENOMEM;
+                s->v = v;
+                s->allocated = k;
+        }
+        s->v[s->n++] = which;
+        s->v[s->n++] = end;
+        return 0;
+}
+
+/* Formats into f the records of v that kept ones do not say already, noting where each ends;
+ * *bytes grows by the size of all of v's records. */
+static int records_format(FILE *f, size_t *size, const char *record, const StateTextRecords *rs,
+                          const StateActive *v, size_t n, Spans *s, size_t *bytes) {
+        int r;
+
+        for (size_t k = 0; k < n; k++) {
+                size_t before = *size;
+
+                if (text_record_current(rs, k, &v[k])) {
+                        *bytes += rs->v[k].length;
+                        continue;
+                }
+                format_active(f, record, &v[k]);
+                if (fflush(f) != 0) /* *size is where this record ends */
+                        return -ENOMEM;
+                r = spans_add(s, k, *size);
+                if (r < 0)
+                        return r;
+                *bytes += *size - before;
+        }
+        return 0;
+}
+
+/* Keeps what records_format() formatted, from buf + at on, for v's n records. Each kept record
+ * is right for the copy it holds, so a failure half-way leaves them right, only not all new. */
+static int records_keep(StateTextRecords *rs, const StateActive *v, size_t n, const char *buf, size_t at,
+                        const Spans *s) {
+        int r;
+
+        if (n != rs->n) {
+                StateTextRecord *w;
+
+                for (size_t k = n; k < rs->n; k++)
+                        text_record_done(&rs->v[k]);
+                if (n == 0) {
+                        free(rs->v);
+                        rs->v = NULL;
+                        rs->n = 0;
+                } else {
+                        w = reallocarray(rs->v, n, sizeof(StateTextRecord));
+                        if (!w) {
+                                rs->n = MIN(rs->n, n);
+                                return -ENOMEM;
+                        }
+                        for (size_t k = rs->n; k < n; k++)
+                                w[k] = (StateTextRecord) {};
+                        rs->v = w;
+                        rs->n = n;
+                }
+        }
+        for (size_t j = 0; j < s->n; j += 2) {
+                size_t k = s->v[j], end = s->v[j + 1];
+                StateTextRecord n_rec = { .set = true, .length = end - at };
+                StateActive *copy = NULL;
+
+                n_rec.text = strndup(buf + at, end - at);
+                r = n_rec.text ? state_active_copy(&v[k], 1, &copy) : -ENOMEM;
+                if (r < 0) {
+                        free(n_rec.text);
+                        return r;
+                }
+                n_rec.from = *copy;
+                free(copy);
+                text_record_done(&rs->v[k]);
+                rs->v[k] = n_rec;
+                at = end;
+        }
+        return 0;
+}
+
+static char *records_copy(char *p, const StateTextRecords *rs) {
+        for (size_t k = 0; k < rs->n; k++)
+                p = mempcpy(p, rs->v[k].text, rs->v[k].length);
+        return p;
+}
+
 /* The whole path: rest's records with the entries from o, as state_from_overlay() makes them. */
 static int state_text_format_whole(const State *rest, const Config *c, const Overlay *o, char **ret_text) {
         State s = *rest;
@@ -1102,9 +1256,9 @@ static int state_text_format_whole(const State *rest, const Config *c, const Ove
 
 int state_text_format(StateText **t, const State *rest, const Config *c, const Overlay *o, char **ret_text) {
         _cleanup_free_ char *buf = NULL;
-        _cleanup_free_ size_t *changed = NULL;
         _cleanup_(fclosep) FILE *f = NULL;
-        size_t size = 0, head, tail, n = 0, n_changed = 0, allocated = 0, at;
+        _cleanup_(spans_done) Spans entries = {}, active = {}, welcome = {};
+        size_t size = 0, head, silence, silence_end, away, away_end, n = 0, at;
         char *text, *p;
         State probe;
         int r;
@@ -1138,8 +1292,9 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
         if (r < 0)
                 return r;
 
-        /* One stream for all that is formatted (a stream costs more than a few lines): the
-         * head, the entries that changed one after the other, the tail. */
+        /* One stream for all that is formatted (a stream costs more than a few lines), in the
+         * file's order: the head, the entries that changed, the silence records, the active
+         * records that changed, the away record, the welcome records that changed. */
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
@@ -1155,32 +1310,38 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
                         n += (*t)->entries[i] ? (*t)->entries[i]->length : 0;
                         continue;
                 }
-                if (n_changed + 2 > allocated) {
-                        size_t *v = reallocarray(changed, MAX(allocated * 2, (size_t) 8), sizeof(size_t));
-                        if (!v)
-                                return -ENOMEM;
-                        changed = v;
-                        allocated = MAX(allocated * 2, (size_t) 8);
-                }
-                changed[n_changed++] = i;
                 if (entry_overlay_worth_keeping(eo))
                         format_entry(f, c->entries[i].name, eo, k);
                 if (fflush(f) != 0) /* size is where this entry's records end */
                         return -ENOMEM;
-                changed[n_changed++] = size;
+                r = spans_add(&entries, i, size);
+                if (r < 0)
+                        return r;
                 n += size - before;
         }
-        tail = size;
-        format_tail(f, &probe);
+        silence = size;
+        format_silence(f, &probe);
+        if (fflush(f) != 0)
+                return -ENOMEM;
+        silence_end = size;
+        r = records_format(f, &size, "active", &(*t)->active, probe.active, probe.n_active, &active, &n);
+        if (r < 0)
+                return r;
+        away = size;
+        format_away(f, &probe);
+        if (fflush(f) != 0)
+                return -ENOMEM;
+        away_end = size;
+        r = records_format(f, &size, "welcome", &(*t)->welcome, probe.welcome, probe.n_welcome, &welcome, &n);
+        if (r < 0)
+                return r;
         r = memstream_finish(&f);
         if (r < 0)
                 return r;
 
-        /* Each kept entry is right for the fields it holds, so a failure half-way leaves the
-         * cache right, only not up to date. */
         at = head;
-        for (size_t j = 0; j < n_changed; j += 2) {
-                size_t i = changed[j], end = changed[j + 1];
+        for (size_t j = 0; j < entries.n; j += 2) {
+                size_t i = entries.v[j], end = entries.v[j + 1];
                 const EntryOverlay *eo = &o->entries[i];
                 StateTextEntry *e = NULL;
 
@@ -1193,8 +1354,13 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
                 (*t)->entries[i] = e;
                 at = end;
         }
+        r = records_keep(&(*t)->active, probe.active, probe.n_active, buf, silence_end, &active);
+        if (r >= 0)
+                r = records_keep(&(*t)->welcome, probe.welcome, probe.n_welcome, buf, away_end, &welcome);
+        if (r < 0)
+                return r;
 
-        text = malloc(head + n + (size - tail) + 1);
+        text = malloc(head + n + (silence_end - silence) + (away_end - away) + 1);
         if (!text)
                 return -ENOMEM;
         p = mempcpy(text, buf, head);
@@ -1203,7 +1369,10 @@ int state_text_format(StateText **t, const State *rest, const Config *c, const O
                 if (e)
                         p = mempcpy(p, text_entry_text(e), e->length);
         }
-        p = mempcpy(p, buf + tail, size - tail);
+        p = mempcpy(p, buf + silence, silence_end - silence);
+        p = records_copy(p, &(*t)->active);
+        p = mempcpy(p, buf + away, away_end - away);
+        p = records_copy(p, &(*t)->welcome);
         *p = '\0';
         *ret_text = text;
         return 0;

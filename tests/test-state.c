@@ -864,7 +864,9 @@ static void text_step(Overlay *o, State **rest) {
         EntryOverlay *eo = o->n_entries > 0 ? &o->entries[rnd() % o->n_entries] : NULL;
         usec_t t = rnd() % 4 ? 1700000000000000ULL + rnd() % 1000 * 60000000ULL : rnd_time();
 
-        switch (eo ? rnd() % 9 : 7 + rnd() % 2) {
+        StateActive *a = (*rest)->n_active > 0 ? &(*rest)->active[rnd() % (*rest)->n_active] : NULL;
+
+        switch (eo ? rnd() % 12 : 7 + rnd() % 5) {
         case 0:
                 eo->shown = t;
                 break;
@@ -895,6 +897,30 @@ static void text_step(Overlay *o, State **rest) {
                 o->manual_since = rnd() % 3 ? 0 : t;
                 o->manual_until = o->manual_since ? t + 1 : 0;
                 o->away_since = rnd() % 3 ? 0 : t;
+                break;
+        case 8:
+                /* One active record changes in place: its notification, its away time. */
+                if (a) {
+                        a->note = (uint32_t) rnd();
+                        a->away = rnd() % 2 ? a->away : t;
+                }
+                break;
+        case 9:
+                /* One ends, in the middle: the rest move up a place. */
+                if (a) {
+                        size_t k = (size_t) (a - (*rest)->active);
+                        state_active_done(a);
+                        memmove(a, a + 1, ((*rest)->n_active - k - 1) * sizeof(StateActive));
+                        (*rest)->n_active--;
+                }
+                break;
+        case 10:
+                /* A welcome record's digest comes or goes. */
+                if ((*rest)->n_welcome > 0) {
+                        StateActive *w = &(*rest)->welcome[rnd() % (*rest)->n_welcome];
+                        free(w->digest);
+                        w->digest = rnd() % 2 ? strdup("Mail 2") : NULL;
+                }
                 break;
         default: {
                 State *n = rnd_state();
