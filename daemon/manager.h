@@ -175,7 +175,7 @@ struct Manager {
         usec_t processed_to;     /* events before this instant are handled */
         usec_t processed_mark;   /* what the state file says of it: moved when events are handled */
         char *saved;             /* the state file's text as last written, NULL before */
-        StateText *state_text;   /* its entries' records kept formatted: a save formats what changed */
+        StateText *state_text;   /* its records kept formatted: a save formats what changed */
         unsigned saves;          /* how often it was written: one save per change, tests check */
         struct BeginSave *begin_save; /* a start-up's save that nobody hears of, while the loop answers */
         HistoryEvent *history_pending; /* lines a failed append left, written with the next */
