@@ -94,6 +94,7 @@ Manager *manager_free(Manager *m) {
         tz_free(m->tz);
         free(m->manual_message);
         free(m->saved);
+        state_text_free(m->state_text);
         free(m->history_pending);
         sd_event_source_disable_unref(m->history_build);
         for (size_t i = 0; i < m->n_stats_waiting; i++)
@@ -247,16 +248,43 @@ static int state_build(Manager *m, State **ret) {
         return 0;
 }
 
+int manager_state_text(Manager *m, bool whole, char **ret_text) {
+        static char empty[] = "";
+        State rest = {};
+        int r;
+
+        if (whole) {
+                _cleanup_(state_freep) State *s = NULL;
+
+                r = state_build(m, &s);
+                if (r < 0)
+                        return r;
+                return state_format(s, ret_text);
+        }
+
+        /* What state_build() copies, borrowed (only read while the text is made); the overlay's
+         * part is read from the overlay, as state_from_overlay() does. */
+        for (size_t k = 0; k < m->n_silence; k++)
+                rest.silence[k] = m->silence[k];
+        rest.n_silence = m->n_silence;
+        rest.processed = m->processed_mark;
+        if (m->overlay.manual_since != 0)
+                rest.manual_message = m->manual_message ?: empty;
+        rest.active = m->active;
+        rest.n_active = m->n_active;
+        rest.welcome = m->welcome;
+        rest.n_welcome = m->n_welcome;
+        rest.away_since = m->away_since;
+        return state_text_format(&m->state_text, &rest, m->config, &m->overlay, ret_text);
+}
+
 /* Writes the state if it differs from what the file holds: the one place that writes it. */
 int manager_commit(Manager *m) {
-        _cleanup_(state_freep) State *s = NULL;
         _cleanup_free_ char *text = NULL;
         int r;
 
         begin_save_finish(m); /* one save at a time, in order */
-        r = state_build(m, &s);
-        if (r >= 0)
-                r = state_format(s, &text);
+        r = manager_state_text(m, false, &text);
         if (r < 0)
                 return r;
         if (m->saved && streq(m->saved, text))
@@ -401,7 +429,6 @@ void manager_tick(Manager *m, usec_t now, bool clock_changed) {
  * so saves stay in order and one at a time. */
 typedef struct BeginSave {
         pthread_t thread;
-        State *state;
         char *path;
         char *text;              /* what the file holds once written */
         int result;
@@ -412,7 +439,7 @@ typedef struct BeginSave {
 static void *begin_save_run(void *userdata) {
         BeginSave *b = userdata;
 
-        b->result = state_save(b->path, b->state);
+        b->result = state_save_text(b->path, b->text);
         (void) eventfd_write(b->efd, 1);
         return NULL;
 }
@@ -420,7 +447,6 @@ static void *begin_save_run(void *userdata) {
 static void begin_save_free(BeginSave *b) {
         sd_event_source_disable_unref(b->done);
         safe_close(b->efd);
-        state_free(b->state);
         free(b->path);
         free(b->text);
         free(b);
@@ -460,9 +486,7 @@ static bool begin_save_start(Manager *m, const ManagerChange *c) {
         if (!b)
                 return false;
         b->efd = -1;
-        r = state_build(m, &b->state);
-        if (r >= 0)
-                r = state_format(b->state, &b->text);
+        r = manager_state_text(m, false, &b->text);
         if (r >= 0 && m->saved && streq(m->saved, b->text)) {
                 begin_save_free(b); /* the file says it already */
                 return true;
@@ -618,6 +642,9 @@ static int swap_schedule(Manager *m, Config **c, Tz **tz, Engine **engine, Overl
                          EntryObject **objects) {
         config_free(m->config);
         m->config = TAKE_PTR(*c);
+        /* Its records were the old config's entries by index: a new config, at whatever address,
+         * starts them again. */
+        m->state_text = state_text_free(m->state_text);
         engine_free(m->engine);
         m->engine = TAKE_PTR(*engine);
         if (tz && *tz) {

@@ -175,6 +175,7 @@ struct Manager {
         usec_t processed_to;     /* events before this instant are handled */
         usec_t processed_mark;   /* what the state file says of it: moved when events are handled */
         char *saved;             /* the state file's text as last written, NULL before */
+        StateText *state_text;   /* its records kept formatted: a save formats what changed */
         unsigned saves;          /* how often it was written: one save per change, tests check */
         struct BeginSave *begin_save; /* a start-up's save that nobody hears of, while the loop answers */
         HistoryEvent *history_pending; /* lines a failed append left, written with the next */
@@ -314,6 +315,9 @@ void manager_emit(Manager *m, ManagerChange *c);
 void manager_change_done(ManagerChange *c);
 void manager_status_done(ManagerStatus *s); /* frees the strings, keeps the rest */
 int manager_commit(Manager *m);
+/* The state file's text for what the manager holds now, as manager_commit() writes it: from the
+ * entries' kept records, or (whole) built and formatted from scratch; the two are equal. */
+int manager_state_text(Manager *m, bool whole, char **ret_text);
 void manager_record(ManagerChange *c, HistoryKind kind, usec_t time, bool manual, const char *entry, usec_t of,
                     usec_t planned, usec_t kept);
 /* The person is back at now: the away time goes to what is on, the welcomes out, the hold ends. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* state.c: the state file (its text format, parser and atomic save) and its mapping to the engine's overlay. */
+/* state.c: the state file (its text format, parser and atomic save) and its mapping to the engine's overlay;
+ * state-text.c keeps its text between saves. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "state.h"
+#include "state-internal.h"
 #include "text-record.h"
 
 /*
@@ -148,35 +150,35 @@ static int check_names_unique(const StateEntry *entries, size_t n) {
         return 0;
 }
 
-static bool string_ok(const char *s, bool may_be_empty) {
+bool state_string_ok(const char *s, bool may_be_empty) {
         return s && (may_be_empty || *s) && strlen(s) <= STATE_STRING_MAX;
 }
 
 /* What state_format() writes, state_parse() must read back; refuse here what it would refuse. */
-static int state_verify(const State *s) {
+int state_verify(const State *s) {
         int r;
 
         if (s->n_entries > STATE_ENTRIES_MAX || s->n_silence > STATE_SILENCE_MAX || s->n_active > STATE_ACTIVE_MAX ||
             s->n_welcome > STATE_ACTIVE_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < s->n_active; i++)
-                if (!string_ok(s->active[i].entry, s->active[i].manual) || !string_ok(s->active[i].message, true) ||
+                if (!state_string_ok(s->active[i].entry, s->active[i].manual) || !state_string_ok(s->active[i].message, true) ||
                     s->active[i].manual != !*s->active[i].entry)
                         return -EINVAL;
         for (size_t i = 0; i < s->n_welcome; i++)
-                if (!string_ok(s->welcome[i].entry, s->welcome[i].manual) || !string_ok(s->welcome[i].message, true) ||
-                    (s->welcome[i].digest && !string_ok(s->welcome[i].digest, true)) ||
+                if (!state_string_ok(s->welcome[i].entry, s->welcome[i].manual) || !state_string_ok(s->welcome[i].message, true) ||
+                    (s->welcome[i].digest && !state_string_ok(s->welcome[i].digest, true)) ||
                     s->welcome[i].manual != !*s->welcome[i].entry)
                         return -EINVAL;
         if (s->n_entries > 0 && !s->entries)
                 return -EINVAL;
-        if (s->manual_message && !string_ok(s->manual_message, true))
+        if (s->manual_message && !state_string_ok(s->manual_message, true))
                 return -EINVAL;
         for (size_t i = 0; i < s->n_entries; i++)
-                if (!string_ok(s->entries[i].name, false) || s->entries[i].overlay.n_overrides > OVERRIDES_MAX)
+                if (!state_string_ok(s->entries[i].name, false) || s->entries[i].overlay.n_overrides > OVERRIDES_MAX)
                         return -EINVAL;
         for (size_t i = 0; i < s->n_silence; i++)
-                if (!string_ok(s->silence[i].server, false) || !string_ok(s->silence[i].before, true))
+                if (!state_string_ok(s->silence[i].server, false) || !state_string_ok(s->silence[i].before, true))
                         return -EINVAL;
 
         r = check_names_unique(s->entries, s->n_entries);
@@ -185,7 +187,7 @@ static int state_verify(const State *s) {
         return r;
 }
 
-static void format_active(FILE *f, const char *record, const StateActive *a) {
+void state_format_active(FILE *f, const char *record, const StateActive *a) {
         fprintf(f, "%s %s ", record, a->manual ? "manual" : "schedule");
         (void) text_quote(f, a->entry);
         fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 " ", a->of, a->start, a->end,
@@ -198,6 +200,69 @@ static void format_active(FILE *f, const char *record, const StateActive *a) {
                 (void) text_quote(f, a->digest ?: "");
         }
         fputc('\n', f);
+}
+
+/* The records before the entries' (version, processed, paused, manual). */
+void state_format_head(FILE *f, const State *s) {
+        fprintf(f, "recharged-state %d\n", STATE_VERSION);
+        if (s->processed != 0)
+                fprintf(f, "processed %" PRIu64 "\n", s->processed);
+        if (s->paused_since != 0 || s->paused_until != 0)
+                fprintf(f, "paused %" PRIu64 " %" PRIu64 "\n", s->paused_since, s->paused_until);
+        if (s->manual_since != 0 || s->manual_until != 0 || s->manual_message) {
+                fprintf(f, "manual %" PRIu64 " %" PRIu64 " ", s->manual_since, s->manual_until);
+                (void) text_quote(f, s->manual_message ?: "");
+                fputc('\n', f);
+        }
+}
+
+/* One entry's records: its entry line and its overrides. StateText keeps these between saves,
+ * so this is the only writer of them. */
+void state_format_entry(FILE *f, const char *name, const EntryOverlay *eo, size_t n_overrides) {
+        fputs("entry ", f);
+        (void) text_quote(f, name);
+        fprintf(f, " done %" PRIu64 " shown %" PRIu64 "\n", eo->done, eo->shown);
+        for (size_t k = 0; k < n_overrides; k++) {
+                const Override *v = &eo->overrides[k];
+
+                fputs("override ", f);
+                (void) text_quote(f, name);
+                fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", v->of, v->start, v->end);
+        }
+}
+
+/* The records after the entries' (silence, active, away, welcome). */
+void state_format_silence(FILE *f, const State *s) {
+        for (size_t i = 0; i < s->n_silence; i++) {
+                fputs("silence ", f);
+                (void) text_quote(f, s->silence[i].server);
+                fputc(' ', f);
+                (void) text_quote(f, s->silence[i].before);
+                fputc('\n', f);
+        }
+}
+
+void state_format_away(FILE *f, const State *s) {
+        if (s->away_since != 0 || s->hold_since != 0 || s->hold_until != 0)
+                fprintf(f, "away %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->away_since, s->hold_since, s->hold_until);
+}
+
+static void format_tail(FILE *f, const State *s) {
+        state_format_silence(f, s);
+        for (size_t i = 0; i < s->n_active; i++)
+                state_format_active(f, "active", &s->active[i]);
+        state_format_away(f, s);
+        for (size_t i = 0; i < s->n_welcome; i++)
+                state_format_active(f, "welcome", &s->welcome[i]);
+}
+
+/* Closes a memory stream, whose buffer is only complete after fclose(). */
+int state_memstream_finish(FILE **f) {
+        bool failed = ferror(*f);
+
+        if (fclose(TAKE_PTR(*f)) != 0 || failed)
+                return -ENOMEM;
+        return 0;
 }
 
 int state_format(const State *s, char **ret_text) {
@@ -214,51 +279,15 @@ int state_format(const State *s, char **ret_text) {
         if (!f)
                 return -ENOMEM;
 
-        fprintf(f, "recharged-state %d\n", STATE_VERSION);
-        if (s->processed != 0)
-                fprintf(f, "processed %" PRIu64 "\n", s->processed);
-        if (s->paused_since != 0 || s->paused_until != 0)
-                fprintf(f, "paused %" PRIu64 " %" PRIu64 "\n", s->paused_since, s->paused_until);
-        if (s->manual_since != 0 || s->manual_until != 0 || s->manual_message) {
-                fprintf(f, "manual %" PRIu64 " %" PRIu64 " ", s->manual_since, s->manual_until);
-                (void) text_quote(f, s->manual_message ?: "");
-                fputc('\n', f);
-        }
-        for (size_t i = 0; i < s->n_entries; i++) {
-                const StateEntry *e = &s->entries[i];
+        state_format_head(f, s);
+        for (size_t i = 0; i < s->n_entries; i++)
+                state_format_entry(f, s->entries[i].name, &s->entries[i].overlay,
+                             MIN(s->entries[i].overlay.n_overrides, (size_t) OVERRIDES_MAX));
+        format_tail(f, s);
 
-                fputs("entry ", f);
-                (void) text_quote(f, e->name);
-                fprintf(f, " done %" PRIu64 " shown %" PRIu64 "\n", e->overlay.done, e->overlay.shown);
-                for (size_t k = 0; k < e->overlay.n_overrides; k++) {
-                        const Override *v = &e->overlay.overrides[k];
-
-                        fputs("override ", f);
-                        (void) text_quote(f, e->name);
-                        fprintf(f, " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", v->of, v->start, v->end);
-                }
-        }
-        for (size_t i = 0; i < s->n_silence; i++) {
-                fputs("silence ", f);
-                (void) text_quote(f, s->silence[i].server);
-                fputc(' ', f);
-                (void) text_quote(f, s->silence[i].before);
-                fputc('\n', f);
-        }
-
-        for (size_t i = 0; i < s->n_active; i++)
-                format_active(f, "active", &s->active[i]);
-        if (s->away_since != 0 || s->hold_since != 0 || s->hold_until != 0)
-                fprintf(f, "away %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", s->away_since, s->hold_since, s->hold_until);
-        for (size_t i = 0; i < s->n_welcome; i++)
-                format_active(f, "welcome", &s->welcome[i]);
-
-        if (ferror(f))
-                return -ENOMEM;
-        /* The buffer is only complete after fclose(). */
-        r = fclose(TAKE_PTR(f));
-        if (r != 0)
-                return -ENOMEM;
+        r = state_memstream_finish(&f);
+        if (r < 0)
+                return r;
 
         *ret_text = TAKE_PTR(buf);
         return 0;
@@ -918,7 +947,7 @@ int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dr
         return 0;
 }
 
-static bool entry_overlay_worth_keeping(const EntryOverlay *eo) {
+bool state_entry_worth_keeping(const EntryOverlay *eo) {
         return eo->n_overrides > 0 || eo->done != 0 || eo->shown != 0;
 }
 
@@ -930,7 +959,7 @@ int state_from_overlay(State *s, const Config *c, const Overlay *o) {
                 return -EINVAL;
 
         for (size_t i = 0; i < o->n_entries; i++)
-                if (entry_overlay_worth_keeping(&o->entries[i]))
+                if (state_entry_worth_keeping(&o->entries[i]))
                         n++;
         if (n > 0) {
                 entries = calloc(n, sizeof(StateEntry));
@@ -940,7 +969,7 @@ int state_from_overlay(State *s, const Config *c, const Overlay *o) {
 
         n = 0;
         for (size_t i = 0; i < o->n_entries; i++) {
-                if (!entry_overlay_worth_keeping(&o->entries[i]))
+                if (!state_entry_worth_keeping(&o->entries[i]))
                         continue;
                 entries[n].name = strdup(c->entries[i].name);
                 if (!entries[n].name) {

@@ -107,5 +107,23 @@ int state_move_aside(const char *path, usec_t now, char **ret_newpath);
 int state_to_overlay(const State *s, const Config *c, Overlay *o, char ***ret_dropped);
 int state_from_overlay(State *s, const Config *c, const Overlay *o);
 
+/* The state file's text kept between saves (state-text.c), for a writer that saves often while
+ * little changes (the manager, at every boundary): each entry's records, and each active and
+ * welcome record, stay formatted beside a copy of what they were formatted from; a save compares
+ * those copies with what it is given (no dirty flag to forget), formats again only what differs
+ * and copies the rest. The text is byte for byte what state_format() makes. */
+typedef struct StateText StateText;
+StateText *state_text_free(StateText *t);
+static inline void state_text_freep(StateText **t) {
+        state_text_free(*t);
+}
+/* The text of rest (a State without entries: processed, manual message, silence, active, away,
+ * welcome) with what state_from_overlay() takes from overlay o over config c (the entries, the
+ * pause, the manual times, the hold): what state_format() makes of that, or its refusal. *t is
+ * created on first use and made again when c is another config than the one it was made for;
+ * free it (and set it NULL) whenever c is freed, so that a new config at the same address is
+ * not taken for the old. */
+int state_text_format(StateText **t, const State *rest, const Config *c, const Overlay *o, char **ret_text);
+
 /* mkdir -p of the folder that holds path, creating what is missing with mode. */
 int mkdir_parents(const char *path, mode_t mode);

@@ -91,6 +91,33 @@ static void overlay_round_trip(const State *s) {
         if (r < 0 || !same_state(back, again))
                 abort();
         state_free(again);
+
+        /* The text a save makes from records kept since the inputs before (the same config) is
+         * what formatting it whole makes, or the same refusal. */
+        static StateText *kept = NULL;
+        _cleanup_free_ char *k = NULL, *w = NULL;
+        State rest = *s, whole;
+        int rk, rw;
+
+        rest.entries = NULL;
+        rest.n_entries = 0;
+        whole = rest;
+        whole.entries = back->entries;
+        whole.n_entries = back->n_entries;
+        whole.paused_since = back->paused_since;
+        whole.paused_until = back->paused_until;
+        whole.manual_since = back->manual_since;
+        whole.manual_until = back->manual_until;
+        whole.hold_since = back->hold_since;
+        whole.hold_until = back->hold_until;
+        rk = state_text_format(&kept, &rest, c, &o, &k);
+        rw = state_format(&whole, &w);
+        if (rk == -ENOMEM || rw == -ENOMEM) {
+                kept = state_text_free(kept); /* half-kept records are right, but start clean */
+                return;
+        }
+        if (rk != rw || (rk >= 0 && !streq(k, w)))
+                abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

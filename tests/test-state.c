@@ -841,6 +841,201 @@ static void test_state_dir(const char *tmp) {
                 is_int(state_check_file(checks[i].path), checks[i].r, "state_check_file('%s')", checks[i].path);
 }
 
+/* state_text_format() against state_from_overlay() + state_format() of the same: the text, or
+ * the refusal. */
+static int text_whole(const State *rest, const Config *c, const Overlay *o, char **ret) {
+        State s = *rest;
+        int r;
+
+        s.entries = NULL;
+        s.n_entries = 0;
+        r = state_from_overlay(&s, c, o);
+        if (r >= 0)
+                r = state_format(&s, ret);
+        for (size_t i = 0; i < s.n_entries; i++)
+                free(s.entries[i].name);
+        free(s.entries);
+        return r;
+}
+
+/* One random change to what a save writes: an entry's fields (often one that is there already,
+ * or its overrides in place, their count the same), the pause, or the records around them. */
+static void text_step(Overlay *o, State **rest) {
+        EntryOverlay *eo = o->n_entries > 0 ? &o->entries[rnd() % o->n_entries] : NULL;
+        usec_t t = rnd() % 4 ? 1700000000000000ULL + rnd() % 1000 * 60000000ULL : rnd_time();
+
+        StateActive *a = (*rest)->n_active > 0 ? &(*rest)->active[rnd() % (*rest)->n_active] : NULL;
+
+        switch (eo ? rnd() % 12 : 7 + rnd() % 5) {
+        case 0:
+                eo->shown = t;
+                break;
+        case 1:
+                eo->done = eo->shown;
+                break;
+        case 2:
+                if (eo->n_overrides < OVERRIDES_MAX)
+                        eo->overrides[eo->n_overrides++] = (Override) { t, t + 1, t + 2 };
+                break;
+        case 3:
+                if (eo->n_overrides > 0)
+                        eo->overrides[rnd() % eo->n_overrides].start = t; /* a snooze again */
+                break;
+        case 4:
+                if (eo->n_overrides > 0)
+                        eo->overrides[rnd() % eo->n_overrides].end += 1; /* an Extend */
+                break;
+        case 5:
+                eo->n_overrides = eo->n_overrides > 0 ? eo->n_overrides - 1 : 0; /* pruned */
+                break;
+        case 6:
+                *eo = (EntryOverlay) {};
+                break;
+        case 7:
+                o->paused_since = rnd() % 2 ? t : 0;
+                o->paused_until = o->paused_since ? USEC_INFINITY : 0;
+                o->manual_since = rnd() % 3 ? 0 : t;
+                o->manual_until = o->manual_since ? t + 1 : 0;
+                o->away_since = rnd() % 3 ? 0 : t;
+                break;
+        case 8:
+                /* One active record changes in place: its notification, its away time. */
+                if (a) {
+                        a->note = (uint32_t) rnd();
+                        a->away = rnd() % 2 ? a->away : t;
+                }
+                break;
+        case 9:
+                /* One ends, in the middle: the rest move up a place. */
+                if (a) {
+                        size_t k = (size_t) (a - (*rest)->active);
+                        state_active_done(a);
+                        memmove(a, a + 1, ((*rest)->n_active - k - 1) * sizeof(StateActive));
+                        (*rest)->n_active--;
+                }
+                break;
+        case 10:
+                /* A welcome record's digest comes or goes. */
+                if ((*rest)->n_welcome > 0) {
+                        StateActive *w = &(*rest)->welcome[rnd() % (*rest)->n_welcome];
+                        free(w->digest);
+                        w->digest = rnd() % 2 ? strdup("Mail 2") : NULL;
+                }
+                break;
+        default: {
+                State *n = rnd_state();
+
+                for (size_t i = 0; i < n->n_entries; i++)
+                        free(n->entries[i].name);
+                n->n_entries = 0;
+                state_free(*rest);
+                *rest = n;
+        }
+        }
+}
+
+static void test_text(void) {
+        static const char *confs[] = {
+                "[alpha]\ntype = selfcare\nat = 10:00\n[beta]\ntype = selfcare\nat = 10:00\n"
+                "[gamma]\ntype = recharge\nstart = 21:00\nend = 22:00\n[delta]\ntype = selfcare\nat = 11:00\n"
+                "[eps]\ntype = selfcare\nat = 12:00\n",
+                "[aa]\ntype = selfcare\nat = 10:00\n[alpha]\ntype = selfcare\nat = 10:00\n"
+                "[beta]\ntype = selfcare\nat = 10:00\n[eps]\ntype = selfcare\nat = 12:00\n",
+                "[general]\n",
+        };
+        _cleanup_(state_text_freep) StateText *t = NULL;
+        _cleanup_(state_freep) State *rest = calloc(1, sizeof(State));
+        unsigned steps = 0, bad = 0;
+        Config *c[ELEMENTSOF(confs)] = {};
+        EntryOverlay eo[8] = {};
+        Overlay o = {};
+        size_t at = 0;
+        int r;
+
+        for (size_t k = 0; k < ELEMENTSOF(confs); k++) {
+                _cleanup_strv_free_ char **errors = NULL;
+                if (config_load_string(confs[k], strlen(confs[k]), "test.conf", &c[k], &errors) < 0)
+                        abort();
+        }
+
+        /* Random changes, the config changed now and then: the same records at the same
+         * indexes under other names must not stay. */
+        o = (Overlay) { .entries = c[0]->n_entries ? eo : NULL, .n_entries = c[0]->n_entries };
+        for (unsigned i = 0; i < 3000; i++, steps++) {
+                _cleanup_free_ char *kept = NULL, *whole = NULL;
+                int rk, rw;
+
+                if (rnd() % 50 == 0) {
+                        /* A Reload: the overlay carried over by name, as the manager does. */
+                        size_t next = (at + 1 + rnd() % (ELEMENTSOF(confs) - 1)) % ELEMENTSOF(confs);
+                        _cleanup_(state_freep) State *s = calloc(1, sizeof(State));
+                        EntryOverlay neo[8] = {};
+                        Overlay no = { .entries = c[next]->n_entries ? neo : NULL, .n_entries = c[next]->n_entries };
+
+                        if (state_from_overlay(s, c[at], &o) < 0 || state_to_overlay(s, c[next], &no, NULL) < 0)
+                                abort();
+                        memcpy(eo, neo, sizeof eo);
+                        no.entries = c[next]->n_entries ? eo : NULL;
+                        o = no;
+                        at = next;
+                }
+                text_step(&o, &rest);
+                rk = state_text_format(&t, rest, c[at], &o, &kept);
+                rw = text_whole(rest, c[at], &o, &whole);
+                if (rk != rw || (rk >= 0 && !streq(kept, whole))) {
+                        if (++bad < 3)
+                                diag("step %u: %d vs %d", i, rk, rw);
+                }
+        }
+        ok(bad == 0 && steps == 3000, "state_text_format() equals a fresh format after %u random changes and config "
+           "changes", steps);
+
+        /* What it refuses. */
+        {
+                _cleanup_free_ char *text = NULL;
+                State with_entries = { .n_entries = 1, .entries = &(StateEntry) { .name = (char *) "alpha" } };
+                Overlay wrong = { .entries = eo, .n_entries = 1 };
+                State bad_silence = { .n_silence = 1, .silence = { { .server = (char *) "", .before = (char *) "x" } } };
+                Overlay none = { .entries = eo, .n_entries = c[0]->n_entries };
+
+                memset(eo, 0, sizeof eo);
+                is_int(state_text_format(&t, &with_entries, c[0], &none, &text), -EINVAL, "a rest with entries: refused");
+                is_int(state_text_format(&t, rest, c[0], &wrong, &text), -EINVAL, "an overlay of another size: refused");
+                is_int(state_text_format(&t, &bad_silence, c[0], &none, &text), -EINVAL,
+                       "a rest state_format() refuses: refused the same");
+                ok(!text, "…and no text");
+        }
+
+        /* A config that is not sorted and unique (the parser makes none; names changed by hand):
+         * the whole path, which refuses two entries of one name. */
+        {
+                _cleanup_free_ char *kept = NULL, *whole = NULL;
+                State empty = {};
+                Entry swap = c[0]->entries[0];
+                Overlay all = { .entries = eo, .n_entries = c[0]->n_entries };
+
+                c[0]->entries[0] = c[0]->entries[1];
+                c[0]->entries[1] = swap;
+                for (size_t i = 0; i < c[0]->n_entries; i++)
+                        eo[i] = (EntryOverlay) { .shown = 1000 + i };
+                r = state_text_format(&t, &empty, c[0], &all, &kept);
+                is_int(r, 0, "names out of order: formatted");
+                is_int(text_whole(&empty, c[0], &all, &whole), 0, "…as a fresh format is");
+                is_str(kept, whole, "…the same text, in the config's order");
+                /* "alpha" becomes "beta": two of one name. */
+                free(kept);
+                kept = NULL;
+                strcpy(c[0]->entries[1].name, "beta");
+                state_text_free(t);
+                t = NULL;
+                is_int(state_text_format(&t, &empty, c[0], &all, &kept), -EINVAL, "two entries of one name: refused");
+                strcpy(c[0]->entries[1].name, "alpha");
+        }
+
+        for (size_t k = 0; k < ELEMENTSOF(confs); k++)
+                config_free(c[k]);
+}
+
 int main(void) {
         char tmp[] = "/tmp/test-state-XXXXXX";
         const char *seed = getenv("TEST_SEED");
@@ -861,6 +1056,7 @@ int main(void) {
         test_move_aside(tmp);
         test_state_dir(tmp);
         test_overlay();
+        test_text();
 
         {
                 char *cmd;
