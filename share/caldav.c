@@ -113,6 +113,28 @@ char *caldav_report_body(usec_t from) {
         return s;
 }
 
+char *caldav_resources_join(const CaldavResource *v, size_t n, size_t *ret_len) {
+        size_t len = 0;
+        char *text;
+
+        for (size_t i = 0; i < n; i++)
+                len += v[i].data ? strlen(v[i].data) + 1 : 0;
+        text = malloc(len + 1);
+        if (!text)
+                return NULL;
+        len = 0;
+        for (size_t i = 0; i < n; i++)
+                if (v[i].data) {
+                        size_t l = strlen(v[i].data);
+                        memcpy(text + len, v[i].data, l);
+                        len += l;
+                        text[len++] = '\n';
+                }
+        text[len] = 0;
+        *ret_len = len;
+        return text;
+}
+
 void caldav_resources_free(CaldavResource *v, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(v[i].href);

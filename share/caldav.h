@@ -22,6 +22,9 @@ typedef struct CaldavResource {
 void caldav_resources_free(CaldavResource *v, size_t n);
 /* Reads a 207 Multi-Status answer: one resource per <response> with an href. */
 int caldav_multistatus_parse(const char *xml, CaldavResource **ret, size_t *ret_n);
+/* The resources' calendar-data one after the other, each followed by a newline: one text that
+ * partner_parse() reads as several calendars. *ret_len is 0 when none has data. NULL on ENOMEM. */
+char *caldav_resources_join(const CaldavResource *v, size_t n, size_t *ret_len);
 
 /* The name of the resource an href points at ("…/NAME.ics" → NAME), or NULL. */
 char *caldav_href_uid(const char *href);

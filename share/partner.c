@@ -415,22 +415,7 @@ static void on_fetch_done(HttpRequest *req, CURLcode code, long status, void *us
                         fetch_failed(p, "the server's answer to REPORT cannot be read");
                         return;
                 }
-                /* The resources one after the other: partner_parse reads several calendars. */
-                for (size_t i = 0; i < n_res; i++)
-                        len += res[i].data ? strlen(res[i].data) + 2 : 0;
-                text = malloc(len + 64);
-                if (text) {
-                        text[0] = 0;
-                        len = 0;
-                        for (size_t i = 0; i < n_res; i++)
-                                if (res[i].data) {
-                                        size_t l = strlen(res[i].data);
-                                        memcpy(text + len, res[i].data, l);
-                                        len += l;
-                                        text[len++] = '\n';
-                                }
-                        text[len] = 0;
-                }
+                text = caldav_resources_join(res, n_res, &len);
                 caldav_resources_free(res, n_res);
                 if (!text) {
                         fetch_failed(p, "out of memory");

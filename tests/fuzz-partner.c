@@ -158,33 +158,18 @@ static void check_now(const Result *x, usec_t now) {
                         check(x->v[i].start <= (on ? p.until : now), "partner_now: a later block is not named", x);
 }
 
-/* As share/partner.c turns a 207 answer into one text: the resources' calendar-data in order, each
- * followed by a newline. */
+/* A 207 answer as share/partner.c turns it into one text (caldav_resources_join()). */
 static char *unwrap(const char *xml, size_t *ret_len) {
         CaldavResource *res = NULL;
-        size_t n = 0, len = 0;
+        size_t n = 0;
         char *text;
 
         if (caldav_multistatus_parse(xml, &res, &n) < 0)
                 return NULL;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++)
                 if (!res[i].href)
                         abort(); /* a resource is a <response> with an href */
-                len += res[i].data ? strlen(res[i].data) + 1 : 0;
-        }
-        text = malloc(len + 1);
-        if (text) {
-                len = 0;
-                for (size_t i = 0; i < n; i++)
-                        if (res[i].data) {
-                                size_t l = strlen(res[i].data);
-                                memcpy(text + len, res[i].data, l);
-                                len += l;
-                                text[len++] = '\n';
-                        }
-                text[len] = 0;
-                *ret_len = len;
-        }
+        text = caldav_resources_join(res, n, ret_len);
         caldav_resources_free(res, n);
         return text;
 }
