@@ -259,7 +259,7 @@ static char *records_copy(char *p, const StateTextRecords *rs) {
 }
 
 /* The whole path: rest's records with the entries from o, as state_from_overlay() makes them. */
-static int state_text_format_whole(const State *rest, const Config *c, const Overlay *o, char **ret_text) {
+int state_text_format_whole(const State *rest, const Config *c, const Overlay *o, char **ret_text) {
         State s = *rest;
         int r;
 

@@ -124,6 +124,9 @@ static inline void state_text_freep(StateText **t) {
  * free it (and set it NULL) whenever c is freed, so that a new config at the same address is
  * not taken for the old. */
 int state_text_format(StateText **t, const State *rest, const Config *c, const Overlay *o, char **ret_text);
+/* The same text made from scratch, nothing kept: state_from_overlay() and state_format() of rest
+ * with the entries from o. What state_text_format() falls back to, and what the tests hold it to. */
+int state_text_format_whole(const State *rest, const Config *c, const Overlay *o, char **ret_text);
 
 /* mkdir -p of the folder that holds path, creating what is missing with mode. */
 int mkdir_parents(const char *path, mode_t mode);

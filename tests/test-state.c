@@ -841,22 +841,6 @@ static void test_state_dir(const char *tmp) {
                 is_int(state_check_file(checks[i].path), checks[i].r, "state_check_file('%s')", checks[i].path);
 }
 
-/* state_text_format() against state_from_overlay() + state_format() of the same: the text, or
- * the refusal. */
-static int text_whole(const State *rest, const Config *c, const Overlay *o, char **ret) {
-        State s = *rest;
-        int r;
-
-        s.entries = NULL;
-        s.n_entries = 0;
-        r = state_from_overlay(&s, c, o);
-        if (r >= 0)
-                r = state_format(&s, ret);
-        for (size_t i = 0; i < s.n_entries; i++)
-                free(s.entries[i].name);
-        free(s.entries);
-        return r;
-}
 
 /* One random change to what a save writes: an entry's fields (often one that is there already,
  * or its overrides in place, their count the same), the pause, or the records around them. */
@@ -981,7 +965,7 @@ static void test_text(void) {
                 }
                 text_step(&o, &rest);
                 rk = state_text_format(&t, rest, c[at], &o, &kept);
-                rw = text_whole(rest, c[at], &o, &whole);
+                rw = state_text_format_whole(rest, c[at], &o, &whole);
                 if (rk != rw || (rk >= 0 && !streq(kept, whole))) {
                         if (++bad < 3)
                                 diag("step %u: %d vs %d", i, rk, rw);
@@ -1020,7 +1004,7 @@ static void test_text(void) {
                         eo[i] = (EntryOverlay) { .shown = 1000 + i };
                 r = state_text_format(&t, &empty, c[0], &all, &kept);
                 is_int(r, 0, "names out of order: formatted");
-                is_int(text_whole(&empty, c[0], &all, &whole), 0, "…as a fresh format is");
+                is_int(state_text_format_whole(&empty, c[0], &all, &whole), 0, "…as a fresh format is");
                 is_str(kept, whole, "…the same text, in the config's order");
                 /* "alpha" becomes "beta": two of one name. */
                 free(kept);
