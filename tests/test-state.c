@@ -841,7 +841,6 @@ static void test_state_dir(const char *tmp) {
                 is_int(state_check_file(checks[i].path), checks[i].r, "state_check_file('%s')", checks[i].path);
 }
 
-
 /* One random change to what a save writes: an entry's fields (often one that is there already,
  * or its overrides in place, their count the same), the pause, or the records around them. */
 static void text_step(Overlay *o, State **rest) {
