@@ -476,7 +476,6 @@ static int on_begin_save_done(sd_event_source *s, int fd, uint32_t revents, void
 }
 
 static bool begin_save_start(Manager *m, const ManagerChange *c) {
-        _cleanup_free_ char *text = NULL;
         BeginSave *b;
         int r;
 
