@@ -103,6 +103,21 @@ alex_reads() {
         wait_partner_updated_after "${u:-0}"
 }
 
+# alex_until CMD...: Alex reads Sam's calendar again until CMD succeeds, or 20 s have passed. A
+# sync of Sam's that ended after a change may have begun before it (one that the block's own
+# start set off, still on its way when the change came): the sync after it carries the change.
+alex_until() {
+        local deadline
+        deadline=$(deadline_in 20)
+        until alex_reads; "$@"; do
+                [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+                sleep 0.5
+        done
+}
+sees() { [ "$(sprop PartnerMode):$(spropt PartnerUntil)" = "$1" ]; }
+next_is() { [ "$(spropt PartnerNextStart)" = "$1" ]; }
+next_is_not() { [ "$(spropt PartnerNextStart)" != "$1" ]; }
+
 sam_synced_after 0
 ok $? "Sam's blocks are published"
 alex_reads
@@ -148,14 +163,14 @@ is "$(sprop PartnerMode)" recharging "Alex sees Sam recharging"
 t0=$(now_us)
 as_sam "$RECHARGECTL" extend 10min >/dev/null
 sam_synced_after "$t0"
-alex_reads
 want=$(as_sam prop Until)
+alex_until sees "recharging:$want"
 is "$(sprop PartnerMode):$(spropt PartnerUntil)" "recharging:$want" "Sam extends by 10 min: Alex sees the new end"
 # Sam stops: Alex sees Sam available, and "Sam is back".
 t0=$(now_us)
 as_sam "$RECHARGECTL" off >/dev/null
 sam_synced_after "$t0"
-alex_reads
+alex_until sees "available:0"
 is "$(sprop PartnerMode):$(spropt PartnerUntil)" "available:0" "Sam stops early: Alex sees Sam available"
 wait_calls 2
 is "$(calls | sed -n 2p | jq -r .summary)" "Sam is back" "…and gets 'Sam is back'"
@@ -163,7 +178,7 @@ is "$(calls | sed -n 2p | jq -r .summary)" "Sam is back" "…and gets 'Sam is ba
 t0=$(now_us)
 as_sam "$RECHARGECTL" on 25min >/dev/null
 sam_synced_after "$t0"
-alex_reads
+alex_until sees "recharging:$(($(as_sam prop Until) / 1000000))000000"
 # Published times are whole seconds (iCalendar has no finer).
 is "$(sprop PartnerMode):$(spropt PartnerUntil)" "recharging:$(($(as_sam prop Until) / 1000000))000000" "Sam's manual recharge reaches Alex"
 # What Alex reads: rechargectl against the real recharged-share (the client's own tests use a
@@ -185,13 +200,13 @@ start = $(hms "$SAM_LATER")
 duration = 30min" >"$SAM_CONF"
 as_sam "$RECHARGECTL" reload >/dev/null
 sam_synced_after "$t0"
-alex_reads
+alex_until next_is "${SAM_LATER}000000"
 is "$(spropt PartnerNextStart)" "${SAM_LATER}000000" "Sam's later block is Alex's next"
 skipped=$(spropt PartnerNextStart)
 t0=$(now_us)
 as_sam "$RECHARGECTL" skip later >/dev/null
 sam_synced_after "$t0"
-alex_reads
+alex_until next_is_not "$skipped"
 [ "$(spropt PartnerNextStart)" != "$skipped" ]
 ok $? "Sam skips it: it leaves Alex's view (next now $(spropt PartnerNextStart))"
 for f in "$T/share.log" "$S/share.log"; do
