@@ -103,9 +103,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* A template that is one placeholder gives its value, unexpanded. */
         if (streq(t, "%message%") && (!streq(a, V_MESSAGE) || !streq(b, V_MESSAGE)))
                 abort();
-        /* The client's own placeholders are the only difference between the two. */
+        /* The client's own placeholders are the only difference between the two (%partner% too,
+         * since rechargectl reads recharged-share). */
         if (!strstr(t, "mode") && !strstr(t, "status") && !strstr(t, "next") && !strstr(t, "percentage") &&
-            !streq(a, b))
+            !strstr(t, "partner") && !streq(a, b))
                 abort();
         return 0;
 }
