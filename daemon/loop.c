@@ -10,7 +10,22 @@ typedef struct SdEventSource {
         GSource source;
         sd_event *event;
         gpointer tag;
+        GMainLoop *loop;
+        int error;               /* the first failure of sd-event itself, 0 none */
 } SdEventSource;
+
+/* sd-event failed to prepare, wait or dispatch: the loop cannot go on. As sd_event_loop() does,
+ * the failure ends it, logged once: carrying on would poll a ready fd that no turn can clear,
+ * at full CPU with a log line per turn (seen under a faked clock: a full disk). The caller
+ * exits non-zero and systemd restarts us. */
+static gboolean event_fail(SdEventSource *s, int r, const char *what) {
+        if (s->error == 0) {
+                s->error = r;
+                log_error_errno(r, "The event loop failed to %s, exiting: %m", what);
+        }
+        g_main_loop_quit(s->loop);
+        return FALSE;
+}
 
 static gboolean event_prepare(GSource *source, gint *timeout) {
         SdEventSource *s = (SdEventSource *) source;
@@ -24,13 +39,15 @@ static gboolean event_prepare(GSource *source, gint *timeout) {
                  * armed; preparing again would fail with -EBUSY. Poll it instead (as
                  * NetworkManager's nm-sd.c does). */
                 r = sd_event_wait(s->event, 0);
+                if (r < 0)
+                        return event_fail(s, r, "wait");
                 return r > 0;
         case SD_EVENT_PENDING:
                 return TRUE;
         case SD_EVENT_INITIAL:
                 r = sd_event_prepare(s->event);
                 if (r < 0)
-                        log_debug_errno(r, "sd_event_prepare() failed: %m");
+                        return event_fail(s, r, "prepare");
                 return r > 0;
         default:
                 return FALSE; /* finishing or finished: nothing more to do */
@@ -39,10 +56,14 @@ static gboolean event_prepare(GSource *source, gint *timeout) {
 
 static gboolean event_check(GSource *source) {
         SdEventSource *s = (SdEventSource *) source;
+        int r;
 
         if (sd_event_get_state(s->event) != SD_EVENT_ARMED)
                 return sd_event_get_state(s->event) == SD_EVENT_PENDING;
-        return sd_event_wait(s->event, 0) > 0;
+        r = sd_event_wait(s->event, 0);
+        if (r < 0)
+                return event_fail(s, r, "wait");
+        return r > 0;
 }
 
 static gboolean event_dispatch(GSource *source, GSourceFunc callback, gpointer user_data) {
@@ -53,7 +74,7 @@ static gboolean event_dispatch(GSource *source, GSourceFunc callback, gpointer u
                 return G_SOURCE_CONTINUE;
         r = sd_event_dispatch(s->event);
         if (r < 0)
-                log_warning_errno(r, "Event dispatch failed, ignoring: %m");
+                (void) event_fail(s, r, "dispatch");
         return G_SOURCE_CONTINUE;
 }
 
@@ -95,6 +116,7 @@ int loop_run(sd_event *e) {
 
         s = (SdEventSource *) g_source_new(&event_funcs, sizeof(SdEventSource));
         s->event = sd_event_ref(e);
+        s->loop = loop;
         s->tag = g_source_add_unix_fd(&s->source, fd, G_IO_IN);
         g_source_set_name(&s->source, "sd-event");
         /* Re-entrant: GLib then skips taking and releasing the context around each dispatch. */
@@ -107,6 +129,8 @@ int loop_run(sd_event *e) {
         r = sd_event_get_exit_code(e, &code);
         if (r < 0)
                 code = 0;
+        if (s->error < 0)
+                code = s->error;
 
         g_source_destroy(&s->source);
         g_source_unref(&s->source);

@@ -7,5 +7,6 @@
 
 /* Attaches e to GLib's default main context and runs a GMainLoop until sd_event_exit() is
  * called on e (an exit handler quits the GLib loop). Returns the exit code given to
- * sd_event_exit(), or a negative errno if the loop could not be set up. */
+ * sd_event_exit(), or a negative errno if the loop could not be set up or sd-event itself failed
+ * while running (logged once; the loop ends there, as sd_event_loop() does). */
 int loop_run(sd_event *e);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* test-loop.c: sd-event inside GLib's main loop (daemon/loop.c): timers fire on time, a busy GLib
  * source of higher priority (which makes GLib skip check() and leaves sd-event ARMED) wedges
- * nothing, and sd_event_exit() ends g_main_loop_run() with its code. */
+ * nothing, sd_event_exit() ends g_main_loop_run() with its code, and a failing sd-event ends the
+ * loop with the error instead of spinning. */
+#include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -44,6 +47,47 @@ static gboolean on_glib_tick(gpointer userdata) {
         return G_SOURCE_CONTINUE;
 }
 
+static bool guard_fired;
+static gboolean on_guard(gpointer userdata) {
+        guard_fired = true;
+        /* An exit is handled before any wait: it ends even a spinning loop. */
+        (void) sd_event_exit(userdata, 99);
+        return G_SOURCE_REMOVE;
+}
+
+static int on_never(sd_event_source *s, uint64_t usec, void *userdata) {
+        return 0;
+}
+
+/* sd-event's epoll fd replaced by a regular file: poll() says it is always ready and every
+ * sd_event_wait() fails with EINVAL, the shape of a loop that can no longer run (seen under a
+ * faked clock). The loop must end with the error, not spin. */
+static void test_failing_loop(void) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        sd_event_source *t = NULL;
+        FILE *f;
+        guint guard;
+        int r;
+
+        r = sd_event_new(&e);
+        ok(r >= 0, "failing loop: sd_event_new");
+        r = sd_event_add_time(e, &t, CLOCK_MONOTONIC, now_usec() + 3600 * 1000000ULL, 1, on_never, NULL);
+        ok(r >= 0, "failing loop: a timer an hour ahead");
+        f = tmpfile();
+        ok(f && dup2(fileno(f), sd_event_get_fd(e)) >= 0, "failing loop: the epoll fd is now a plain file");
+        /* Should the loop spin after all, this ends the test instead of hanging it. */
+        guard = g_timeout_add_seconds(20, on_guard, e);
+
+        r = loop_run(e);
+        ok(r == -EINVAL, "a failing sd_event_wait() ends the loop with its error (got %d)", r);
+        ok(!guard_fired, "…at once, not after the guard's 20 s");
+        if (!guard_fired)
+                g_source_remove(guard);
+        sd_event_source_unref(t);
+        if (f)
+                fclose(f);
+}
+
 int main(void) {
         sd_event *e = NULL;
         sd_event_source *t = NULL;
@@ -69,5 +113,7 @@ int main(void) {
         g_source_remove(tick);
         sd_event_source_unref(t);
         sd_event_unref(e);
+
+        test_failing_loop();
         return tap_done();
 }
