@@ -17,6 +17,7 @@
 
 #include "../common/config.h" /* not the autoconf config.h of the build tree */
 #include "config-scan.h"
+#include "files.h"
 #include "macro.h"
 #include "tap.h"
 
@@ -256,22 +257,6 @@ static void test_long(void) {
         }
 }
 
-static char *read_file(const char *path, size_t *ret_len) {
-        char *s = NULL;
-        size_t n = 0;
-        FILE *f = fopen(path, "re"), *m = open_memstream(&s, &n);
-        int ch;
-
-        if (f) {
-                while ((ch = fgetc(f)) != EOF)
-                        fputc(ch, m);
-                fclose(f);
-        }
-        fclose(m);
-        *ret_len = n;
-        return s;
-}
-
 static void test_files(const char *pattern, size_t at_least) {
         glob_t g = {};
         unsigned before = compared;
@@ -281,7 +266,7 @@ static void test_files(const char *pattern, size_t at_least) {
         ok(g.gl_pathc >= at_least, "%s: at least %zu files (%zu)", pattern, at_least, g.gl_pathc);
         for (size_t i = 0; i < g.gl_pathc; i++) {
                 size_t len;
-                _cleanup_free_ char *text = read_file(g.gl_pathv[i], &len);
+                _cleanup_free_ char *text = read_bytes(g.gl_pathv[i], &len);
                 (void) same(text, len, g.gl_pathv[i]);
         }
         diag("%s: %u of %zu compared, the rest refused by the scan", pattern, compared - before, g.gl_pathc);

@@ -9,6 +9,7 @@
 
 #include "../common/config.h" /* not the autoconf config.h of the build tree */
 #include "config-ini.h"
+#include "files.h"
 #include "macro.h"
 #include "names.h"
 #include "tap.h"
@@ -69,17 +70,11 @@ static int load_str(const char *text, Config **c, char ***errors) {
         return config_load_string(text, strlen(text), "t.conf", c, errors);
 }
 
-static char *read_all(const char *path) {
-        char *s = NULL;
-        size_t n = 0;
-        FILE *f = fopen(path, "re"), *m = open_memstream(&s, &n);
-        int ch;
-        if (f) {
-                while ((ch = fgetc(f)) != EOF)
-                        fputc(ch, m);
-                fclose(f);
-        }
-        fclose(m);
+/* An expected-output file, without its last newlines. */
+static char *read_expected(const char *path) {
+        size_t n;
+        char *s = read_bytes(path, &n);
+
         while (n > 0 && s[n - 1] == '\n')
                 s[--n] = 0;
         return s;
@@ -631,7 +626,7 @@ static void test_corpus(void) {
 
                 if (asprintf(&exp_path, "%.*s.expected", (int) (strlen(p) - 5), p) < 0)
                         abort();
-                want = read_all(exp_path);
+                want = read_expected(exp_path);
                 r = config_load_file(p, &c, &errors);
                 got = joined(errors);
                 ok(r == -EINVAL && want[0], "%s refused", p);
@@ -1007,26 +1002,6 @@ static void test_entry_type(void) {
                 is_int(entry_type_from_string(entry_type_to_string(t)), t, "entry type %d round trip", t);
         is_int(entry_type_from_string("nap"), _ENTRY_TYPE_INVALID, "unknown entry type");
         ok(!entry_type_to_string(_ENTRY_TYPE_MAX), "entry_type_to_string out of range");
-}
-
-static void rm_rf(const char *path) {
-        DIR *d = opendir(path);
-        struct dirent *de;
-
-        if (d) {
-                while ((de = readdir(d))) {
-                        char *p;
-                        if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                                continue;
-                        if (asprintf(&p, "%s/%s", path, de->d_name) < 0)
-                                abort();
-                        rm_rf(p);
-                        free(p);
-                }
-                closedir(d);
-                rmdir(path);
-        } else
-                unlink(path);
 }
 
 /* [general] away-share: a percentage, with or without its sign; off (0) by default. */

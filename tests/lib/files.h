@@ -30,6 +30,26 @@ static inline char *read_all(const char *path) {
         return s;
 }
 
+/* The whole file with any NUL bytes in it, and its length; "" (0) when it cannot be opened. */
+static inline char *read_bytes(const char *path, size_t *ret_len) {
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = fopen(path, "re"), *m = open_memstream(&s, &n);
+        char buf[4096];
+        size_t k;
+
+        if (!m)
+                abort();
+        if (f) {
+                while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+                        fwrite(buf, 1, k, m);
+                fclose(f);
+        }
+        fclose(m);
+        *ret_len = n;
+        return s;
+}
+
 static inline int rm_rf_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
         (void) st, (void) flag, (void) ftw;
         remove(path);
