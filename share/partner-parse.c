@@ -4,6 +4,7 @@
  * libical found (a VTIMEZONE in the feed), else our own zone code for a TZID it did not resolve,
  * else local time for floating times, so a weekly 21:00 stays 21:00 across DST. */
 #include <libical/ical.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -362,8 +363,8 @@ static bool looks_whole(const char *text, size_t len) {
         return memchr(text, 0, len) == NULL;
 }
 
-int partner_parse(const char *text, size_t len, const char *match, const Tz *local, usec_t from, usec_t to,
-                  PartnerBlock **ret, size_t *ret_n) {
+static int parse_feed(const char *text, size_t len, const char *match, const Tz *local, usec_t from, usec_t to,
+                      PartnerBlock **ret, size_t *ret_n) {
         Parse ps = { .match = match, .local = local, .from = (int64_t) (from / USEC_PER_SEC),
                      .to = (int64_t) ((to + USEC_PER_SEC - 1) / USEC_PER_SEC) };
         icalcomponent *root;
@@ -412,6 +413,31 @@ int partner_parse(const char *text, size_t len, const char *match, const Tz *loc
         *ret = ps.blocks;
         *ret_n = k;
         return 0;
+}
+
+static ssize_t discard(void *cookie, const char *buf, size_t size) {
+        return (ssize_t) size;
+}
+
+int partner_parse(const char *text, size_t len, const char *match, const Tz *local, usec_t from, usec_t to,
+                  PartnerBlock **ret, size_t *ret_n) {
+        /* libical writes a line to stderr for each thing it skips ("Encountered END before
+         * BEGIN", with its own source file and line): from a feed off the network, that is our
+         * log written by someone else, a line per bad line of the feed at every refresh. What
+         * it skips is simply not read; the lines go nowhere while it runs. */
+        FILE *saved = stderr, *sink = fopencookie(NULL, "w", (cookie_io_functions_t) { .write = discard });
+        int r;
+
+        if (sink) {
+                fflush(stderr);
+                stderr = sink;
+        }
+        r = parse_feed(text, len, match, local, from, to, ret, ret_n);
+        if (sink) {
+                stderr = saved;
+                fclose(sink);
+        }
+        return r;
 }
 
 PartnerNow partner_now(const PartnerBlock *v, size_t n, usec_t now) {

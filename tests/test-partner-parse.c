@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "partner-parse.h"
@@ -218,6 +219,37 @@ static void test_many_exdates(const Tz *local) {
         free(text);
 }
 
+/* What libical skips it reports on stderr, a line each; read from the network, those lines must
+ * not reach recharged-share's log. stderr is a file here for the length of one parse. */
+static void test_libical_quiet(const Tz *local) {
+        static const char text[] = CAL(EV("UID:q\r\nDTSTART:20260701T100000Z\r\nDTEND:20260701T110000Z\r\n")
+                                       "END:VTODO\r\nEND:VALARM\r\n");
+        FILE *f = tmpfile();
+        int saved = dup(STDERR_FILENO);
+        PartnerBlock *v = NULL;
+        size_t n = 0;
+        long size;
+        int r;
+
+        if (!f || saved < 0)
+                abort();
+        fflush(stderr);
+        dup2(fileno(f), STDERR_FILENO);
+        r = partner_parse(text, sizeof text - 1, NULL, local, stamp("20260601T000000Z"), stamp("20260801T000000Z"), &v, &n);
+        fflush(stderr);
+        size = lseek(fileno(f), 0, SEEK_END);
+        fprintf(stderr, "after");
+        fflush(stderr);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+        _cleanup_free_ char *got = blocks_text(r, v, n);
+        is_str(got, "20260701T100000Z/20260701T110000Z", "a feed with stray ENDs: the event in it is read");
+        ok(size == 0, "…and libical's complaints about the stray ENDs are not written to stderr (%ld bytes)", size);
+        ok(lseek(fileno(f), 0, SEEK_END) == 5, "…and stderr is ours again after the parse");
+        free(v);
+        fclose(f);
+}
+
 static void test_now(void) {
         static const PartnerBlock v[] = {
                 { 100, 200 }, { 200, 300 }, { 250, 280 }, { 500, 600 }, { 550, 700 }, { 900, 1000 },
@@ -256,6 +288,7 @@ int main(void) {
         test_cases(local);
         test_oversize(local);
         test_many_exdates(local);
+        test_libical_quiet(local);
         test_now();
         return tap_done();
 }
