@@ -98,6 +98,7 @@ typedef struct Parse {
         size_t n_blocks, n_events;
         Override *overrides;
         size_t n_overrides;
+        unsigned iterations; /* of every rule so far */
         int error;
 } Parse;
 
@@ -279,6 +280,10 @@ static void add_event(Parse *ps, icalcomponent *ev) {
 
                         if (++n > PARTNER_ITERATIONS_MAX || ps->error)
                                 break;
+                        if (++ps->iterations > PARTNER_FEED_ITERATIONS_MAX) {
+                                ps->error = -E2BIG;
+                                break;
+                        }
                         if (!time_ok(t))
                                 break; /* past year 9999 */
                         ts = clock_instant(&c, t);

@@ -348,14 +348,15 @@ static void fetch_succeeded(Partner *p, usec_t now) {
 /* A whole feed arrived: parsed, kept, shown; or refused, and the last good copy stays. */
 static void take_feed(Partner *p, const char *text, size_t len, const char *etag) {
         usec_t now = now_realtime();
-        char why[128];
+        char why[192];
         int r;
 
         r = parse_text(p, text, len, now);
         if (r < 0) {
                 snprintf(why, sizeof why, "%s",
                          r == -EFBIG ? "the feed is larger than 4 MiB, refused" :
-                         r == -E2BIG ? "the feed has more events than recharged-share reads (20000 events, 5000 blocks in 60 days)" :
+                         r == -E2BIG ? "the feed has more events than recharged-share reads (20000 events, 5000 blocks in 60 days, "
+                                        "a million steps of its rules)" :
                          r == -EBADMSG ? "what the server sent is not a whole iCalendar feed" : "out of memory");
                 fetch_failed(p, why);
                 return;

@@ -219,6 +219,33 @@ static void test_many_exdates(const Tz *local) {
         free(text);
 }
 
+/* Found in review: the limits multiplied. Rules that run every minute from 1970 each take the
+ * 100000 iterations one rule may before they reach 2026, so a 4 MiB feed of 20000 of them was
+ * more than an hour of CPU at every refresh (0.2 s each). The feed's rules together may take a
+ * million steps: eleven such rules are refused, in about a second. */
+static void test_iterations_budget(const Tz *local) {
+        size_t size = 64 + 12 * 128, len = 0, n = 0;
+        char *text = malloc(size);
+        PartnerBlock *v = NULL;
+        struct timespec a, b;
+        double cpu;
+        int r;
+
+        len += snprintf(text + len, size - len, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+        for (int i = 0; i < 11; i++)
+                len += snprintf(text + len, size - len, "BEGIN:VEVENT\r\nUID:m%d\r\nDTSTART:19700101T000000Z\r\n"
+                                "DURATION:PT1M\r\nRRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\n", i);
+        len += snprintf(text + len, size - len, "END:VCALENDAR\r\n");
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+        r = partner_parse(text, len, NULL, local, stamp("20260601T000000Z"), stamp("20260801T000000Z"), &v, &n);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+        cpu = (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+        ok(r == -E2BIG, "eleven rules of 100000 steps each: over the feed's million, refused (r=%d)", r);
+        diag("refused after %.2f s of CPU", cpu);
+        free(v);
+        free(text);
+}
+
 /* What libical skips it reports on stderr, a line each; read from the network, those lines must
  * not reach recharged-share's log. stderr is a file here for the length of one parse. */
 static void test_libical_quiet(const Tz *local) {
@@ -288,6 +315,7 @@ int main(void) {
         test_cases(local);
         test_oversize(local);
         test_many_exdates(local);
+        test_iterations_budget(local);
         test_libical_quiet(local);
         test_now();
         return tap_done();
