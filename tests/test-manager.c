@@ -1331,6 +1331,238 @@ static void test_state_text_incremental(void) {
            text_with_done);
 }
 
+/* ---- what a bus listener hears at a block's boundaries (test-daemon-schedule.sh keeps the bus) ---- */
+
+/* Each status property's value as GetStatus would give it, to tell which ones a change changed. */
+static void status_values(const ManagerStatus *st, char v[_PROP_MAX][160]) {
+        snprintf(v[PROP_MODE], 160, "%s", mode_to_string(st->mode));
+        snprintf(v[PROP_DO_NOT_DISTURB], 160, "%d", st->dnd);
+        snprintf(v[PROP_SOURCE], 160, "%s", st->source ?: "");
+        snprintf(v[PROP_ENTRY], 160, "%s", st->entry ?: "");
+        snprintf(v[PROP_SINCE], 160, "%" PRIu64, st->since);
+        snprintf(v[PROP_UNTIL], 160, "%" PRIu64, st->until);
+        snprintf(v[PROP_MESSAGE], 160, "%s", st->message ?: "");
+        snprintf(v[PROP_STATUS_TEXT], 160, "%s", st->status_text ?: "");
+        snprintf(v[PROP_NEXT_ENTRY], 160, "%s", st->next_entry ?: "");
+        snprintf(v[PROP_NEXT_EVENT], 160, "%s", st->next_event ?: "");
+        snprintf(v[PROP_NEXT_EVENT_TIME], 160, "%" PRIu64, st->next_event_time);
+        snprintf(v[PROP_PAUSED_UNTIL], 160, "%" PRIu64, st->paused_until);
+        snprintf(v[PROP_TIME_ZONE], 160, "%s", st->time_zone ?: "");
+        snprintf(v[PROP_PRESENCE], 160, "%s", st->presence ?: "");
+}
+
+static void mask_names(uint64_t mask, char out[static 512]) {
+        out[0] = '\0';
+        for (size_t p = 0; p < _PROP_MAX; p++)
+                if (mask & (UINT64_C(1) << p)) {
+                        strcat(out, *out ? " " : "");
+                        strcat(out, status_property_info[p].name);
+                }
+}
+
+/* The status values before a change, and what the listeners were told of it. */
+static struct {
+        char before[_PROP_MAX][160];
+        uint64_t mask;
+        bool entry_live[8];
+        char args[1024];
+} told;
+
+static void tell_begin(Manager *m) {
+        status_values(&m->status, told.before);
+        told.mask = 0;
+        memset(told.entry_live, 0, sizeof told.entry_live);
+        told.args[0] = '\0';
+}
+
+/* The signals' arguments as the bus listener sends them: HeadsUp(entry, start),
+ * RechargeStarted(source, entry, until, message), RechargeEnded(source, entry, how),
+ * ReminderDue(entry, message); times as HH:MM:SS. */
+static void teller(Manager *m, const ManagerChange *c, void *userdata) {
+        told.mask |= c->status_mask;
+        for (size_t k = 0; k < c->n_live; k++)
+                if (c->live[k].index < ELEMENTSOF(told.entry_live))
+                        told.entry_live[c->live[k].index] = true;
+        for (size_t k = 0; k < c->n_events; k++) {
+                const ManagerEvent *ev = &c->events[k];
+                char a[16], b[16], line[256];
+
+                hms(ev->start, a);
+                hms(ev->until, b);
+                if (ev->kind == MANAGER_EVENT_HEADS_UP)
+                        snprintf(line, sizeof line, "HeadsUp(%s, %s)", ev->entry, a);
+                else if (ev->kind == MANAGER_EVENT_RECHARGE_STARTED)
+                        snprintf(line, sizeof line, "RechargeStarted(%s, %s, %s, %s)", ev->source, ev->entry,
+                                 ev->until ? b : "0", ev->message ?: "");
+                else if (ev->kind == MANAGER_EVENT_RECHARGE_ENDED)
+                        snprintf(line, sizeof line, "RechargeEnded(%s, %s, %s)", ev->source, ev->entry, ev->how);
+                else if (ev->kind == MANAGER_EVENT_REMINDER_DUE)
+                        snprintf(line, sizeof line, "ReminderDue(%s, %s)", ev->entry, ev->message ?: "");
+                else
+                        snprintf(line, sizeof line, "%s(%s)", kind_names[ev->kind], ev->entry);
+                strncat(told.args, *told.args ? "; " : "", sizeof told.args - strlen(told.args) - 1);
+                strncat(told.args, line, sizeof told.args - strlen(told.args) - 1);
+        }
+}
+
+/* PropertiesChanged names exactly the status properties whose values the change changed (and
+ * some did). */
+#define CHECK_TOLD_MASK(m, ...)                                                                 \
+        do {                                                                                    \
+                char _after[_PROP_MAX][160], _want[512], _got[512];                             \
+                uint64_t _diff = 0;                                                             \
+                status_values(&(m)->status, _after);                                            \
+                for (size_t _p = 0; _p < _PROP_MAX; _p++)                                       \
+                        if (strcmp(told.before[_p], _after[_p]) != 0)                           \
+                                _diff |= UINT64_C(1) << _p;                                     \
+                mask_names(_diff, _want);                                                       \
+                mask_names(told.mask, _got);                                                    \
+                if (!ok(_diff != 0 && streq(_got, _want), __VA_ARGS__))                         \
+                        diag("told '%s', changed '%s'", _got, _want);                           \
+        } while (0)
+
+static int act_error(Manager *m, usec_t now, ActionKind kind, usec_t d, char **ret_name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        run_until(m, now);
+        r = manager_act(m, &(Action) { .kind = kind, .duration = d }, now, &e);
+        *ret_name = strdup(r < 0 && e.name ? e.name : "");
+        return r;
+}
+
+static void test_block_boundaries(void) {
+        static const char conf[] =
+                "[general]\nheads-up = 10min\nstatus = Away until %until%: %message%\n\n"
+                "[block]\ntype = recharge\nstart = 21:00\nduration = 1h\nmessage = Quiet time\n\n"
+                "[water]\ntype = selfcare\nat = 21:02\nmessage = Drink water\n";
+        Manager *m;
+        Stats st;
+
+        reset_files();
+        m = start(conf, at("20:00"));
+        manager_add_listener(m, LISTENER_BUS, teller, NULL);
+        ok(streq(m->status.next_event, "heads-up") && streq(m->status.next_entry, "block") &&
+           m->status.next_event_time == at("20:50"), "the next event is the heads-up, 10 min before the block");
+
+        tell_begin(m);
+        run_until(m, at("20:55"));
+        CHECK_HEARD("20:50:00 heads-up block", "the heads-up comes at its time");
+        is_str(told.args, "HeadsUp(block, 21:00:00)", "HeadsUp(entry, start)");
+        ok(streq(m->status.next_event, "start") && m->status.next_event_time == at("21:00"),
+           "after the heads-up the next event is the start");
+        CHECK_TOLD_MASK(m, "PropertiesChanged at the heads-up names exactly what changed");
+
+        tell_begin(m);
+        run_until(m, at("21:00"));
+        CHECK_HEARD("21:00:00 start block", "the block starts at its time");
+        is_str(told.args, "RechargeStarted(schedule, block, 22:00:00, Quiet time)",
+               "RechargeStarted(source, entry, until, message)");
+        ok(m->status.mode == MODE_RECHARGING && streq(m->status.source, "schedule") && streq(m->status.entry, "block") &&
+           m->status.dnd && streq(m->status.message, "Quiet time"),
+           "Mode, Source, Entry, DoNotDisturb, Message while the block is on");
+        ok(m->status.since == at("21:00") && m->status.until == at("22:00"), "Since and Until are the block's exact instants");
+        is_str(m->status.status_text, "Away until 22:00: Quiet time", "StatusText follows the template");
+        ok(m->entry_live[0].active && told.entry_live[0], "the entry object is Active, and its change is told");
+        CHECK_TOLD_MASK(m, "PropertiesChanged at the start names exactly the properties whose values changed");
+
+        tell_begin(m);
+        run_until(m, at("21:30"));
+        CHECK_HEARD("", "a reminder due inside the dnd block is held");
+        run_until(m, at("22:30"));
+        CHECK_HEARD("22:00:00 end block completed; 22:00:00 reminder water held",
+                    "at the block's end: the end, then the held reminder, once");
+        is_str(told.args, "RechargeEnded(schedule, block, completed); ReminderDue(water, Drink water)",
+               "RechargeEnded(source, entry, 'completed'), then ReminderDue(entry, message)");
+        ok(m->status.mode == MODE_AVAILABLE && streq(m->status.source, "") && streq(m->status.entry ?: "", "") &&
+           m->status.since == 0 && m->status.until == 0 && !m->status.dnd,
+           "Mode is available and the recharge properties are cleared");
+        ok(!m->entry_live[0].active && told.entry_live[0], "the entry object is no longer Active, and that is told");
+        is_int(m->entry_live[0].next_start, at("+1 21:00"), "the block's NextStart is tomorrow's");
+        CHECK_TOLD_MASK(m, "PropertiesChanged at the end names exactly what changed");
+        CHECK_HISTORY("started block; completed block; reminder-shown water",
+                      "history: started, completed, then the reminder shown at the end");
+        is_int(manager_stats(m, at("00:00"), at("23:00"), &st), 0, "stats");
+        ok(st.completed == 1 && st.planned == USEC_PER_HOUR && st.kept == USEC_PER_HOUR && st.reminders_shown == 1,
+           "GetStats counts the completed block, its kept hour, and the reminder (%u, %" PRIu64 ", %" PRIu64 ", %u)",
+           st.completed, st.planned, st.kept, st.reminders_shown);
+        manager_remove_listener(m, LISTENER_BUS);
+        manager_free(m);
+}
+
+static void test_manual_in_block(void) {
+        static const char conf[] =
+                "[general]\nheads-up = 0\n\n"
+                "[block]\ntype = recharge\nstart = 21:00\nduration = 30min\nmessage = Long quiet\n";
+        _cleanup_free_ char *err = NULL;
+        Manager *m;
+
+        reset_files();
+        m = start(conf, at("20:59"));
+        manager_add_listener(m, LISTENER_BUS, teller, NULL);
+        run_until(m, at("21:00"));
+        CHECK_HEARD("21:00:00 start block", "the block starts");
+
+        tell_begin(m);
+        is_int(act(m, at("21:01"), ACTION_RECHARGE, NULL, USEC_PER_HOUR, "Tea", NULL), 0,
+               "Recharge(1 h, 'Tea') inside the block is accepted");
+        is_str(told.args, "RechargeStarted(manual, , 22:01:00, Tea)", "RechargeStarted(manual, '', until, message)");
+        ok(streq(m->status.source, "manual") && streq(m->status.entry ?: "", "") && streq(m->status.message, "Tea") &&
+           m->status.until == at("22:01"), "the manual one ends later, so it counts: Source, Entry, Message, Until");
+        CHECK_TOLD_MASK(m, "PropertiesChanged after Recharge names exactly what changed");
+
+        tell_begin(m);
+        is_int(act(m, at("21:02"), ACTION_EXTEND, NULL, 10 * USEC_PER_MINUTE, NULL, NULL), 0, "Extend(10 min) is accepted");
+        is_int(m->status.until, at("22:11"), "Until moved 10 min later");
+        ok(told.mask & (UINT64_C(1) << PROP_UNTIL), "Until is among the changed values");
+        CHECK_TOLD_MASK(m, "PropertiesChanged after Extend names exactly what changed");
+
+        tell_begin(m);
+        free(heard());
+        is_int(act(m, at("21:03"), ACTION_STOP, NULL, 0, NULL, NULL), 0, "Stop is accepted");
+        CHECK_HEARD("21:03:00 end (manual) stopped recharging; 21:03:00 end block stopped",
+                    "Stop ends both, each 'stopped'");
+        is_str(told.args, "RechargeEnded(manual, , stopped); RechargeEnded(schedule, block, stopped)",
+               "…RechargeEnded(source, entry, 'stopped') for each");
+        ok(m->status.mode == MODE_AVAILABLE, "Mode is available after Stop");
+        ok(!m->entry_live[0].active, "the stopped block stays ended");
+        is_int(m->entry_live[0].next_start, at("+1 21:00"), "…until its next occurrence");
+        ok(act_error(m, at("21:04"), ACTION_STOP, 0, &err) < 0, "Stop again: refused");
+        is_str(err, RECHARGED_ERROR_NOT_RECHARGING, "…NotRecharging");
+        CHECK_HISTORY("started block; started manual; stopped manual; stopped block", "history: both started, both stopped");
+
+        tell_begin(m);
+        is_int(act(m, at("21:05"), ACTION_RECHARGE, NULL, 2 * USEC_PER_MINUTE, "Short", NULL), 0, "a timed manual recharge");
+        run_until(m, at("21:10"));
+        CHECK_HEARD("21:05:00 start (manual); 21:07:00 end (manual) completed", "it ends by itself at its time: completed");
+        ok(m->status.mode == MODE_AVAILABLE && streq(m->status.message ?: "", ""),
+           "…Mode goes back to available and the manual message is gone");
+
+        is_int(act(m, at("21:11"), ACTION_RECHARGE, NULL, 0, "Open", NULL), 0, "Recharge(0)");
+        is_int(m->status.until, 0, "…is open-ended: Until = 0");
+        free(err);
+        ok(act_error(m, at("21:12"), ACTION_EXTEND, USEC_PER_MINUTE, &err) < 0, "Extend of an open-ended recharge is refused");
+        is_str(err, SD_BUS_ERROR_NOT_SUPPORTED, "…NotSupported");
+        manager_remove_listener(m, LISTENER_BUS);
+        manager_free(m);
+}
+
+static void test_stop_releases_held(void) {
+        static const char conf[] =
+                "[general]\nheads-up = 0\n\n"
+                "[held]\ntype = recharge\nstart = 21:00\nduration = 1h\n\n"
+                "[sip]\ntype = selfcare\nat = 21:01\nmessage = Sip\n";
+        Manager *m;
+
+        reset_files();
+        m = start(conf, at("20:59"));
+        run_until(m, at("21:05"));
+        CHECK_HEARD("21:00:00 start held", "the dnd block starts, and the reminder due inside it is held");
+        is_int(act(m, at("21:05"), ACTION_STOP, NULL, 0, NULL, NULL), 0, "Stop");
+        CHECK_HEARD("21:05:00 end held stopped; 21:05:00 reminder sip held", "Stop releases the held reminder at once");
+        manager_free(m);
+}
+
 int main(void) {
         /* On a tmpfs where there is one: what is tested is what the manager writes and when, not
          * the disk; on ext4 the state's fsyncs took 10 of this test's 10.5 s. */
@@ -1357,6 +1589,9 @@ int main(void) {
         test_restart();
         test_end_carries();
         test_overlap();
+        test_block_boundaries();
+        test_manual_in_block();
+        test_stop_releases_held();
         test_pause_and_manual();
         test_clock();
         test_reload_and_refusals();
