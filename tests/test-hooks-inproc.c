@@ -180,7 +180,7 @@ static bool out_exists(const char *name) {
 }
 
 static unsigned out_count(const char *prefix) {
-        _cleanup_free_ char *cmd = NULL, *count = NULL;
+        _cleanup_free_ char *cmd = NULL;
         FILE *p;
         unsigned n = 0;
 
