@@ -212,6 +212,150 @@ static int boundary(int argc, char **argv) {
         return system(cmd) == 0 ? 0 : 1;
 }
 
+/* Issue 17's costs that grew with the schedule, one noinline function each, so callgrind
+ * (`--toggle-collect='op_*'`) gives each its inclusive instructions: a start (fresh, then a
+ * restart on that state), a boundary inside a dnd span, the first boundary of a day, every
+ * action, a Reload. */
+#define ACTIONS_EXTRA                                                                           \
+        "[zz-dnd]\ntype = recharge\nstart = 14:00\nduration = 1h\ndnd = yes\n"                  \
+        "[zz-in-dnd]\ntype = recharge\nstart = 14:34:56\nduration = 1s\ndnd = no\n"             \
+        "[zz-late]\ntype = recharge\nstart = 16:00\nduration = 30min\ndnd = no\n"               \
+        "[zz-midnight]\ntype = selfcare\nat = 00:00:07\n"
+
+static double op_cpu[32];
+static const char *op_name[32];
+static size_t n_ops;
+
+#define OP(name, body)                                                                          \
+        static __attribute__((noinline)) void op_##name(Manager *m, usec_t t) {                 \
+                double _c0 = cpu_sec();                                                         \
+                body;                                                                           \
+                op_cpu[n_ops] = cpu_sec() - _c0;                                                \
+                op_name[n_ops++] = #name;                                                       \
+        }
+
+static int act(Manager *m, ActionKind kind, const char *entry, usec_t d, usec_t t) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = manager_act(m, &(Action) { .kind = kind, .entry = entry, .duration = d, .message = "bench" }, t, &error);
+        if (r < 0)
+                fprintf(stderr, "%s refused: %s\n", action_to_string(kind), error.message);
+        sd_bus_error_free(&error);
+        return r;
+}
+
+OP(begin, (void) manager_begin(m, t))
+OP(restart, (void) manager_begin(m, t))
+OP(in_dnd, manager_tick(m, t, false))
+OP(day_first, manager_tick(m, t, false))
+OP(recharge, (void) act(m, ACTION_RECHARGE, NULL, 20 * USEC_PER_MINUTE, t))
+OP(extend, (void) act(m, ACTION_EXTEND, NULL, 10 * USEC_PER_MINUTE, t))
+OP(stop, (void) act(m, ACTION_STOP, NULL, 0, t))
+OP(skip, (void) act(m, ACTION_SKIP, "e0000", 0, t))
+OP(snooze, (void) act(m, ACTION_SNOOZE, "e0001", 10 * USEC_PER_MINUTE, t))
+OP(start_now, (void) act(m, ACTION_START_NOW, "zz-late", 0, t))
+OP(done, (void) act(m, ACTION_DONE, "e0004", 0, t))
+OP(pause, (void) act(m, ACTION_PAUSE, NULL, USEC_PER_HOUR, t))
+OP(resume, (void) act(m, ACTION_RESUME, NULL, 0, t))
+OP(reload, (void) manager_reload(m, t, NULL))
+
+/* Ticks until t (not measured). */
+static void run_to(Manager *m, usec_t t) {
+        while (m->wakeup != 0 && m->wakeup <= t)
+                manager_tick(m, m->wakeup, false);
+}
+
+static int actions(int argc, char **argv) {
+        static const unsigned default_sizes[] = { 10, 100, 1000, 4096 };
+        const usec_t day = 1767225600ULL * USEC_PER_SEC - USEC_PER_HOUR; /* Thursday 00:00 in Berlin */
+        char template[] = "/dev/shm/bench-actions-XXXXXX";
+        char template_tmp[] = "/tmp/bench-actions-XXXXXX";
+        double base[32] = {};
+        char *dir;
+
+        dir = mkdtemp(template) ?: mkdtemp(template_tmp);
+        if (!dir)
+                return 1;
+        setenv("XDG_STATE_HOME", dir, 1);
+        setenv("TZ", "Europe/Berlin", 1); /* the manager's zone, whatever this machine's */
+        log_set_max_level(LOG_WARNING);
+        printf("µs CPU per call, the real manager in-process (ratio to the first size)\n");
+        for (int a = 0; a < (argc > 0 ? argc : (int) ELEMENTSOF(default_sizes)); a++) {
+                unsigned n = argc > 0 ? (unsigned) atoi(argv[a]) : default_sizes[a];
+                _cleanup_free_ char *text = make_config(n - 4);
+                char path[256], state[256];
+                Manager *m = NULL;
+                usec_t t;
+                FILE *f;
+
+                snprintf(path, sizeof path, "%s/recharged.conf", dir);
+                snprintf(state, sizeof state, "%s/recharged/state", dir);
+                f = fopen(path, "we");
+                if (!f)
+                        return 1;
+                fputs(text, f);
+                fputs(ACTIONS_EXTRA, f);
+                fclose(f);
+                (void) unlink(state);
+                n_ops = 0;
+
+                /* A fresh start at 08:07, the morning's ticks, then a restart on that state. */
+                t = day + 8 * USEC_PER_HOUR + 7 * USEC_PER_MINUTE;
+                if (manager_new(path, &m) < 0 || manager_load_config(m) < 0)
+                        return 1;
+                op_begin(m, t);
+                run_to(m, day + 12 * USEC_PER_HOUR);
+                manager_free(m);
+                m = NULL;
+                t = day + 12 * USEC_PER_HOUR;
+                if (manager_new(path, &m) < 0 || manager_load_config(m) < 0)
+                        return 1;
+                op_restart(m, t);
+
+                /* zz-in-dnd's start, inside zz-dnd's span. */
+                t = day + 14 * USEC_PER_HOUR + 34 * USEC_PER_MINUTE + 56 * USEC_PER_SEC;
+                run_to(m, t - 1);
+                op_in_dnd(m, t);
+
+                /* The actions at 15:30. */
+                t = day + 15 * USEC_PER_HOUR + 30 * USEC_PER_MINUTE;
+                run_to(m, t);
+                op_recharge(m, t + 1 * USEC_PER_SEC);
+                op_extend(m, t + 2 * USEC_PER_SEC);
+                op_stop(m, t + 3 * USEC_PER_SEC);
+                op_skip(m, t + 4 * USEC_PER_SEC);
+                op_snooze(m, t + 5 * USEC_PER_SEC);
+                op_start_now(m, t + 6 * USEC_PER_SEC);
+                op_done(m, t + 7 * USEC_PER_SEC);
+                op_pause(m, t + 8 * USEC_PER_SEC);
+                op_resume(m, t + 9 * USEC_PER_SEC);
+                op_reload(m, t + 10 * USEC_PER_SEC);
+
+                /* The first boundary of the next day: zz-midnight at 00:00:07. */
+                t = day + USEC_PER_DAY + 7 * USEC_PER_SEC;
+                run_to(m, t - 1);
+                op_day_first(m, t);
+
+                if (a == 0) {
+                        printf("%8s", "entries");
+                        for (size_t k = 0; k < n_ops; k++)
+                                printf(" %18s", op_name[k]);
+                        printf("\n");
+                }
+                printf("%8u", n);
+                for (size_t k = 0; k < n_ops; k++) {
+                        double us = op_cpu[k] * 1e6;
+                        if (a == 0)
+                                base[k] = us;
+                        printf(" %9.1f (%5.1fx)", us, base[k] > 0 ? us / base[k] : 0);
+                }
+                printf("\n");
+                manager_free(m);
+        }
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
         const char *zone = argc > 1 ? argv[1] : "Europe/Berlin";
         Tz *tz = NULL;
@@ -233,6 +377,11 @@ int main(int argc, char **argv) {
         }
         if (argc > 2 && streq(argv[2], "boundary")) {
                 int r = boundary(argc - 3, argv + 3);
+                tz_free(tz);
+                return r;
+        }
+        if (argc > 2 && streq(argv[2], "actions")) {
+                int r = actions(argc - 3, argv + 3);
                 tz_free(tz);
                 return r;
         }

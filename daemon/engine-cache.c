@@ -37,7 +37,8 @@ struct EngineCache {
         Span *spans;
         size_t n_spans;
 
-        uint64_t generation;     /* counts the builds of the whole-schedule part */
+        uint64_t generation;     /* counts the builds and patches of the whole-schedule part */
+        uint64_t builds, patches; /* how often it was built whole, and patched (tests, benches) */
 
         EntryMemo *memo;         /* one per entry */
         size_t n_memo;
@@ -154,6 +155,7 @@ static int cache_build(EngineCache *c, const Engine *e, const Overlay *o, usec_t
 
         cache_drop(c);
         c->generation++;
+        c->builds++;
         c->w0 = w0;
         c->w1 = w0 + WINDOW_USEC;
         r = engine_range(e, o, c->w0, c->w1, &c->events, &c->n_events);
@@ -187,15 +189,153 @@ static int cache_build(EngineCache *c, const Engine *e, const Overlay *o, usec_t
         return 0;
 }
 
+/* At most this many entries' overrides changed at once are patched in; more is a rebuild. */
+#define PATCH_MAX 8
+
+static bool is_dnd(const Engine *e, size_t i) {
+        for (size_t k = 0; k < e->n_dnd; k++)
+                if (e->dnd[k] == i)
+                        return true;
+        return false;
+}
+
+/* The entries whose overrides differ from what the cache saw, when nothing else it reads
+ * differs, none of them holds reminders (a dnd block: its span changes other entries' events)
+ * and they are few: else false, and the whole-schedule part is built again. */
+static bool overlay_changed_entries(const Engine *e, const EngineCache *c, const Overlay *o, size_t *ret,
+                                    size_t *ret_n) {
+        size_t n = c->seen.n_entries, k = 0;
+
+        if (!o || !o->entries || o->n_entries < n)
+                return false;
+        if (o->paused_since != c->seen.paused_since || o->paused_until != c->seen.paused_until ||
+            o->manual_since != c->seen.manual_since || o->manual_until != c->seen.manual_until ||
+            o->away_since != c->seen.away_since || o->away_until != c->seen.away_until)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                const EntryOverlay *b = &c->seen.entries[i];
+                if (o->entries[i].n_overrides == b->n_overrides &&
+                    (b->n_overrides == 0 || overrides_same(o, i, b->n_overrides, b->overrides)))
+                        continue;
+                if (k >= PATCH_MAX || is_dnd(e, i))
+                        return false;
+                ret[k++] = i;
+        }
+        *ret_n = k;
+        return true;
+}
+
+static int cmp_event_order(const Event *x, const Event *y) {
+        if (x->time != y->time)
+                return x->time < y->time ? -1 : 1;
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        if (x->entry != y->entry)
+                return x->entry < y->entry ? -1 : 1;
+        return x->of < y->of ? -1 : x->of > y->of;
+}
+
+/* Entry i's events and blocks in the day, again, the rest kept: engine_range() is every
+ * entry's events, each entry's made alone and held by the same spans (i holds nothing), in one
+ * total order; its blocks are each entry's alone too. So removing i's and merging its new ones
+ * in gives what cache_build() would. On failure the cache is left as it was. */
+static int cache_patch_entry(EngineCache *c, const Engine *e, const Overlay *o, size_t i) {
+        _cleanup_free_ Event *add = NULL;
+        OccBuf nb = {};
+        Event *ev;
+        Occ *bl;
+        size_t n_add = 0, n_ev = 0, n_bl = 0, a = 0, w;
+        int r;
+
+        r = engine_range_entry(e, o, i, c->w0, c->w1, &add, &n_add);
+        if (r >= 0 && e->config->entries[i].type == ENTRY_RECHARGE)
+                r = engine_window_blocks_entry(e, o, i, c->w0, c->w1, &nb);
+        if (r < 0) {
+                free(nb.v);
+                return r;
+        }
+        ev = malloc(sizeof(Event) * (c->n_events + n_add + 1));
+        bl = malloc(sizeof(Occ) * (c->n_blocks + nb.n + 1));
+        if (!ev || !bl) {
+                free(ev);
+                free(bl);
+                free(nb.v);
+                return -ENOMEM;
+        }
+        for (size_t k = 0; k < c->n_events; k++) {
+                if (c->events[k].entry == (int) i)
+                        continue;
+                while (a < n_add && cmp_event_order(&add[a], &c->events[k]) < 0)
+                        ev[n_ev++] = add[a++];
+                ev[n_ev++] = c->events[k];
+        }
+        while (a < n_add)
+                ev[n_ev++] = add[a++];
+
+        /* The new blocks by start, then merged into the kept ones (also by start; the order of
+         * blocks starting together does not matter to at_from_blocks()). */
+        w = 0;
+        for (size_t k = 0; k < nb.n; k++)
+                if (!nb.v[k].reminder)
+                        nb.v[w++] = nb.v[k];
+        nb.n = w;
+        if (nb.n > 1)
+                qsort(nb.v, nb.n, sizeof(Occ), cmp_start);
+        a = 0;
+        c->longest = 0;
+        for (size_t k = 0; k < c->n_blocks; k++) {
+                if (c->blocks[k].entry == (int) i)
+                        continue;
+                while (a < nb.n && nb.v[a].start < c->blocks[k].start)
+                        bl[n_bl++] = nb.v[a++];
+                bl[n_bl++] = c->blocks[k];
+        }
+        while (a < nb.n)
+                bl[n_bl++] = nb.v[a++];
+        free(nb.v);
+        for (size_t k = 0; k < n_bl; k++)
+                c->longest = MAX(c->longest, bl[k].end - bl[k].start);
+
+        free(c->events);
+        c->events = ev;
+        c->n_events = n_ev;
+        free(c->blocks);
+        c->blocks = bl;
+        c->n_blocks = n_bl;
+
+        EntryOverlay *seen = &c->seen.entries[i];
+        seen->n_overrides = n_overrides(o, i);
+        if (seen->n_overrides > 0)
+                memcpy(seen->overrides, overrides(o, i), seen->n_overrides * sizeof(Override));
+        return 0;
+}
+
 /* Makes the whole-schedule part serve instants [from, to) (to ≤ from + a day). */
 static int cache_cover(Engine *e, const Overlay *o, usec_t from, usec_t to, EngineCache **ret) {
+        size_t changed[PATCH_MAX], n_changed = 0;
         EngineCache *c;
         int r;
 
         r = cache_get(e, &c);
         if (r < 0)
                 return r;
-        if (!c->valid || from < c->w0 || to > c->w1 || !overlay_same(c, o)) {
+        if (c->valid && from >= c->w0 && to <= c->w1 && !overlay_same(c, o)) {
+                /* An action on a few entries (skip, snooze, start now, extend of a block)
+                 * costs those entries, not the schedule. */
+                if (overlay_changed_entries(e, c, o, changed, &n_changed)) {
+                        r = 0;
+                        for (size_t k = 0; k < n_changed && r >= 0; k++)
+                                r = cache_patch_entry(c, e, o, changed[k]);
+                        if (r >= 0) {
+                                c->generation++;
+                                c->patches++;
+                        }
+                } else
+                        r = -EAGAIN;
+                if (r < 0)
+                        c->valid = false; /* built again just below */
+        }
+        if (!c->valid || from < c->w0 || to > c->w1) {
                 r = cache_build(c, e, o, from);
                 if (r < 0)
                         return r;
@@ -279,12 +419,13 @@ int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret) {
  * made in or on the reminders held: -EAGAIN otherwise. Blocks on at t are the same in any
  * window holding t; the span holding t is not (a chain of dnd blocks is cut where the window
  * begins), so held time is left to engine_at(). */
-static int at_from_blocks(const EngineCache *c, const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
+static int at_from_blocks(const EngineCache *c, const Engine *e, const Overlay *o, usec_t t, bool held,
+                          EngineStatus *ret) {
         EngineStatus s = { .entry = ENTRY_MANUAL };
         const Occ *best = NULL;
         size_t lo = 0, hi = c->n_blocks;
 
-        if (span_holding(c->spans, c->n_spans, t))
+        if (held && span_holding(c->spans, c->n_spans, t))
                 return -EAGAIN;
         s.paused = in_pause(o, t);
         if (c->has_manual && c->manual.start <= t && t < c->manual.end) {
@@ -326,19 +467,39 @@ static int at_from_blocks(const EngineCache *c, const Engine *e, const Overlay *
         return 0;
 }
 
-int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
+static int cached_at(Engine *e, const Overlay *o, usec_t t, bool held, EngineStatus *ret) {
         EngineCache *c;
         int r;
 
         if (!fits(t, t + 1))
-                return engine_at(e, o, t, ret);
-        r = cache_cover(e, o, t, t + 1, &c);
-        if (r < 0)
-                return r;
-        r = at_from_blocks(c, e, o, t, ret);
-        if (r == -EAGAIN)
-                return engine_at(e, o, t, ret);
+                r = -EAGAIN;
+        else {
+                r = cache_cover(e, o, t, t + 1, &c);
+                if (r < 0)
+                        return r;
+                r = at_from_blocks(c, e, o, t, held, ret);
+        }
+        if (r == -EAGAIN) {
+                r = engine_at(e, o, t, ret);
+                if (r >= 0 && !held)
+                        ret->n_held = 0;
+        }
         return r;
+}
+
+int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
+        return cached_at(e, o, t, true, ret);
+}
+
+int engine_cached_status(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
+        /* Without n_held, a dnd span need not be followed back to where it began (a whole
+         * window of every entry's reminders): inside one, as outside, the day's blocks say it. */
+        return cached_at(e, o, t, false, ret);
+}
+
+void engine_cached_counts(const Engine *e, uint64_t *ret_builds, uint64_t *ret_patches) {
+        *ret_builds = e->cache ? e->cache->builds : 0;
+        *ret_patches = e->cache ? e->cache->patches : 0;
 }
 
 static int cmp_int(const void *a, const void *b) {

@@ -97,7 +97,8 @@ static int last_shown(const Engine *e, const Overlay *o, size_t i, usec_t now, E
         size_t n;
         int r;
 
-        r = engine_range(e, o, now > KEEP_USEC ? now - KEEP_USEC : 0, now + 1, &v, &n);
+        /* Entry i's own events: a range of every entry's cost a week of the whole schedule. */
+        r = engine_range_entry(e, o, i, now > KEEP_USEC ? now - KEEP_USEC : 0, now + 1, &v, &n);
         if (r < 0)
                 return r;
         for (size_t k = n; k > 0; k--)
@@ -229,6 +230,15 @@ int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret
         r = engine_at(e, o, now, &s);
         if (r < 0)
                 return r;
+        return engine_extend_at(e, o, &s, now, d, ret_until);
+}
+
+int engine_extend_at(const Engine *e, Overlay *o, const EngineStatus *st, usec_t now, usec_t d, usec_t *ret_until) {
+        EngineStatus s = *st;
+        int r;
+
+        if (d == 0)
+                return -EINVAL;
         if (!s.recharging)
                 return -ESRCH;
         /* An end past USEC_INFINITY would wrap to 1970 and end the recharge it lengthens. */

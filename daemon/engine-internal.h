@@ -27,6 +27,8 @@ struct Engine {
         size_t per_day; /* occurrences a day at most, all entries together */
         uint64_t events_on[7]; /* events planned on each weekday (0 = Monday), all entries */
         EngineCache *cache;    /* engine_cached_*(): answers kept while the overlay is the same */
+        size_t *dnd;           /* the enabled recharge entries with dnd: the only ones that hold */
+        size_t n_dnd;
 };
 
 /* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */
@@ -62,6 +64,13 @@ bool counts_over(const Occ *a, const Occ *b);
  * as build() makes them, and their merged dnd spans (the away span included). */
 int engine_window_blocks(const Engine *e, const Overlay *o, usec_t from, usec_t to, OccBuf *b, Span **ret_spans,
                          size_t *ret_n_spans);
+
+/* The part of engine_range() that is entry i's events, exactly, at the cost of that entry and
+ * the dnd entries (whose blocks hold its reminders), not of the whole schedule. */
+int engine_range_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, Event **ret,
+                       size_t *ret_n);
+/* The part of engine_window_blocks()' occurrences that is entry i's (blocks only; appended to b). */
+int engine_window_blocks_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, OccBuf *b);
 
 /* engine-cache.c's memo, owned by the Engine (made on first use, freed with it): a new schedule
  * or zone is a new Engine, so nothing computed for the old one can be served for the new. */

@@ -61,6 +61,7 @@ Engine *engine_free(Engine *e) {
                         free(e->times[i].v);
         free(e->times);
         engine_cache_free(e->cache);
+        free(e->dnd);
         free(e);
         return NULL;
 }
@@ -80,8 +81,12 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
         e->config = c;
         e->tz = tz;
         e->times = calloc(c->n_entries ? c->n_entries : 1, sizeof(Times));
-        if (!e->times)
+        e->dnd = calloc(c->n_entries ? c->n_entries : 1, sizeof(size_t));
+        if (!e->times || !e->dnd)
                 return -ENOMEM;
+        for (size_t i = 0; i < c->n_entries; i++)
+                if (c->entries[i].type == ENTRY_RECHARGE && c->entries[i].enabled && c->entries[i].dnd)
+                        e->dnd[e->n_dnd++] = i;
 
         for (size_t i = 0; i < c->n_entries; i++) {
                 const Entry *en = &c->entries[i];
@@ -287,8 +292,17 @@ int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only
  * of that kind): a range needs blocks days back (the recharges that may hold its reminders) but
  * reminders only from where those recharges begin, and most entries of a schedule are
  * reminders. */
+static int gen_kinds_of(const Engine *e, const Overlay *o, usec_t block_gs, usec_t rem_gs, usec_t ge, int only,
+                        const size_t *list, size_t n_list, OccBuf *b);
+
 static int gen_kinds(const Engine *e, const Overlay *o, usec_t block_gs, usec_t rem_gs, usec_t ge, int only,
                      OccBuf *b) {
+        return gen_kinds_of(e, o, block_gs, rem_gs, ge, only, NULL, 0, b);
+}
+
+/* gen_kinds() of the entries list[0, n_list) (in that order) when list is not NULL. */
+static int gen_kinds_of(const Engine *e, const Overlay *o, usec_t block_gs, usec_t rem_gs, usec_t ge, int only,
+                        const size_t *list, size_t n_list, OccBuf *b) {
         int64_t dhi = day_of_instant(e, ge) + 1;
         int64_t block_dlo = block_gs == USEC_INFINITY ? INT64_MAX : day_of_instant(e, block_gs) - 1;
         int64_t rem_dlo = rem_gs == USEC_INFINITY ? INT64_MAX : day_of_instant(e, rem_gs) - 1;
@@ -305,10 +319,17 @@ static int gen_kinds(const Engine *e, const Overlay *o, usec_t block_gs, usec_t 
         size_t lo = only >= 0 ? (size_t) only : 0;
         size_t hi = only >= 0 ? MIN((size_t) only + 1, e->config->n_entries) : e->config->n_entries;
 
+        if (list) {
+                lo = 0;
+                hi = n_list;
+        }
+        if (lo >= hi)
+                return 0;
         r = dayzone_init(e, dlo, dhi, &z);
         if (r < 0)
                 return r;
-        for (size_t i = lo; i < hi && r >= 0; i++) {
+        for (size_t x = lo; x < hi && r >= 0; x++) {
+                size_t i = list ? list[x] : x;
                 const EntryOverlay *eo = overlay_entry(o, i);
                 bool matched[OVERRIDES_MAX] = {};
 
@@ -434,12 +455,59 @@ int cmp_held(const void *a, const void *b) {
 /* Builds the occurrences that bear on [from, to): blocks as they stand, the manual recharge,
  * and reminders at the instant they are shown (held ones moved to the end of their recharge,
  * one per entry per recharge, the ones in a pause dropped). */
+static int build_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, int only, OccBuf *b);
+
 static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, OccBuf *b) {
+        return build_of(e, o, from, to, reminders, -1, b);
+}
+
+/* The manual recharge as an occurrence; false when there is none. */
+static bool manual_occ(const Overlay *o, Occ *ret) {
+        if (!o || o->manual_since == 0)
+                return false;
+        *ret = (Occ) {
+                .entry = ENTRY_MANUAL,
+                .of = o->manual_since,
+                .start = o->manual_since,
+                .end = o->manual_until ? o->manual_until : USEC_INFINITY,
+        };
+        return ret->end > ret->start;
+}
+
+/* The dnd spans build() sees for [from, to), from the dnd entries' blocks alone (the others'
+ * blocks hold nothing): what one entry's occurrences need, at the cost of those entries. */
+static int dnd_spans_of(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, Span **ret, size_t *ret_n) {
+        OccBuf d = {};
+        Occ m;
+        int r;
+
+        r = gen_kinds_of(e, o, gs, USEC_INFINITY, ge, -1, e->dnd, e->n_dnd, &d);
+        if (r >= 0 && manual_occ(o, &m))
+                r = occ_push(&d, &m);
+        if (r >= 0)
+                r = dnd_spans(e, o, &d, ret, ret_n);
+        free(d.v);
+        return r;
+}
+
+/* build(), or (only ≥ 0) the part of it that is entry `only`'s occurrences, held alike. */
+static int build_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, int only, OccBuf *b) {
         usec_t gs = from > LOOKBACK_USEC ? from - LOOKBACK_USEC : 0;
         usec_t ge = to < USEC_INFINITY - LOOKAHEAD_USEC ? to + LOOKAHEAD_USEC : USEC_INFINITY;
         _cleanup_free_ Span *spans = NULL;
         size_t n_spans, w = 0;
         int r;
+
+        if (only >= 0) {
+                if ((size_t) only >= e->config->n_entries)
+                        return -EINVAL;
+                r = gen_kinds(e, o, gs, USEC_INFINITY, ge, only, b);
+                if (r >= 0)
+                        r = dnd_spans_of(e, o, gs, ge, &spans, &n_spans);
+                if (r < 0)
+                        return r;
+                goto reminders;
+        }
 
         /* Room for every occurrence of the window at once, rather than growing step by step. */
         if (b->cap == 0 && ge != USEC_INFINITY) {
@@ -454,24 +522,18 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool
         if (r < 0)
                 return r;
 
-        if (o && o->manual_since != 0) {
-                Occ m = {
-                        .entry = ENTRY_MANUAL,
-                        .of = o->manual_since,
-                        .start = o->manual_since,
-                        .end = o->manual_until ? o->manual_until : USEC_INFINITY,
-                };
-                if (m.end > m.start) {
-                        r = occ_push(b, &m);
-                        if (r < 0)
-                                return r;
-                }
+        Occ m;
+        if (manual_occ(o, &m)) {
+                r = occ_push(b, &m);
+                if (r < 0)
+                        return r;
         }
 
         r = dnd_spans(e, o, b, &spans, &n_spans);
         if (r < 0)
                 return r;
 
+reminders:
         if (reminders) {
                 /* A reminder before `from` shows in the range only if held by a span that ends in
                  * it (or later), and then it lies inside that span. Spans are merged and in order,
@@ -482,7 +544,7 @@ static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool
                                 rem_gs = MIN(rem_gs, spans[k].start);
                                 break;
                         }
-                r = gen_kinds(e, o, USEC_INFINITY, MAX(rem_gs, gs), ge, -1, b);
+                r = gen_kinds(e, o, USEC_INFINITY, MAX(rem_gs, gs), ge, only, b);
                 if (r < 0)
                         return r;
         }
@@ -656,7 +718,31 @@ static int range_chunked(const Engine *e, const Overlay *o, usec_t from, usec_t 
         return 0;
 }
 
+static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, int only, Event **ret, size_t *ret_n);
+
 int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
+        return range_of(e, o, from, to, -1, ret, ret_n);
+}
+
+int engine_range_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, Event **ret,
+                       size_t *ret_n) {
+        if (i >= e->config->n_entries)
+                return -EINVAL;
+        return range_of(e, o, from, to, (int) i, ret, ret_n);
+}
+
+int engine_window_blocks_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, OccBuf *b) {
+        usec_t gs = from > LOOKBACK_USEC ? from - LOOKBACK_USEC : 0;
+        usec_t ge = to < USEC_INFINITY - LOOKAHEAD_USEC ? to + LOOKAHEAD_USEC : USEC_INFINITY;
+
+        if (i >= e->config->n_entries)
+                return -EINVAL;
+        /* build()'s blocks are gen_kinds()'s, entry by entry, untouched by holding. */
+        return gen_kinds(e, o, gs, USEC_INFINITY, ge, (int) i, b);
+}
+
+/* engine_range(), or (only ≥ 0) the part of it that is entry `only`'s events. */
+static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, int only, Event **ret, size_t *ret_n) {
         usec_t heads_up = e->config->heads_up;
         OccBuf b = {};
         EventBuf evs = {};
@@ -670,10 +756,10 @@ int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Even
                 return 0;
         }
 
-        if (e->config->n_entries >= CHUNK_MIN_ENTRIES && to - from > 2 * CHUNK_USEC)
+        if (only < 0 && e->config->n_entries >= CHUNK_MIN_ENTRIES && to - from > 2 * CHUNK_USEC)
                 return range_chunked(e, o, from, to, ret, ret_n);
 
-        r = build(e, o, from, to, true, &b);
+        r = build_of(e, o, from, to, true, only, &b);
         if (r >= 0 && b.n > 0) {
                 /* At most three events an occurrence: no growing on the way. */
                 evs.cap = b.n * 3;

@@ -125,6 +125,11 @@ int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t entry, use
 int engine_cached_range(Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n);
 int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret);
 int engine_cached_at(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
+/* engine_cached_at() without n_held (0): what the manager asks at every boundary and action. */
+int engine_cached_status(Engine *e, const Overlay *o, usec_t t, EngineStatus *ret);
+/* How often the whole-schedule part was built whole, and patched for a few entries' overrides
+ * (tests and benches check that an action costs what it changed). */
+void engine_cached_counts(const Engine *e, uint64_t *ret_builds, uint64_t *ret_patches);
 int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t entry, usec_t now, usec_t *ret_start,
                                    usec_t *ret_end, usec_t *ret_of);
 /* The entries (by index, ascending, once each) with a block on at t as engine_at() counts
@@ -159,6 +164,8 @@ int engine_stop(const Engine *e, Overlay *o, usec_t now);
  * -EOPNOTSUPP). -ESRCH: nothing is on. -ERANGE: the new end would pass USEC_INFINITY.
  * ret_until: the new end. */
 int engine_extend(const Engine *e, Overlay *o, usec_t now, usec_t d, usec_t *ret_until);
+/* engine_extend() with engine_at(now)'s answer given (n_held unused): the manager's cached one. */
+int engine_extend_at(const Engine *e, Overlay *o, const EngineStatus *s, usec_t now, usec_t d, usec_t *ret_until);
 /* Records that the reminder shown last of a selfcare entry (EntryOverlay.shown) was acted on.
  * -EINVAL: not a selfcare entry. -ENOENT: none was shown in the last days. -EALREADY: that one
  * is marked done already. */

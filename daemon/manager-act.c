@@ -173,12 +173,14 @@ static int apply(Manager *m, const Action *a, int i, usec_t now, usec_t *ret_whe
         case ACTION_STOP:
                 return engine_stop(m->engine, o, now);
         case ACTION_EXTEND:
-                r = engine_at(m->engine, o, now, &st);
+                /* The cached answer, once: engine_at() here and again in engine_extend() built
+                 * every entry's blocks over days, twice, for one recharge's end. */
+                r = engine_cached_status(m->engine, o, now, &st);
                 if (r < 0)
                         return r;
                 if (st.recharging && st.until != 0 && st.until + a->duration - st.since > RECHARGE_LENGTH_MAX)
                         return -EOVERFLOW;
-                return engine_extend(m->engine, o, now, a->duration, &until);
+                return engine_extend_at(m->engine, o, &st, now, a->duration, &until);
         case ACTION_SKIP:
                 return engine_skip(m->engine, o, i, now, ret_when);
         case ACTION_SNOOZE:

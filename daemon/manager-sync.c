@@ -354,7 +354,7 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
         size_t n = 0, n_maybe = 0;
         int r;
 
-        r = engine_cached_at(m->engine, o, now, &st);
+        r = engine_cached_status(m->engine, o, now, &st);
         if (r < 0)
                 return r;
         /* Only the entries with a block on can be on: asking each entry of the schedule made
@@ -695,7 +695,7 @@ static int status_compute(Manager *m, usec_t now, ManagerStatus *ret) {
         Event next;
         int r;
 
-        r = engine_cached_at(m->engine, &m->overlay, now, &st);
+        r = engine_cached_status(m->engine, &m->overlay, now, &st);
         if (r < 0)
                 return r;
 
