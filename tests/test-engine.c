@@ -999,6 +999,7 @@ static bool status_eq(const EngineStatus *a, const EngineStatus *b) {
  * the answer computed from scratch, across the DST changes of seven zones. */
 static void test_cached(void) {
         unsigned n_steps = 0, bad = 0, n_dst = 0;
+        uint64_t n_builds = 0, n_patches = 0;
 
         for (unsigned round = 0; round < 280; round++) {
                 char text[4096];
@@ -1076,10 +1077,14 @@ static void test_cached(void) {
                                         f.o.entries[v2[k].entry].shown = v2[k].of; /* as the manager does */
                         processed = now + 1;
 
-                        EngineStatus s1 = {}, s2 = {};
+                        EngineStatus s1 = {}, s2 = {}, s3 = {};
                         r1 = engine_cached_at(f.e, &f.o, now, &s1);
                         r2 = engine_at(f.e, &f.o, now, &s2);
                         same = same && r1 == r2 && status_eq(&s1, &s2);
+                        /* The manager's question: the same without n_held. */
+                        r1 = engine_cached_status(f.e, &f.o, now, &s3);
+                        s2.n_held = 0;
+                        same = same && r1 == r2 && status_eq(&s3, &s2);
 
                         Event e1 = {}, e2 = {};
                         r1 = engine_cached_next(f.e, &f.o, now, &e1);
@@ -1096,10 +1101,138 @@ static void test_cached(void) {
                         if (!same && ++bad < 3)
                                 diag("cached answers differ at step %u, %" PRIu64 " (round %u):\n%s", step, now, round, text);
                 }
+                uint64_t b, p;
+                engine_cached_counts(f.e, &b, &p);
+                n_builds += b;
+                n_patches += p;
                 fx_done(&f);
         }
-        ok(bad == 0, "cached range, at, next and every entry's occurrence equal a fresh computation at %u instants "
-           "(%u sequences beside a DST change)", n_steps, n_dst);
+        ok(bad == 0, "cached range, at, status, next and every entry's occurrence equal a fresh computation at %u "
+           "instants (%u sequences beside a DST change)", n_steps, n_dst);
+        /* Both ways of bringing the day up to date were taken, so both were compared. */
+        ok(n_patches > 100 && n_builds > 100, "…with the day built whole %" PRIu64 " times and patched for an action's "
+           "entries %" PRIu64 " times", n_builds, n_patches);
+}
+
+/* engine_range_entry(): one entry's part of engine_range(), exactly, whatever holds, pauses or
+ * moves its occurrences (the dnd blocks of others, a manual recharge, the person away). */
+static void test_range_entry(void) {
+        unsigned n_calls = 0, bad = 0;
+
+        for (unsigned round = 0; round < 300; round++) {
+                char text[4096];
+                Fixture f;
+                random_config(text, sizeof text);
+                fx_init(&f, zones[round % ELEMENTSOF(zones)], text);
+                usec_t now = 1577836800ULL * USEC_PER_SEC + (usec_t) rn(3650) * USEC_PER_DAY + rn(86400) * USEC_PER_SEC;
+
+                for (unsigned step = 0; step < 12; step++) {
+                        size_t i = rn((unsigned) f.c->n_entries);
+                        switch (rn(8)) {
+                        case 0: engine_skip(f.e, &f.o, i, now, NULL); break;
+                        case 1: engine_snooze(f.e, &f.o, i, now, (1 + rn(600)) * USEC_PER_MINUTE, NULL); break;
+                        case 2: engine_start_now(f.e, &f.o, i, now, USEC_INFINITY, NULL); break;
+                        case 3: engine_recharge(&f.o, now, rn(3) ? (1 + rn(300)) * USEC_PER_MINUTE : 0); break;
+                        case 4: engine_pause(&f.o, now, (1 + rn(600)) * USEC_PER_MINUTE); break;
+                        case 5:
+                                f.o.away_since = now;
+                                f.o.away_until = rn(2) ? now + rn(5 * 3600) * USEC_PER_SEC : 0;
+                                break;
+                        case 6: engine_stop(f.e, &f.o, now); break;
+                        default: break;
+                        }
+                        now += rn(8 * 3600) * USEC_PER_SEC;
+
+                        static const usec_t spans[] = { USEC_PER_HOUR, USEC_PER_DAY, 8 * USEC_PER_DAY };
+                        usec_t from = now - rn(2 * 86400) * USEC_PER_SEC, to = from + spans[rn(3)];
+                        _cleanup_free_ Event *all = NULL;
+                        size_t n_all = 0;
+                        if (engine_range(f.e, &f.o, from, to, &all, &n_all) < 0)
+                                abort();
+                        for (size_t j = 0; j < f.c->n_entries; j++) {
+                                _cleanup_free_ Event *v = NULL;
+                                size_t n = 0, k = 0;
+                                bool same = engine_range_entry(f.e, &f.o, j, from, to, &v, &n) >= 0;
+                                for (size_t x = 0; same && x < n_all; x++) {
+                                        if (all[x].entry != (int) j)
+                                                continue;
+                                        same = k < n && event_eq(&all[x], &v[k]);
+                                        k++;
+                                }
+                                same = same && k == n;
+                                n_calls++;
+                                if (!same && ++bad < 3)
+                                        diag("entry %zu over [%" PRIu64 ", %" PRIu64 "): %zu events, the whole range has %zu of it:\n%s",
+                                             j, from, to, n, k, text);
+                        }
+                }
+                fx_done(&f);
+        }
+        ok(bad == 0, "engine_range_entry() is its entry's part of engine_range() in %u calls", n_calls);
+}
+
+/* Which changes patch the cached day and which build it again: a change that holds other
+ * entries' reminders (a dnd block, a manual recharge, the person away) or drops them (a pause)
+ * must build it again, or it goes stale; and each answer after either equals a fresh one. */
+static void test_cache_patch(void) {
+        Fixture f;
+        usec_t now;
+        uint64_t b0, p0, b, p;
+        bool fresh = true;
+
+        fx_init(&f, "Europe/Berlin",
+                "[general]\nheads-up = 10min\n"
+                "[calm]\ntype = recharge\nstart = 14:00\nduration = 1h\ndnd = yes\n"
+                "[nodnd]\ntype = recharge\nstart = 15:30\nduration = 30min\ndnd = no\n"
+                "[stretch]\ntype = selfcare\nevery = 20min\nbetween = 09:00-18:00\n");
+        now = L(f.tz, "2026-11-24 13:00");
+
+#define FRESH()                                                                                         \
+        do {                                                                                            \
+                _cleanup_free_ Event *v1 = NULL, *v2 = NULL;                                            \
+                size_t n1 = 0, n2 = 0;                                                                  \
+                EngineStatus s1, s2;                                                                    \
+                engine_cached_range(f.e, &f.o, now, now + 6 * USEC_PER_HOUR, &v1, &n1);                 \
+                engine_range(f.e, &f.o, now, now + 6 * USEC_PER_HOUR, &v2, &n2);                        \
+                fresh = fresh && n1 == n2 && n1 > 0;                                                    \
+                for (size_t k = 0; fresh && k < n1; k++)                                                \
+                        fresh = event_eq(&v1[k], &v2[k]);                                               \
+                engine_cached_at(f.e, &f.o, now, &s1);                                                  \
+                engine_at(f.e, &f.o, now, &s2);                                                         \
+                fresh = fresh && status_eq(&s1, &s2);                                                   \
+        } while (0)
+#define COUNTS_AFTER(what, builds, patches)                                                             \
+        do {                                                                                            \
+                engine_cached_counts(f.e, &b0, &p0);                                                    \
+                what;                                                                                   \
+                FRESH();                                                                                \
+                engine_cached_counts(f.e, &b, &p);                                                      \
+                ok(b - b0 == (builds) && p - p0 == (patches), "%s: %s (built %" PRIu64 ", patched %" PRIu64 ")", \
+                   #what, (builds) ? "the day is built again" : "the day is patched", b - b0, p - p0);  \
+        } while (0)
+
+        FRESH();
+        COUNTS_AFTER(engine_snooze(f.e, &f.o, 2, now, 15 * USEC_PER_MINUTE, NULL), 0, 1);
+        COUNTS_AFTER(engine_skip(f.e, &f.o, 1, now, NULL), 0, 1);
+        COUNTS_AFTER(engine_reset(&f.o, 1, now), 0, 1);
+        COUNTS_AFTER(engine_done(f.e, &f.o, 2, now, NULL), 0, 0);
+        COUNTS_AFTER(engine_skip(f.e, &f.o, 0, now, NULL), 1, 0);
+        COUNTS_AFTER(engine_reset(&f.o, 0, now), 1, 0);
+        COUNTS_AFTER(engine_recharge(&f.o, now, 20 * USEC_PER_MINUTE), 1, 0);
+        COUNTS_AFTER(engine_stop(f.e, &f.o, now), 1, 0);
+        COUNTS_AFTER(engine_pause(&f.o, now, USEC_PER_HOUR), 1, 0);
+        COUNTS_AFTER(engine_resume(&f.o), 1, 0);
+        COUNTS_AFTER(f.o.away_since = now, 1, 0);
+        COUNTS_AFTER(f.o.away_until = now + USEC_PER_MINUTE, 1, 0);
+        now = L(f.tz, "2026-11-24 14:45"); /* inside calm's dnd span; nodnd then ends after it */
+        FRESH();
+        COUNTS_AFTER(engine_start_now(f.e, &f.o, 1, now, USEC_PER_HOUR, NULL), 0, 1);
+        COUNTS_AFTER(engine_extend(f.e, &f.o, now + 5 * USEC_PER_MINUTE, 10 * USEC_PER_MINUTE, NULL), 0, 1);
+        COUNTS_AFTER(engine_snooze(f.e, &f.o, 2, now, 5 * USEC_PER_MINUTE, NULL), 0, 1);
+        ok(fresh, "after each, the cached events and status equal a fresh computation");
+#undef COUNTS_AFTER
+#undef FRESH
+        fx_done(&f);
 }
 
 /* engine_count_estimate(): each weekday's planned events, partial days in proportion. */
@@ -1187,6 +1320,8 @@ int main(void) {
         test_chunked();
         test_entry_next_oracle();
         test_cached();
+        test_range_entry();
+        test_cache_patch();
         test_count_estimate();
         return tap_done();
 }
