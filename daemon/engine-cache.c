@@ -41,6 +41,8 @@ struct EngineCache {
         uint64_t builds, patches; /* how often it was built whole, and patched (tests, benches) */
 
         EntryMemo *memo;         /* one per entry */
+        bool windows_set;        /* windows_change() at windows_now */
+        usec_t windows_now, windows_until;
         size_t n_memo;
 };
 
@@ -554,7 +556,7 @@ static usec_t midnight(const Engine *e, int64_t d) {
 /* The first instant after now at which one of engine_entry_occurrence()'s windows (now - a day
  * to now + 2, 4, 8, 16 days, by local day) covers other days: up to then the occurrences it
  * looks at are the same ones, and only `now` moves. */
-static usec_t windows_change(const Engine *e, usec_t now) {
+static usec_t windows_change_compute(const Engine *e, usec_t now) {
         usec_t until = USEC_INFINITY;
 
         if (now > USEC_PER_DAY)
@@ -564,6 +566,16 @@ static usec_t windows_change(const Engine *e, usec_t now) {
                 until = MIN(until, m > span ? m - span : 0);
         }
         return MAX(until, now + 1);
+}
+
+/* Every entry's memo at one instant asks the same: five zone look-ups once, not per entry. */
+static usec_t windows_change(EngineCache *c, const Engine *e, usec_t now) {
+        if (!c->windows_set || c->windows_now != now) {
+                c->windows_until = windows_change_compute(e, now);
+                c->windows_now = now;
+                c->windows_set = true;
+        }
+        return c->windows_until;
 }
 
 int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t i, usec_t now, usec_t *ret_start,
@@ -592,7 +604,7 @@ int engine_cached_entry_occurrence(Engine *e, const Overlay *o, size_t i, usec_t
                         return n.r;
                 /* The answer is the first occurrence still ahead of now (a block: not yet
                  * ended) in the same windows: it stays until now passes it or a window moves. */
-                n.until = windows_change(e, now);
+                n.until = windows_change(c, e, now);
                 if (n.r >= 0) {
                         usec_t passes = e->config->entries[i].type == ENTRY_SELFCARE ? n.start : n.end;
                         n.until = MIN(n.until, passes);

@@ -12,8 +12,7 @@ static int entry_occs(const Engine *e, const Overlay *o, size_t i, usec_t from, 
         int r = gen_window(e, o, from, to, (int) i, b);
         if (r < 0)
                 return r;
-        if (b->n > 1)
-                qsort(b->v, b->n, sizeof(Occ), cmp_held);
+        occ_sort_held(b->v, b->n);
         return 0;
 }
 

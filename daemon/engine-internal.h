@@ -19,6 +19,7 @@ typedef struct Times {
 } Times;
 
 typedef struct EngineCache EngineCache;
+typedef struct ZoneMemo ZoneMemo;
 
 struct Engine {
         const Config *config;
@@ -29,6 +30,7 @@ struct Engine {
         EngineCache *cache;    /* engine_cached_*(): answers kept while the overlay is the same */
         size_t *dnd;           /* the enabled recharge entries with dnd: the only ones that hold */
         size_t n_dnd;
+        ZoneMemo *zone_memo;   /* the last few days' offsets (a memo of the zone: the engine stays pure) */
 };
 
 /* One occurrence as it now stands. end == USEC_INFINITY: open-ended (manual). */
@@ -50,6 +52,8 @@ int occ_push(OccBuf *b, const Occ *o);
 int gen_window(const Engine *e, const Overlay *o, usec_t gs, usec_t ge, int only, OccBuf *b);
 /* Occurrences by entry, then start, then planned instant. */
 int cmp_held(const void *a, const void *b);
+/* Sorts v by cmp_held(), as qsort() would (glibc's is stable), skipping the sort when in order. */
+void occ_sort_held(Occ *v, size_t n);
 
 typedef struct Span {
         usec_t start, end;

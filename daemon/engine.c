@@ -40,6 +40,22 @@ EventKind event_kind_from_string(const char *s) {
 }
 
 
+/* Days whose local times all have one offset need no zone lookups: most days of the year. */
+typedef struct DayZone {
+        int64_t first;          /* local day of zone[0] */
+        size_t n;
+        struct {
+                int32_t offset;
+                bool fixed;     /* no change of offset near this day */
+        } *v;
+} DayZone;
+
+/* The last days' zone facts asked for, kept: one entry's occurrences at a time (every entry's
+ * live state) asked for the same days' offsets once per entry. */
+struct ZoneMemo {
+        DayZone z;
+};
+
 int occ_push(OccBuf *b, const Occ *o) {
         if (b->n >= b->cap) {
                 size_t cap = b->cap ? b->cap * 2 : 256;
@@ -62,6 +78,9 @@ Engine *engine_free(Engine *e) {
         free(e->times);
         engine_cache_free(e->cache);
         free(e->dnd);
+        if (e->zone_memo)
+                free(e->zone_memo->z.v);
+        free(e->zone_memo);
         free(e);
         return NULL;
 }
@@ -82,7 +101,8 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
         e->tz = tz;
         e->times = calloc(c->n_entries ? c->n_entries : 1, sizeof(Times));
         e->dnd = calloc(c->n_entries ? c->n_entries : 1, sizeof(size_t));
-        if (!e->times || !e->dnd)
+        e->zone_memo = calloc(1, sizeof(ZoneMemo));
+        if (!e->times || !e->dnd || !e->zone_memo)
                 return -ENOMEM;
         for (size_t i = 0; i < c->n_entries; i++)
                 if (c->entries[i].type == ENTRY_RECHARGE && c->entries[i].enabled && c->entries[i].dnd)
@@ -132,19 +152,37 @@ int engine_new(const Config *c, const Tz *tz, Engine **ret) {
         return 0;
 }
 
-/* Days whose local times all have one offset need no zone lookups: most days of the year. */
-typedef struct DayZone {
-        int64_t first;          /* local day of zone[0] */
-        size_t n;
-        struct {
-                int32_t offset;
-                bool fixed;     /* no change of offset near this day */
-        } *v;
-} DayZone;
 
 /* Local times that a day's occurrences use reach two days past its midnight (a block's end, a
  * window over midnight); instants showing them lie within the largest offset of them. */
 #define DAY_REACH (2 * 86400 + 26 * 3600)
+
+
+static int dayzone_init(const Engine *e, int64_t dlo, int64_t dhi, DayZone *ret);
+
+/* dayzone_init(), or the kept days when they cover [dlo, dhi]: *ret then borrows them
+ * (ret->v must not be freed: *owned says). */
+static int dayzone_get(const Engine *e, int64_t dlo, int64_t dhi, DayZone *ret, bool *owned) {
+        ZoneMemo *zm = e->zone_memo;
+        int r;
+
+        if (zm && zm->z.v && dlo >= zm->z.first && dhi < zm->z.first + (int64_t) zm->z.n) {
+                *ret = zm->z;
+                *owned = false;
+                return 0;
+        }
+        r = dayzone_init(e, dlo, dhi, ret);
+        if (r < 0)
+                return r;
+        *owned = true;
+        /* Small windows (one entry's, a day's) are the repeated ones; keep those. */
+        if (zm && dhi - dlo <= 40) {
+                free(zm->z.v);
+                zm->z = *ret;
+                *owned = false;
+        }
+        return 0;
+}
 
 static int dayzone_init(const Engine *e, int64_t dlo, int64_t dhi, DayZone *ret) {
         DayZone z = { .first = dlo, .n = (size_t) (dhi - dlo + 1) };
@@ -325,7 +363,8 @@ static int gen_kinds_of(const Engine *e, const Overlay *o, usec_t block_gs, usec
         }
         if (lo >= hi)
                 return 0;
-        r = dayzone_init(e, dlo, dhi, &z);
+        bool owned;
+        r = dayzone_get(e, dlo, dhi, &z, &owned);
         if (r < 0)
                 return r;
         for (size_t x = lo; x < hi && r >= 0; x++) {
@@ -379,7 +418,8 @@ static int gen_kinds_of(const Engine *e, const Overlay *o, usec_t block_gs, usec
                 }
         }
 
-        free(z.v);
+        if (owned)
+                free(z.v);
         return r;
 }
 
@@ -441,6 +481,16 @@ const Span *span_holding(const Span *v, size_t n, usec_t t) {
         if (lo == 0 || t >= v[lo - 1].end)
                 return NULL;
         return &v[lo - 1];
+}
+
+void occ_sort_held(Occ *v, size_t n) {
+        /* One entry's occurrences come day by day, already in order, unless an override moved
+         * one: checking costs a compare each, a sort (with its buffer) far more. */
+        for (size_t k = 1; k < n; k++)
+                if (cmp_held(&v[k - 1], &v[k]) > 0) {
+                        qsort(v, n, sizeof(Occ), cmp_held);
+                        return;
+                }
 }
 
 int cmp_held(const void *a, const void *b) {
@@ -880,8 +930,7 @@ int engine_entry_occurrence(const Engine *e, const Overlay *o, size_t i, usec_t 
                         free(b.v);
                         return r;
                 }
-                if (b.n > 1)
-                        qsort(b.v, b.n, sizeof(Occ), cmp_held);
+                occ_sort_held(b.v, b.n);
                 for (size_t k = 0; k < b.n; k++) {
                         const Occ *occ = &b.v[k];
                         if (occ->reminder ? occ->start <= now : occ->end <= now)
@@ -954,8 +1003,8 @@ int engine_at(const Engine *e, const Overlay *o, usec_t t, EngineStatus *ret) {
                 int last = -2;
 
                 r = gen_window(e, o, sp->start, t + 1, -1, &all);
-                if (r >= 0 && all.n > 1)
-                        qsort(all.v, all.n, sizeof(Occ), cmp_held);
+                if (r >= 0)
+                        occ_sort_held(all.v, all.n);
                 for (size_t k = 0; k < all.n && r >= 0; k++) {
                         const Occ *occ = &all.v[k];
                         if (occ->reminder && occ->start >= sp->start && occ->start <= t && occ->entry != last) {
