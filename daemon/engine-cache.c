@@ -11,6 +11,9 @@
  * the instants asked for leave it (or the overlay changes). */
 #define WINDOW_USEC USEC_PER_DAY
 
+/* Entries' changes remembered for engine_cached_changed(); more between two calls is "all". */
+#define CHANGES_MAX 64
+
 /* One entry's engine_entry_occurrence() at `from`, and until when it holds. */
 typedef struct EntryMemo {
         bool set;
@@ -39,6 +42,17 @@ struct EngineCache {
 
         uint64_t generation;     /* counts the builds and patches of the whole-schedule part */
         uint64_t builds, patches; /* how often it was built whole, and patched (tests, benches) */
+
+        /* What changed of the overlay, for engine_cached_changed(): the entries whose overrides
+         * changed, each with the generation that took it in; a change of the pause (every
+         * entry's occurrences read it) or a full log is "everything" from all_gen on. */
+        bool seen_set;
+        uint64_t all_gen;
+        struct {
+                uint64_t gen;
+                size_t entry;
+        } log[CHANGES_MAX];
+        size_t n_log;
 
         EntryMemo *memo;         /* one per entry */
         bool windows_set;        /* windows_change() at windows_now */
@@ -129,6 +143,32 @@ static bool overlay_same(const EngineCache *c, const Overlay *o) {
         return true;
 }
 
+/* Notes what of o differs from what the cache saw, for engine_cached_changed(): it is taken in
+ * with the next generation (a patch or a build follows at once). */
+static void changes_note(EngineCache *c, const Overlay *o) {
+        uint64_t gen = c->generation + 1;
+        size_t n = c->seen.n_entries;
+
+        if (!c->seen_set || (o ? o->paused_since : 0) != c->seen.paused_since ||
+            (o ? o->paused_until : 0) != c->seen.paused_until) {
+                c->all_gen = gen;
+                c->n_log = 0;
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const EntryOverlay *b = &c->seen.entries[i];
+                if (overrides_same(o, i, b->n_overrides, b->overrides))
+                        continue;
+                if (c->n_log >= CHANGES_MAX) {
+                        c->all_gen = gen;
+                        c->n_log = 0;
+                        return;
+                }
+                c->log[c->n_log].gen = gen;
+                c->log[c->n_log++].entry = i;
+        }
+}
+
 static void overlay_remember(EngineCache *c, const Overlay *o) {
         c->seen.paused_since = o ? o->paused_since : 0;
         c->seen.paused_until = o ? o->paused_until : 0;
@@ -142,6 +182,7 @@ static void overlay_remember(EngineCache *c, const Overlay *o) {
                 if (eo->n_overrides > 0)
                         memcpy(eo->overrides, overrides(o, i), eo->n_overrides * sizeof(Override));
         }
+        c->seen_set = true;
 }
 
 static int cmp_start(const void *a, const void *b) {
@@ -372,7 +413,10 @@ static int cache_cover(Engine *e, const Overlay *o, usec_t from, usec_t to, Engi
         r = cache_get(e, &c);
         if (r < 0)
                 return r;
-        if (c->valid && from >= c->w0 && to <= c->w1 && !overlay_same(c, o)) {
+        bool same = c->seen_set && overlay_same(c, o);
+        if (!same)
+                changes_note(c, o);
+        if (c->valid && from >= c->w0 && to <= c->w1 && !same) {
                 /* An action on a few entries (skip, snooze, start now, extend of a block)
                  * costs those entries, not the schedule. */
                 if (overlay_changed_entries(e, c, o, changed, &n_changed)) {
@@ -691,6 +735,32 @@ int engine_cached_generation(Engine *e, const Overlay *o, usec_t t, uint64_t *re
                 return r;
         *ret = c->generation;
         return 0;
+}
+
+int engine_cached_changed(Engine *e, const Overlay *o, usec_t t, uint64_t *gen, size_t **ret, size_t *ret_n) {
+        _cleanup_free_ size_t *v = NULL;
+        EngineCache *c;
+        size_t n = 0;
+        uint64_t since = *gen;
+        int r;
+
+        if (!fits(t, t + 1))
+                return -EOPNOTSUPP;
+        r = cache_cover(e, o, t, t + 1, &c);
+        if (r < 0)
+                return r;
+        *gen = c->generation;
+        if (since < c->all_gen || since > c->generation)
+                return 0;
+        v = malloc(sizeof(size_t) * (c->n_log + 1));
+        if (!v)
+                return -ENOMEM;
+        for (size_t k = 0; k < c->n_log; k++)
+                if (c->log[k].gen > since)
+                        v[n++] = c->log[k].entry;
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 1;
 }
 
 usec_t engine_cached_entry_until(const Engine *e, size_t i) {

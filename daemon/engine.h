@@ -140,6 +140,13 @@ int engine_cached_blocks_on(Engine *e, const Overlay *o, usec_t t, int **ret, si
  * changed, or t left the day they were computed for): while it stays, every entry's occurrence
  * changes only when engine_cached_entry_until() says. -EOPNOTSUPP: an instant it does not serve. */
 int engine_cached_generation(Engine *e, const Overlay *o, usec_t t, uint64_t *ret);
+/* The entries whose engine_cached_entry_occurrence() may answer otherwise than at generation
+ * *gen (engine_cached_generation()) because the overlay changed under them: their overrides
+ * (an action), or the pause (then every entry): 1 and those entries (*ret malloc'ed, maybe
+ * repeated), or 0 when it cannot say which (every entry, then). Brings the cache up to t first;
+ * *gen gets the current generation. An entry's occurrence reads nothing else of the overlay: a
+ * manual recharge, the person away or a new day computed change no entry's. */
+int engine_cached_changed(Engine *e, const Overlay *o, usec_t t, uint64_t *gen, size_t **ret, size_t *ret_n);
 /* Until when the entry's last engine_cached_entry_occurrence() answer holds, the overlay staying
  * the same (0: none kept). */
 usec_t engine_cached_entry_until(const Engine *e, size_t i);

@@ -366,7 +366,9 @@ static int recharges_on(Manager *m, usec_t now, ActiveRecharge **ret, size_t *re
                 else if (r < 0)
                         return r;
         }
-        v = calloc((maybe ? n_maybe : m->config->n_entries) + 1, sizeof(ActiveRecharge));
+        /* Room for the manual one and the blocks that can be on: with none on, one slot (a
+         * zeroed array of the schedule's size at every boundary cost its size). */
+        v = calloc((maybe ? n_maybe : st.n_blocks > 0 ? m->config->n_entries : 0) + 1, sizeof(ActiveRecharge));
         if (!v)
                 return -ENOMEM;
         if (st.recharging) {
@@ -834,13 +836,28 @@ static usec_t next_wakeup(const Manager *m, usec_t now) {
         return earliest(next, status_text_refresh(m, now));
 }
 
-/* The heap of LiveDue, earliest first. */
+static void heap_push(Manager *m, size_t i, usec_t at);
+
+/* The heap of LiveDue, earliest first. An entry looked at again (an action on it) is pushed
+ * again: its earlier item stays behind, stale (live_next says its instant), until popped. */
 static void live_push(Manager *m, size_t i, usec_t at) {
+        if (!m->live_due)
+                return;
+        m->live_next[i] = at;
+        if (m->n_live_due >= m->config->n_entries + 1) {
+                /* Full of stale items: built again from each entry's latest instant. */
+                m->n_live_due = 0;
+                for (size_t j = 0; j < m->config->n_entries; j++)
+                        heap_push(m, j, m->live_next[j]);
+                return;
+        }
+        heap_push(m, i, at);
+}
+
+static void heap_push(Manager *m, size_t i, usec_t at) {
         LiveDue *h = m->live_due;
         size_t k;
 
-        if (!h)
-                return;
         k = m->n_live_due++;
         while (k > 0 && h[(k - 1) / 2].at > at) {
                 h[k] = h[(k - 1) / 2];
@@ -916,24 +933,36 @@ void manager_publish(Manager *m, usec_t now, ManagerChange *c) {
         manager_status_done(&m->status);
         m->status = s;
 
-        /* Every entry when the engine's answers changed (an action, a pause, a new day of
-         * them, a Reload, the clock back); else only the entries whose time came. */
-        uint64_t gen = 0;
-        int rg = engine_cached_generation(m->engine, &m->overlay, now, &gen);
-        if (!m->published || m->live_all || now < m->live_at || rg < 0 || gen != m->live_generation) {
+        /* Every entry when the engine cannot say which changed (a pause, a Reload, a zone, the
+         * clock back); else the entries an action changed, and those whose time came. */
+        _cleanup_free_ size_t *changed = NULL;
+        size_t n_changed = 0;
+        uint64_t gen = m->live_generation;
+        int rg = engine_cached_changed(m->engine, &m->overlay, now, &gen, &changed, &n_changed);
+        if (!m->published || m->live_all || now < m->live_at || rg <= 0 || !m->live_due) {
                 LiveDue *h = reallocarray(m->live_due, m->config->n_entries + 1, sizeof(LiveDue));
-                if (!h) {
+                usec_t *next = h ? reallocarray(m->live_next, m->config->n_entries + 1, sizeof(usec_t)) : NULL;
+                if (next)
+                        m->live_next = next;
+                if (!h || !next) {
                         log_oom();
-                        free(m->live_due);
+                        free(h ?: m->live_due);
                         m->live_due = NULL; /* then every entry each time, as a last resort */
                 } else
                         m->live_due = h;
                 m->n_live_due = 0;
                 for (size_t i = 0; i < m->config->n_entries; i++)
                         live_update(m, i, now, c);
-        } else
-                while (m->n_live_due > 0 && m->live_due[0].at <= now)
-                        live_update(m, live_pop(m), now, c);
+        } else {
+                for (size_t k = 0; k < n_changed; k++)
+                        live_update(m, changed[k], now, c);
+                while (m->n_live_due > 0 && m->live_due[0].at <= now) {
+                        usec_t at = m->live_due[0].at;
+                        size_t i = live_pop(m);
+                        if (at == m->live_next[i])
+                                live_update(m, i, now, c);
+                }
+        }
         m->live_all = rg < 0 || !m->live_due;
         m->live_generation = gen;
         m->live_at = now;

@@ -80,6 +80,7 @@ Manager *manager_free(Manager *m) {
         manager_status_done(&m->status);
         free(m->entry_live);
         free(m->live_due);
+        free(m->live_next);
         free(m->entry_objects);
         active_free_all(m->active, m->n_active);
         active_free_all(m->welcome, m->n_welcome);

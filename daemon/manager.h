@@ -199,6 +199,7 @@ struct Manager {
          * (live_generation). live_all: look at every entry at the next publish. */
         LiveDue *live_due;
         size_t n_live_due;
+        usec_t *live_next;       /* per entry, its latest instant in live_due (older ones are stale) */
         uint64_t live_generation;
         usec_t live_at;
         bool live_all;

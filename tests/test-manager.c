@@ -1177,6 +1177,113 @@ static void test_live_incremental(void) {
            "actions, jumps and presence changes around both DST changes", steps);
 }
 
+/* Issue 17: an action looks again at the entries it changed (the engine says which), not at
+ * every entry; a pause, or more changed at once than the engine keeps track of, at every one.
+ * Each path must bring every changed entry's live state up to date and say so to the bus. */
+static size_t live_heard[256], n_live_heard;
+
+static void live_recorder(Manager *m, const ManagerChange *c, void *userdata) {
+        for (size_t k = 0; k < c->n_live && n_live_heard < ELEMENTSOF(live_heard); k++)
+                live_heard[n_live_heard++] = c->live[k].index;
+}
+
+/* Whether each of the 70 blocks a00…a69 was announced, and (active) is on or not. */
+static bool heard_all_a(Manager *m, bool active) {
+        unsigned n = 0;
+
+        for (size_t k = 0; k < n_live_heard; k++) {
+                const char *name = m->config->entries[live_heard[k]].name;
+                if (name[0] == 'a' && m->entry_live[live_heard[k]].active == active)
+                        n++;
+        }
+        return n == 70;
+}
+
+static void test_live_action_changes(void) {
+        char conf[16384], why[256] = "";
+        size_t len = 0, i_block, i_rem;
+        unsigned bad = 0, n_steps = 0;
+        usec_t now = at("08:00");
+        Manager *m;
+        int r;
+
+        /* 70 blocks on together 09:00-10:00 (more than the engine lists one by one), 20 later
+         * blocks, 40 reminders. */
+        len += snprintf(conf + len, sizeof conf - len, "[general]\nheads-up = 5min\n");
+        for (unsigned i = 0; i < 70; i++)
+                len += snprintf(conf + len, sizeof conf - len, "[a%02u]\ntype = recharge\nstart = 09:00\nend = 10:00\ndnd = %s\n",
+                                i, i % 10 ? "no" : "yes");
+        for (unsigned i = 0; i < 20; i++)
+                len += snprintf(conf + len, sizeof conf - len, "[b%02u]\ntype = recharge\nstart = %02u:%02u\nduration = 30min\ndnd = no\n",
+                                i, 11 + i / 4, i % 4 * 15);
+        for (unsigned i = 0; i < 40; i++)
+                len += snprintf(conf + len, sizeof conf - len, "[c%02u]\ntype = selfcare\nevery = %umin\nbetween = 08:00-20:00\n",
+                                i, 30 + i);
+        reset_files();
+        m = start(conf, now);
+        manager_remove_listener(m, LISTENER_TEST);
+        if (manager_add_listener(m, LISTENER_TEST, live_recorder, NULL) < 0)
+                abort();
+        i_block = (size_t) config_find_entry(m->config, "b05");
+        i_rem = (size_t) config_find_entry(m->config, "c07");
+
+        now += USEC_PER_MINUTE;
+        n_live_heard = 0;
+        r = act(m, now, ACTION_SKIP, "b05", 0, NULL, NULL);
+        ok(r >= 0 && n_live_heard == 1 && live_heard[0] == i_block && m->entry_live[i_block].next_start == at("+1 12:15"),
+           "Skip of one block: its live state moves to tomorrow, and it alone is announced (%zu)", n_live_heard);
+        ok(live_fresh(m, why, sizeof why), "…every entry's live state equals a fresh one %s", why);
+
+        now += USEC_PER_MINUTE;
+        n_live_heard = 0;
+        r = act(m, now, ACTION_SNOOZE, "c07", 10 * USEC_PER_MINUTE, NULL, NULL);
+        ok(r >= 0 && n_live_heard == 1 && live_heard[0] == i_rem, "Snooze of one reminder: it alone is announced (%zu)",
+           n_live_heard);
+        ok(live_fresh(m, why, sizeof why), "…every entry's live state equals a fresh one %s", why);
+
+        now += USEC_PER_MINUTE;
+        n_live_heard = 0;
+        r = act(m, now, ACTION_RECHARGE, NULL, 20 * USEC_PER_MINUTE, "x", NULL);
+        ok(r >= 0 && n_live_heard == 0 && live_fresh(m, why, sizeof why),
+           "a manual recharge changes no entry's live state (%zu announced) %s", n_live_heard, why);
+
+        now += USEC_PER_MINUTE;
+        n_live_heard = 0;
+        r = act(m, now, ACTION_PAUSE, NULL, 4 * USEC_PER_HOUR, NULL, NULL);
+        ok(r >= 0 && heard_all_a(m, false) && live_fresh(m, why, sizeof why),
+           "a pause moves the next occurrence of every entry that has one in it: all announced (%zu) %s",
+           n_live_heard, why);
+        now += USEC_PER_MINUTE;
+        n_live_heard = 0;
+        r = act(m, now, ACTION_RESUME, NULL, 0, NULL, NULL);
+        ok(r >= 0 && heard_all_a(m, false) && m->entry_live[config_find_entry(m->config, "a60")].next_start == at("09:00") &&
+           live_fresh(m, why, sizeof why), "…and Resume moves them back (%zu) %s", n_live_heard, why);
+
+        /* 70 blocks stopped at once: more entries changed than the engine lists. */
+        now = at("09:30");
+        run_until(m, now);
+        ok(m->entry_live[0].active && m->entry_live[69].active, "70 blocks on at 09:30");
+        n_live_heard = 0;
+        r = act(m, now, ACTION_STOP, NULL, 0, NULL, NULL);
+        ok(r >= 0 && heard_all_a(m, false) && live_fresh(m, why, sizeof why),
+           "Stop of 70 blocks on at once: each one's live state is no longer active (%zu) %s", n_live_heard, why);
+
+        /* Many actions one after another: the looked-at entries' earlier instants pile up in
+         * the heap as stale items, which a full heap sheds. */
+        for (unsigned step = 0; step < 400; step++) {
+                static const ActionKind kinds[] = { ACTION_SKIP, ACTION_SNOOZE, ACTION_START_NOW, ACTION_RESET,
+                                                    ACTION_DONE, ACTION_EXTEND };
+                const char *name = m->config->entries[live_rn((unsigned) m->config->n_entries)].name;
+                now += live_rn(600) * USEC_PER_SEC;
+                (void) act(m, now, kinds[live_rn(ELEMENTSOF(kinds))], name, (1 + live_rn(60)) * USEC_PER_MINUTE, NULL, NULL);
+                n_steps++;
+                if (!live_fresh(m, why, sizeof why) && ++bad < 3)
+                        diag("step %u: %s", step, why);
+        }
+        ok(bad == 0, "%u actions on random entries: every entry's live state equals a fresh one after each", n_steps);
+        manager_free(m);
+}
+
 /* Issue 17: a save formats only the entries whose persisted fields changed and copies the rest
  * (StateText). After random sequences of boundaries, actions, presence changes, clock jumps,
  * Reloads to a config with other entries at the same indexes, zone changes and restarts, the
@@ -1605,6 +1712,7 @@ int main(void) {
         test_digest_history();
         test_jump_bound();
         test_live_incremental();
+        test_live_action_changes();
         test_state_text_incremental();
 
         tz_free(test_tz);
