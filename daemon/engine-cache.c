@@ -248,9 +248,9 @@ static int cache_build(EngineCache *c, const Engine *e, const Overlay *o, usec_t
         c->builds++;
         c->w0 = w0;
         c->w1 = w0 + WINDOW_USEC;
-        r = engine_range(e, o, c->w0, c->w1, &c->events, &c->n_events);
-        if (r >= 0)
-                r = engine_window_blocks(e, o, c->w0, c->w1, &b, &c->spans, &c->n_spans);
+        /* One build for both: the day's events and the blocks and spans engine_at() sees
+         * (engine_range() then engine_window_blocks() built every entry's blocks twice). */
+        r = engine_range_window(e, o, c->w0, c->w1, &c->events, &c->n_events, &b, &c->spans, &c->n_spans);
         if (r < 0) {
                 free(b.v);
                 cache_drop(c);

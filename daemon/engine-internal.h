@@ -73,6 +73,10 @@ int engine_window_blocks(const Engine *e, const Overlay *o, usec_t from, usec_t 
  * the dnd entries (whose blocks hold its reminders), not of the whole schedule. */
 int engine_range_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, Event **ret,
                        size_t *ret_n);
+/* engine_range() of a short range (at most 64 days) and engine_window_blocks() of the same
+ * range from one build: *ret_blocks and *ret_spans are what the latter gives. */
+int engine_range_window(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n,
+                        OccBuf *ret_blocks, Span **ret_spans, size_t *ret_n_spans);
 /* The part of engine_window_blocks()' occurrences that is entry i's (blocks only; appended to b). */
 int engine_window_blocks_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, OccBuf *b);
 

@@ -505,10 +505,11 @@ int cmp_held(const void *a, const void *b) {
 /* Builds the occurrences that bear on [from, to): blocks as they stand, the manual recharge,
  * and reminders at the instant they are shown (held ones moved to the end of their recharge,
  * one per entry per recharge, the ones in a pause dropped). */
-static int build_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, int only, OccBuf *b);
+static int build_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, int only, OccBuf *b,
+                    Span **ret_spans, size_t *ret_n_spans);
 
 static int build(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, OccBuf *b) {
-        return build_of(e, o, from, to, reminders, -1, b);
+        return build_of(e, o, from, to, reminders, -1, b, NULL, NULL);
 }
 
 /* The manual recharge as an occurrence; false when there is none. */
@@ -541,7 +542,8 @@ static int dnd_spans_of(const Engine *e, const Overlay *o, usec_t gs, usec_t ge,
 }
 
 /* build(), or (only ≥ 0) the part of it that is entry `only`'s occurrences, held alike. */
-static int build_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, int only, OccBuf *b) {
+static int build_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, bool reminders, int only, OccBuf *b,
+                    Span **ret_spans, size_t *ret_n_spans) {
         usec_t gs = from > LOOKBACK_USEC ? from - LOOKBACK_USEC : 0;
         usec_t ge = to < USEC_INFINITY - LOOKAHEAD_USEC ? to + LOOKAHEAD_USEC : USEC_INFINITY;
         _cleanup_free_ Span *spans = NULL;
@@ -638,6 +640,10 @@ reminders:
         }
         free(rem);
         b->n = w;
+        if (ret_spans) {
+                *ret_spans = TAKE_PTR(spans);
+                *ret_n_spans = n_spans;
+        }
         return 0;
 }
 
@@ -768,17 +774,25 @@ static int range_chunked(const Engine *e, const Overlay *o, usec_t from, usec_t 
         return 0;
 }
 
-static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, int only, Event **ret, size_t *ret_n);
+static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, int only, Event **ret, size_t *ret_n,
+                    OccBuf *ret_blocks, Span **ret_spans, size_t *ret_n_spans);
 
 int engine_range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n) {
-        return range_of(e, o, from, to, -1, ret, ret_n);
+        return range_of(e, o, from, to, -1, ret, ret_n, NULL, NULL, NULL);
+}
+
+int engine_range_window(const Engine *e, const Overlay *o, usec_t from, usec_t to, Event **ret, size_t *ret_n,
+                        OccBuf *ret_blocks, Span **ret_spans, size_t *ret_n_spans) {
+        if (to - from > 2 * CHUNK_USEC)
+                return -EINVAL; /* one build, not pieces */
+        return range_of(e, o, from, to, -1, ret, ret_n, ret_blocks, ret_spans, ret_n_spans);
 }
 
 int engine_range_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, Event **ret,
                        size_t *ret_n) {
         if (i >= e->config->n_entries)
                 return -EINVAL;
-        return range_of(e, o, from, to, (int) i, ret, ret_n);
+        return range_of(e, o, from, to, (int) i, ret, ret_n, NULL, NULL, NULL);
 }
 
 int engine_window_blocks_entry(const Engine *e, const Overlay *o, size_t i, usec_t from, usec_t to, OccBuf *b) {
@@ -792,7 +806,10 @@ int engine_window_blocks_entry(const Engine *e, const Overlay *o, size_t i, usec
 }
 
 /* engine_range(), or (only ≥ 0) the part of it that is entry `only`'s events. */
-static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, int only, Event **ret, size_t *ret_n) {
+static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, int only, Event **ret, size_t *ret_n,
+                    OccBuf *ret_blocks, Span **ret_spans, size_t *ret_n_spans) {
+        _cleanup_free_ Span *spans = NULL;
+        size_t n_spans = 0;
         usec_t heads_up = e->config->heads_up;
         OccBuf b = {};
         EventBuf evs = {};
@@ -809,7 +826,7 @@ static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, i
         if (only < 0 && e->config->n_entries >= CHUNK_MIN_ENTRIES && to - from > 2 * CHUNK_USEC)
                 return range_chunked(e, o, from, to, ret, ret_n);
 
-        r = build_of(e, o, from, to, true, only, &b);
+        r = build_of(e, o, from, to, true, only, &b, ret_spans ? &spans : NULL, &n_spans);
         if (r >= 0 && b.n > 0) {
                 /* At most three events an occurrence: no growing on the way. */
                 evs.cap = b.n * 3;
@@ -845,6 +862,19 @@ static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, i
                         r = ev_push(&evs, from, to, &ev);
                 }
         }
+        if (r >= 0 && ret_blocks) {
+                /* What engine_window_blocks() would build again: the same blocks, untouched by
+                 * holding, in the same order, and the same spans. */
+                size_t w = 0;
+                for (size_t k = 0; k < b.n; k++)
+                        if (!b.v[k].reminder)
+                                b.v[w++] = b.v[k];
+                b.n = w;
+                *ret_blocks = b;
+                b = (OccBuf) {};
+                *ret_spans = TAKE_PTR(spans);
+                *ret_n_spans = n_spans;
+        }
         free(b.v);
         if (r < 0) {
                 free(evs.v);
@@ -853,6 +883,12 @@ static int range_of(const Engine *e, const Overlay *o, usec_t from, usec_t to, i
 
         r = sort_events(evs.v, evs.n, from, to);
         if (r < 0) {
+                if (ret_blocks) {
+                        free(ret_blocks->v);
+                        *ret_blocks = (OccBuf) {};
+                        free(*ret_spans);
+                        *ret_spans = NULL;
+                }
                 free(evs.v);
                 return r;
         }
