@@ -5,13 +5,16 @@
  * instants to look at. It checks what engine.h promises and abort()s where it does not hold:
  * events sorted, none twice (nor one occurrence's start, end… twice), inside their range; range(a, c) = range(a, b) + range(b, c);
  * engine_at() agrees with the blocks the range says are on; engine_next(t) is the first event
- * of the range after t; a change that fails leaves the overlay untouched. */
+ * of the range after t; a change that fails leaves the overlay untouched; the cached day, after
+ * more changes (patched in for a few entries, or built again), equals a fresh range, its status
+ * engine_at()'s, and one entry's range its part of the whole. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/config.h" /* not the autoconf config.h of the build tree */
 #include "engine.h"
+#include "engine-internal.h" /* engine_range_entry() */
 #include "fuzz-input.h"
 #include "macro.h"
 #include "names.h"
@@ -329,6 +332,51 @@ static void check_next(const Engine *e, const Overlay *o, usec_t t, usec_t c) {
                 abort();
 }
 
+/* The cache kept across changes: warmed on [a, to), then changed, then asked again. */
+static void check_cache(Engine *e, Overlay *o, usec_t t0, usec_t a, usec_t end, FuzzInput *in, OverlayCopy *before) {
+        _cleanup_free_ Event *w = NULL, *x = NULL, *y = NULL;
+        usec_t to = MIN(end, a + USEC_PER_DAY);
+        size_t nw, nx, ny;
+        EngineStatus s1, s2;
+
+        if (engine_cached_range(e, o, a, to, &w, &nw) < 0)
+                abort();
+        for (size_t k = fuzz_below(in, 1, 4); k > 0; k--)
+                apply(e, o, t0, in, before);
+        if (engine_cached_range(e, o, a, to, &x, &nx) < 0 || engine_range(e, o, a, to, &y, &ny) < 0)
+                abort();
+        if (nx != ny)
+                abort();
+        for (size_t k = 0; k < nx; k++)
+                if (!same_event(&x[k], &y[k]))
+                        abort();
+
+        usec_t t = a + fuzz_below(in, 4, (to - a) / USEC_PER_SEC) * USEC_PER_SEC;
+        if (engine_cached_status(e, o, t, &s1) < 0 || engine_at(e, o, t, &s2) < 0)
+                abort();
+        if (s1.recharging != s2.recharging || s1.dnd != s2.dnd || s1.paused != s2.paused || s1.manual != s2.manual ||
+            s1.entry != s2.entry || s1.since != s2.since || s1.until != s2.until || s1.block_of != s2.block_of ||
+            s1.n_blocks != s2.n_blocks || s1.n_held != 0)
+                abort();
+
+        if (e->config->n_entries == 0)
+                return;
+        size_t j = fuzz_below(in, 1, e->config->n_entries), m = 0;
+        _cleanup_free_ Event *z = NULL;
+        size_t nz;
+        if (engine_range_entry(e, o, j, a, to, &z, &nz) < 0)
+                abort();
+        for (size_t k = 0; k < ny; k++) {
+                if (y[k].entry != (int) j)
+                        continue;
+                if (m >= nz || !same_event(&y[k], &z[m]))
+                        abort();
+                m++;
+        }
+        if (m != nz)
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_strv_free_ char **errors = NULL;
@@ -395,5 +443,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         check_next(e, &o, a + fuzz_below(&in, 4, span / USEC_PER_SEC) * USEC_PER_SEC, end);
         if (n > 0)
                 check_next(e, &o, v[fuzz_below(&in, 1, n)].time, end);
+        check_cache(e, &o, t0, a, end, &in, before);
         return 0;
 }
