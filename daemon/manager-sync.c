@@ -825,7 +825,10 @@ static usec_t earliest(usec_t a, usec_t b) {
 }
 
 /* When the timer should fire: the next event, the end of a pause or a manual recharge (they
- * end without an engine event of their own), the next change of %left%. */
+ * end without an engine event of their own), the next change of %left%, and the next change of
+ * an entry's live state: a reminder held by a dnd block has no event at its time, but its
+ * NextStart moves on then. That one is at least a second ahead: an entry whose time cannot be
+ * known is looked at again a microsecond on, and must not make the timer spin. */
 static usec_t next_wakeup(const Manager *m, usec_t now) {
         usec_t next = m->status.next_event_time;
 
@@ -833,6 +836,8 @@ static usec_t next_wakeup(const Manager *m, usec_t now) {
                 next = earliest(next, m->overlay.paused_until);
         if (m->overlay.manual_since != 0 && m->overlay.manual_until > now)
                 next = earliest(next, m->overlay.manual_until);
+        if (m->live_due && m->n_live_due > 0 && m->live_due[0].at > now)
+                next = earliest(next, MAX(m->live_due[0].at, now + USEC_PER_SEC));
         return earliest(next, status_text_refresh(m, now));
 }
 

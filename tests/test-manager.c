@@ -1199,6 +1199,37 @@ static bool heard_all_a(Manager *m, bool active) {
         return n == 70;
 }
 
+/* Found in review: a reminder held by a dnd block has no event at its time, so nothing woke the
+ * manager then, and its NextStart on the bus stayed at the time just passed until the block's
+ * end. The timer now fires when an entry's live state changes, held or not. */
+static void test_live_held_reminder(void) {
+        static const char conf[] =
+                "[block]\ntype = recharge\nstart = 10:00\nend = 11:00\n"
+                "[water]\ntype = selfcare\nat = 10:10, 16:40\n";
+        _cleanup_free_ char *during = NULL, *after = NULL;
+        Manager *m;
+        int w;
+
+        reset_files();
+        m = start(conf, at("09:59"));
+        w = config_find_entry(m->config, "water");
+        if (w < 0)
+                abort();
+        run_until(m, at("10:05"));
+        free(heard());
+        ok(m->status.mode == MODE_RECHARGING, "held reminder: the block is on at 10:05");
+        is_int((long long) m->entry_live[w].next_start, (long long) at("10:10"), "held reminder: NextStart 10:10 before it");
+        is_int((long long) m->wakeup, (long long) at("10:10"), "held reminder: the timer is set for its time, though it is held");
+        run_until(m, at("10:10"));
+        is_int((long long) m->entry_live[w].next_start, (long long) at("16:40"), "held reminder: NextStart moves on at 10:10");
+        during = heard();
+        is_str(during, "", "held reminder: …and it is not shown then");
+        run_until(m, at("11:00"));
+        after = heard();
+        ok(strstr(after, "reminder water held") != NULL, "held reminder: shown at the block's end (%s)", after);
+        manager_free(m);
+}
+
 static void test_live_action_changes(void) {
         char conf[16384], why[256] = "";
         size_t len = 0, i_block, i_rem;
@@ -1712,6 +1743,7 @@ int main(void) {
         test_digest_history();
         test_jump_bound();
         test_live_incremental();
+        test_live_held_reminder();
         test_live_action_changes();
         test_state_text_incremental();
 
