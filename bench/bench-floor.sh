@@ -11,8 +11,7 @@
 #     the ratio of medians;
 #  3. the status bar's client: `rechargectl status --waybar` and `rechargectl status` against the
 #     smallest sd-bus client (bench-bare client: open the bus, get one property), and against an
-#     older build given as BEFORE=path/to/rechargectl, hyperfine -N in ROUNDS rounds taking turns
-#     (a plain loop without hyperfine); medians and the ratios.
+#     older build given as BEFORE=path/to/rechargectl: bench-client-floor.sh, CLIENT_RUNS rounds.
 # BEFORE_RECHARGED=another build's daemon: its start-ups too, in the same rounds (before/after).
 # Not a test: prints figures. From the build folder: ../bench/bench-floor.sh (make bench-floor).
 set -u
@@ -140,49 +139,6 @@ printf '  %-28s median %6s ms  p99 %6s ms  max %6s ms  (median %sx the bare prog
 [ -n "$shm" ] && printf '  %-28s median %6s ms  p99 %6s ms  max %6s ms  (median %sx the bare program)\n' \
         "recharged, state on tmpfs" "$s_med" "$s_p99" "$s_max" "$(ratio "$s_med" "$b_med")"
 
-echo "== the status bar's client: $CLIENT_RUNS runs each"
-: >"$CONF" # the built-in default schedule
-rm -f "$STATE" "$HISTORY"
-daemon_start || exit 1
-# The floor first, then ours; BEFORE=an older rechargectl adds its two in the same turns, so that a
-# change is measured against what it replaces in one run. Commands are split on blanks.
-cmds=("$BARE client" "$RECHARGECTL status --waybar" "$RECHARGECTL status")
-names=("smallest sd-bus client" "rechargectl status --waybar" "rechargectl status")
-if [ -n "${BEFORE:-}" ]; then
-        cmds+=("$BEFORE status --waybar" "$BEFORE status")
-        names+=("before: status --waybar" "before: status")
-fi
-for c in "${cmds[@]}"; do $c >/dev/null || { echo "a client failed: $c" >&2; exit 1; }; done
-if command -v hyperfine >/dev/null; then
-        for ((k = 0; k < ROUNDS; k++)); do
-                hyperfine -N --style none --warmup 5 --runs $((CLIENT_RUNS / ROUNDS)) --export-json "$T/h$k.json" \
-                        "${cmds[@]}" >/dev/null 2>&1 || { echo "hyperfine failed" >&2; exit 1; }
-        done
-        read -r -a meds < <(jq -rs --argjson n ${#cmds[@]} '
-                def med: sort | .[length / 2 | floor];
-                [range(0; $n) as $i | [.[].results[$i].times[]] | med * 1000000 | floor] | @tsv' "$T"/h*.json)
-        how="hyperfine -N, medians"
-else
-        # One run of each in turn, timed alone ($EPOCHREALTIME: no process for the clock), so that
-        # load from elsewhere falls on all alike and the medians drop its spikes; the order turns
-        # each round, as a run pays for what the bus and the daemon still do after the one before.
-        for ((k = 0; k < CLIENT_RUNS; k++)); do
-                for ((j = 0; j < ${#cmds[@]}; j++)); do
-                        i=$(((j + k) % ${#cmds[@]}))
-                        s=${EPOCHREALTIME/./}
-                        # shellcheck disable=SC2086
-                        ${cmds[$i]} >/dev/null
-                        e=${EPOCHREALTIME/./}
-                        echo $((e - s)) >>"$T/c.$i"
-                done
-        done
-        meds=()
-        for i in "${!cmds[@]}"; do meds+=("$(median <"$T/c.$i")"); done
-        how="plain loop, one run of each in turn, the order turning, medians"
-fi
-daemon_stop
-us() { awk -v u="$1" 'BEGIN { printf "%.3f ms", u / 1000 }'; }
-printf '  %-34s %s  (%s)\n' "${names[0]}" "$(us "${meds[0]}")" "$how"
-for ((i = 1; i < ${#cmds[@]}; i++)); do
-        printf '  %-34s %s  (%sx the smallest client)\n' "${names[$i]}" "$(us "${meds[$i]}")" "$(ratio "${meds[$i]}" "${meds[0]}")"
-done
+echo "== the status bar's client"
+# Its own private bus and daemon; BEFORE= and CLIENT_TZ= pass through.
+"$top_srcdir/bench/bench-client-floor.sh" "$CLIENT_RUNS"
