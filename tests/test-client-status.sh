@@ -64,6 +64,25 @@ is "$(jq -c '[.class, .alt, .percentage]' <<<"$OUT")" '["available","available",
 ctl_is 0 "status --format" --format='%mode%|%next%|%next-event%|%until%'
 is "$OUT" "available|later|start|" "template placeholders, available"
 
+# The client reads its own zone while GetStatus is on its way, whatever the daemon's (UTC here):
+# the same instant in local words in zones with and without summer time, south and north (one of
+# each pair is in summer time on any date), and with half-hour offsets.
+next=$(($(prop NextEventTime) / 1000000))
+for zone in Europe/Berlin America/New_York Australia/Sydney Australia/Lord_Howe Asia/Kolkata; do
+        out=$(TZ=$zone "$RECHARGECTL" status --json)
+        is "$(jq -r .next_time <<<"$out")" "$(TZ=$zone date -d "@$next" +%Y-%m-%dT%H:%M:%S%:z)" \
+                "TZ=$zone: JSON next_time in the client's zone"
+        out=$(TZ=$zone "$RECHARGECTL" status --waybar)
+        clock=$(TZ=$zone date -d "@$next" +%H:%M)
+        [[ $(jq -r .tooltip <<<"$out") == *"Next: later starts "*"$clock"* ]]
+        ok $? "TZ=$zone: waybar's next start at $clock"
+done
+
+# Output that cannot be written is an error, as before the client ended with _exit().
+"$RECHARGECTL" status --waybar >/dev/full 2>"$T/full.err"
+is "$?/$(cat "$T/full.err")" "1/Failed to write the output: No space left on device" \
+        "--waybar to a full device: exit 1 and why"
+
 # ---- recharging ----
 ctl_is 0 "on 45min" on 45min -m "Tea, alone"
 ctl_is 0 "status while recharging"
