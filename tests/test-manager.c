@@ -1116,6 +1116,94 @@ static bool live_fresh(Manager *m, char *why, size_t size) {
         return true;
 }
 
+static void write_conf(const char *conf) {
+        _cleanup_free_ char *path = path_join(tmp, "recharged.conf");
+        FILE *f = fopen(path, "we");
+
+        if (!f)
+                abort();
+        fputs(conf, f);
+        fclose(f);
+}
+
+/* A random walk of what happens to a running daemon: actions on random entries, presence
+ * changes, the clock going back, jumps and sleeps, and the timer. The wide walk also repeats a
+ * Snooze or an Extend, Reloads to the other config, changes the zone and restarts. */
+typedef struct Walk {
+        Manager *m;
+        usec_t now;
+        bool wide;
+        const char *const *confs; /* two configs, the wide walk reloads between them */
+        unsigned conf;
+        unsigned reloads, zones, restarts;
+} Walk;
+
+static void walk_act(Walk *w) {
+        static const ActionKind kinds[] = { ACTION_RECHARGE, ACTION_STOP, ACTION_EXTEND, ACTION_SKIP, ACTION_SNOOZE,
+                                            ACTION_START_NOW, ACTION_DONE, ACTION_PAUSE, ACTION_RESUME, ACTION_RESET };
+        _cleanup_free_ char *err = NULL;
+        ActionKind kind = kinds[live_rn(ELEMENTSOF(kinds))];
+        char name[16];
+        int r;
+
+        snprintf(name, sizeof name, "%s", w->m->config->entries[live_rn((unsigned) w->m->config->n_entries)].name);
+        w->now += live_rn(3600) * USEC_PER_SEC;
+        r = act(w->m, w->now, kind, name, (1 + live_rn(120)) * USEC_PER_MINUTE, "x", &err);
+        /* A snooze again, or a second Extend: an override that changes in place, their count the
+         * same. */
+        if (w->wide && r >= 0 && (kind == ACTION_SNOOZE || kind == ACTION_EXTEND) && live_rn(2)) {
+                w->now += live_rn(60) * USEC_PER_SEC;
+                (void) act(w->m, w->now, kind, name, (1 + live_rn(120)) * USEC_PER_MINUTE, "x", NULL);
+        }
+}
+
+static void walk_step(Walk *w) {
+        static const char *zones[] = { "Europe/Berlin", "America/New_York", "Asia/Kolkata" };
+        unsigned what = live_rn(w->wide ? 40 : 20), acts = w->wide ? 8 : 3, presence = w->wide ? 10 : 4;
+
+        if (what < acts)
+                walk_act(w);
+        else if (what < presence) {
+                w->now += live_rn(1800) * USEC_PER_SEC;
+                run_until(w->m, w->now);
+                manager_set_presence(w->m, (Presence) live_rn(_PRESENCE_MAX), w->now, w->now);
+        } else if (what == presence && w->now > USEC_PER_HOUR) {
+                w->now -= live_rn(2 * 3600) * USEC_PER_SEC; /* the clock goes back */
+                manager_tick(w->m, w->now, true);
+        } else if (what == presence + 1) {
+                /* a jump or the machine slept (wide: up to 30 h), or a tick between events */
+                w->now += live_rn((w->wide ? 30 : 5) * 3600) * USEC_PER_SEC;
+                manager_tick(w->m, w->now, w->wide || live_rn(2));
+        } else if (w->wide && what == presence + 2) {
+                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+                w->conf = 1 - w->conf;
+                write_conf(w->confs[w->conf]);
+                run_until(w->m, w->now);
+                if (manager_reload(w->m, w->now, &e) < 0)
+                        abort();
+                w->reloads++;
+        } else if (w->wide && what == presence + 3) {
+                Tz *tz = NULL;
+                if (tz_load(zones[live_rn(ELEMENTSOF(zones))], &tz) < 0)
+                        abort();
+                run_until(w->m, w->now);
+                (void) manager_set_zone(w->m, tz, w->now);
+                w->zones++;
+        } else if (w->wide && what == presence + 4) {
+                /* A restart, after a while off, in the zone of the machine. */
+                manager_free(w->m);
+                w->now += live_rn(3 * 3600) * USEC_PER_SEC;
+                w->m = start(w->confs[w->conf], w->now);
+                w->restarts++;
+        } else if (w->m->wakeup != 0 && w->m->wakeup > w->now) {
+                w->now = w->m->wakeup;
+                manager_tick(w->m, w->now, false);
+        } else {
+                w->now += USEC_PER_HOUR;
+                manager_tick(w->m, w->now, false);
+        }
+}
+
 static void test_live_incremental(void) {
         static const char *conf =
                 "[general]\nheads-up = 10min\n"
@@ -1127,51 +1215,24 @@ static void test_live_incremental(void) {
                 "[f-late]\ntype = selfcare\ndays = Fri..Sun\nevery = 50min\nbetween = 22:00-03:00\n"
                 "[g-off]\ntype = selfcare\nat = 12:00\nenabled = no\n";
         static const int days[][3] = { { 2026, 3, 27 }, { 2026, 10, 23 }, { 2026, 11, 20 } };
-        static const ActionKind kinds[] = { ACTION_RECHARGE, ACTION_STOP, ACTION_EXTEND, ACTION_SKIP, ACTION_SNOOZE,
-                                            ACTION_START_NOW, ACTION_DONE, ACTION_PAUSE, ACTION_RESUME, ACTION_RESET };
         unsigned steps = 0, bad = 0;
         char why[256] = "";
 
         for (unsigned round = 0; round < 6; round++) {
                 const int *d = days[round % ELEMENTSOF(days)];
-                usec_t now = (usec_t) tz_from_local(test_tz, days_from_civil(d[0], d[1], d[2]) * 86400 + live_rn(86400)) *
-                             USEC_PER_SEC;
-                usec_t end = now + 4 * USEC_PER_DAY;
-                Manager *m;
+                Walk w = { .now = (usec_t) tz_from_local(test_tz, days_from_civil(d[0], d[1], d[2]) * 86400 +
+                                                                      live_rn(86400)) * USEC_PER_SEC };
+                usec_t end = w.now + 4 * USEC_PER_DAY;
 
                 reset_files();
-                m = start(conf, now);
-                while (now < end && steps < 100000) {
-                        unsigned what = live_rn(20);
-                        if (what < 3) {
-                                _cleanup_free_ char *err = NULL;
-                                char name[16];
-                                snprintf(name, sizeof name, "%s", m->config->entries[live_rn((unsigned) m->config->n_entries)].name);
-                                now += live_rn(3600) * USEC_PER_SEC;
-                                (void) act(m, now, kinds[live_rn(ELEMENTSOF(kinds))], name,
-                                           (1 + live_rn(120)) * USEC_PER_MINUTE, "x", &err);
-                        } else if (what == 3) {
-                                now += live_rn(1800) * USEC_PER_SEC;
-                                run_until(m, now);
-                                manager_set_presence(m, (Presence) live_rn(_PRESENCE_MAX), now, now);
-                        } else if (what == 4 && now > USEC_PER_HOUR) {
-                                now -= live_rn(2 * 3600) * USEC_PER_SEC; /* the clock goes back */
-                                manager_tick(m, now, true);
-                        } else if (what == 5) {
-                                now += live_rn(5 * 3600) * USEC_PER_SEC; /* a jump, or a tick between events */
-                                manager_tick(m, now, what == 5 && live_rn(2));
-                        } else if (m->wakeup != 0 && m->wakeup > now) {
-                                now = m->wakeup;
-                                manager_tick(m, now, false);
-                        } else {
-                                now += USEC_PER_HOUR;
-                                manager_tick(m, now, false);
-                        }
+                w.m = start(conf, w.now);
+                while (w.now < end && steps < 100000) {
+                        walk_step(&w);
                         steps++;
-                        if (!live_fresh(m, why, sizeof why) && ++bad < 3)
+                        if (!live_fresh(w.m, why, sizeof why) && ++bad < 3)
                                 diag("round %u step %u: %s", round, steps, why);
                 }
-                manager_free(m);
+                manager_free(w.m);
         }
         ok(bad == 0 && steps > 500, "entries' live state and the status equal a fresh computation after %u boundaries, "
            "actions, jumps and presence changes around both DST changes", steps);
@@ -1320,15 +1381,6 @@ static void test_live_action_changes(void) {
  * Reloads to a config with other entries at the same indexes, zone changes and restarts, the
  * text it makes must equal state_build() + state_format() from scratch, and the file must hold
  * what was written last. */
-static void write_conf(const char *conf) {
-        _cleanup_free_ char *path = path_join(tmp, "recharged.conf");
-        FILE *f = fopen(path, "we");
-
-        if (!f)
-                abort();
-        fputs(conf, f);
-        fclose(f);
-}
 
 static unsigned text_with_override, text_with_done;
 
@@ -1386,80 +1438,27 @@ static void test_state_text_incremental(void) {
                 "[d-twin]\ntype = selfcare\nevery = 25min\nbetween = 08:00-19:00\n"
                 "[f-late]\ntype = selfcare\ndays = Fri..Sun\nevery = 50min\nbetween = 22:00-03:00\n",
         };
-        static const char *zones[] = { "Europe/Berlin", "America/New_York", "Asia/Kolkata" };
-        static const ActionKind kinds[] = { ACTION_RECHARGE, ACTION_STOP, ACTION_EXTEND, ACTION_SKIP, ACTION_SNOOZE,
-                                            ACTION_START_NOW, ACTION_DONE, ACTION_PAUSE, ACTION_RESUME, ACTION_RESET };
         unsigned steps = 0, bad = 0, reloads = 0, zones_changed = 0, restarts = 0;
         char why[256] = "";
-        int r;
 
         for (unsigned round = 0; round < 12; round++) {
-                usec_t now = (usec_t) tz_from_local(test_tz, days_from_civil(2026, 10, 20 + round) * 86400 +
-                                                                     live_rn(86400)) * USEC_PER_SEC;
-                usec_t end = now + 3 * USEC_PER_DAY;
-                unsigned conf = 0;
-                Manager *m;
+                Walk w = { .wide = true, .confs = confs,
+                           .now = (usec_t) tz_from_local(test_tz, days_from_civil(2026, 10, 20 + round) * 86400 +
+                                                                      live_rn(86400)) * USEC_PER_SEC };
+                usec_t end = w.now + 3 * USEC_PER_DAY;
 
                 reset_files();
-                m = start(confs[conf], now);
-                while (now < end && steps < 100000) {
-                        unsigned what = live_rn(40);
-                        if (what < 8) {
-                                _cleanup_free_ char *err = NULL;
-                                char name[16];
-                                snprintf(name, sizeof name, "%s", m->config->entries[live_rn((unsigned) m->config->n_entries)].name);
-                                ActionKind kind = kinds[live_rn(ELEMENTSOF(kinds))];
-                                now += live_rn(3600) * USEC_PER_SEC;
-                                r = act(m, now, kind, name, (1 + live_rn(120)) * USEC_PER_MINUTE, "x", &err);
-                                /* A snooze again, or a second Extend: an override that changes
-                                 * in place, their count the same. */
-                                if (r >= 0 && (kind == ACTION_SNOOZE || kind == ACTION_EXTEND) && live_rn(2)) {
-                                        now += live_rn(60) * USEC_PER_SEC;
-                                        (void) act(m, now, kind, name, (1 + live_rn(120)) * USEC_PER_MINUTE, "x", NULL);
-                                }
-                        } else if (what < 10) {
-                                now += live_rn(1800) * USEC_PER_SEC;
-                                run_until(m, now);
-                                manager_set_presence(m, (Presence) live_rn(_PRESENCE_MAX), now, now);
-                        } else if (what == 10 && now > USEC_PER_HOUR) {
-                                now -= live_rn(2 * 3600) * USEC_PER_SEC; /* the clock goes back */
-                                manager_tick(m, now, true);
-                        } else if (what == 11) {
-                                now += live_rn(30 * 3600) * USEC_PER_SEC; /* a jump, or the machine slept */
-                                manager_tick(m, now, true);
-                        } else if (what == 12) {
-                                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                                conf = 1 - conf;
-                                write_conf(confs[conf]);
-                                run_until(m, now);
-                                if (manager_reload(m, now, &e) < 0)
-                                        abort();
-                                reloads++;
-                        } else if (what == 13) {
-                                Tz *tz = NULL;
-                                if (tz_load(zones[live_rn(ELEMENTSOF(zones))], &tz) < 0)
-                                        abort();
-                                run_until(m, now);
-                                (void) manager_set_zone(m, tz, now);
-                                zones_changed++;
-                        } else if (what == 14) {
-                                /* A restart, after a while off, in the zone of the machine. */
-                                manager_free(m);
-                                now += live_rn(3 * 3600) * USEC_PER_SEC;
-                                m = start(confs[conf], now);
-                                restarts++;
-                        } else if (m->wakeup != 0 && m->wakeup > now) {
-                                now = m->wakeup;
-                                manager_tick(m, now, false);
-                        } else {
-                                now += USEC_PER_HOUR;
-                                manager_tick(m, now, false);
-                        }
+                w.m = start(confs[0], w.now);
+                while (w.now < end && steps < 100000) {
+                        walk_step(&w);
                         steps++;
-                        if (!state_text_fresh(m, why, sizeof why) && ++bad < 3)
+                        if (!state_text_fresh(w.m, why, sizeof why) && ++bad < 3)
                                 diag("round %u step %u: %s", round, steps, why);
                 }
-                manager_free(m);
+                reloads += w.reloads;
+                zones_changed += w.zones;
+                restarts += w.restarts;
+                manager_free(w.m);
         }
         ok(bad == 0 && steps > 500 && reloads > 5 && zones_changed > 5 && restarts > 5 && text_with_override > 50 &&
            text_with_done > 50,
