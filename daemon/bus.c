@@ -167,7 +167,7 @@ static int entry_enumerate(sd_bus *bus, const char *path, void *userdata, char *
 static int act(sd_bus_message *message, Manager *m, const Action *a, sd_bus_error *error) {
         int r;
 
-        r = manager_act(m, a, manager_clock(), error);
+        r = manager_act(m, a, manager_now(m), error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -281,7 +281,7 @@ static int method_resume(sd_bus_message *message, void *userdata, sd_bus_error *
 static int method_list_entries(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Manager *m = userdata;
-        usec_t now = manager_clock();
+        usec_t now = manager_now(m);
         int r;
 
         r = sd_bus_message_new_method_return(message, &reply);
@@ -315,7 +315,7 @@ static int method_upcoming(sd_bus_message *message, void *userdata, sd_bus_error
         if (r < 0)
                 return r;
         if (from == 0)
-                from = manager_clock();
+                from = manager_now(m);
         if (to < from)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "The range ends before it begins: 'to' must not be before 'from'.");
@@ -372,7 +372,7 @@ static int method_upcoming(sd_bus_message *message, void *userdata, sd_bus_error
 static int method_reload(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         int r;
 
-        r = manager_reload(userdata, manager_clock(), error);
+        r = manager_reload(userdata, manager_now(userdata), error);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(message, NULL);
@@ -469,7 +469,7 @@ static int stats_reply(Manager *m, sd_bus_message *message, usec_t since, usec_t
 
 static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        usec_t since, now = manager_clock();
+        usec_t since, now = manager_now(m);
         int r;
 
         r = sd_bus_message_read(message, "t", &since);
@@ -500,7 +500,7 @@ static int method_get_stats(sd_bus_message *message, void *userdata, sd_bus_erro
 static void answer_waiting_stats(Manager *m) {
         sd_bus_message **l = m->stats_waiting;
         size_t n = m->n_stats_waiting;
-        usec_t now = manager_clock();
+        usec_t now = manager_now(m);
 
         m->stats_waiting = NULL;
         m->n_stats_waiting = 0;

@@ -6,6 +6,11 @@
 #include "log.h"
 
 static int max_level = LOG_INFO;
+static FILE *stream;
+
+void log_set_stream(FILE *f) {
+        stream = f;
+}
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -18,6 +23,7 @@ int log_get_max_level(void) {
 int log_internal(int level, int error, const char *format, ...) {
         char buf[4096];
         va_list ap;
+        FILE *f = stream ?: stderr;
         int saved = errno;
 
         if (error < 0)
@@ -33,12 +39,12 @@ int log_internal(int level, int error, const char *format, ...) {
          * priority in the journal. */
         for (const char *p = buf;;) {
                 size_t n = strcspn(p, "\n");
-                fprintf(stderr, "<%d>%.*s\n", level & LOG_PRIMASK, (int) n, p);
+                fprintf(f, "<%d>%.*s\n", level & LOG_PRIMASK, (int) n, p);
                 if (p[n] == '\0' || p[n + 1] == '\0')
                         break;
                 p += n + 1;
         }
-        fflush(stderr);
+        fflush(f);
 
         errno = saved;
         return -error;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -10,6 +11,8 @@
 /* LOG_INFO by default; LOG_DEBUG with --verbose. */
 void log_set_max_level(int level);
 int log_get_max_level(void);
+/* Where the lines go: stderr (NULL), or a file an in-process test reads back. */
+void log_set_stream(FILE *f);
 
 /* Writes one line per "\n"-separated line of the message, each "<N>text". With error != 0,
  * errno is set to its absolute value while formatting, so "%m" names it. Returns -|error|. */

@@ -134,6 +134,7 @@ int manager_new(const char *config_override, Manager **ret) {
         m = calloc(1, sizeof(Manager));
         if (!m)
                 return log_oom();
+        m->clock = manager_clock;
         m->clock_fd = -1;
         m->status.source = m->status.next_event = "";
         m->status.presence = "unknown";

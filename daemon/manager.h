@@ -2,7 +2,9 @@
 /* manager.h: the daemon's state machine: config, zone, engine and overlay, what is on, and the
  * one path every change takes: validate → pure change → sync(now) → one save → one change set
  * handed to the listeners. Time always comes in as an argument: the clock is read by the callers
- * at the boundary (timer, method handler, notification action), so tests drive it in-process. */
+ * at the boundary (timer, method handler, notification action), so tests drive it in-process.
+ * The handlers read it through manager_now(m), so an in-process test of a listener that acts
+ * (a notification's button) gives it the test's instant. */
 #pragma once
 
 #include <stdbool.h>
@@ -150,6 +152,7 @@ typedef struct Action {
 #define RECHARGE_LENGTH_MAX RECHARGED_DURATION_MAX
 
 struct Manager {
+        usec_t (*clock)(void);   /* manager_clock (CLOCK_REALTIME); a test sets its own */
         sd_event *event;
         sd_bus *bus;
         sd_bus *system_bus;
@@ -242,6 +245,10 @@ int manager_start(Manager *m);
 
 /* CLOCK_REALTIME, for the callers at the boundary. */
 usec_t manager_clock(void);
+/* The instant a handler at the boundary acts at: m->clock, which is manager_clock() but in a test. */
+static inline usec_t manager_now(const Manager *m) {
+        return m->clock();
+}
 
 /* The one path of every state change. On failure the state is exactly as before and error
  * (may be NULL) says why in words a person understands. */

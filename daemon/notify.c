@@ -116,6 +116,7 @@ struct Notifier {
         size_t shown_next;
         char *owner;             /* the server's unique name, from its last answer */
         ServerHealth health;     /* how the last call went: each failure said once, quiet until it answers */
+        usec_t call_timeout;     /* NOTIFY_CALL_TIMEOUT_USEC (notifier_set_call_timeout) */
 };
 
 static int send_request(Notifier *n, Request *q);
@@ -206,9 +207,9 @@ static void server_failed(Notifier *n, const char *what, const sd_bus_error *e) 
                 /* sd-bus's own timeout says "Method call timed out"; the bus says why otherwise
                  * (the server left the bus without answering). */
                 if (sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) || streq_ptr(e->message, "Method call timed out"))
-                        log_warning("The notification server did not answer within %llu s: the %s notification is not shown. "
+                        log_warning("The notification server did not answer within %.3g s: the %s notification is not shown. "
                                     "recharged keeps running and tries again at the next event.",
-                                    (unsigned long long) (NOTIFY_CALL_TIMEOUT_USEC / USEC_PER_SEC), what);
+                                    (double) n->call_timeout / USEC_PER_SEC, what);
                 else
                         log_warning("The notification server did not answer (%s): the %s notification is not shown. "
                                     "recharged keeps running and tries again at the next event.",
@@ -412,7 +413,7 @@ static int send_notify(Notifier *n, Request *q, bool actions, bool markup) {
         if (r >= 0)
                 r = sd_bus_message_append(msg, "i", q->expire_ms);
         if (r >= 0)
-                r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, NOTIFY_CALL_TIMEOUT_USEC);
+                r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, n->call_timeout);
         return r;
 }
 
@@ -471,12 +472,12 @@ static int send_request(Notifier *n, Request *q) {
                 if (r >= 0)
                         r = sd_bus_message_append(msg, "u", q->replaces_id);
                 if (r >= 0)
-                        r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, NOTIFY_CALL_TIMEOUT_USEC);
+                        r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, n->call_timeout);
         } else {
                 r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
                                                    "GetCapabilities");
                 if (r >= 0)
-                        r = sd_bus_call_async(bus, &q->slot, msg, on_caps_reply, q, NOTIFY_CALL_TIMEOUT_USEC);
+                        r = sd_bus_call_async(bus, &q->slot, msg, on_caps_reply, q, n->call_timeout);
         }
         if (r < 0) {
                 log_warning_errno(r, "Failed to send the %s notification, ignoring: %m", kind_info[q->kind].name);
@@ -549,7 +550,7 @@ static int on_action_invoked(sd_bus_message *msg, void *userdata, sd_bus_error *
         log_info("Notification action '%s' on the %s of %s%s%s.", key, kind_info[copy.kind].name,
                  copy.manual ? "the manual recharge" : "'", copy.manual ? "" : copy.entry, copy.manual ? "" : "'");
         /* The same path as the bus methods: validated, saved, recorded and announced alike. */
-        r = manager_act(n->manager, &a, manager_clock(), &error);
+        r = manager_act(n->manager, &a, manager_now(n->manager), &error);
         if (r < 0)
                 log_warning("The notification's '%s' could not be done: %s", key,
                             error.message ?: "unknown error");
@@ -850,6 +851,7 @@ int notifier_new(Manager *m, Notifier **ret) {
         if (!n)
                 return log_oom();
         n->manager = m;
+        n->call_timeout = NOTIFY_CALL_TIMEOUT_USEC;
         r = manager_add_listener(m, LISTENER_NOTIFY, on_manager_change, n);
         if (r < 0) {
                 free(n);
@@ -857,6 +859,10 @@ int notifier_new(Manager *m, Notifier **ret) {
         }
         *ret = n;
         return 0;
+}
+
+void notifier_set_call_timeout(Notifier *n, usec_t timeout) {
+        n->call_timeout = timeout;
 }
 
 Notifier *notifier_free(Notifier *n) {

@@ -28,6 +28,9 @@ typedef struct Notifier Notifier;
 /* Listens to m's events and shows them; the notification server is looked for at every event,
  * so one that starts later is used from then on. */
 int notifier_new(Manager *m, Notifier **ret);
+/* How long one call may wait for the server (NOTIFY_CALL_TIMEOUT_USEC unless set): an in-process
+ * test sees a server that never answers in milliseconds, through the same path. */
+void notifier_set_call_timeout(Notifier *n, usec_t timeout);
 Notifier *notifier_free(Notifier *n);
 static inline void notifier_freep(Notifier **n) {
         notifier_free(*n);

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/* inproc.h: the daemon's listeners tested in one process, on a real but private bus, with time
+ * passed in: no daemon to start, no second to wait for.
+ *
+ * What a test gets:
+ *   inproc_setup()            once, first: a private dbus-daemon (tests/session.conf, an empty
+ *                             service folder, so nothing is auto-started), a temporary XDG tree,
+ *                             TZ=UTC, DBUS_SESSION_BUS_ADDRESS; all removed at exit. The daemon's
+ *                             log goes to a file that inproc_log_* read (inproc_log_echo(true):
+ *                             also to stderr).
+ *   inproc_manager_new(conf)  a Manager for that config text, its clock at inproc_now, connected
+ *                             to the bus with the bus listener and the name, not yet begun: add
+ *                             your listener (notifier_new(), hooks_new(), …), then
+ *   inproc_begin(m, now)      manager_begin() at now, and the loop until the start-up is done.
+ *   inproc_tick(m, t)         the timer's work: manager_tick() at every wake-up up to t, then
+ *                             inproc_now = t. inproc_act(): manager_act() at an instant, as a
+ *                             method handler calls it.
+ *   inproc_run(cond, data, what)  runs the loop until cond(data); false (and a diagnostic) after
+ *                             INPROC_WAIT_USEC of real time: a bound for a failing test, never a
+ *                             wait that a passing one needs.
+ *   InprocServer              a recording org.freedesktop.Notifications on its own connection
+ *                             of the same loop: every call kept (inproc_server_call()), its
+ *                             capabilities chosen, ActionInvoked / NotificationClosed sent on
+ *                             demand, calls held unanswered until released or until it leaves.
+ *   inproc_settle(s)          round trips from the server to the manager until nothing new
+ *                             comes: whatever the last change set off (a GetCapabilities, then
+ *                             its Notify) has reached the server, so "nothing more came" holds.
+ *
+ * Instants: inproc_at("HH:MM[:SS]") on the test's day, Monday 2026-11-23, in UTC. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+/* How long inproc_run() lets a condition take before it fails the test. */
+#define INPROC_WAIT_USEC (20 * USEC_PER_SEC)
+
+/* The instant the manager's clock (manager_now()) says: what a notification action acts at. */
+extern usec_t inproc_now;
+/* The test's temporary folder (config, state). */
+extern char *inproc_dir;
+
+int inproc_setup(void);
+usec_t inproc_at(const char *hhmmss);
+/* "HH:MM" of t, as the notifications print it. */
+const char *inproc_hm(usec_t t);
+
+Manager *inproc_manager_new(const char *conf);
+void inproc_begin(Manager *m, usec_t now);
+void inproc_tick(Manager *m, usec_t t);
+int inproc_act(Manager *m, usec_t now, ActionKind kind, const char *entry, usec_t duration, const char *message);
+/* Frees m and removes its state and history: the next manager starts afresh. */
+void inproc_manager_free(Manager *m);
+
+bool inproc_run(bool (*cond)(void *data), void *data, const char *what);
+
+/* The log since the last inproc_log_mark(): the number of lines that contain s. */
+void inproc_log_mark(void);
+unsigned inproc_log_count(const char *s);
+void inproc_log_echo(bool on);
+
+typedef enum InprocAnswer {
+        INPROC_ANSWER,           /* every call answered at once */
+        INPROC_HOLD,             /* Notify and CloseNotification kept unanswered (release, or leave) */
+        INPROC_WRONG_TYPE,       /* Notify answered with a string where the id belongs */
+} InprocAnswer;
+
+typedef struct InprocCall {
+        char method[24];         /* "Notify", "CloseNotification", "GetCapabilities" */
+        uint32_t id;             /* Notify: the id answered (replaces_id, or the next); Close: its argument */
+        char *app, *icon, *summary, *body;
+        uint32_t replaces_id;
+        char *actions;           /* "key|Label|key|Label", "" for none */
+        char *hints;             /* as sent, "urgency=1 category=… desktop-entry=recharged transient=1" */
+        int32_t expire;
+} InprocCall;
+
+typedef struct InprocServer InprocServer;
+
+/* caps: space-separated capabilities, e.g. "body actions". Owns the name before it returns. */
+InprocServer *inproc_server_new(Manager *m, const char *caps);
+/* Leaves the bus (unanswered calls get the bus's "recipient disconnected"); NULL is fine. */
+InprocServer *inproc_server_free(InprocServer *s);
+void inproc_server_answer(InprocServer *s, InprocAnswer how);
+/* Answers the held calls in the order they came; later ones are answered at once. */
+void inproc_server_release(InprocServer *s);
+size_t inproc_server_held(InprocServer *s);
+/* Calls of method (NULL: all) so far, and the k-th of them (from 0; NULL past the end). */
+size_t inproc_server_count(InprocServer *s, const char *method);
+const InprocCall *inproc_server_call(InprocServer *s, const char *method, size_t k);
+/* Runs the loop until the server has had n calls of method, then inproc_settle(): the n-th, or
+ * NULL after the bound. */
+const InprocCall *inproc_server_wait(InprocServer *s, const char *method, size_t n);
+/* The user clicked action key of notification id; the notification was closed (reason). Both
+ * return once the manager has handled the signal. */
+int inproc_server_action(InprocServer *s, uint32_t id, const char *key);
+int inproc_server_closed(InprocServer *s, uint32_t id, uint32_t reason);
+void inproc_settle(InprocServer *s);
+
+/* A connection of another program on the test's bus, on the loop (the caller unrefs it). */
+sd_bus *inproc_bus_connect(void);
+/* One round trip from bus to the manager's connection: whatever bus sent before is handled. */
+void inproc_ping(sd_bus *bus, Manager *m);

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/* test-notify.c: the notification listener (daemon/notify.c) in-process, against a recording
+ * notification server on a private bus, with time passed in (tests/lib/inproc.h): every row of
+ * DESIGN.md's notification table (summary, body, actions, hints, replaces-id, expiry), each
+ * action clicked changing the state as its method does and closing the notification, servers
+ * without actions or with markup, and servers that are absent, hang, leave or answer wrongly. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "files.h"
+#include "inproc.h"
+#include "log.h"
+#include "notify.h"
+#include "tap.h"
+
+static const char * const HEADS_UP_ACTIONS = "start-now|Start now|snooze|Snooze 10 min|skip|Skip this time";
+static const char * const START_ACTIONS = "extend|Extend 15 min|stop|End now";
+static const char * const REMINDER_ACTIONS = "done|Done|snooze|Snooze 10 min";
+
+/* A Manager on the test's bus with the real notifier, and a recording server. */
+typedef struct World {
+        Manager *m;
+        Notifier *notifier;
+        InprocServer *server;
+} World;
+
+static World world_new(const char *conf, const char *caps, usec_t now) {
+        World w = {};
+
+        w.m = inproc_manager_new(conf);
+        if (notifier_new(w.m, &w.notifier) < 0)
+                abort();
+        if (caps)
+                w.server = inproc_server_new(w.m, caps);
+        inproc_begin(w.m, now);
+        return w;
+}
+
+static void world_free(World *w) {
+        w->notifier = notifier_free(w->notifier);
+        w->server = inproc_server_free(w->server);
+        inproc_manager_free(w->m);
+        w->m = NULL;
+}
+
+/* The history's lines that contain s. */
+static unsigned history_count(const char *s) {
+        _cleanup_free_ char *path = path_join(inproc_dir, "state/recharged/history"), *all = read_all(path);
+        unsigned n = 0;
+
+        for (char *p = all, *nl; p && *p; p = nl + 1) {
+                nl = strchr(p, '\n');
+                if (!nl)
+                        break;
+                *nl = '\0';
+                if (strstr(p, s))
+                        n++;
+        }
+        return n;
+}
+
+static bool state_has(const char *s) {
+        _cleanup_free_ char *path = path_join(inproc_dir, "state/recharged/state"), *all = read_all(path);
+        return all && strstr(all, s);
+}
+
+static uint32_t reminders_done(Manager *m) {
+        Stats st = {};
+
+        if (manager_stats(m, 0, inproc_now, &st) < 0)
+                return UINT32_MAX;
+        return st.reminders_done;
+}
+
+/* The n-th Notify, or a failed check that says it never came. */
+static const InprocCall *shown(World *w, size_t n, const char *what) {
+        const InprocCall *c = inproc_server_wait(w->server, "Notify", n);
+
+        ok(c, "%s is shown", what);
+        return c;
+}
+
+/* The id of the last Notify with this summary, 0 none. */
+static uint32_t id_of(World *w, const char *summary) {
+        uint32_t id = 0;
+
+        for (size_t k = 0; inproc_server_call(w->server, "Notify", k); k++)
+                if (streq(inproc_server_call(w->server, "Notify", k)->summary, summary))
+                        id = inproc_server_call(w->server, "Notify", k)->id;
+        return id;
+}
+
+/* The ids CloseNotification was called with, in order, "1 2 3". */
+static char *closed_ids(World *w) {
+        char *out = calloc(1, 512);
+
+        for (size_t k = 0; out && inproc_server_call(w->server, "CloseNotification", k); k++)
+                snprintf(out + strlen(out), 512 - strlen(out), "%s%u", k ? " " : "",
+                         inproc_server_call(w->server, "CloseNotification", k)->id);
+        return out;
+}
+
+static EntryLive live_of(Manager *m, const char *entry) {
+        EntryLive live = {};
+        int i = manager_entry_by_name(m, entry, NULL);
+
+        if (i < 0 || manager_entry_live(m, (size_t) i, inproc_now, &live) < 0)
+                abort();
+        return live;
+}
+
+/* The user clicks key on notification id at the instant t; the loop runs until the manager
+ * has done what it set off (the log says "Applied and saved", or it refused). */
+static bool click(World *w, usec_t t, uint32_t id, const char *key) {
+        inproc_tick(w->m, t);
+        inproc_log_mark();
+        if (inproc_server_action(w->server, id, key) < 0)
+                return false;
+        return inproc_log_count("Applied and saved: ") == 1;
+}
+
+/* Signals of the root object, as "Member arg arg …" lines (s and t arguments), on a connection
+ * of another program. */
+typedef struct Signals {
+        sd_bus *bus;
+        char text[4096];
+} Signals;
+
+static int on_signal(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Signals *sg = userdata;
+        size_t n = strlen(sg->text);
+        char type;
+        const char *contents;
+
+        snprintf(sg->text + n, sizeof sg->text - n, "%s", sd_bus_message_get_member(msg));
+        while (sd_bus_message_peek_type(msg, &type, &contents) > 0) {
+                n = strlen(sg->text);
+                if (type == 's') {
+                        const char *v;
+                        (void) sd_bus_message_read(msg, "s", &v);
+                        snprintf(sg->text + n, sizeof sg->text - n, " %s", v);
+                } else if (type == 't') {
+                        uint64_t v;
+                        (void) sd_bus_message_read(msg, "t", &v);
+                        snprintf(sg->text + n, sizeof sg->text - n, " %" PRIu64, v);
+                } else
+                        (void) sd_bus_message_skip(msg, NULL);
+        }
+        n = strlen(sg->text);
+        snprintf(sg->text + n, sizeof sg->text - n, "\n");
+        return 0;
+}
+
+static void signals_start(Signals *sg, Manager *m) {
+        *sg = (Signals) { .bus = inproc_bus_connect() };
+        if (sd_bus_match_signal(sg->bus, NULL, "org.recharged.Recharged1", "/org/recharged/Recharged1",
+                                "org.recharged.Recharged1", NULL, on_signal, sg) < 0)
+                abort();
+        /* The match is in place at the bus once a round trip through the manager is done. */
+        inproc_ping(sg->bus, m);
+}
+
+static bool signals_have(void *data) {
+        Signals *sg = data;
+        return strchr(sg->text, '\n');
+}
+
+/* The signals heard since the last call (waiting for at least one), and forget them. */
+static char *signals_take(Signals *sg) {
+        char *s;
+
+        (void) inproc_run(signals_have, sg, "a signal of the manager");
+        s = strdup(sg->text);
+        sg->text[0] = '\0';
+        if (s && *s)
+                s[strlen(s) - 1] = '\0';
+        return s;
+}
+
+/* ---- the four rows: reminder, heads-up, start, end ---- */
+
+typedef struct Row {
+        const char *what;
+        const char *at;          /* the instant the timer brings it */
+        const char *icon, *summary, *body, *actions, *hints;
+        int32_t expire;
+        int replaces;            /* the row (1-based) whose notification this one replaces, 0 none */
+} Row;
+
+static const char rows_conf[] =
+        "[general]\nheads-up = 10min\nreconnect = yes\n\n"
+        "[block]\ntype = recharge\nstart = 21:00\nduration = 30min\nmessage = Coffee, alone & <quiet>\n\n"
+        "[ping]\ntype = selfcare\nat = 10:00\nmessage = Stand up and stretch\n";
+
+static const Row rows[] = {
+        { "reminder", "10:00", "dialog-information", "Stand up and stretch", "", REMINDER_ACTIONS,
+          "urgency=1 category=x-recharged.reminder desktop-entry=recharged transient=1", -1, 0 },
+        /* No markup capability: the message as it is. Gone when the block starts: 10 min. */
+        { "heads-up", "20:50", "appointment-soon", "Recharge soon: Coffee, alone & <quiet>",
+          "From 21:00 to 21:30. Let the people around you know.", HEADS_UP_ACTIONS,
+          "urgency=1 category=x-recharged.heads-up desktop-entry=recharged", 600000, 0 },
+        /* Critical: it passes the silencing where the server lets it. */
+        { "start", "21:00", "user-away", "Recharging: Coffee, alone & <quiet>", "Until 21:30.", START_ACTIONS,
+          "urgency=2 category=presence.offline desktop-entry=recharged", -1, 0 },
+        { "end", "21:30", "user-available", "Time to reconnect", "'Coffee, alone & <quiet>' is over. Welcome back.", "",
+          "urgency=1 category=presence.online desktop-entry=recharged transient=1", -1, 3 },
+};
+
+static void test_rows(void) {
+        World w = world_new(rows_conf, "body actions", inproc_at("08:00"));
+        uint32_t ids[ELEMENTSOF(rows)] = {};
+
+        for (size_t k = 0; k < ELEMENTSOF(rows); k++) {
+                const Row *r = &rows[k];
+                const InprocCall *c;
+
+                inproc_tick(w.m, inproc_at(r->at));
+                c = shown(&w, k + 1, r->what);
+                if (!c)
+                        break;
+                ids[k] = c->id;
+                is_str(c->app, "recharged", "%s: the app's name", r->what);
+                is_int(c->replaces_id, r->replaces ? ids[r->replaces - 1] : 0, "%s: replaces %s", r->what,
+                       r->replaces ? rows[r->replaces - 1].what : "nothing");
+                is_str(c->icon, r->icon, "%s: icon", r->what);
+                is_str(c->summary, r->summary, "%s: summary", r->what);
+                is_str(c->body, r->body, "%s: body", r->what);
+                is_str(c->actions, r->actions, "%s: actions", r->what);
+                is_str(c->hints, r->hints, "%s: urgency, category, desktop-entry, transient", r->what);
+                is_int(c->expire, r->expire, "%s: expiry", r->what);
+        }
+        /* The heads-up is about the minutes before the start: it goes when the block begins. */
+        inproc_settle(w.server);
+        is_int(inproc_server_count(w.server, "CloseNotification"), 1, "one notification was closed…");
+        if (inproc_server_call(w.server, "CloseNotification", 0))
+                is_int(inproc_server_call(w.server, "CloseNotification", 0)->id, ids[1], "…the heads-up, at the start");
+        is_int(inproc_server_count(w.server, "Notify"), 4, "four notifications in all");
+        world_free(&w);
+}
+
+/* ---- each action clicked does what its method does, and closes its notification ---- */
+
+static void test_reminder_done(void) {
+        World w = world_new(rows_conf, "body actions", inproc_at("08:00"));
+        const InprocCall *c;
+        _cleanup_free_ char *closed = NULL;
+        uint32_t id;
+
+        inproc_tick(w.m, inproc_at("10:00"));
+        c = shown(&w, 1, "the reminder");
+        if (!c)
+                return world_free(&w);
+        id = c->id;
+        ok(click(&w, inproc_at("10:01"), id, "done"), "clicking Done goes through the one path of state changes");
+        is_int(history_count(" reminder-done "), 1, "…and is recorded in history as Done(ping) is");
+        is_int(reminders_done(w.m), 1, "GetStats counts the reminder done from the notification");
+        inproc_server_wait(w.server, "CloseNotification", 1);
+        closed = closed_ids(&w);
+        char want[16];
+        snprintf(want, sizeof want, "%u", id);
+        is_str(closed, want, "a reminder marked done is closed (its buttons are answered)");
+        world_free(&w);
+}
+
+static const char actions_conf[] =
+        "[general]\nheads-up = 10min\n\n"
+        "[hn]\ntype = recharge\nstart = 21:00\nduration = 30min\nmessage = Start me\n\n"
+        "[hk]\ntype = recharge\nstart = 21:00\nduration = 30min\nmessage = Skip me\n\n"
+        "[hs]\ntype = recharge\nstart = 21:00\nduration = 30min\nmessage = Snooze me\n";
+
+static void test_actions(void) {
+        World w = world_new(actions_conf, "body actions", inproc_at("20:00"));
+        usec_t start = inproc_at("21:00");
+        uint32_t hn, hk, hs, start_id;
+        const InprocCall *c;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *stranger = NULL;
+        Signals sg;
+        char want[256];
+
+        signals_start(&sg, w.m);
+        inproc_tick(w.m, inproc_at("20:50"));
+        ok(inproc_server_wait(w.server, "Notify", 3), "three heads-ups are shown");
+        hn = id_of(&w, "Recharge soon: Start me");
+        hk = id_of(&w, "Recharge soon: Skip me");
+        hs = id_of(&w, "Recharge soon: Snooze me");
+        free(signals_take(&sg));
+
+        ok(click(&w, inproc_at("20:51"), hs, "snooze"), "Snooze 10 min goes through the one path of state changes");
+        is_int(live_of(w.m, "hs").next_start, start + 10 * USEC_PER_MINUTE, "…and moves the block 10 min…");
+        is_int(live_of(w.m, "hs").next_end, start + 40 * USEC_PER_MINUTE, "…end and all, as Snooze(hs, 10 min) does");
+        ok(state_has("override \"hs\""), "…saved in the state file");
+
+        ok(click(&w, inproc_at("20:52"), hk, "skip"), "Skip this time goes through the one path of state changes");
+        is_int(live_of(w.m, "hk").next_start, start + USEC_PER_DAY, "…and the next occurrence is tomorrow's, as Skip(hk) does");
+        snprintf(want, sizeof want, " skipped schedule \"hk\" %llu 1800000000 ", (unsigned long long) start);
+        is_int(history_count(want), 1, "…recorded in history as a skip with the occurrence and its planned length");
+
+        ok(click(&w, inproc_at("20:53"), hn, "start-now"), "Start now goes through the one path of state changes");
+        is_str(mode_to_string(w.m->status.mode), "recharging", "…and starts the block");
+        is_str(w.m->status.entry, "hn", "…hn, as StartNow(hn) does");
+        is_int(w.m->status.until - w.m->status.since, 30 * USEC_PER_MINUTE, "…keeping its length");
+        {
+                _cleanup_free_ char *sig = signals_take(&sg);
+                snprintf(want, sizeof want, "RechargeStarted schedule hn %llu Start me",
+                         (unsigned long long) (inproc_at("20:53") + 30 * USEC_PER_MINUTE));
+                is_str(sig, want, "…RechargeStarted on the bus");
+        }
+
+        c = shown(&w, 4, "the started block's notification");
+        if (!c)
+                return world_free(&w);
+        start_id = c->id;
+        is_str(c->summary, "Recharging: Start me", "start: what");
+        is_str(c->body, "Until 21:23.", "start: until when");
+        is_str(c->actions, START_ACTIONS, "start: Extend 15 min · End now");
+        inproc_settle(w.server);
+        {
+                _cleanup_free_ char *closed = closed_ids(&w);
+                snprintf(want, sizeof want, "%u %u %u", hs, hk, hn);
+                is_str(closed, want, "each heads-up is closed once its action was taken (snooze, skip, start now), once each");
+        }
+
+        ok(click(&w, inproc_at("20:54"), start_id, "extend"), "Extend 15 min goes through the one path of state changes");
+        is_int(w.m->status.until, inproc_at("21:38"), "…and lengthens the recharge by 15 min, as Extend(15 min) does");
+        c = shown(&w, 5, "the extended start");
+        if (c) {
+                is_int(c->replaces_id, start_id, "the start notification is updated in place…");
+                is_str(c->body, "Until 21:38.", "…with the new end");
+                is_str(c->actions, START_ACTIONS, "…and its buttons");
+        }
+
+        /* A signal that does not come from the notification server is not a click. */
+        stranger = inproc_bus_connect();
+        inproc_log_mark();
+        if (sd_bus_emit_signal(stranger, "/org/freedesktop/Notifications", "org.freedesktop.Notifications",
+                               "ActionInvoked", "us", start_id, "stop") < 0)
+                abort();
+        inproc_ping(stranger, w.m);
+        is_str(mode_to_string(w.m->status.mode), "recharging", "an ActionInvoked sent by another program is ignored");
+        is_int(inproc_log_count("Notification action"), 0, "…and not taken for one");
+
+        sg.text[0] = '\0';
+        ok(click(&w, inproc_at("21:00"), start_id, "stop"), "End now goes through the one path of state changes");
+        is_str(mode_to_string(w.m->status.mode), "available", "…and ends the recharge");
+        {
+                _cleanup_free_ char *sig = signals_take(&sg);
+                ok(sig && strstr(sig, "RechargeEnded schedule hn stopped"), "…as Stop does: RechargeEnded(stopped)");
+        }
+        is_int(history_count(" stopped schedule \"hn\" "), 1, "…recorded in history as stopped");
+        c = shown(&w, 6, "the end");
+        if (c) {
+                is_int(c->replaces_id, start_id, "the end replaces the start notification");
+                is_str(c->summary, "Time to reconnect", "end: summary");
+                is_str(c->body, "'Start me' is over. Welcome back.", "end: body");
+        }
+        sd_bus_flush_close_unref(sg.bus);
+        world_free(&w);
+}
+
+int main(void) {
+        inproc_setup();
+
+        test_rows();
+        test_reminder_done();
+        test_actions();
+        return tap_done();
+}
