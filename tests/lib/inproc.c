@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ usec_t inproc_now;
 char *inproc_dir;
 
 static sd_event *loop;
+static Manager *current;         /* the one manager at a time, the server's peer */
 static pid_t bus_pid;
 static FILE *log_file;
 static long log_mark;
@@ -53,6 +55,7 @@ static usec_t inproc_clock(void) {
 /* ---- the bus, the folder, the log ---- */
 
 static void teardown(void) {
+        if (getenv("INPROC_KEEP")) return;
         if (bus_pid > 0) {
                 kill(bus_pid, SIGTERM);
                 (void) waitpid(bus_pid, NULL, 0);
@@ -203,6 +206,55 @@ unsigned inproc_log_count(const char *s) {
 
 /* ---- the loop ---- */
 
+typedef struct LogWait {
+        const char *text;
+        unsigned n;
+} LogWait;
+
+static bool log_reached(void *data) {
+        LogWait *w = data;
+        return inproc_log_count(w->text) >= w->n;
+}
+
+bool inproc_log_wait(const char *text, unsigned n) {
+        LogWait w = { text, n };
+        char what[256];
+
+        snprintf(what, sizeof what, "%u log line(s) with '%s'", n, text);
+        return inproc_run(log_reached, &w, what);
+}
+
+static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        *(sd_bus_message **) userdata = sd_bus_message_ref(reply);
+        return 0;
+}
+
+static bool reply_came(void *data) {
+        return *(sd_bus_message **) data;
+}
+
+sd_bus_message *inproc_call(sd_bus *bus, const char *dest, const char *path, const char *iface, const char *member,
+                            const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        sd_bus_message *reply = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &msg, dest, path, iface, member);
+        if (r >= 0 && types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(msg, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call_async(bus, &slot, msg, on_call_reply, &reply, 0);
+        if (r < 0)
+                bail("cannot make a call", r);
+        (void) inproc_run(reply_came, &reply, member);
+        return reply;
+}
+
 bool inproc_run(bool (*cond)(void *data), void *data, const char *what) {
         usec_t deadline = mono() + INPROC_WAIT_USEC;
 
@@ -271,7 +323,14 @@ Manager *inproc_manager_new(const char *conf) {
                 r = bus_request_name(m);
         if (r < 0)
                 bail("cannot put the manager on the bus", r);
+        current = m;
         return m;
+}
+
+Manager *inproc_manager_restart(Manager *m, const char *conf) {
+        manager_free(m);
+        current = NULL;
+        return inproc_manager_new(conf);
 }
 
 void inproc_begin(Manager *m, usec_t now) {
@@ -298,6 +357,18 @@ void inproc_tick(Manager *m, usec_t t) {
         inproc_now = t;
 }
 
+void inproc_advance(Manager *m, InprocServer *s, usec_t t) {
+        for (unsigned guard = 0; m->wakeup != 0 && m->wakeup <= t; guard++) {
+                if (guard > 100000)
+                        bail("the manager's wake-ups do not advance", ELOOP);
+                inproc_now = m->wakeup;
+                manager_tick(m, m->wakeup, false);
+                if (s)
+                        inproc_settle(s);
+        }
+        inproc_now = t;
+}
+
 int inproc_act(Manager *m, usec_t now, ActionKind kind, const char *entry, usec_t duration, const char *message) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
@@ -315,6 +386,7 @@ void inproc_manager_free(Manager *m) {
         _cleanup_free_ char *hi = path_join(inproc_dir, "state/recharged/history");
 
         manager_free(m);
+        current = NULL;
         (void) unlink(st);
         (void) unlink(hi);
         inproc_now = 0;
@@ -323,7 +395,6 @@ void inproc_manager_free(Manager *m) {
 /* ---- the recording notification server ---- */
 
 struct InprocServer {
-        Manager *manager;
         sd_bus *bus;
         char **caps;
         InprocAnswer answer;
@@ -498,16 +569,30 @@ static int method_close_notification(sd_bus_message *msg, void *userdata, sd_bus
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static const sd_bus_vtable server_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_METHOD("GetCapabilities", "", "as", method_get_capabilities, 0),
-        SD_BUS_METHOD("GetServerInformation", "", "ssss", method_get_server_information, 0),
-        SD_BUS_METHOD("Notify", "susssasa{sv}i", "u", method_notify, 0),
-        SD_BUS_METHOD("CloseNotification", "u", "", method_close_notification, 0),
-        SD_BUS_SIGNAL("ActionInvoked", "us", 0),
-        SD_BUS_SIGNAL("NotificationClosed", "uu", 0),
-        SD_BUS_VTABLE_END,
-};
+/* A plain object callback rather than a vtable: sd-bus would refuse to send the wrong type that
+ * INPROC_WRONG_TYPE answers with. */
+static int server_dispatch(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        static const struct {
+                const char *member, *signature;
+                sd_bus_message_handler_t handler;
+        } methods[] = {
+                { "GetCapabilities", "", method_get_capabilities },
+                { "GetServerInformation", "", method_get_server_information },
+                { "Notify", "susssasa{sv}i", method_notify },
+                { "CloseNotification", "u", method_close_notification },
+        };
+
+        if (!sd_bus_message_is_method_call(msg, NOTIFICATIONS_NAME, NULL))
+                return 0;
+        for (size_t k = 0; k < ELEMENTSOF(methods); k++)
+                if (sd_bus_message_is_method_call(msg, NULL, methods[k].member)) {
+                        if (!sd_bus_message_has_signature(msg, methods[k].signature))
+                                return sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_INVALID_ARGS, "Wrong arguments.");
+                        int r = methods[k].handler(msg, userdata, error);
+                        return r < 0 ? r : 1; /* 1: handled, answered now or later */
+                }
+        return 0;
+}
 
 sd_bus *inproc_bus_connect(void) {
         sd_bus *bus = NULL;
@@ -521,13 +606,12 @@ sd_bus *inproc_bus_connect(void) {
         return bus;
 }
 
-InprocServer *inproc_server_new(Manager *m, const char *caps) {
+InprocServer *inproc_server_new(const char *caps) {
         InprocServer *s = calloc(1, sizeof(InprocServer));
         int r;
 
         if (!s)
                 bail("out of memory", ENOMEM);
-        s->manager = m;
         {
                 _cleanup_free_ char *copy = strdup(caps ?: "");
                 char *save = NULL;
@@ -540,7 +624,7 @@ InprocServer *inproc_server_new(Manager *m, const char *caps) {
         }
         wait_name_free(NOTIFICATIONS_NAME);
         s->bus = inproc_bus_connect();
-        r = sd_bus_add_object_vtable(s->bus, NULL, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, server_vtable, s);
+        r = sd_bus_add_object(s->bus, NULL, NOTIFICATIONS_PATH, server_dispatch, s);
         if (r >= 0)
                 r = sd_bus_request_name(s->bus, NOTIFICATIONS_NAME, 0);
         if (r < 0)
@@ -651,6 +735,8 @@ void inproc_ping(sd_bus *bus, Manager *m) {
         bool pong = false;
         int r;
 
+        if (!m)
+                bail("no manager to ping", ENOTCONN);
         r = sd_bus_get_unique_name(m->bus, &unique);
         if (r >= 0)
                 r = sd_bus_call_method_async(bus, &slot, unique, "/", "org.freedesktop.DBus.Peer", "Ping", on_pong,
@@ -666,7 +752,7 @@ int inproc_server_action(InprocServer *s, uint32_t id, const char *key) {
 
         r = sd_bus_emit_signal(s->bus, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "ActionInvoked", "us", id, key);
         if (r >= 0)
-                inproc_ping(s->bus, s->manager);
+                inproc_ping(s->bus, current);
         return r;
 }
 
@@ -675,7 +761,7 @@ int inproc_server_closed(InprocServer *s, uint32_t id, uint32_t reason) {
 
         r = sd_bus_emit_signal(s->bus, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "NotificationClosed", "uu", id, reason);
         if (r >= 0)
-                inproc_ping(s->bus, s->manager);
+                inproc_ping(s->bus, current);
         return r;
 }
 
@@ -687,7 +773,7 @@ void inproc_settle(InprocServer *s) {
 
                 if (guard > 64)
                         bail("the notifications do not settle", ELOOP);
-                inproc_ping(s->bus, s->manager);
+                inproc_ping(s->bus, current);
                 if (s->n_calls == before)
                         return;
         }

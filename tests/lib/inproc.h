@@ -6,15 +6,16 @@
  *   inproc_setup()            once, first: a private dbus-daemon (tests/session.conf, an empty
  *                             service folder, so nothing is auto-started), a temporary XDG tree,
  *                             TZ=UTC, DBUS_SESSION_BUS_ADDRESS; all removed at exit. The daemon's
- *                             log goes to a file that inproc_log_* read (inproc_log_echo(true):
- *                             also to stderr).
- *   inproc_manager_new(conf)  a Manager for that config text, its clock at inproc_now, connected
- *                             to the bus with the bus listener and the name, not yet begun: add
- *                             your listener (notifier_new(), hooks_new(), …), then
+ *                             log (at debug level) goes to a file that inproc_log_* read.
+ *   inproc_manager_new(conf)  the Manager (one at a time) for that config text, its clock at
+ *                             inproc_now, connected to the bus with the bus listener and the
+ *                             name, not yet begun: add your listener (notifier_new(),
+ *                             hooks_new(), …), then
  *   inproc_begin(m, now)      manager_begin() at now, and the loop until the start-up is done.
  *   inproc_tick(m, t)         the timer's work: manager_tick() at every wake-up up to t, then
- *                             inproc_now = t. inproc_act(): manager_act() at an instant, as a
- *                             method handler calls it.
+ *                             inproc_now = t (inproc_advance(): the server settles between
+ *                             wake-ups). inproc_act(): manager_act() at an instant, as a method
+ *                             handler calls it.
  *   inproc_run(cond, data, what)  runs the loop until cond(data); false (and a diagnostic) after
  *                             INPROC_WAIT_USEC of real time: a bound for a failing test, never a
  *                             wait that a passing one needs.
@@ -43,6 +44,8 @@ extern usec_t inproc_now;
 /* The test's temporary folder (config, state). */
 extern char *inproc_dir;
 
+typedef struct InprocServer InprocServer;
+
 int inproc_setup(void);
 usec_t inproc_at(const char *hhmmss);
 /* "HH:MM" of t, as the notifications print it. */
@@ -51,16 +54,23 @@ const char *inproc_hm(usec_t t);
 Manager *inproc_manager_new(const char *conf);
 void inproc_begin(Manager *m, usec_t now);
 void inproc_tick(Manager *m, usec_t t);
+/* inproc_tick(), letting the server (NULL: none) settle after each wake-up, as minutes between
+ * events would: a notification's id is known before the next event comes. */
+void inproc_advance(Manager *m, InprocServer *s, usec_t t);
 int inproc_act(Manager *m, usec_t now, ActionKind kind, const char *entry, usec_t duration, const char *message);
 /* Frees m and removes its state and history: the next manager starts afresh. */
 void inproc_manager_free(Manager *m);
+/* A restart as kill -9 leaves it: m freed without a save at exit, its files kept, and a new
+ * Manager on them, not yet begun (remove m's listeners first; add them to the new one). */
+Manager *inproc_manager_restart(Manager *m, const char *conf);
 
 bool inproc_run(bool (*cond)(void *data), void *data, const char *what);
 
 /* The log since the last inproc_log_mark(): the number of lines that contain s. */
 void inproc_log_mark(void);
 unsigned inproc_log_count(const char *s);
-void inproc_log_echo(bool on);
+/* Runs the loop until n lines since the mark contain s; false after the bound. */
+bool inproc_log_wait(const char *s, unsigned n);
 
 typedef enum InprocAnswer {
         INPROC_ANSWER,           /* every call answered at once */
@@ -78,10 +88,9 @@ typedef struct InprocCall {
         int32_t expire;
 } InprocCall;
 
-typedef struct InprocServer InprocServer;
-
-/* caps: space-separated capabilities, e.g. "body actions". Owns the name before it returns. */
-InprocServer *inproc_server_new(Manager *m, const char *caps);
+/* caps: space-separated capabilities, e.g. "body actions". Owns the name before it returns. Its
+ * peer is the manager of the moment (one at a time: the last inproc_manager_new()). */
+InprocServer *inproc_server_new(const char *caps);
 /* Leaves the bus (unanswered calls get the bus's "recipient disconnected"); NULL is fine. */
 InprocServer *inproc_server_free(InprocServer *s);
 void inproc_server_answer(InprocServer *s, InprocAnswer how);
@@ -102,5 +111,9 @@ void inproc_settle(InprocServer *s);
 
 /* A connection of another program on the test's bus, on the loop (the caller unrefs it). */
 sd_bus *inproc_bus_connect(void);
+/* A method call from bus, the loop run until its answer: the reply or the error (unref it), or
+ * NULL after the bound. types and what follows: its arguments, as sd_bus_message_append(). */
+sd_bus_message *inproc_call(sd_bus *bus, const char *dest, const char *path, const char *iface, const char *member,
+                            const char *types, ...);
 /* One round trip from bus to the manager's connection: whatever bus sent before is handled. */
 void inproc_ping(sd_bus *bus, Manager *m);
