@@ -121,64 +121,6 @@ static bool click(World *w, usec_t t, uint32_t id, const char *key) {
         return inproc_log_count("Applied and saved: ") == 1;
 }
 
-/* Signals of the root object, as "Member arg arg …" lines (s and t arguments), on a connection
- * of another program. */
-typedef struct Signals {
-        sd_bus *bus;
-        char text[4096];
-} Signals;
-
-static int on_signal(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Signals *sg = userdata;
-        size_t n = strlen(sg->text);
-        char type;
-        const char *contents;
-
-        snprintf(sg->text + n, sizeof sg->text - n, "%s", sd_bus_message_get_member(msg));
-        while (sd_bus_message_peek_type(msg, &type, &contents) > 0) {
-                n = strlen(sg->text);
-                if (type == 's') {
-                        const char *v;
-                        (void) sd_bus_message_read(msg, "s", &v);
-                        snprintf(sg->text + n, sizeof sg->text - n, " %s", v);
-                } else if (type == 't') {
-                        uint64_t v;
-                        (void) sd_bus_message_read(msg, "t", &v);
-                        snprintf(sg->text + n, sizeof sg->text - n, " %" PRIu64, v);
-                } else
-                        (void) sd_bus_message_skip(msg, NULL);
-        }
-        n = strlen(sg->text);
-        snprintf(sg->text + n, sizeof sg->text - n, "\n");
-        return 0;
-}
-
-static void signals_start(Signals *sg, Manager *m) {
-        *sg = (Signals) { .bus = inproc_bus_connect() };
-        if (sd_bus_match_signal(sg->bus, NULL, "org.recharged.Recharged1", "/org/recharged/Recharged1",
-                                "org.recharged.Recharged1", NULL, on_signal, sg) < 0)
-                abort();
-        /* The match is in place at the bus once a round trip through the manager is done. */
-        inproc_ping(sg->bus, m);
-}
-
-static bool signals_have(void *data) {
-        Signals *sg = data;
-        return strchr(sg->text, '\n');
-}
-
-/* The signals heard since the last call (waiting for at least one), and forget them. */
-static char *signals_take(Signals *sg) {
-        char *s;
-
-        (void) inproc_run(signals_have, sg, "a signal of the manager");
-        s = strdup(sg->text);
-        sg->text[0] = '\0';
-        if (s && *s)
-                s[strlen(s) - 1] = '\0';
-        return s;
-}
-
 /* ---- the four rows: reminder, heads-up, start, end ---- */
 
 typedef struct Row {
@@ -276,16 +218,15 @@ static void test_actions(void) {
         uint32_t hn, hk, hs, start_id;
         const InprocCall *c;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *stranger = NULL;
-        Signals sg;
+        InprocSignals *sg = inproc_signals_new();
         char want[256];
 
-        signals_start(&sg, w.m);
         inproc_advance(w.m, w.server, inproc_at("20:50"));
         ok(inproc_server_wait(w.server, "Notify", 3), "three heads-ups are shown");
         hn = id_of(&w, "Recharge soon: Start me");
         hk = id_of(&w, "Recharge soon: Skip me");
         hs = id_of(&w, "Recharge soon: Snooze me");
-        free(signals_take(&sg));
+        free(inproc_signals_take(sg));
 
         ok(click(&w, inproc_at("20:51"), hs, "snooze"), "Snooze 10 min goes through the one path of state changes");
         is_int(live_of(w.m, "hs").next_start, start + 10 * USEC_PER_MINUTE, "…and moves the block 10 min…");
@@ -302,10 +243,12 @@ static void test_actions(void) {
         is_str(w.m->status.entry, "hn", "…hn, as StartNow(hn) does");
         is_int(w.m->status.until - w.m->status.since, 30 * USEC_PER_MINUTE, "…keeping its length");
         {
-                _cleanup_free_ char *sig = signals_take(&sg);
+                _cleanup_free_ char *sig = inproc_signals_take(sg);
                 snprintf(want, sizeof want, "RechargeStarted schedule hn %llu Start me",
                          (unsigned long long) (inproc_at("20:53") + 30 * USEC_PER_MINUTE));
-                is_str(sig, want, "…RechargeStarted on the bus");
+                ok(strstr(sig, want), "…RechargeStarted on the bus");
+                if (!strstr(sig, want))
+                        diag("heard: %s", sig);
         }
 
         c = shown(&w, 4, "the started block's notification");
@@ -341,11 +284,11 @@ static void test_actions(void) {
         is_str(mode_to_string(w.m->status.mode), "recharging", "an ActionInvoked sent by another program is ignored");
         is_int(inproc_log_count("Notification action"), 0, "…and not taken for one");
 
-        sg.text[0] = '\0';
+        free(inproc_signals_take(sg));
         ok(click(&w, inproc_at("21:00"), start_id, "stop"), "End now goes through the one path of state changes");
         is_str(mode_to_string(w.m->status.mode), "available", "…and ends the recharge");
         {
-                _cleanup_free_ char *sig = signals_take(&sg);
+                _cleanup_free_ char *sig = inproc_signals_take(sg);
                 ok(sig && strstr(sig, "RechargeEnded schedule hn stopped"), "…as Stop does: RechargeEnded(stopped)");
         }
         is_int(history_count(" stopped schedule \"hn\" "), 1, "…recorded in history as stopped");
@@ -355,7 +298,7 @@ static void test_actions(void) {
                 is_str(c->summary, "Time to reconnect", "end: summary");
                 is_str(c->body, "'Start me' is over. Welcome back.", "end: body");
         }
-        sd_bus_flush_close_unref(sg.bus);
+        inproc_signals_free(sg);
         world_free(&w);
 }
 

@@ -233,11 +233,21 @@ static bool reply_came(void *data) {
         return *(sd_bus_message **) data;
 }
 
+sd_bus_message *inproc_call_message(sd_bus *bus, sd_bus_message *msg) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_call_async(bus, &slot, msg, on_call_reply, &reply, 0);
+        if (r < 0)
+                bail("cannot make a call", r);
+        (void) inproc_run(reply_came, &reply, sd_bus_message_get_member(msg));
+        return reply;
+}
+
 sd_bus_message *inproc_call(sd_bus *bus, const char *dest, const char *path, const char *iface, const char *member,
                             const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        sd_bus_message *reply = NULL;
         va_list ap;
         int r;
 
@@ -247,12 +257,9 @@ sd_bus_message *inproc_call(sd_bus *bus, const char *dest, const char *path, con
                 r = sd_bus_message_appendv(msg, types, ap);
                 va_end(ap);
         }
-        if (r >= 0)
-                r = sd_bus_call_async(bus, &slot, msg, on_call_reply, &reply, 0);
         if (r < 0)
                 bail("cannot make a call", r);
-        (void) inproc_run(reply_came, &reply, member);
-        return reply;
+        return inproc_call_message(bus, msg);
 }
 
 bool inproc_run(bool (*cond)(void *data), void *data, const char *what) {
@@ -777,4 +784,127 @@ void inproc_settle(InprocServer *s) {
                 if (s->n_calls == before)
                         return;
         }
+}
+
+/* ---- the manager's signals, as another program hears them ---- */
+
+struct InprocSignals {
+        sd_bus *bus;
+        char *text;              /* the lines heard since the last take, "" none */
+};
+
+static void format_basic(FILE *f, sd_bus_message *msg, char type) {
+        union {
+                const char *s;
+                uint64_t t;
+                uint32_t u;
+                int b;
+        } v;
+
+        switch (type) {
+        case 's':
+        case 'o':
+                if (sd_bus_message_read_basic(msg, type, &v.s) > 0)
+                        fprintf(f, "%s", v.s);
+                break;
+        case 't':
+                if (sd_bus_message_read_basic(msg, type, &v.t) > 0)
+                        fprintf(f, "%llu", (unsigned long long) v.t);
+                break;
+        case 'u':
+                if (sd_bus_message_read_basic(msg, type, &v.u) > 0)
+                        fprintf(f, "%u", v.u);
+                break;
+        case 'b':
+                if (sd_bus_message_read_basic(msg, type, &v.b) > 0)
+                        fprintf(f, "%s", v.b ? "true" : "false");
+                break;
+        default:
+                fprintf(f, "(%c)", type);
+                (void) sd_bus_message_skip(msg, NULL);
+        }
+}
+
+static int on_manager_signal(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        InprocSignals *sg = userdata;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        const char *contents;
+        char type, *joined;
+        FILE *f = open_memstream(&line, &size);
+
+        if (!f)
+                bail("out of memory", ENOMEM);
+        fprintf(f, "%s", sd_bus_message_get_member(msg));
+        if (sd_bus_message_is_signal(msg, "org.freedesktop.DBus.Properties", "PropertiesChanged")) {
+                const char *iface, *name;
+
+                if (sd_bus_message_read(msg, "s", &iface) < 0 || sd_bus_message_enter_container(msg, 'a', "{sv}") < 0)
+                        goto done;
+                while (sd_bus_message_enter_container(msg, 'e', "sv") > 0) {
+                        if (sd_bus_message_read(msg, "s", &name) < 0 ||
+                            sd_bus_message_peek_type(msg, NULL, &contents) < 0 ||
+                            sd_bus_message_enter_container(msg, 'v', contents) < 0)
+                                goto done;
+                        fprintf(f, " %s=", name);
+                        format_basic(f, msg, contents[0]);
+                        (void) sd_bus_message_exit_container(msg);
+                        (void) sd_bus_message_exit_container(msg);
+                }
+                goto done;
+        }
+        while (sd_bus_message_peek_type(msg, &type, &contents) > 0) {
+                fputc(' ', f);
+                format_basic(f, msg, type);
+        }
+done:
+        fputc('\n', f);
+        if (fclose(f) != 0)
+                bail("out of memory", ENOMEM);
+        if (asprintf(&joined, "%s%s", sg->text, line) < 0)
+                bail("out of memory", ENOMEM);
+        free(sg->text);
+        sg->text = joined;
+        return 0;
+}
+
+InprocSignals *inproc_signals_new(void) {
+        InprocSignals *sg = calloc(1, sizeof(InprocSignals));
+        int r;
+
+        if (!sg)
+                bail("out of memory", ENOMEM);
+        sg->text = strdup("");
+        if (!sg->text)
+                bail("out of memory", ENOMEM);
+        sg->bus = inproc_bus_connect();
+        r = sd_bus_match_signal(sg->bus, NULL, "org.recharged.Recharged1", "/org/recharged/Recharged1", NULL, NULL,
+                                on_manager_signal, sg);
+        if (r < 0)
+                bail("cannot listen for the manager's signals", r);
+        /* The match is in place at the bus once a round trip through the manager is done. */
+        inproc_ping(sg->bus, current);
+        return sg;
+}
+
+InprocSignals *inproc_signals_free(InprocSignals *sg) {
+        if (!sg)
+                return NULL;
+        sd_bus_flush_close_unref(sg->bus);
+        free(sg->text);
+        free(sg);
+        return NULL;
+}
+
+char *inproc_signals_take(InprocSignals *sg) {
+        char *out;
+
+        inproc_ping(sg->bus, current);
+        out = sg->text;
+        sg->text = strdup("");
+        if (!sg->text)
+                bail("out of memory", ENOMEM);
+        if (*out)
+                out[strlen(out) - 1] = '\0';
+        return out;
 }

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "macro.h"
 #include "manager.h"
 
 /* How long inproc_run() lets a condition take before it fails the test. */
@@ -115,5 +116,15 @@ sd_bus *inproc_bus_connect(void);
  * NULL after the bound. types and what follows: its arguments, as sd_bus_message_append(). */
 sd_bus_message *inproc_call(sd_bus *bus, const char *dest, const char *path, const char *iface, const char *member,
                             const char *types, ...);
+sd_bus_message *inproc_call_message(sd_bus *bus, sd_bus_message *msg);
 /* One round trip from bus to the manager's connection: whatever bus sent before is handled. */
 void inproc_ping(sd_bus *bus, Manager *m);
+
+/* The manager's signals on its root object, as another program hears them: one line each,
+ * "Member arg …" (strings, numbers, booleans; other types as "(a)"), PropertiesChanged as
+ * "PropertiesChanged Name=value …". */
+typedef struct InprocSignals InprocSignals;
+InprocSignals *inproc_signals_new(void);
+InprocSignals *inproc_signals_free(InprocSignals *sg);
+/* Every line heard since the last take (after a round trip: all the manager sent), forgotten. */
+char *inproc_signals_take(InprocSignals *sg);
