@@ -3,8 +3,8 @@
  * one path every change takes: validate → pure change → sync(now) → one save → one change set
  * handed to the listeners. Time always comes in as an argument: the clock is read by the callers
  * at the boundary (timer, method handler, notification action), so tests drive it in-process.
- * The handlers read it through manager_now(m), so an in-process test of a listener that acts
- * (a notification's button) gives it the test's instant. */
+ * Method handlers and notification actions read it through manager_now(m) (m->clock: CLOCK_REALTIME
+ * in the daemon), so an in-process test of a listener that acts gives it the test's instant. */
 #pragma once
 
 #include <stdbool.h>
