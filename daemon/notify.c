@@ -735,8 +735,9 @@ static void on_recharge_ended(Notifier *n, const ManagerEvent *ev) {
                 note->end = q;
                 return;
         }
-        /* The id from this run, else the one the state kept across a restart. */
-        q->replaces_id = note && note->id ? note->id : ev->note;
+        /* The id from this run (0 once the user dismissed it, or the server changed), else the
+         * one the state kept across a restart. */
+        q->replaces_id = note ? note->id : ev->note;
         if (note)
                 note_free(note);
         if (q->kind == NOTIFY_CLOSE && q->replaces_id == 0) {
@@ -762,7 +763,7 @@ static void on_recharge_changed(Notifier *n, const ManagerEvent *ev) {
                 log_oom();
                 return;
         }
-        q->replaces_id = note && note->id ? note->id : ev->note;
+        q->replaces_id = note ? note->id : ev->note;
         if (!note) {
                 /* Known only from the state (a restart): track it again, for the end. */
                 q->note = note_new(n, ev->manual, ev->entry, ev->of);

@@ -398,6 +398,26 @@ static void test_manual_and_capabilities(void) {
         world_free(&w);
 }
 
+/* A start the user dismissed is not brought back by its end: that one comes anew. */
+static void test_dismissed(void) {
+        World w = world_new("[x]\ntype = selfcare\nat = 23:00\n", "body actions", inproc_at("10:00"));
+        const InprocCall *c;
+
+        inproc_act(w.m, inproc_at("10:00"), ACTION_RECHARGE, NULL, USEC_PER_HOUR, "Dismissed");
+        c = shown(&w, 1, "the start");
+        if (!c)
+                return world_free(&w);
+        /* Reason 2: dismissed by the user. */
+        is_int(inproc_server_closed(w.server, c->id, 2), 0, "the user dismisses it");
+        inproc_act(w.m, inproc_at("10:10"), ACTION_STOP, NULL, 0, NULL);
+        c = shown(&w, 2, "the end");
+        if (c) {
+                is_int(c->replaces_id, 0, "the end of a dismissed start is a new notification");
+                is_str(c->summary, "Time to reconnect", "…the nudge to reconnect");
+        }
+        world_free(&w);
+}
+
 /* ---- a restart in the middle of a recharge: its end still replaces its start ---- */
 
 static void test_restart(void) {
@@ -611,6 +631,7 @@ int main(void) {
         test_actions();
         test_overlap();
         test_manual_and_capabilities();
+        test_dismissed();
         test_restart();
         test_away();
         test_no_server();

@@ -55,7 +55,6 @@ static usec_t inproc_clock(void) {
 /* ---- the bus, the folder, the log ---- */
 
 static void teardown(void) {
-        if (getenv("INPROC_KEEP")) return;
         if (bus_pid > 0) {
                 kill(bus_pid, SIGTERM);
                 (void) waitpid(bus_pid, NULL, 0);
@@ -64,8 +63,10 @@ static void teardown(void) {
                 log_set_stream(NULL);
                 fclose(log_file);
         }
-        if (inproc_dir)
+        if (inproc_dir && !getenv("INPROC_KEEP"))
                 rm_rf(inproc_dir);
+        else if (inproc_dir)
+                printf("# kept %s\n", inproc_dir);
         free(inproc_dir);
         sd_event_unref(loop);
 }
@@ -171,16 +172,6 @@ usec_t inproc_at(const char *s) {
         if (sscanf(s, "%d:%d:%d", &h, &mi, &se) < 2)
                 abort();
         return (usec_t) (days_from_civil(2026, 11, 23) * 86400 + h * 3600 + mi * 60 + se) * USEC_PER_SEC;
-}
-
-const char *inproc_hm(usec_t t) {
-        static char buf[4][8];
-        static unsigned next;
-        char *b = buf[next++ % 4];
-        uint64_t s = t / USEC_PER_SEC % 86400;
-
-        snprintf(b, sizeof buf[0], "%02u:%02u", (unsigned) (s / 3600), (unsigned) (s / 60 % 60));
-        return b;
 }
 
 void inproc_log_mark(void) {
@@ -758,18 +749,20 @@ int inproc_server_action(InprocServer *s, uint32_t id, const char *key) {
         int r;
 
         r = sd_bus_emit_signal(s->bus, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "ActionInvoked", "us", id, key);
-        if (r >= 0)
-                inproc_ping(s->bus, current);
-        return r;
+        if (r < 0)
+                return r;
+        inproc_ping(s->bus, current);
+        return 0;
 }
 
 int inproc_server_closed(InprocServer *s, uint32_t id, uint32_t reason) {
         int r;
 
         r = sd_bus_emit_signal(s->bus, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "NotificationClosed", "uu", id, reason);
-        if (r >= 0)
-                inproc_ping(s->bus, current);
-        return r;
+        if (r < 0)
+                return r;
+        inproc_ping(s->bus, current);
+        return 0;
 }
 
 /* Each round trip lets one more step of a chain through (the change's GetCapabilities, its

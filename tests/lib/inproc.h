@@ -5,8 +5,10 @@
  * What a test gets:
  *   inproc_setup()            once, first: a private dbus-daemon (tests/session.conf, an empty
  *                             service folder, so nothing is auto-started), a temporary XDG tree,
- *                             TZ=UTC, DBUS_SESSION_BUS_ADDRESS; all removed at exit. The daemon's
- *                             log (at debug level) goes to a file that inproc_log_* read.
+ *                             TZ=UTC, DBUS_SESSION_BUS_ADDRESS; all removed at exit (but the
+ *                             folder with INPROC_KEEP=1 in the environment, to look at after a
+ *                             failure). The daemon's log (at debug level) goes to a file in it,
+ *                             which inproc_log_* read.
  *   inproc_manager_new(conf)  the Manager (one at a time) for that config text, its clock at
  *                             inproc_now, connected to the bus with the bus listener and the
  *                             name, not yet begun: add your listener (notifier_new(),
@@ -49,8 +51,6 @@ typedef struct InprocServer InprocServer;
 
 int inproc_setup(void);
 usec_t inproc_at(const char *hhmmss);
-/* "HH:MM" of t, as the notifications print it. */
-const char *inproc_hm(usec_t t);
 
 Manager *inproc_manager_new(const char *conf);
 void inproc_begin(Manager *m, usec_t now);
