@@ -15,9 +15,9 @@
 #include "notify.h"
 #include "tap.h"
 
-static const char * const HEADS_UP_ACTIONS = "start-now|Start now|snooze|Snooze 10 min|skip|Skip this time";
-static const char * const START_ACTIONS = "extend|Extend 15 min|stop|End now";
-static const char * const REMINDER_ACTIONS = "done|Done|snooze|Snooze 10 min";
+#define HEADS_UP_ACTIONS "start-now|Start now|snooze|Snooze 10 min|skip|Skip this time"
+#define START_ACTIONS "extend|Extend 15 min|stop|End now"
+#define REMINDER_ACTIONS "done|Done|snooze|Snooze 10 min"
 
 /* A Manager on the test's bus with the real notifier, and a recording server. */
 typedef struct World {
