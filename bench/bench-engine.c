@@ -220,7 +220,9 @@ static int boundary(int argc, char **argv) {
         "[zz-dnd]\ntype = recharge\nstart = 14:00\nduration = 1h\ndnd = yes\n"                  \
         "[zz-in-dnd]\ntype = recharge\nstart = 14:34:56\nduration = 1s\ndnd = no\n"             \
         "[zz-late]\ntype = recharge\nstart = 16:00\nduration = 30min\ndnd = no\n"               \
-        "[zz-midnight]\ntype = selfcare\nat = 00:00:07\n"
+        "[zz-midnight]\ntype = selfcare\nat = 00:00:07\n"                                   \
+        "[zz-lone]\ntype = recharge\nstart = 13:12:34\nduration = 1s\ndnd = no\n"
+#define ACTIONS_EXTRA_N 5
 
 static double op_cpu[32];
 static const char *op_name[32];
@@ -257,6 +259,13 @@ OP(done, (void) act(m, ACTION_DONE, "e0004", 0, t))
 OP(pause, (void) act(m, ACTION_PAUSE, NULL, USEC_PER_HOUR, t))
 OP(resume, (void) act(m, ACTION_RESUME, NULL, 0, t))
 OP(reload, (void) manager_reload(m, t, NULL))
+OP(lone, manager_tick(m, t, false))
+OP(reset, (void) act(m, ACTION_RESET, "e0000", 0, t))
+/* A save whose text differs from the last one (forgotten here): the text, the write, the syncs. */
+OP(save, { free(m->saved); m->saved = NULL; (void) manager_save(m); })
+
+static Tz *zone_next;
+OP(zone, (void) manager_set_zone(m, TAKE_PTR(zone_next), t))
 
 /* Ticks until t (not measured). */
 static void run_to(Manager *m, usec_t t) {
@@ -281,7 +290,7 @@ static int actions(int argc, char **argv) {
         printf("µs CPU per call, the real manager in-process (ratio to the first size)\n");
         for (int a = 0; a < (argc > 0 ? argc : (int) ELEMENTSOF(default_sizes)); a++) {
                 unsigned n = argc > 0 ? (unsigned) atoi(argv[a]) : default_sizes[a];
-                _cleanup_free_ char *text = make_config(n - 4);
+                _cleanup_free_ char *text = make_config(n - ACTIONS_EXTRA_N);
                 char path[256], state[256];
                 Manager *m = NULL;
                 usec_t t;
@@ -311,6 +320,11 @@ static int actions(int argc, char **argv) {
                         return 1;
                 op_restart(m, t);
 
+                /* zz-lone's start at 13:12:34, a second no other entry uses. */
+                t = day + 13 * USEC_PER_HOUR + 12 * USEC_PER_MINUTE + 34 * USEC_PER_SEC;
+                run_to(m, t - 1);
+                op_lone(m, t);
+
                 /* zz-in-dnd's start, inside zz-dnd's span. */
                 t = day + 14 * USEC_PER_HOUR + 34 * USEC_PER_MINUTE + 56 * USEC_PER_SEC;
                 run_to(m, t - 1);
@@ -326,14 +340,21 @@ static int actions(int argc, char **argv) {
                 op_snooze(m, t + 5 * USEC_PER_SEC);
                 op_start_now(m, t + 6 * USEC_PER_SEC);
                 op_done(m, t + 7 * USEC_PER_SEC);
+                op_reset(m, t + 7 * USEC_PER_SEC); /* e0000's skip undone */
                 op_pause(m, t + 8 * USEC_PER_SEC);
                 op_resume(m, t + 9 * USEC_PER_SEC);
+                op_save(m, t + 9 * USEC_PER_SEC); /* the whole state written, as a save does */
                 op_reload(m, t + 10 * USEC_PER_SEC);
 
                 /* The first boundary of the next day: zz-midnight at 00:00:07. */
                 t = day + USEC_PER_DAY + 7 * USEC_PER_SEC;
                 run_to(m, t - 1);
                 op_day_first(m, t);
+
+                /* The zone changes a second later (every instant moves). */
+                if (tz_load("Europe/London", &zone_next) < 0)
+                        return 1;
+                op_zone(m, t + USEC_PER_SEC);
 
                 if (a == 0) {
                         printf("%8s", "entries");
