@@ -466,6 +466,83 @@ static void test_plan_held(void) {
         }
 }
 
+/* Each entry reads its own events of the plan, whatever the others': three entries' plans, each
+ * with random skips and moves, interleaved in time as the daemon gives them, write what each
+ * entry's plan alone writes (the calendar's head, then the entries' events in order). */
+static void test_plan_entries(void) {
+        _cleanup_(tz_freep) Tz *tz = NULL;
+        static const char *const sections[] = {
+                "[a]\ntype = recharge\ndays = Mon..Fri\nstart = 07:00\nend = 07:45\ndnd = no\n",
+                "[b]\ntype = recharge\nstart = 07:30\nduration = 1h\ndnd = no\n",
+                "[c]\ntype = selfcare\nat = 07:40, 15:00\n",
+        };
+        static const struct { int h, m, len; } occ[] = { { 7, 0, 45 }, { 7, 30, 60 }, { 7, 40, 0 }, { 15, 0, 0 } };
+        static const int occ_entry[] = { 0, 1, 2, 2 };
+        size_t failed = 0, rounds = 200;
+
+        tz_load("Europe/Berlin", &tz);
+        usec_t now = (usec_t) tz_from_local(tz, days_from_civil(2026, 11, 24) * 86400 + 6 * 3600) * USEC_PER_SEC;
+        srand(17);
+        for (size_t round = 0; round < rounds; round++) {
+                IcalEvent plan[64];
+                size_t n = 0;
+
+                for (unsigned day = 24; day <= 26; day++)
+                        for (size_t k = 0; k < ELEMENTSOF(occ); k++) {
+                                int what = rand() % 4; /* 0 skipped, 1 moved, else as planned */
+                                int shift = what == 1 ? (rand() % 5 - 2) * 10 : 0;
+                                int64_t t = tz_from_local(tz, days_from_civil(2026, 11, day) * 86400 + occ[k].h * 3600 +
+                                                                      (occ[k].m + shift) * 60);
+                                if (what == 0)
+                                        continue;
+                                if (occ[k].len == 0) {
+                                        plan[n++] = (IcalEvent) { occ_entry[k], ICAL_REMINDER, (usec_t) t * USEC_PER_SEC };
+                                        continue;
+                                }
+                                plan[n++] = (IcalEvent) { occ_entry[k], ICAL_START, (usec_t) t * USEC_PER_SEC };
+                                plan[n++] = (IcalEvent) { occ_entry[k], ICAL_END, (usec_t) (t + occ[k].len * 60) * USEC_PER_SEC };
+                        }
+                /* in time order, as Upcoming gives them (insertion sort: stable) */
+                for (size_t i = 1; i < n; i++)
+                        for (size_t j = i; j > 0 && plan[j - 1].time > plan[j].time; j--) {
+                                IcalEvent x = plan[j];
+                                plan[j] = plan[j - 1];
+                                plan[j - 1] = x;
+                        }
+
+                _cleanup_free_ char *conf = NULL, *whole = NULL, *expect = NULL;
+                size_t conf_n = 0, expect_n = 0;
+                FILE *c = open_memstream(&conf, &conf_n), *e = open_memstream(&expect, &expect_n);
+                for (size_t i = 0; i < ELEMENTSOF(sections); i++)
+                        fputs(sections[i], c);
+                fclose(c);
+                whole = write_one(conf, tz, now, 3, plan, n, NULL);
+                for (size_t i = 0; whole && i < ELEMENTSOF(sections); i++) {
+                        IcalEvent own[64];
+                        size_t m = 0;
+                        for (size_t k = 0; k < n; k++)
+                                if (plan[k].entry == (int) i)
+                                        own[m++] = (IcalEvent) { 0, plan[k].kind, plan[k].time };
+                        _cleanup_free_ char *alone = write_one(sections[i], tz, now, 3, own, m, NULL);
+                        const char *body = alone ? strstr(alone, "BEGIN:VEVENT") : NULL;
+                        const char *end = alone ? strstr(alone, "END:VCALENDAR") : NULL;
+                        if (!body || !end)
+                                break;
+                        if (i == 0)
+                                fwrite(alone, 1, (size_t) (body - alone), e);
+                        fwrite(body, 1, (size_t) (end - body), e);
+                }
+                fputs("END:VCALENDAR\r\n", e);
+                fclose(e);
+                if (!whole || !streq(whole, expect)) {
+                        if (failed++ == 0)
+                                diag("round %zu:\n%s\nexpected:\n%s", round, whole ?: "(none)", expect);
+                }
+        }
+        ok(failed == 0, "each entry's events of an interleaved plan, as its plan alone: %zu rounds, %zu differ", rounds,
+           failed);
+}
+
 int main(void) {
         test_folding();
         test_escape();
@@ -474,5 +551,6 @@ int main(void) {
         test_grouping();
         test_plan();
         test_plan_held();
+        test_plan_entries();
         return tap_done();
 }
