@@ -139,4 +139,37 @@ want=$(date -d "@$((base + 3659 * 86400))" "+%a %e %b")
 is "${last:0:10}" "$want" "the last day shown is 3659 days from today"
 ctl_is 2 "agenda --days 3661" agenda --days 3661
 
+# ---- agenda: each start paired with the first end of its own entry ----
+# Three blocks interleaved, one on now (only its end is ahead): the lines pair each start with its
+# own entry's end, not the next end of any entry (the client pairs them per entry, in one pass).
+now=$(date +%s)
+hm() { date -d "@$1" +%H:%M; }
+cat >"$CONF" <<EOF
+[aa]
+type = recharge
+start = $(hms $((now - 600)))
+duration = 1h
+message = A
+
+[bb]
+type = recharge
+start = $(hms $((now + 300)))
+duration = 30min
+message = B
+
+[cc]
+type = recharge
+start = $(hms $((now + 420)))
+duration = 10min
+message = C
+EOF
+busctl --user call "$BUS" "$OBJ" "$IFACE" Reload >/dev/null
+ctl_is 0 "agenda --days 1, three blocks interleaved" agenda --days 1
+grep -Eq "^  now–$(hm $((now + 3000))) +aa +A\$" <<<"$OUT"
+ok $? "agenda: the block on now, to its own end"
+grep -Eq "^  $(hm $((now + 300)))–$(hm $((now + 2100))) +bb +B\$" <<<"$OUT"
+ok $? "agenda: a block that starts before another's end, to its own end"
+grep -Eq "^  $(hm $((now + 420)))–$(hm $((now + 1020))) +cc +C\$" <<<"$OUT"
+ok $? "agenda: a block inside another, to its own end" || diag "$OUT"
+
 tap_done
