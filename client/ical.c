@@ -774,11 +774,20 @@ static const Span *span_holding(const Span *v, size_t n, int64_t t) {
         return &v[lo - 1];
 }
 
+/* holds are merged and in order, so their ends are too (an open-ended one, end 0, only last): a
+ * search, not a scan per span (dnd blocks every day and reminders held by each made it
+ * entries²). */
 static bool span_ends_at(const Span *v, size_t n, int64_t t) {
-        for (size_t k = 0; k < n; k++)
-                if (v[k].end == t)
-                        return true;
-        return false;
+        size_t lo = 0, hi = n > 0 && v[n - 1].end == 0 ? n - 1 : n;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (v[mid].end < t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < n && v[lo].end == t;
 }
 
 /* Whether the daemon releases the entry's reminders held by a recharge that ends at t: its plan
