@@ -71,7 +71,7 @@ client() {
                 /usr/bin/time -f '%U %S' -o "$T/time.$n" "$RECHARGECTL" "$@" >"$T/out.$name.$n" 2>>"$T/calls.err"
                 R[c-$name,$n]=$(awk '{ printf "%.0f", ($1 + $2) * 1000 }' "$T/time.$n")
         else
-                valgrind --tool=callgrind --callgrind-out-file="$T/c.$name.$n" "$RECHARGECTL" "$@" >"$T/out.$name.$n" 2>>"$T/calls.err"
+                valgrind -q --tool=callgrind --callgrind-out-file="$T/c.$name.$n" "$RECHARGECTL" "$@" >"$T/out.$name.$n" 2>>"$T/calls.err"
                 R[c-$name,$n]=$(total "$T/c.$name.$n")
         fi
 }
@@ -79,7 +79,7 @@ client() {
 for n in $SIZES; do
         echo "== $n entries" >&2
         gen_config "$n" >"$CONF"
-        valgrind --tool=callgrind --callgrind-out-file="$T/cc.$n" "$RECHARGECTL" check-config "$CONF" >"$T/check.$n" 2>&1
+        valgrind -q --tool=callgrind --callgrind-out-file="$T/cc.$n" "$RECHARGECTL" check-config "$CONF" >"$T/check.$n" 2>&1
         R[check,$n]=$(total "$T/cc.$n")
         R[checklines,$n]=$(wc -l <"$T/check.$n")
 
