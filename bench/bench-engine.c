@@ -214,8 +214,8 @@ static int boundary(int argc, char **argv) {
 
 /* Issue 17's costs that grew with the schedule, one noinline function each, so callgrind
  * (`--toggle-collect='op_*'`) gives each its inclusive instructions: a start (fresh, then a
- * restart on that state), a boundary inside a dnd span, the first boundary of a day, every
- * action, a Reload. */
+ * restart on that state), a lone boundary, a boundary inside a dnd span, the first boundary of a
+ * day, every action and a Reset, a forced state save, a Reload, a zone change. */
 #define ACTIONS_EXTRA                                                                           \
         "[zz-dnd]\ntype = recharge\nstart = 14:00\nduration = 1h\ndnd = yes\n"                  \
         "[zz-in-dnd]\ntype = recharge\nstart = 14:34:56\nduration = 1s\ndnd = no\n"             \
