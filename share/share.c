@@ -337,7 +337,6 @@ static const char *message_of(const char *entry, void *userdata) {
 }
 
 static void fetch_done(Share *s) {
-        _cleanup_free_ Occurrence *unused = NULL;
         Occurrence *wanted = NULL;
         size_t n_wanted = 0;
         int r;
