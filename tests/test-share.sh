@@ -275,7 +275,9 @@ ok $? "LastError: $(sprop LastError)"
 reqs_before=$(grep -c '^<7>\(REPORT\|PUT\|DELETE\)' "$T/share.log")
 for i in 1 2 3; do
         call Extend t 60000000 >/dev/null
-        sleep 0.5 # changes come one after the other, as a person makes them
+        # Changes come one after the other, as a person makes them: further apart than recharged-share's
+        # debounce (SHARE_DEBOUNCE_USEC, 200 ms), so that each is a change of its own.
+        sleep 0.3
 done
 # Sync() is the hand-made retry: its answer comes back refused again, which we wait for.
 busctl --user call "$SBUS" "$SOBJ" "$SIFACE" Sync
@@ -320,7 +322,8 @@ HANG_PID=$!
 EXTRA_PIDS="$EXTRA_PIDS $HANG_PID"
 CAL_SAVED=$CAL
 CAL="http://127.0.0.1:$HANG_PORT/$CAL_USER/recharge/"
-write_conf title "timeout = 4s" "$NEW_B"
+# 2 s: long enough for the 20 calls below (about 0.6 s here), short because the test waits it out.
+write_conf title "timeout = 2s" "$NEW_B"
 CAL=$CAL_SAVED
 kill -HUP "$SHARE_PID"
 wait_state syncing 10

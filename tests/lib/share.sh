@@ -103,17 +103,29 @@ sprop() {
         busctl --user get-property "$SBUS" "$SOBJ" "$SIFACE" "$1" --json=short 2>/dev/null | jq -r '.data'
 }
 
-# wait_synced_after T: waits (at most ${2:-20} s) until State is idle with LastSync after T (µs),
-# following PropertiesChanged, never sleeping blind. Returns 1 on time-out.
+# sprops NAME...: the share object's properties NAME... in one call, one a line, the type letter
+# and the value as busctl prints them ('s "idle"', 't 1796…'): exact for 64-bit numbers.
+sprops() {
+        busctl --user get-property "$SBUS" "$SOBJ" "$SIFACE" "$@" 2>/dev/null
+}
+
+# SHARE_POLL: the seconds between two looks at the share object's properties in the waits below.
+# One busctl call a look (a few ms of CPU); a look right after each change would need a monitor
+# started before the action, and a monitor started after it misses a change that came between
+# (the old `timeout 1 gdbus monitor` then waited a whole second, in most waits of the tests).
+SHARE_POLL=${SHARE_POLL:-0.05}
+
+# wait_synced_after T: waits (at most ${2:-20} s) until State is idle with LastSync after T (µs).
+# Returns 1 on time-out.
 wait_synced_after() {
         local after=$1 limit=${2:-20} end st ls
         end=$(($(date +%s) + limit))
-        while [ "$(date +%s)" -lt "$end" ]; do
-                st=$(sprop State)
-                ls=$(sprop LastSync)
+        while :; do
+                { read -r _ st; read -r _ ls; } < <(sprops State LastSync)
+                st=${st//\"/}
                 [ "$st" = idle ] && [ "${ls:-0}" -gt "$after" ] && return 0
-                # Blocks until the next PropertiesChanged of the object (or 1 s).
-                timeout 1 gdbus monitor --session --dest "$SBUS" --object-path "$SOBJ" 2>/dev/null | head -n 2 >/dev/null
+                [ "$(date +%s)" -lt "$end" ] || break
+                sleep "$SHARE_POLL"
         done
         diag "not synced after $after: State=$st LastSync=$ls LastError=$(sprop LastError)"
         return 1
@@ -123,10 +135,11 @@ wait_synced_after() {
 wait_state() {
         local want=$1 limit=${2:-20} end st
         end=$(($(date +%s) + limit))
-        while [ "$(date +%s)" -lt "$end" ]; do
+        while :; do
                 st=$(sprop State)
                 [ "$st" = "$want" ] && return 0
-                timeout 1 gdbus monitor --session --dest "$SBUS" --object-path "$SOBJ" 2>/dev/null | head -n 2 >/dev/null
+                [ "$(date +%s)" -lt "$end" ] || break
+                sleep "$SHARE_POLL"
         done
         diag "State is '$st', not '$want'; LastError=$(sprop LastError)"
         return 1
@@ -222,15 +235,15 @@ partner_refresh() {
         busctl --user call "$SBUS" "$SOBJ" "$SIFACE" RefreshPartner >/dev/null
 }
 
-# wait_partner_updated_after T [LIMIT]: waits until PartnerUpdated is after T (µs), following
-# PropertiesChanged.
+# wait_partner_updated_after T [LIMIT]: waits until PartnerUpdated is after T (µs).
 wait_partner_updated_after() {
         local after=$1 limit=${2:-20} end u
         end=$(($(date +%s) + limit))
-        while [ "$(date +%s)" -lt "$end" ]; do
+        while :; do
                 u=$(spropt PartnerUpdated)
                 [ "${u:-0}" -gt "$after" ] && return 0
-                timeout 1 gdbus monitor --session --dest "$SBUS" --object-path "$SOBJ" 2>/dev/null | head -n 2 >/dev/null
+                [ "$(date +%s)" -lt "$end" ] || break
+                sleep "$SHARE_POLL"
         done
         diag "PartnerUpdated is $u, not after $after"
         return 1
@@ -242,7 +255,7 @@ wait_share_log() {
         local end=$(($(date +%s) + ${2:-20}))
         while [ "$(date +%s)" -lt "$end" ]; do
                 tail -n "+$((${SHARE_LOG_MARK:-0} + 1))" "$T/share.log" | grep -Eq -- "$1" && return 0
-                sleep 0.1
+                sleep "$SHARE_POLL"
         done
         diag "no line like '$1' in recharged-share's log after the mark:"
         diag "$(tail -n "+$((${SHARE_LOG_MARK:-0} + 1))" "$T/share.log")"
