@@ -34,8 +34,10 @@ radicale_start() {
         # RADICALE_USERS: more "user:password" lines; RADICALE_RIGHTS: authenticated lets every
         # user read every calendar (a calendar shared with a partner).
         { printf '%s:%s\n' "$CAL_USER" "$CAL_PASSWORD"; printf '%s\n' ${RADICALE_USERS:-}; } >"$T/users"
+        # --auth-delay=0: Radicale sleeps about a second before each 401, to slow down a guesser;
+        # the tests' wrong passwords are meant.
         /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale" --auth-type=htpasswd \
-                --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
+                --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain --auth-delay=0 \
                 --rights-type="${RADICALE_RIGHTS:-owner_only}" --server-hosts="127.0.0.1:$RADICALE_PORT" \
                 --logging-level=warning 2>>"$T/radicale.log" &
         RADICALE_PID=$!
@@ -198,16 +200,16 @@ calendar_blocks() {
 tls_start() {
         local port d=$T/tls
         mkdir -p "$d"
-        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=recharged test CA" \
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=recharged test CA" \
                 -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || return 1
-        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" \
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" -keyout "$d/server.key" -out "$d/server.csr" \
                 2>/dev/null || return 1
         printf 'subjectAltName=IP:127.0.0.1\n' >"$d/ext"
         openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
                 -extfile "$d/ext" -out "$d/server.pem" 2>/dev/null || return 1
         port=$(free_port)
         /usr/bin/python3 -m radicale --storage-filesystem-folder="$T/radicale-tls" --auth-type=htpasswd \
-                --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain \
+                --auth-htpasswd-filename="$T/users" --auth-htpasswd-encryption=plain --auth-delay=0 \
                 --rights-type=owner_only --server-hosts="127.0.0.1:$port" --logging-level=warning \
                 --server-ssl=True --server-certificate="$d/server.pem" --server-key="$d/server.key" \
                 2>>"$T/radicale-tls.log" &
