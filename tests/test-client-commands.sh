@@ -204,7 +204,10 @@ calls_of_stats() {
         mark
         ctl stats "$@" >/dev/null
         call GetStats t "$end" >/dev/null
-        until tail -n "+$((MARK + 1))" "$T/monitor.json" | grep '^{.*}$' | jq -e "select(.member == \"GetStats\" and .payload.data[0] == $end)" >/dev/null; do
+        # (Not jq -e: jq 1.6 exits 4 when the last input yields nothing, the reply after the call
+        # here, so the wait always ran to its 10 s deadline.)
+        until tail -n "+$((MARK + 1))" "$T/monitor.json" | grep '^{.*}$' |
+                jq -c "select(.member == \"GetStats\" and .payload.data[0] == $end)" | grep -q .; do
                 [ "$(date +%s%N)" -lt "$deadline" ] || break
                 sleep 0.05
         done
