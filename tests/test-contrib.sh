@@ -124,9 +124,20 @@ while IFS= read -r line; do
         n=$((n + 1))
         case "$cmd" in
         *" monitor "*)
-                # Never ends by itself: it must be running (not failed) after a second.
-                timeout 1 sh -c "$cmd" >/dev/null 2>&1
-                is "$?" "124" "cheat sheet: '$cmd' runs until stopped"
+                # Never ends by itself: it must be monitoring (busctl says so once it is) and still
+                # running then, not failed.
+                : >"$T/monitor-cmd.err"
+                sh -c "exec $cmd" >/dev/null 2>"$T/monitor-cmd.err" &
+                mpid=$!
+                for _ in $(seq 200); do
+                        grep -q Monitoring "$T/monitor-cmd.err" && break
+                        kill -0 "$mpid" 2>/dev/null || break
+                        sleep 0.05
+                done
+                kill -0 "$mpid" 2>/dev/null
+                is "$?" "0" "cheat sheet: '$cmd' runs until stopped"
+                kill "$mpid" 2>/dev/null
+                wait "$mpid" 2>/dev/null
                 ;;
         *)
                 out=$(sh -c "$cmd" 2>&1)
