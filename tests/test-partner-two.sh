@@ -59,7 +59,7 @@ name = $4
 calendar = $5
 user = $2
 password-command = cat $3
-heads-up = 6s
+heads-up = 3s
 reconnect = yes
 refresh = 1h
 EOF
@@ -129,12 +129,12 @@ as_sam partner_refresh
 as_sam wait_partner_updated_after "$sam_u"
 is "$(as_sam sprop PartnerName):$(as_sam spropt PartnerNextStart)" "Alex:${ALEX_WALK}000000" "…and Sam's bus knows Alex's next block"
 
-# A block of Sam's near now, armed after the set-up: the heads-up (6 s before) on Alex's
-# notification server at its instant, the start and the end on Alex's bus. In 16 s: 10 s for Sam's
+# A block of Sam's near now, armed after the set-up: the heads-up (3 s before) on Alex's
+# notification server at its instant, the start and the end on Alex's bus. In 13 s: 10 s for Sam's
 # reload and sync and Alex's read before the heads-up is due (about 1.2 s of it here).
 BUS=$SBUS monitor_start
 t0=$(now_us)
-NEAR=$(($(date +%s) + 16))
+NEAR=$(($(date +%s) + 13))
 start=$(hms "$NEAR")
 conf sam "[near]
 type = recharge
@@ -142,7 +142,7 @@ start = $start
 duration = 1min" >"$SAM_CONF"
 as_sam "$RECHARGECTL" reload >/dev/null
 sam_synced_after "$t0"
-ok $? "Sam reloads with a block in 16 s; it is published"
+ok $? "Sam reloads with a block in 13 s; it is published"
 alex_reads
 near_s=$(spropt PartnerNextStart)
 is "$near_s:$(spropt PartnerNextEnd)" "${NEAR}000000:$((NEAR + 60))000000" "Alex's bus has Sam's near block"
@@ -152,10 +152,10 @@ wait_calls 1
 n=$(calls | sed -n 1p)
 is "$(echo "$n" | jq -r .summary)" "Sam's alone time starts at $(date -d "@$((near_s / 1000000))" +%H:%M), in 1 min" \
         "Alex's heads-up for Sam's block"
-d=$(($(echo "$n" | jq -r .ts) - (near_s - 6000000)))
+d=$(($(echo "$n" | jq -r .ts) - (near_s - 3000000)))
 # Not early, and not seconds late: how late within that is the machine's business (bench/).
 [ "$d" -ge -500000 ] && [ "$d" -lt 5000000 ]
-ok $? "…6 s before it ($d µs from the instant)"
+ok $? "…3 s before it ($d µs from the instant)"
 m=$(wait_for '.member == "PartnerStarted"' 60)
 is "$(echo "$m" | jq -c '.data[0]')" "$near_s" "PartnerStarted on Alex's bus when Sam's block starts"
 is "$(sprop PartnerMode)" recharging "Alex sees Sam recharging"

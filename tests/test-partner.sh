@@ -90,7 +90,7 @@ cat >"$CONF" <<EOF
 [partner]
 name = Sam
 calendar = file://$FEED/sam.ics
-heads-up = 4s
+heads-up = 2s
 reconnect = yes
 refresh = 1h
 EOF
@@ -104,8 +104,8 @@ u=$(spropt PartnerUpdated)
 ok $? "PartnerUpdated is when the file was read ($u)"
 is "$(spropt PartnerUntil)" 0 "PartnerUntil is 0 while available"
 is "$(sprop State)" disabled "no [share]: publishing is disabled, following goes on"
-# S in 7 s, the heads-up (4 s) 3 s from now: 3 s for the refresh below (a tenth of that here).
-S=$(($(date +%s) + 7))
+# S in 5 s, the heads-up (2 s) 3 s from now: 3 s for the refresh below (a tenth of that here).
+S=$(($(date +%s) + 5))
 E=$((S + 2))
 { ics_event soon "$S" "$E"; ics_event later "$L" $((L + 1800)); } | ics >"$FEED/sam.ics"
 mark
@@ -122,8 +122,8 @@ wait_calls 1
 n=$(calls | sed -n 1p)
 is "$(echo "$n" | jq -r .summary)" "Sam's alone time starts at $(date -d "@$S" +%H:%M), in 1 min" "the heads-up says whose, when and how soon"
 is "$(echo "$n" | jq -r .app)" recharged-share "…sent as recharged-share"
-near "$(echo "$n" | jq -r .ts)" $(((S - 4) * 1000000))
-ok $? "…at the instant: 4 s before the start (sent $(echo "$n" | jq -r .ts), due $((S - 4))000000)"
+near "$(echo "$n" | jq -r .ts)" $(((S - 2) * 1000000))
+ok $? "…at the instant: 2 s before the start (sent $(echo "$n" | jq -r .ts), due $((S - 2))000000)"
 m=$(wait_for '.member == "PartnerStarted"' 20)
 is "$(echo "$m" | jq -c .data)" "[${S}000000,${E}000000]" "PartnerStarted(since, until)"
 near "$(echo "$m" | jq -r .ts)" $((S * 1000000))
