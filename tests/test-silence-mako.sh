@@ -57,6 +57,10 @@ mako SetModes as 2 default do-not-disturb
 call Recharge ts 0 "" >/dev/null
 wait_log "mako was in mode 'do-not-disturb' already"
 ok $? "do-not-disturb set by the user is noticed and left alone"
+# Nothing recorded while it lasts, so nothing to put back: the check after the end below settles
+# for half a second, and a release to mako waits its second (MAKO_SETTLE_USEC) before it is made.
+no_record
+ok $? "…nothing is recorded during the recharge"
 call Stop >/dev/null
 wait_log "Recharge ended"
 settle

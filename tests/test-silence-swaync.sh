@@ -56,10 +56,12 @@ real_swaync() {
         is "$(dnd)" true "after the recharge swaync is still in DND, as the user left it"
         cc SetDnd b false
 
+        local end=$(($(date +%s%N) + 3000000000))
         call Recharge ts $((3 * S)) "" >/dev/null
         wait_until 10 dnd_is true
         daemon_stop KILL
-        sleep 3
+        # Past the recharge's end, so that the next start has nothing left to hold.
+        wait_until 5 sh -c "[ \$(date +%s%N) -gt $end ]"
         is "$(dnd)" true "after kill -9 during a 3 s recharge, DND is still on"
         daemon_start || return
         wait_until 10 dnd_is false
