@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bucket-sort.h"
 #include "engine-internal.h"
 #include "macro.h"
 
@@ -190,51 +191,19 @@ static int cmp_start(const void *a, const void *b) {
         return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Sorts blocks by start in about linear time: a counting sort into as many buckets of time as
- * blocks, then each bucket in place. A build's blocks are twelve days of every block entry (at
- * 4096 entries of the benches' mix, 11 000), and a comparison sort of them was a third of the
- * build. Blocks starting together keep no particular order (none is needed). */
-static int sort_by_start(Occ *v, size_t n) {
-        usec_t lo = USEC_INFINITY, hi = 0, width;
-        size_t *count;
-        Occ *out;
+/* Blocks by start (a build's are twelve days of every block entry); blocks starting together
+ * keep no particular order (none is needed). */
+#define OCC_START(x) ((x).start)
+DEFINE_BUCKET_SORT(sort_occ, Occ, OCC_START, cmp_start)
 
-        if (n <= 32) {
-                if (n > 1)
-                        qsort(v, n, sizeof(Occ), cmp_start);
-                return 0;
-        }
+static int sort_by_start(Occ *v, size_t n) {
+        usec_t lo = USEC_INFINITY, hi = 0;
+
         for (size_t k = 0; k < n; k++) {
                 lo = MIN(lo, v[k].start);
                 hi = MAX(hi, v[k].start);
         }
-        width = (hi - lo) / n + 1;
-        count = calloc(n + 1, sizeof(size_t));
-        out = malloc(sizeof(Occ) * n);
-        if (!count || !out) {
-                free(count);
-                free(out);
-                return -ENOMEM;
-        }
-        for (size_t k = 0; k < n; k++)
-                count[(v[k].start - lo) / width + 1]++;
-        for (size_t b = 1; b <= n; b++)
-                count[b] += count[b - 1];
-        for (size_t k = 0; k < n; k++)
-                out[count[(v[k].start - lo) / width]++] = v[k];
-        /* count[b] is now the end of bucket b; equal starts never move in the insertion sort. */
-        for (size_t b = 0, start = 0; b < n; start = count[b], b++)
-                for (size_t i = start + 1; i < count[b]; i++) {
-                        Occ x = out[i];
-                        size_t j = i;
-                        for (; j > start && out[j - 1].start > x.start; j--)
-                                out[j] = out[j - 1];
-                        out[j] = x;
-                }
-        memcpy(v, out, sizeof(Occ) * n);
-        free(out);
-        free(count);
-        return 0;
+        return sort_occ(v, n, lo, hi);
 }
 
 /* The whole-schedule part for instants of [w0, w0 + a day). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bucket-sort.h"
 #include "engine-internal.h"
 #include "macro.h"
 #include "names.h"
@@ -668,53 +669,12 @@ static int cmp_event(const void *a, const void *b) {
         return x->of < y->of ? -1 : x->of > y->of;
 }
 
-/* Sorts events of [from, to) in linear time for the usual spread-out schedule: a counting sort
- * into as many time buckets as events, then each bucket in order. A year of a 100-entry
- * schedule is over 100 000 events, and a comparison sort of them was most of range()'s cost. */
-static int sort_events(Event *v, size_t n, usec_t from, usec_t to) {
-        if (n <= 32) {
-                if (n > 1)
-                        qsort(v, n, sizeof(Event), cmp_event);
-                return 0;
-        }
+/* Events of [from, to), by time, then kind, entry and occurrence. */
+#define EVENT_TIME(x) ((x).time)
+DEFINE_BUCKET_SORT(sort_events_in, Event, EVENT_TIME, cmp_event)
 
-        size_t nb = n;
-        usec_t width = (to - from) / nb + 1;
-        size_t *count = calloc(nb + 1, sizeof(size_t));
-        Event *out = malloc(sizeof(Event) * n);
-        if (!count || !out) {
-                free(count);
-                free(out);
-                return -ENOMEM;
-        }
-        for (size_t k = 0; k < n; k++)
-                count[(v[k].time - from) / width + 1]++;
-        for (size_t b = 1; b <= nb; b++)
-                count[b] += count[b - 1];
-        for (size_t k = 0; k < n; k++)
-                out[count[(v[k].time - from) / width]++] = v[k];
-        /* count[b] is now the end of bucket b. */
-        for (size_t b = 0, start = 0; b < nb; start = count[b], b++) {
-                size_t len = count[b] - start;
-                Event *bucket = out + start;
-                if (len <= 1)
-                        continue;
-                if (len > 16) {
-                        qsort(bucket, len, sizeof(Event), cmp_event);
-                        continue;
-                }
-                for (size_t i = 1; i < len; i++) {
-                        Event x = bucket[i];
-                        size_t j = i;
-                        for (; j > 0 && cmp_event(&bucket[j - 1], &x) > 0; j--)
-                                bucket[j] = bucket[j - 1];
-                        bucket[j] = x;
-                }
-        }
-        memcpy(v, out, sizeof(Event) * n);
-        free(out);
-        free(count);
-        return 0;
+static int sort_events(Event *v, size_t n, usec_t from, usec_t to) {
+        return sort_events_in(v, n, from, to > from ? to - 1 : from);
 }
 
 typedef struct EventBuf {
