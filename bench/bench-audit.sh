@@ -29,20 +29,8 @@ command -v callgrind_control >/dev/null || { echo "needs valgrind (callgrind_con
 test_setup
 
 # The same mix as bench-daemon.sh's curves; entry 0 is a one-second block an hour away.
-gen_config() {
-        awk -v n="$1" -v b="$(date -u -d "@$(($(date +%s) + 3600))" +%H:%M:%S)" 'BEGIN {
-                printf "[general]\nheads-up = 10min\n"
-                printf "[e0000]\ntype = recharge\nstart = %s\nduration = 1s\ndnd = no\n", b
-                for (i = 1; i < n; i++) {
-                        if (i % 3 == 0)
-                                printf "[e%04d]\ntype = recharge\ndays = Mon..Fri\nstart = %02d:%02d\nduration = 45min\ndnd = no\n", i, int(i / 3) % 24, (i * 7) % 60
-                        else if (i % 3 == 1)
-                                printf "[e%04d]\ntype = selfcare\nevery = 90min\nbetween = 09:00-18:00\n", i
-                        else
-                                printf "[e%04d]\ntype = selfcare\ndays = Sat,Sun\nat = 10:%02d, 17:30\n", i, i % 60
-                }
-        }'
-}
+# shellcheck source=mix.sh
+. "$top_srcdir/bench/mix.sh"
 
 # The instructions a callgrind output file counts.
 total() { awk '/^(totals|summary):/ { print $2; exit }' "$1"; }
@@ -78,7 +66,7 @@ client() {
 
 for n in $SIZES; do
         echo "== $n entries" >&2
-        gen_config "$n" >"$CONF"
+        gen_config "$n" "$(($(date +%s) + 3600))" >"$CONF"
         valgrind -q --tool=callgrind --callgrind-out-file="$T/cc.$n" "$RECHARGECTL" check-config "$CONF" >"$T/check.$n" 2>&1
         R[check,$n]=$(total "$T/cc.$n")
         R[checklines,$n]=$(wc -l <"$T/check.$n")

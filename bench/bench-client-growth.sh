@@ -22,20 +22,8 @@ RECHARGECTL=${RECHARGECTL:-$top_builddir/client/rechargectl}
 BEFORE=${BEFORE:-}
 test_setup
 
-gen_config() {
-        awk -v n="$1" -v b="$(date -u -d "@$(($(date +%s) + 3600))" +%H:%M:%S)" 'BEGIN {
-                printf "[general]\nheads-up = 10min\n"
-                printf "[e0000]\ntype = recharge\nstart = %s\nduration = 1s\ndnd = yes\n", b
-                for (i = 1; i < n; i++) {
-                        if (i % 3 == 0)
-                                printf "[e%04d]\ntype = recharge\ndays = Mon..Fri\nstart = %02d:%02d\nduration = 45min\ndnd = no\n", i, int(i / 3) % 24, (i * 7) % 60
-                        else if (i % 3 == 1)
-                                printf "[e%04d]\ntype = selfcare\nevery = 90min\nbetween = 09:00-18:00\n", i
-                        else
-                                printf "[e%04d]\ntype = selfcare\ndays = Sat,Sun\nat = 10:%02d, 17:30\n", i, i % 60
-                }
-        }'
-}
+# shellcheck source=mix.sh
+. "$top_srcdir/bench/mix.sh"
 cpu() { awk '{ print $1 }' "/proc/$DAEMON_PID/schedstat"; }
 # run NAME BINARY ARGS…: one run; its CPU (ms) appended to $T/NAME.cpu, the daemon's to $T/NAME.dcpu.
 run() {
@@ -55,7 +43,7 @@ printf '%-18s %8s %8s %12s %14s' command entries lines "client ms" "daemon ms"
 [ -n "$BEFORE" ] && printf ' %18s %16s %6s' "before: client ms" "before: daemon" same
 printf '\n'
 for n in $SIZES; do
-        gen_config "$n" >"$CONF"
+        gen_config "$n" "$(($(date +%s) + 3600))" yes >"$CONF"
         rm -f "$STATE" "$HISTORY"
         daemon_start || exit 1
         busctl --user call "$BUS" "$OBJ" "$IFACE" Skip s e0003 >/dev/null
