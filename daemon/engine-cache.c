@@ -288,16 +288,6 @@ static bool overlay_changed_entries(const Engine *e, const EngineCache *c, const
         return true;
 }
 
-static int cmp_event_order(const Event *x, const Event *y) {
-        if (x->time != y->time)
-                return x->time < y->time ? -1 : 1;
-        if (x->kind != y->kind)
-                return x->kind < y->kind ? -1 : 1;
-        if (x->entry != y->entry)
-                return x->entry < y->entry ? -1 : 1;
-        return x->of < y->of ? -1 : x->of > y->of;
-}
-
 /* Entry i's events and blocks in the day, again, the rest kept: engine_range() is every
  * entry's events, each entry's made alone and held by the same spans (i holds nothing), in one
  * total order; its blocks are each entry's alone too. So removing i's and merging its new ones
@@ -328,7 +318,7 @@ static int cache_patch_entry(EngineCache *c, const Engine *e, const Overlay *o, 
         for (size_t k = 0; k < c->n_events; k++) {
                 if (c->events[k].entry == (int) i)
                         continue;
-                while (a < n_add && cmp_event_order(&add[a], &c->events[k]) < 0)
+                while (a < n_add && event_cmp(&add[a], &c->events[k]) < 0)
                         ev[n_ev++] = add[a++];
                 ev[n_ev++] = c->events[k];
         }
@@ -463,7 +453,7 @@ int engine_cached_next(Engine *e, const Overlay *o, usec_t after, Event *ret) {
         if (r < 0)
                 return r;
         /* The first event after `after` of range(after + 1, w1) is engine_next()'s, when there
-         * is one: events are in one total order (cmp_event). */
+         * is one: events are in one total order (event_cmp, engine.h). */
         k = first_at(c, after + 1);
         if (k >= c->n_events && c->w0 < after) {
                 /* Nothing more in this day: the next day from here (from `after`, which the

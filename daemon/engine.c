@@ -659,14 +659,7 @@ int engine_window_blocks(const Engine *e, const Overlay *o, usec_t from, usec_t 
 }
 
 static int cmp_event(const void *a, const void *b) {
-        const Event *x = a, *y = b;
-        if (x->time != y->time)
-                return x->time < y->time ? -1 : 1;
-        if (x->kind != y->kind)
-                return x->kind < y->kind ? -1 : 1;
-        if (x->entry != y->entry)
-                return x->entry < y->entry ? -1 : 1;
-        return x->of < y->of ? -1 : x->of > y->of;
+        return event_cmp(a, b);
 }
 
 /* Events of [from, to), by time, then kind, entry and occurrence. */

@@ -36,6 +36,18 @@ typedef struct Event {
         bool held;           /* a reminder released at the end of a dnd recharge */
 } Event;
 
+/* The order of events: by time, then the tie order (kind, entry), then the occurrence. Two
+ * events equal in it are the same event twice. */
+static inline int event_cmp(const Event *x, const Event *y) {
+        if (x->time != y->time)
+                return x->time < y->time ? -1 : 1;
+        if (x->kind != y->kind)
+                return x->kind < y->kind ? -1 : 1;
+        if (x->entry != y->entry)
+                return x->entry < y->entry ? -1 : 1;
+        return x->of < y->of ? -1 : x->of > y->of;
+}
+
 /* What the user changed about one occurrence: snoozed, started early, stopped, extended, or
  * skipped. Kept per entry; the daemon prunes the ones wholly in the past. */
 #define OVERRIDES_MAX 8

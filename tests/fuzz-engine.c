@@ -56,17 +56,6 @@ static bool same_event(const Event *x, const Event *y) {
                x->start == y->start && x->end == y->end && x->held == y->held;
 }
 
-/* engine.h's tie order; two events equal in it are the same event twice. */
-static int cmp_event(const Event *x, const Event *y) {
-        if (x->time != y->time)
-                return x->time < y->time ? -1 : 1;
-        if (x->kind != y->kind)
-                return x->kind < y->kind ? -1 : 1;
-        if (x->entry != y->entry)
-                return x->entry < y->entry ? -1 : 1;
-        return x->of < y->of ? -1 : x->of > y->of;
-}
-
 static int cmp_identity(const void *a, const void *b) {
         const Event *x = a, *y = b;
         if (x->kind != y->kind)
@@ -101,7 +90,7 @@ static void range(const Engine *e, const Overlay *o, usec_t from, usec_t to, Eve
                 const Event *ev = &(*ret)[k];
                 if (ev->time < from || ev->time >= to || ev->kind < 0 || ev->kind >= _EVENT_KIND_MAX)
                         abort();
-                if (k > 0 && cmp_event(&(*ret)[k - 1], ev) >= 0)
+                if (k > 0 && event_cmp(&(*ret)[k - 1], ev) >= 0)
                         abort();
         }
         check_once(*ret, *ret_n);
