@@ -4,7 +4,7 @@
  * schedule's instants passed in. The hooks are real processes: their environment per event, a
  * message full of shell metacharacters, the detached process, hooks that fail, hang, escape their
  * session or flood, the queue's limits, and a config others can write. Waits are bounded runs of
- * the loop until a log line or a file is there (the log is our stderr, sent to a file). */
+ * the loop until a log line or a file is there (the log goes to a file: log_set_stream()). */
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -31,6 +31,7 @@ static char *tmp, *out_dir, *conf_dir, *conf_path, *log_path, *hook_path;
 static Manager *m;
 static Hooks *hooks;
 static usec_t now;           /* the manager's clock: only ever moves forward */
+static FILE *log_file;       /* where the daemon's log lines go */
 static long log_mark_at;     /* bytes of the log before the mark */
 
 static usec_t mono(void) {
@@ -40,12 +41,12 @@ static usec_t mono(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
-/* ---- the log: our stderr, in a file ---- */
+/* ---- the log, in a file ---- */
 
 static void log_mark(void) {
         struct stat st;
 
-        fflush(stderr);
+        fflush(log_file);
         log_mark_at = stat(log_path, &st) == 0 ? (long) st.st_size : 0;
 }
 
@@ -53,7 +54,7 @@ static void log_mark(void) {
 static char *log_since_mark(void) {
         _cleanup_free_ char *all = NULL;
 
-        fflush(stderr);
+        fflush(log_file);
         all = read_all(log_path);
         if (!all || (long) strlen(all) < log_mark_at)
                 return strdup("");
@@ -623,7 +624,6 @@ int main(void) {
         char template[] = "/dev/shm/test-hooks-inproc.XXXXXX", fallback[] = "/tmp/test-hooks-inproc.XXXXXX";
         _cleanup_free_ char *home = NULL, *state = NULL, *config = NULL;
         sigset_t mask;
-        int fd, saved_stderr;
         FILE *f;
 
         tmp = mkdtemp(template) ?: mkdtemp(fallback);
@@ -657,12 +657,11 @@ int main(void) {
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return 99;
 
-        /* The log is stderr: into a file the cases read. */
-        saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (saved_stderr < 0 || fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+        /* The log into a file the cases read. */
+        log_file = fopen(log_path, "we");
+        if (!log_file)
                 return 99;
-        close(fd);
+        log_set_stream(log_file);
         log_set_max_level(LOG_DEBUG);
 
         write_conf("1s");
@@ -686,10 +685,8 @@ int main(void) {
 
         hooks = hooks_free(hooks);
         m = manager_free(m);
-        /* What a sanitizer says at exit goes to the test's own log again. */
-        fflush(stderr);
-        (void) dup2(saved_stderr, STDERR_FILENO);
-        close(saved_stderr);
+        log_set_stream(NULL);
+        fclose(log_file);
         if (tap_failed > 0)
                 diag("the daemon's log is kept: %s", log_path);
         else
