@@ -264,15 +264,31 @@ wait_share_log() {
         return 1
 }
 
-# partner_next FILE: what PartnerNextStart and PartnerNextEnd should be, in µs, from
-# partner-expect.py's blocks of FILE: the first block that starts after now, joined with the
-# blocks that overlap or touch it (as recharged-share joins them).
-partner_next() {
-        /usr/bin/python3 "$top_srcdir/tests/lib/partner-expect.py" "$1" "$(date +%s)" |
-                awk -v now="$(date +%s)" '
+# partner_at FILE: "NEXT_START NEXT_END MODE" as recharged-share should have them now (µs),
+# from partner-expect.py's blocks of FILE: the first block that starts after now, joined with
+# the blocks that overlap or touch it (as recharged-share joins them), and "recharging" while
+# a block covers now.
+partner_at() {
+        local now
+        now=$(date +%s)
+        /usr/bin/python3 "$top_srcdir/tests/lib/partner-expect.py" "$1" "$now" |
+                awk -v now="$now" '
                         $1 <= now && $2 > now { if (!ce || $1 <= ce) ce = ($2 > ce ? $2 : ce); next }
                         $1 > now && ce && $1 <= ce { ce = ($2 > ce ? $2 : ce); next }
                         $1 > now && !s { s = $1; e = $2; next }
                         s && $1 <= e { if ($2 > e) e = $2; next }
-                        END { printf "%d000000 %d000000\n", s, e }'
+                        END { printf "%d000000 %d000000 %s\n", s, e, (ce ? "recharging" : "available") }'
+}
+
+# partner_is FILE MSG [UPDATED]: PartnerNextStart, PartnerNextEnd and PartnerMode (and
+# PartnerUpdated, when UPDATED is given) are partner_at FILE's (and UPDATED). The feed is
+# anchored at now, so a block may start or end while the properties are read: partner_at is
+# asked before and after, and either answer is right (its blocks are minutes apart).
+partner_is() {
+        local before got after
+        before="$(partner_at "$1")${3:+ $3}"
+        got="$(spropt PartnerNextStart) $(spropt PartnerNextEnd) $(sprop PartnerMode)${3:+ $(spropt PartnerUpdated)}"
+        after="$(partner_at "$1")${3:+ $3}"
+        [ "$got" = "$after" ] && before=$after
+        is "$got" "$before" "$2"
 }
