@@ -801,6 +801,14 @@ const char *manager_get_silence(const Manager *m, const char *server) {
         return NULL;
 }
 
+void manager_hold_notifications(Manager *m, bool hold) {
+        bool was = m->notify_held;
+
+        m->notify_held = hold;
+        if (was && !hold && m->notify_resume)
+                m->notify_resume(m->notify_resume_data);
+}
+
 int manager_set_silence(Manager *m, const char *server, const char *before) {
         StateSilence old = {};
         size_t i;

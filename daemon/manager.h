@@ -227,6 +227,12 @@ struct Manager {
                 ManagerListenFunc func;
                 void *userdata;
         } listeners[_LISTENER_MAX];
+        /* Our own notifications wait while silencing changes a server that must not draw
+         * meanwhile (manager_hold_notifications()); notify_resume sends what waited. */
+        bool notify_held;
+        void (*notify_resume)(void *userdata);
+        void *notify_resume_data;
+        usec_t notify_sent;      /* CLOCK_MONOTONIC: our last Notify or CloseNotification (silencing) */
 };
 
 int manager_new(const char *config_override, Manager **ret);
@@ -276,6 +282,10 @@ void manager_set_note(Manager *m, bool manual, const char *entry, usec_t of, uin
  * record (before NULL). Saved before it returns: ≥ 0 only once on disk. */
 int manager_set_silence(Manager *m, const char *server, const char *before);
 const char *manager_get_silence(const Manager *m, const char *server);
+
+/* Silencing holds our own notifications back while it changes a server that must not draw
+ * meanwhile (mako), and lets them go when it is done: the notifier then sends them in order. */
+void manager_hold_notifications(Manager *m, bool hold);
 
 int manager_add_listener(Manager *m, ManagerListener slot, ManagerListenFunc func, void *userdata);
 void manager_remove_listener(Manager *m, ManagerListener slot);

@@ -85,6 +85,8 @@ struct Request {
         uint32_t replaces_id;
         const char * const *actions;
         RechargeNote *note;      /* START: the recharge whose end may replace it */
+        Request *parked_next;    /* waiting for silencing (manager_hold_notifications()) */
+        bool cap_actions, cap_markup; /* the server's capabilities, for a parked Notify */
 };
 
 /* A recharge we showed the start of: its end replaces that notification (same id). */
@@ -117,6 +119,8 @@ struct Notifier {
         char *owner;             /* the server's unique name, from its last answer */
         ServerHealth health;     /* how the last call went: each failure said once, quiet until it answers */
         usec_t call_timeout;     /* NOTIFY_CALL_TIMEOUT_USEC (notifier_set_call_timeout) */
+        Request *parked, **parked_tail; /* in the order they were to be sent */
+        sd_event_source *flush;  /* sends what is parked once the change is heard by all (on_flush) */
 };
 
 static int send_request(Notifier *n, Request *q);
@@ -414,7 +418,58 @@ static int send_notify(Notifier *n, Request *q, bool actions, bool markup) {
                 r = sd_bus_message_append(msg, "i", q->expire_ms);
         if (r >= 0)
                 r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, n->call_timeout);
+        if (r >= 0)
+                (void) sd_event_now(n->manager->event, CLOCK_MONOTONIC, &n->manager->notify_sent);
         return r;
+}
+
+static int send_close(Notifier *n, Request *q) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+        sd_bus *bus = n->manager->bus;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
+                                           "CloseNotification");
+        if (r >= 0)
+                r = sd_bus_message_append(msg, "u", q->replaces_id);
+        if (r >= 0)
+                r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, n->call_timeout);
+        if (r >= 0)
+                (void) sd_event_now(n->manager->event, CLOCK_MONOTONIC, &n->manager->notify_sent);
+        return r;
+}
+
+/* Keeps q (linked, in flight for everyone else) until silencing lets it go: on_resume(). */
+static void park(Notifier *n, Request *q, bool actions, bool markup) {
+        q->cap_actions = actions;
+        q->cap_markup = markup;
+        q->parked_next = NULL;
+        *n->parked_tail = q;
+        n->parked_tail = &q->parked_next;
+}
+
+/* Silencing is done changing the server (or was not changing it): what waited goes, in order. */
+static void on_resume(void *userdata) {
+        Notifier *n = userdata;
+        Request *q;
+        int r;
+
+        while (!n->manager->notify_held && (q = n->parked)) {
+                n->parked = q->parked_next;
+                if (!n->parked)
+                        n->parked_tail = &n->parked;
+                q->parked_next = NULL;
+                r = q->kind == NOTIFY_CLOSE ? send_close(n, q) : send_notify(n, q, q->cap_actions, q->cap_markup);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to send the %s notification, ignoring: %m", kind_info[q->kind].name);
+                        request_finished(n, q, 0);
+                }
+        }
+}
+
+static int on_flush(sd_event_source *es, void *userdata) {
+        on_resume(userdata);
+        return 0;
 }
 
 static int on_caps_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -440,6 +495,10 @@ static int on_caps_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         if (r < 0)
                 log_debug_errno(r, "The notification server's capabilities are malformed, taking none: %m");
 
+        if (n->manager->notify_held) {
+                park(n, q, actions, markup);
+                return 0;
+        }
         r = send_notify(n, q, actions, markup);
         if (r < 0) {
                 log_warning_errno(r, "Failed to send the %s notification, ignoring: %m", kind_info[q->kind].name);
@@ -467,12 +526,14 @@ static int send_request(Notifier *n, Request *q) {
         }
 
         if (q->kind == NOTIFY_CLOSE) {
-                r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
-                                                   "CloseNotification");
-                if (r >= 0)
-                        r = sd_bus_message_append(msg, "u", q->replaces_id);
-                if (r >= 0)
-                        r = sd_bus_call_async(bus, &q->slot, msg, on_notify_reply, q, n->call_timeout);
+                /* Sent once every listener has heard of the change: silencing may be about to
+                 * change the server's modes (a Notify waits for its GetCapabilities anyway). */
+                r = sd_event_source_set_enabled(n->flush, SD_EVENT_ONESHOT);
+                if (r >= 0) {
+                        request_link(q);
+                        park(n, q, false, false);
+                        return 0;
+                }
         } else {
                 r = sd_bus_message_new_method_call(bus, &msg, NOTIFY_BUS_NAME, NOTIFY_OBJECT_PATH, NOTIFY_INTERFACE,
                                                    "GetCapabilities");
@@ -853,8 +914,16 @@ int notifier_new(Manager *m, Notifier **ret) {
                 return log_oom();
         n->manager = m;
         n->call_timeout = NOTIFY_CALL_TIMEOUT_USEC;
-        r = manager_add_listener(m, LISTENER_NOTIFY, on_manager_change, n);
+        n->parked_tail = &n->parked;
+        m->notify_resume = on_resume;
+        m->notify_resume_data = n;
+        r = sd_event_add_defer(m->event, &n->flush, on_flush, n);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(n->flush, SD_EVENT_OFF);
+        if (r >= 0)
+                r = manager_add_listener(m, LISTENER_NOTIFY, on_manager_change, n);
         if (r < 0) {
+                sd_event_source_disable_unref(n->flush);
                 free(n);
                 return log_error_errno(r, "Failed to listen for the schedule's events: %m");
         }
@@ -870,6 +939,8 @@ Notifier *notifier_free(Notifier *n) {
         if (!n)
                 return NULL;
         manager_remove_listener(n->manager, LISTENER_NOTIFY);
+        n->manager->notify_resume = NULL;
+        n->manager->notify_resume_data = NULL;
         for (size_t k = 0; k < NOTIFY_RECHARGES_MAX; k++)
                 note_free(&n->recharges[k]);
         while (n->pending) {
@@ -877,6 +948,7 @@ Notifier *notifier_free(Notifier *n) {
                 request_unlink(q);
                 request_free(q);
         }
+        sd_event_source_disable_unref(n->flush);
         sd_bus_slot_unref(n->action_slot);
         sd_bus_slot_unref(n->closed_slot);
         free(n->owner);

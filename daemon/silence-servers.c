@@ -100,18 +100,19 @@ static int dunst_release(Silence *s) {
 #define MAKO_DND "do-not-disturb" /* only hides anything with a [mode=do-not-disturb] section */
 /* mako before 1.9 frees its surfaces on every change of modes but not their frame callbacks
  * (upstream's "Destroy the frame callback in destroy_surface"): when the compositor's answer to
- * a frame drawn just before arrives, mako writes to freed memory and crashes. Our own start
- * notification is drawn at the moment a hold begins, and at a release our end notification
- * replaces it, or it is closed: with a rule that shows ours in do-not-disturb (recharged(8)),
- * 6 releases out of 20 crashed mako 1.7.1 under sway 1.7, none with this wait. Seen within
- * 1 ms, never with 50 ms between them on a quiet machine; but the compositor's answer comes when
- * it gets to draw, and with the machine loaded (make -j6 check on 2 cores) 250 ms still let mako
- * crash at the first hold in 2 full-suite runs out of 5. A second still let it crash in 1 run
- * of test-silence-mako out of 16 with four running at once beside valgrind (2026-12): the frame
- * callback of our own notification had not come back before the change of modes. Two seconds
- * is the margin a loaded desktop needs; the cost is that other apps' notifications are held two
- * seconds after the start, and let through two seconds after the end. */
-#define MAKO_SETTLE_USEC (2 * USEC_PER_SEC)
+ * a frame drawn just before arrives, mako writes to freed memory and crashes. So:
+ * - While a change of mako's modes is under way, our own notifications wait for it (silence.c
+ *   holds them back through the manager; the notifier sends them when it is done): the start is
+ *   drawn after do-not-disturb is on, the end after it is off.
+ * - A change is made only MAKO_SETTLE_USEC after the last one we made and after our last
+ *   notification or close: a recharge ended seconds after it began, or begun right after one
+ *   ended. At the usual start and end (minutes apart) nothing waits.
+ * The frame's answer comes when the compositor gets to draw: 1 s after our notification still
+ * let mako 1.7.1 crash in 1 run of test-silence-mako out of 16 with four running at once beside
+ * valgrind, 2 s in none of 32 (2026-12). */
+static void mako_changed(Silence *s) {
+        (void) sd_event_now(s->manager->event, CLOCK_MONOTONIC, &s->mako_changed);
+}
 
 static int mako_call(Silence *s, const char *member, sd_bus_message_handler_t handler, const char *types, const void *arg) {
         return silence_call(s, NOTIFICATIONS_NAME, MAKO_PATH, MAKO_IFACE, member, handler, types, arg);
@@ -126,6 +127,7 @@ static int mako_set_modes(Silence *s, char **modes, sd_bus_message_handler_t han
                 r = sd_bus_message_append_strv(m, modes);
         if (r < 0)
                 return r;
+        mako_changed(s);
         return silence_send(s, m, handler);
 }
 
@@ -148,6 +150,7 @@ static int on_mako_modes(sd_bus_message *reply, void *userdata, sd_bus_error *un
                 /* mako ≤ 1.6: one mode, no way to read it; "default" is what it starts with. */
                 if (!silence_hold_record(s, "mode default"))
                         return 0;
+                mako_changed(s);
                 r = mako_call(s, "SetMode", silence_on_hold_reply, "s", MAKO_DND);
                 if (r < 0)
                         silence_job_failed(s, r, false);
@@ -209,33 +212,28 @@ static int on_mako_release_modes(sd_bus_message *reply, void *userdata, sd_bus_e
         return 0;
 }
 
-/* Calls then() after MAKO_SETTLE_USEC. */
-static int mako_settle(Silence *s, sd_event_time_handler_t then) {
-        s->settle = sd_event_source_disable_unref(s->settle);
-        return sd_event_add_time_relative(s->manager->event, &s->settle, CLOCK_MONOTONIC, MAKO_SETTLE_USEC, 1,
-                                          then, s);
+static int mako_hold_now(Silence *s) {
+        return mako_call(s, "ListModes", on_mako_modes, NULL, NULL);
+}
+
+static int mako_release_now(Silence *s) {
+        const char *v;
+
+        if (silence_record_parse(s->before, "mode", &v)) {
+                mako_changed(s);
+                return mako_call(s, "SetMode", silence_on_release_reply, "s", v);
+        }
+        return mako_call(s, "ListModes", on_mako_release_modes, NULL, NULL);
 }
 
 static int on_mako_hold_settled(sd_event_source *es, uint64_t usec, void *userdata) {
         Silence *s = userdata;
         int r;
 
-        r = mako_call(s, "ListModes", on_mako_modes, NULL, NULL);
+        r = mako_hold_now(s);
         if (r < 0)
                 silence_job_failed(s, r, false);
         return 0;
-}
-
-static int mako_hold(Silence *s) {
-        return mako_settle(s, on_mako_hold_settled);
-}
-
-static int mako_release_now(Silence *s) {
-        const char *v;
-
-        if (silence_record_parse(s->before, "mode", &v))
-                return mako_call(s, "SetMode", silence_on_release_reply, "s", v);
-        return mako_call(s, "ListModes", on_mako_release_modes, NULL, NULL);
 }
 
 static int on_mako_release_settled(sd_event_source *es, uint64_t usec, void *userdata) {
@@ -248,11 +246,30 @@ static int on_mako_release_settled(sd_event_source *es, uint64_t usec, void *use
         return 0;
 }
 
+/* now() at once if mako has had s->mako_settle (MAKO_SETTLE_USEC) since our last change or
+ * notification, else then() when it has (s->settle). */
+static int mako_settled(Silence *s, int (*now)(Silence *s), sd_event_time_handler_t then) {
+        usec_t t, ready = MAX(s->mako_changed, s->manager->notify_sent) + s->mako_settle;
+        int r;
+
+        r = sd_event_now(s->manager->event, CLOCK_MONOTONIC, &t);
+        if (r < 0)
+                return r;
+        /* On the way out no loop is left to wait in (the exit waits out a wait already begun). */
+        if (t >= ready || s->stopping)
+                return now(s);
+        log_debug("Changing mako's modes in %" PRIu64 " ms, when what it drew last has settled.",
+                  (ready - t + 999) / 1000);
+        s->settle = sd_event_source_disable_unref(s->settle);
+        return sd_event_add_time(s->manager->event, &s->settle, CLOCK_MONOTONIC, ready, 1, then, s);
+}
+
+static int mako_hold(Silence *s) {
+        return mako_settled(s, mako_hold_now, on_mako_hold_settled);
+}
+
 static int mako_release(Silence *s) {
-        /* On the way out no loop is left to wait in: put it back at once. */
-        if (s->stopping)
-                return mako_release_now(s);
-        return mako_settle(s, on_mako_release_settled);
+        return mako_settled(s, mako_release_now, on_mako_release_settled);
 }
 
 /* ---- swaync: org.erikreider.swaync.cc, AddInhibitor (≥ 0.8) else SetDnd/GetDnd ---- */

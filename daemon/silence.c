@@ -149,6 +149,15 @@ static bool error_is_silence(const sd_bus_error *e) {
         return sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_DISCONNECTED);
 }
 
+/* ---- our own notifications wait while mako's modes change ---- */
+
+/* mako crashes when its modes change while it draws (silence-servers.c): while we ask which
+ * server runs (it may be mako) or change mako, the notifier keeps our own notifications back,
+ * and sends them once we are done. Other servers are not kept waiting for. */
+static void gate_sync(Silence *s) {
+        manager_hold_notifications(s->manager, s->busy && (s->job == SERVER_MAKO || s->job == _SERVER_INVALID));
+}
+
 /* ---- the end of a hold or a release ---- */
 
 void silence_job_end(Silence *s) {
@@ -157,6 +166,8 @@ void silence_job_end(Silence *s) {
         s->before = NULL;
         s->call = sd_bus_slot_unref(s->call);
         silence_update(s);
+        /* Not before: a release that follows a hold at once keeps them waiting on. */
+        gate_sync(s);
 }
 
 void silence_hold_done(Silence *s, const sd_bus_error *e) {
@@ -244,6 +255,7 @@ static void hold(Silence *s, Server k) {
 
         s->busy = true;
         s->job = k;
+        gate_sync(s);
         r = silence_server_hold(s, k);
         if (r < 0)
                 silence_job_failed(s, r, false);
@@ -255,6 +267,7 @@ static void release(Silence *s, Server k) {
 
         s->busy = true;
         s->job = k;
+        gate_sync(s);
         s->before = before ? strdup(before) : NULL;
         if (before && !s->before)
                 return silence_job_failed(s, -ENOMEM, true);
@@ -304,6 +317,7 @@ static int on_server_information(sd_bus_message *reply, void *userdata, sd_bus_e
                 return 0;
         }
         silence_update(s);
+        gate_sync(s);
         return 0;
 }
 
@@ -312,11 +326,14 @@ static void detect(Silence *s) {
 
         s->detected = true;
         s->busy = true;
+        s->job = _SERVER_INVALID; /* not known yet */
+        gate_sync(s);
         r = silence_call(s, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_NAME, "GetServerInformation",
                  on_server_information, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to ask which notification server runs, ignoring: %m");
                 s->busy = false;
+                gate_sync(s);
         }
 }
 
@@ -402,8 +419,8 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
                 usec_t when;
 
                 /* The wait is there for the server's sake (mako 1.7 crashes when its modes change
-                 * right after it drew our end notification): even on the way out, let it pass,
-                 * answering what comes meanwhile. It is at most MAKO_SETTLE_USEC. */
+                 * while it draws): even on the way out, let it pass, answering what comes
+                 * meanwhile. It is at most MAKO_SETTLE_USEC. */
                 if (sd_event_source_get_time(s->settle, &when) >= 0)
                         for (usec_t n = now_monotonic(); n < when && bus; n = now_monotonic()) {
                                 r = sd_bus_process(bus, NULL);
@@ -414,7 +431,7 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
                         }
                 deadline = now_monotonic() + EXIT_TIMEOUT_USEC;
                 /* A hold not begun yet puts nothing back; a release not begun yet is made again
-                 * below, without the wait. */
+                 * below. */
                 s->settle = sd_event_source_disable_unref(s->settle);
                 s->busy = false;
                 free(s->before);
@@ -441,10 +458,16 @@ static int on_loop_exit(sd_event_source *es, void *userdata) {
         return 0;
 }
 
+void silence_set_settle(Silence *s, usec_t usec) {
+        s->mako_settle = usec;
+}
+
 Silence *silence_free(Silence *s) {
         if (!s)
                 return NULL;
         manager_remove_listener(s->manager, LISTENER_SILENCE);
+        /* Not manager_hold_notifications(): nothing is sent while the daemon is taken down. */
+        s->manager->notify_held = false;
         sd_event_source_disable_unref(s->exit);
         sd_event_source_disable_unref(s->settle);
         sd_bus_slot_unref(s->owner_watch);
@@ -465,6 +488,7 @@ int silence_new(Manager *m, Silence **ret) {
                 return log_oom();
         s->manager = m;
         s->held = s->job = _SERVER_INVALID;
+        s->mako_settle = MAKO_SETTLE_USEC;
 
         r = manager_add_listener(m, LISTENER_SILENCE, on_manager_change, s);
         if (r >= 0)

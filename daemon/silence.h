@@ -13,6 +13,10 @@ typedef struct Silence Silence;
  * hold is kept). Every call is asynchronous with a timeout. At the loop's exit it puts back what
  * it holds, waiting at most a couple of seconds. */
 int silence_new(Manager *m, Silence **ret);
+/* How long mako is given after our last change of its modes or our last notification before
+ * the next change (silence-servers.c says why); tests shorten it. */
+#define MAKO_SETTLE_USEC (2 * USEC_PER_SEC)
+void silence_set_settle(Silence *s, usec_t usec);
 Silence *silence_free(Silence *s);
 static inline void silence_freep(Silence **s) {
         silence_free(*s);
@@ -48,6 +52,8 @@ struct Silence {
         sd_bus_slot *owner_watch;
         sd_bus_slot *call;       /* the one call in flight */
         sd_event_source *settle; /* or the one wait before a call (mako) */
+        usec_t mako_changed;     /* CLOCK_MONOTONIC: when we last changed mako's modes */
+        usec_t mako_settle;      /* MAKO_SETTLE_USEC (silence_set_settle()) */
 
         bool busy;               /* a hold or release is under way */
         Server job;              /* the server it is for */

@@ -22,7 +22,10 @@ if ! sway_start; then
         exit
 fi
 mkdir -p "$T/nobody/config/mako"
-printf '[mode=do-not-disturb]\ninvisible=1\n' >"$T/nobody/config/mako/config"
+# Until the screenshots below nothing is drawn at all, recharged's own notifications neither:
+# mako 1.7.1 crashes when its modes change while it draws (daemon/silence-servers.c), and these
+# rounds change modes seconds apart, by the user's hand too, which nothing can time.
+printf '[app-name=recharged]\ninvisible=1\n\n[mode=do-not-disturb]\ninvisible=1\n' >"$T/nobody/config/mako/config"
 chown -R $NOBODY:$NOBODY "$T/nobody/config"
 nobody_start mako mako
 MAKO_PID=$LAST_PID
@@ -58,7 +61,7 @@ call Recharge ts 0 "" >/dev/null
 wait_log "mako was in mode 'do-not-disturb' already"
 ok $? "do-not-disturb set by the user is noticed and left alone"
 # Nothing recorded while it lasts, so nothing to put back: the check after the end below settles
-# for half a second, and a release to mako waits two seconds (MAKO_SETTLE_USEC) before it is made.
+# for half a second.
 no_record
 ok $? "…nothing is recorded during the recharge"
 call Stop >/dev/null
@@ -70,7 +73,7 @@ ok $? "nothing was recorded, since nothing was changed"
 
 # ---- kill -9 during a recharge: the next start takes do-not-disturb out ----
 mako SetModes as 1 default
-# 5 s: the hold comes two seconds in (MAKO_SETTLE_USEC), with time to spare on a loaded machine.
+# 5 s: time to spare for the hold on a loaded machine.
 end=$(($(date +%s%N) + 5000000000))
 call Recharge ts $((5 * S)) "" >/dev/null
 wait_until 10 modes_are "default,do-not-disturb"
@@ -93,6 +96,18 @@ wait_until 10 modes_are "default,late,do-not-disturb"
 call Stop >/dev/null
 wait_until 10 modes_are "default,late"
 ok $? "a second round trip works the same"
+
+# ---- told to exit right after the end: the release is made before it goes ----
+mako SetModes as 1 default
+call Recharge ts 0 "" >/dev/null
+wait_until 10 modes_are "default,do-not-disturb"
+call Stop >/dev/null
+daemon_stop TERM
+is "$DAEMON_STATUS" 0 "the daemon exits 0"
+is "$(modes)" "default" "exiting right after the end of a recharge still takes out do-not-disturb"
+no_record
+ok $? "…and drops the record"
+daemon_start || { tap_done; exit 1; }
 
 # ---- what is drawn: the man page's rule for recharged's own notifications, on screen ----
 # ListNotifications lists invisible notifications too: only a screenshot says what is drawn.
@@ -184,8 +199,8 @@ else
         recharge_round "$RULE"
         screen_ok "with the man page's rule, another app's notification is still not drawn" hidden "$OTHER"
         screen_ok "with the man page's rule, recharged's own start notification is drawn" drawn "$OURS"
-        # recharged closes its own notification as the recharge ends, then takes out the mode: mako
-        # 1.7.1 crashed at 6 ends out of 20 before recharged waited in between.
+        # recharged takes out the mode as the recharge ends, then shows its end notification: mako
+        # 1.7.1 crashed at 6 ends out of 20 when the notification came first, nothing in between.
         call Stop >/dev/null
 
         # 3. After the recharge, another app's notification is drawn again: the held one, once it
@@ -204,17 +219,6 @@ else
         call Stop >/dev/null
         wait_until 10 modes_are "default"
 fi
-
-# ---- told to exit while a release waits its seconds for mako: the wait is kept, then it is made ----
-mako SetModes as 1 default
-call Recharge ts 0 "" >/dev/null
-wait_until 10 modes_are "default,do-not-disturb"
-call Stop >/dev/null
-daemon_stop TERM
-is "$DAEMON_STATUS" 0 "the daemon exits 0"
-is "$(modes)" "default" "exiting right after the end of a recharge still takes out do-not-disturb"
-no_record
-ok $? "…and drops the record"
 
 kill -0 "$MAKO_PID"
 st=$?

@@ -404,6 +404,8 @@ struct InprocServer {
                 uint32_t id;     /* Notify's answer; 0 CloseNotification */
         } held[INPROC_HELD_MAX];
         size_t n_held;
+        char **modes;            /* as mako: its modes (inproc_server_be_mako), NULL otherwise */
+        sd_bus_slot *mako_slot;
 };
 
 static InprocCall *record(InprocServer *s, const char *method) {
@@ -433,7 +435,10 @@ static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_e
 }
 
 static int method_get_server_information(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return sd_bus_reply_method_return(msg, "ssss", "inproc", "recharged tests", "1", "1.2");
+        InprocServer *s = userdata;
+
+        record(s, "GetServerInformation");
+        return sd_bus_reply_method_return(msg, "ssss", s->modes ? "mako" : "inproc", "recharged tests", "1", "1.2");
 }
 
 /* "key=value" for each hint, in the order sent. */
@@ -592,6 +597,74 @@ static int server_dispatch(sd_bus_message *msg, void *userdata, sd_bus_error *er
         return 0;
 }
 
+/* ---- as mako: fr.emersion.Mako's ListModes and SetModes (mako ≥ 1.7) ---- */
+
+static int method_list_modes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        InprocServer *s = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        record(s, "ListModes");
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, s->modes);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+static int method_set_modes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        InprocServer *s = userdata;
+        InprocCall *c = record(s, "SetModes");
+        char **modes = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        r = sd_bus_message_read_strv(msg, &modes);
+        if (r < 0)
+                return r;
+        strv_free(s->modes);
+        s->modes = modes;
+        f = open_memstream(&c->body, &size);
+        if (!f)
+                return -ENOMEM;
+        for (char **m = modes; m && *m; m++)
+                fprintf(f, "%s%s", m == modes ? "" : ",", *m);
+        fclose(f);
+        if (s->answer == INPROC_HOLD)
+                return hold(s, msg, 0);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const sd_bus_vtable mako_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("ListModes", "", "as", method_list_modes, 0),
+        SD_BUS_METHOD("SetModes", "as", "", method_set_modes, 0),
+        SD_BUS_VTABLE_END
+};
+
+void inproc_server_be_mako(InprocServer *s, const char *modes) {
+        _cleanup_free_ char *copy = strdup(modes);
+        char *save = NULL;
+        int r;
+
+        if (!copy)
+                bail("out of memory", ENOMEM);
+        strv_free(s->modes);
+        s->modes = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                if (strv_extend(&s->modes, w) < 0)
+                        bail("out of memory", ENOMEM);
+        if (!s->modes && strv_extend(&s->modes, "default") < 0)
+                bail("out of memory", ENOMEM);
+        if (s->mako_slot)
+                return;
+        r = sd_bus_add_object_vtable(s->bus, &s->mako_slot, "/fr/emersion/Mako", "fr.emersion.Mako", mako_vtable, s);
+        if (r < 0)
+                bail("the recording server cannot be mako", r);
+}
+
 sd_bus *inproc_bus_connect(void) {
         sd_bus *bus = NULL;
         int r;
@@ -635,7 +708,9 @@ InprocServer *inproc_server_free(InprocServer *s) {
                 return NULL;
         for (size_t k = 0; k < s->n_held; k++)
                 sd_bus_message_unref(s->held[k].call);
+        sd_bus_slot_unref(s->mako_slot);
         sd_bus_flush_close_unref(s->bus);
+        strv_free(s->modes);
         for (size_t k = 0; k < s->n_calls; k++) {
                 InprocCall *c = &s->calls[k];
                 free(c->app);

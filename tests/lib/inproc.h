@@ -75,12 +75,13 @@ bool inproc_log_wait(const char *s, unsigned n);
 
 typedef enum InprocAnswer {
         INPROC_ANSWER,           /* every call answered at once */
-        INPROC_HOLD,             /* Notify and CloseNotification kept unanswered (release, or leave) */
+        INPROC_HOLD,             /* Notify, CloseNotification, SetModes kept unanswered (release, or leave) */
         INPROC_WRONG_TYPE,       /* Notify answered with a string where the id belongs */
 } InprocAnswer;
 
 typedef struct InprocCall {
-        char method[24];         /* "Notify", "CloseNotification", "GetCapabilities" */
+        char method[24];         /* "Notify", "CloseNotification", "GetCapabilities", "GetServerInformation",
+                                  * as mako "ListModes", "SetModes" */
         uint32_t id;             /* Notify: the id answered (replaces_id, or the next); Close: its argument */
         char *app, *icon, *summary, *body;
         uint32_t replaces_id;
@@ -95,6 +96,10 @@ InprocServer *inproc_server_new(const char *caps);
 /* Leaves the bus (unanswered calls get the bus's "recipient disconnected"); NULL is fine. */
 InprocServer *inproc_server_free(InprocServer *s);
 void inproc_server_answer(InprocServer *s, InprocAnswer how);
+/* The server says it is mako from now on, and answers fr.emersion.Mako's ListModes and SetModes
+ * (recorded, SetModes with the modes in body, "a,b"; held under INPROC_HOLD), its modes first
+ * those of the comma-separated list. */
+void inproc_server_be_mako(InprocServer *s, const char *modes);
 /* Answers the held calls in the order they came; later ones are answered at once. */
 void inproc_server_release(InprocServer *s);
 size_t inproc_server_held(InprocServer *s);
