@@ -915,8 +915,6 @@ int notifier_new(Manager *m, Notifier **ret) {
         n->manager = m;
         n->call_timeout = NOTIFY_CALL_TIMEOUT_USEC;
         n->parked_tail = &n->parked;
-        m->notify_resume = on_resume;
-        m->notify_resume_data = n;
         r = sd_event_add_defer(m->event, &n->flush, on_flush, n);
         if (r >= 0)
                 r = sd_event_source_set_enabled(n->flush, SD_EVENT_OFF);
@@ -927,6 +925,8 @@ int notifier_new(Manager *m, Notifier **ret) {
                 free(n);
                 return log_error_errno(r, "Failed to listen for the schedule's events: %m");
         }
+        m->notify_resume = on_resume;
+        m->notify_resume_data = n;
         *ret = n;
         return 0;
 }
