@@ -919,11 +919,11 @@ static void text_step(Overlay *o, State **rest) {
 
 static void test_text(void) {
         static const char *confs[] = {
-                "[alpha]\ntype = selfcare\nat = 10:00\n[beta]\ntype = selfcare\nat = 10:00\n"
-                "[gamma]\ntype = recharge\nstart = 21:00\nend = 22:00\n[delta]\ntype = selfcare\nat = 11:00\n"
-                "[eps]\ntype = selfcare\nat = 12:00\n",
-                "[aa]\ntype = selfcare\nat = 10:00\n[alpha]\ntype = selfcare\nat = 10:00\n"
-                "[beta]\ntype = selfcare\nat = 10:00\n[eps]\ntype = selfcare\nat = 12:00\n",
+                ("[alpha]\ntype = selfcare\nat = 10:00\n[beta]\ntype = selfcare\nat = 10:00\n"
+                 "[gamma]\ntype = recharge\nstart = 21:00\nend = 22:00\n[delta]\ntype = selfcare\nat = 11:00\n"
+                 "[eps]\ntype = selfcare\nat = 12:00\n"),
+                ("[aa]\ntype = selfcare\nat = 10:00\n[alpha]\ntype = selfcare\nat = 10:00\n"
+                 "[beta]\ntype = selfcare\nat = 10:00\n[eps]\ntype = selfcare\nat = 12:00\n"),
                 "[general]\n",
         };
         _cleanup_(state_text_freep) StateText *t = NULL;

@@ -10,7 +10,7 @@
 
 static unsigned tap_n, tap_failed;
 
-static inline void tap_vok(bool pass, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static inline void tap_vok(bool pass, const char *fmt, va_list ap) {
         tap_n++;
         if (!pass)
                 tap_failed++;
