@@ -14,10 +14,13 @@ SOBJ=/org/recharged/Share1
 NOT_RUNNING="recharged-share is not running; start it with: systemctl --user start recharged-share"
 SHARE_MOCK_PID=
 
-# Words that name a day depend on the day: keep clear of midnight (the expectations below are
-# computed a moment before rechargectl runs).
-left=$((86400 - $(date +%s) % 86400))
-[ "$left" -lt 120 ] && sleep "$left"
+# Words that name a day depend on the day, and the expectations below are computed a moment
+# before rechargectl runs: daemon and client in a zone where it is about noon now, so that no
+# local midnight falls inside the test at any hour it runs (in UTC the test used to wait for
+# midnight to pass when it began less than two minutes before, and hoped to end within two).
+h=$(date -u +%H); off=$(( (12 - 10#$h + 24) % 24 )); [ $off -gt 12 ] && off=$((off - 24))
+export TZ="<NOON>$((-off))"
+LOCAL_OFF=$((off * 3600))   # local time = UTC + LOCAL_OFF
 
 printf '[general]\nheads-up = 0\n' >"$CONF"
 daemon_start || exit 1
@@ -51,11 +54,11 @@ RESET="'State': <'idle'>, 'LastError': <''>, 'LastSync': <uint64 0>, 'Published'
 'PartnerNextStart': <uint64 0>, 'PartnerNextEnd': <uint64 0>, 'PartnerUpdated': <uint64 0>"
 us() { echo $((($(date +%s) + $1) * 1000000)); } # µs since the epoch, N seconds from now
 
-# What rechargectl writes for a time, computed here from the clock (TZ=UTC): HH:MM, and the day
+# What rechargectl writes for a time, computed here from the clock (in the noon zone): HH:MM, the day
 # words of the partner's line (format_day_word) and of other times (format_local_time).
 hm() { date -d "@$1" +%H:%M; }
 dayword() {
-        local d=$(( $1 / 86400 )) today=$(( $(date +%s) / 86400 ))
+        local d=$(( ($1 + LOCAL_OFF) / 86400 )) today=$(( ($(date +%s) + LOCAL_OFF) / 86400 ))
         if [ "$d" = "$today" ]; then echo today
         elif [ "$d" = $((today + 1)) ]; then echo tomorrow
         elif [ "$d" -gt "$today" ] && [ "$d" -lt $((today + 7)) ]; then date -d "@$1" +%a
@@ -195,7 +198,7 @@ drive "{$RESET, 'PartnerName': <'Sam'>, 'PartnerMode': <'available'>, 'PartnerNe
 check_partner "partner's block tomorrow or later" "Sam's alone time: $(span_words $a $b)" available false
 
 # A block that crosses midnight, whatever the hour now: from 23:30 of the next day.
-a=$(( ($(date +%s) / 86400 + 1) * 86400 + 23 * 3600 + 1800 )); b=$((a + 3600))
+a=$(( (($(date +%s) + LOCAL_OFF) / 86400 + 1) * 86400 + 23 * 3600 + 1800 - LOCAL_OFF )); b=$((a + 3600))
 drive "{$RESET, 'PartnerName': <'Sam'>, 'PartnerMode': <'available'>, 'PartnerNextStart': <uint64 ${a}000000>, 'PartnerNextEnd': <uint64 ${b}000000>, 'PartnerUpdated': <uint64 $fresh>}"
 check_partner "partner's block across midnight" "Sam's alone time: tomorrow 23:30–$(dayword $b) 00:30" available false
 
