@@ -188,14 +188,12 @@ void json_partner(FILE *f, const ShareStatus *s, const OutputContext *c) {
 }
 
 usec_t partner_next_refresh(const ShareStatus *s, const OutputContext *c) {
-        usec_t next = 0, midnight, age;
+        usec_t next, age;
 
         if (!share_has_partner(s))
                 return 0;
         /* "tomorrow 07:00" becomes "today 07:00" at the local midnight */
-        midnight = (usec_t) tz_from_local(c->tz, (day_of(c, c->now) + 1) * 86400) * USEC_PER_SEC;
-        if (midnight > c->now)
-                next = midnight;
+        next = output_next_midnight(c);
         if (s->partner_updated != 0 && s->partner_updated <= c->now) {
                 usec_t at;
                 age = c->now - s->partner_updated;

@@ -328,6 +328,13 @@ usec_t status_next_refresh(const Status *s, usec_t now) {
         return now + (left % USEC_PER_MINUTE ?: USEC_PER_MINUTE);
 }
 
+usec_t output_next_midnight(const OutputContext *c) {
+        int64_t day = local_day(local_of(c->tz, c->now));
+        usec_t m = (usec_t) tz_from_local(c->tz, (day + 1) * 86400) * USEC_PER_SEC;
+
+        return m > c->now ? m : 0;
+}
+
 unsigned status_percentage(const Status *s, usec_t now) {
         if (!s->online || !streq(s->mode, "recharging") || s->until == 0 || s->until <= s->since)
                 return 0;

@@ -96,6 +96,9 @@ void json_time(FILE *f, const Tz *tz, const char *key, usec_t t);
 bool status_counts_down(const Status *s, usec_t now);
 /* The instant the countdown text next changes, 0 if none. */
 usec_t status_next_refresh(const Status *s, usec_t now);
+/* The next local midnight after c->now, when "Tue 04:00" becomes "04:00" and "tomorrow"
+ * "today"; 0 if the zone has none ahead (never, in practice). */
+usec_t output_next_midnight(const OutputContext *c);
 /* Percentage of the current block elapsed, 0 when not recharging or open-ended. */
 unsigned status_percentage(const Status *s, usec_t now);
 

@@ -67,13 +67,17 @@ static void watch_print(Watch *w) {
                 w->last = TAKE_PTR(line);
         }
 
-        /* Only while something counts down (or the partner's words age) does the clock alone
-         * change the line. */
+        /* The clock alone changes the line while something counts down, when the partner's
+         * words age, and at the local midnight ("Tue 04:00" becomes "04:00"). */
         next = status_next_refresh(&w->status, w->ctl->out.now);
         if (w->status.online) {
                 usec_t p = partner_next_refresh(&w->status.share, &w->ctl->out);
+                usec_t m = output_next_midnight(&w->ctl->out);
+
                 if (p != 0 && (next == 0 || p < next))
                         next = p;
+                if (m != 0 && (next == 0 || m < next))
+                        next = m;
         }
         if (next == 0) {
                 (void) sd_event_source_set_enabled(w->timer, SD_EVENT_OFF);

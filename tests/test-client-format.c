@@ -333,6 +333,38 @@ static void test_durations(void) {
                 is_str(format_duration(table[i].d, buf), table[i].want, "duration %" PRIu64 " µs", table[i].d);
 }
 
+/* The next local midnight, where a watched line's day words change; against python's zoneinfo
+ * (the first instant of the next local day), across DST changes at and around midnight. */
+static void test_midnight(void) {
+        static const struct {
+                const char *zone;
+                int64_t now, want;
+                const char *what;
+        } cases[] = {
+                { "Europe/Berlin", 1796652000, 1796684400, "an ordinary afternoon" },
+                { "Europe/Berlin", 1774744200, 1774821600, "the spring-forward night: the day is 23 hours" },
+                { "Europe/Berlin", 1792879199, 1792879200, "a second before midnight, the night the clocks go back" },
+                { "America/Havana", 1772931600, 1772946000, "Havana skips its midnight: 01:00 is the day's first instant" },
+                { "America/Santiago", 1775350800, 1775361600, "Santiago repeats the hour before midnight" },
+                { "UTC", 1796601600, 1796688000, "at midnight exactly: the next one" },
+                { "Asia/Kolkata", 1796668140, 1796668200, "a half-hour zone, a minute before" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(tz_freep) Tz *tz = NULL;
+                OutputContext c = {};
+
+                if (tz_load(cases[i].zone, &tz) < 0) {
+                        ok(false, "the zone %s loads (tzdata)", cases[i].zone);
+                        continue;
+                }
+                c.tz = tz;
+                c.now = (usec_t) cases[i].now * SEC;
+                is_int((int64_t) output_next_midnight(&c), cases[i].want * (int64_t) SEC, "next midnight, %s: %s",
+                       cases[i].zone, cases[i].what);
+        }
+}
+
 int main(void) {
         if (tz_load("Europe/Berlin", &berlin) < 0) {
                 printf("1..0 # SKIP no Europe/Berlin zone\n");
@@ -346,6 +378,7 @@ int main(void) {
         test_template_check();
         test_escape();
         test_json_string();
+        test_midnight();
         tz_free(berlin);
         return tap_done();
 }

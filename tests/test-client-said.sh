@@ -10,8 +10,7 @@ test_setup
 # Daemon and client in a zone where it is about noon now: the lines say "HH:MM" for today and
 # "Ddd HH:MM" for another day, and the expected words are computed a moment before or after
 # rechargectl runs, so no local midnight may fall inside the test (in UTC one did at 23:59).
-h=$(date -u +%H); off=$(( (12 - 10#$h + 24) % 24 )); [ $off -gt 12 ] && off=$((off - 24))
-NOON_TZ="<NOON>$((-off))"
+NOON_TZ=$(noon_tz)
 export TZ=$NOON_TZ
 S=1000000
 base=$(date +%s)

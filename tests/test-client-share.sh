@@ -18,7 +18,7 @@ SHARE_MOCK_PID=
 # before rechargectl runs: daemon and client in a zone where it is about noon now, so that no
 # local midnight falls inside the test at any hour it runs (in UTC the test used to wait for
 # midnight to pass when it began less than two minutes before, and hoped to end within two).
-h=$(date -u +%H); off=$(( (12 - 10#$h + 24) % 24 )); [ $off -gt 12 ] && off=$((off - 24))
+off=$(noon_offset)
 export TZ="<NOON>$((-off))"
 LOCAL_OFF=$((off * 3600))   # local time = UTC + LOCAL_OFF
 

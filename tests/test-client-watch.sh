@@ -6,8 +6,11 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 test_setup
+# No local midnight inside the test (the idle watch wakes up at one): daemon and clients where
+# it is about noon. What midnight changes is seen in a zone of its own below.
+export TZ=$(noon_tz)
 
-hms() { date -u -d "@$1" +%H:%M:%S; }
+hms() { date -d "@$1" +%H:%M:%S; }
 cat >"$CONF" <<EOF
 [general]
 heads-up = 0
@@ -57,6 +60,22 @@ before=$(cs $HUMAN)
 sleep 2
 is "$(cs $HUMAN)" "$before" "idle: no wake-ups in 2 s (no polling)"
 is "$(wc -l <"$T/human.out")" "1" "idle: no new lines"
+
+# At the local midnight the line's day words change: "Tue 04:00" becomes "04:00". A watch in a
+# zone whose midnight is 6 s away: "later" (5 h ahead) is tomorrow there, then today.
+: >"$T/mid.out"
+TZ=$(midnight_tz 6) "$RECHARGECTL" watch >"$T/mid.out" 2>"$T/mid.err" &
+MID=$!
+EXTRA_PIDS="$EXTRA_PIDS $MID"
+wait_lines "$T/mid.out" 1
+grep -Eq '^available, next: later starts [A-Z][a-z]{2} [0-9]{2}:[0-9]{2}$' "$T/mid.out"
+ok $? "before midnight: the next block is named with its day ($(head -1 "$T/mid.out"))"
+wait_lines "$T/mid.out" 2 20
+grep -Eq '^available, next: later starts [0-9]{2}:[0-9]{2}$' <<<"$(sed -n 2p "$T/mid.out")"
+ok $? "at midnight, with no event: a new line, the same block today ($(sed -n 2p "$T/mid.out"))"
+is "$(sed -n 1p "$T/mid.out" | sed 's/ [A-Z][a-z][a-z] / /')" "$(sed -n 2p "$T/mid.out")" "…and nothing else changed"
+kill "$MID"
+wait "$MID" 2>/dev/null
 
 # A change: one line each.
 ctl on 62s -m "Tea"

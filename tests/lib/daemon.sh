@@ -79,6 +79,25 @@ quiet_tz() {
         [ "$k" -le 12 ] || k=$((k - 24))
         if [ "$k" -ge 0 ]; then echo "QUIET-$k"; else echo "QUIET+$((-k))"; fi
 }
+# noon_offset: the whole hours east of UTC (-11..12) of a zone in which it is now 12:xx;
+# noon_tz: that zone (POSIX TZ). A test whose expected words name a day ("Tue 04:00",
+# "tomorrow") and are computed a moment before or after the program runs says
+# `export TZ=$(noon_tz)`: no local midnight falls inside it, whatever the hour it runs.
+noon_offset() {
+        local off=$(( (12 - 10#$(date -u +%H) + 24) % 24 ))
+        [ "$off" -le 12 ] || off=$((off - 24))
+        echo "$off"
+}
+noon_tz() { echo "<NOON>$((-$(noon_offset)))"; }
+# midnight_tz SECONDS: a zone (POSIX TZ, its offset in seconds) in which local midnight comes
+# SECONDS from now: to see what changes at midnight without waiting for one.
+midnight_tz() {
+        local off=$(( (86400 - $1 - $(date +%s) % 86400 + 86400) % 86400 ))
+        [ "$off" -le 43200 ] || off=$((off - 86400))
+        local sign=- a=$off
+        [ "$off" -ge 0 ] || { sign=+; a=$((-off)); }
+        printf '<MID>%s%d:%02d:%02d\n' "$sign" $((a / 3600)) $((a / 60 % 60)) $((a % 60))
+}
 # Microseconds since the epoch, now.
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
