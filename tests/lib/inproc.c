@@ -419,19 +419,23 @@ static InprocCall *record(InprocServer *s, const char *method) {
         return c;
 }
 
-static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        InprocServer *s = userdata;
-
+static int reply_strv(sd_bus_message *msg, char **l) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        record(s, "GetCapabilities");
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
-                r = sd_bus_message_append_strv(reply, s->caps);
+                r = sd_bus_message_append_strv(reply, l);
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
         return r;
+}
+
+static int method_get_capabilities(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        InprocServer *s = userdata;
+
+        record(s, "GetCapabilities");
+        return reply_strv(msg, s->caps);
 }
 
 static int method_get_server_information(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -601,16 +605,9 @@ static int server_dispatch(sd_bus_message *msg, void *userdata, sd_bus_error *er
 
 static int method_list_modes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         InprocServer *s = userdata;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
 
         record(s, "ListModes");
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_append_strv(reply, s->modes);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        return r;
+        return reply_strv(msg, s->modes);
 }
 
 static int method_set_modes(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
