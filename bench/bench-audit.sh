@@ -14,13 +14,8 @@
 # bench-stats'. Not a test: prints figures. From the build folder: ../bench/bench-audit.sh
 # SIZES (default "10 100 1000 4096") and K (calls per window, default 3) change it.
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 SIZES=${SIZES:-10 100 1000 4096}
 K=${K:-3}

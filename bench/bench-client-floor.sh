@@ -17,13 +17,8 @@
 #   chrt -f 1 bench/bench-client-floor.sh   steadier on a loaded machine (as root)
 # Not a test: prints figures.
 rounds=${1:-1000}
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 BARE=$top_builddir/bench/bench-bare
 TURNS=$top_builddir/bench/bench-client-turns
 RECHARGECTL=${RECHARGECTL:-$top_builddir/client/rechargectl}

@@ -8,13 +8,8 @@
 # the two outputs are the same (export's DTSTAMP lines aside: they carry the second of the run).
 # Not a test: prints figures. From the build folder: ../bench/bench-client-growth.sh
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 SIZES=${SIZES:-10 100 1000 4096}
 ROUNDS=${ROUNDS:-3}

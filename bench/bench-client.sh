@@ -11,11 +11,8 @@
 # plain loop with date +%s%N, the three commands taking turns in blocks of 50 so that machine
 # load falls on all three alike.
 runs=${1:-1000}
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 [ -x "$RECHARGECTL" ] || { echo "no $RECHARGECTL: build first (make)" >&2; exit 1; }
 test_setup
 : >"$CONF" # the built-in default schedule

@@ -10,13 +10,8 @@
 # IDLE_SECONDS (default 60), BOUNDARIES (default 50) and CURVE_SIZES (default "10 100 1000 4096")
 # shorten it, CURVES_ONLY=1 runs the curves alone; RECHARGED and RECHARGECTL measure other builds with this build's tools.
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 BENCH=${BENCH:-$top_builddir/bench/bench-bus}
 [ -x "$BENCH" ] || { echo "build it first: make bench/bench-bus" >&2; exit 2; }

@@ -15,13 +15,8 @@
 # BEFORE_RECHARGED=another build's daemon: its start-ups too, in the same rounds (before/after).
 # Not a test: prints figures. From the build folder: ../bench/bench-floor.sh (make bench-floor).
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-5}
 BOUNDARIES=${BOUNDARIES:-20}
@@ -38,23 +33,16 @@ test_setup
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-# gen_config N: bench-daemon.sh's mix, nothing due in the next hour.
-gen_config() {
-        awk -v n="$1" 'BEGIN {
-                printf "[general]\nheads-up = 10min\n"
-                for (i = 0; i < n; i++) {
-                        if (i % 3 == 0)
-                                printf "[e%04d]\ntype = recharge\ndays = Mon..Fri\nstart = %02d:%02d\nduration = 45min\ndnd = no\n", i, int(i / 3) % 24, (i * 7) % 60
-                        else if (i % 3 == 1)
-                                printf "[e%04d]\ntype = selfcare\nevery = 90min\nbetween = 09:00-18:00\n", i
-                        else
-                                printf "[e%04d]\ntype = selfcare\ndays = Sat,Sun\nat = 10:%02d, 17:30\n", i, i % 60
-                }
-        }'
+# shellcheck source=mix.sh
+. "$top_srcdir/bench/mix.sh"
+# mix_config N: the benches' mix of N entries (bench/mix.sh), all of them.
+mix_config() {
+        printf '[general]\nheads-up = 10min\n'
+        mix_entries 0 "$1"
 }
 
 echo "== start-up to the first GetStatus answered, ms ($ROUNDS rounds, taking turns)"
-for n in $SIZES; do gen_config "$n" >"$T/conf$n"; done
+for n in $SIZES; do mix_config "$n" >"$T/conf$n"; done
 first_answer() { sed -n 's/.*first GetStatus answered \([0-9.]*\) ms/\1/p'; }
 rm -f "$CONF" # no config file at all: the built-in default schedule
 # A start-up with a block on announces it, and saves the state before anyone (a GetStatus too)

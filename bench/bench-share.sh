@@ -6,13 +6,8 @@
 # voluntary context switches over IDLE_SECONDS (60); its PSS beside recharged's.
 # Not a test: prints figures. Run from the build directory: ../bench/bench-share.sh
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 # shellcheck source=../tests/lib/share.sh
 . "$top_srcdir/tests/lib/share.sh"
 

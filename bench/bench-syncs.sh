@@ -5,13 +5,8 @@
 # strace -c -f over that one call. Not a test: prints a table. Run from the build directory:
 # ../bench/bench-syncs.sh; RECHARGED=/other/build/daemon/recharged measures another build.
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || { echo "needs strace" >&2; exit 2; }
 
 test_setup

@@ -11,13 +11,8 @@
 # Not a test: prints figures. Run from the build folder:
 # ../bench/stress-hostile.sh [CLIENTS] [SECONDS] [ROUNDS]
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 CLIENTS=${1:-20}
 SECONDS_=${2:-30}

@@ -8,13 +8,8 @@
 # by the client). Also counts crashes (a daemon that died by itself) and stale temp files.
 # Not a test: prints figures. Run from the build folder: ../bench/stress-kill.sh [ROUNDS]
 set -u
-: "${top_builddir:=$(pwd)}"
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-export top_builddir top_srcdir
-# shellcheck source=../tests/lib/tap.sh
-. "$top_srcdir/tests/lib/tap.sh"
-# shellcheck source=../tests/lib/daemon.sh
-. "$top_srcdir/tests/lib/daemon.sh"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROUNDS=${1:-200}
 test_setup
